@@ -1,0 +1,68 @@
+# gatehouse — one GNU Makefile (STYLE rule 15).
+#   make                              build/gatehouse
+#   make SANITIZE=address,undefined   the same under ASan + UBSan
+#   make unit                         build/unit (unit tests beside each module)
+#   make test                         every test tier (scripts/test.sh)
+#   make format                       clang-format every C file
+
+PKGS    := libmicrohttpd libcrypto jansson sqlite3 libpq libargon2 libcurl
+CC      ?= cc
+OPT     ?= -O2
+SANITIZE ?=
+WARN    := -Wall -Wextra -Werror -Wconversion -Wstrict-prototypes -Wvla -Wwrite-strings \
+           -Wno-sign-conversion
+CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -Isrc -fno-omit-frame-pointer \
+           $(shell pkg-config --cflags $(PKGS))
+LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+ifneq ($(SANITIZE),)
+CFLAGS  += -fsanitize=$(SANITIZE) -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+VARIANT := $(if $(SANITIZE),san,rel)
+OBJDIR  := build/obj-$(VARIANT)
+
+SRCS     := $(sort $(wildcard src/*/*.c src/*/*/*.c))
+TESTSRCS := $(filter %_test.c,$(SRCS))
+LIBSRCS  := $(filter-out %_test.c src/cli/main.c,$(SRCS))
+ASSETS   := $(sort $(wildcard src/app/static/*))
+LIBOBJS  := $(LIBSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/assets.o
+TESTOBJS := $(TESTSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/tests/unit_main.o
+
+.PHONY: all unit test format clean diagram
+all: build/gatehouse
+
+build/gatehouse: $(LIBOBJS) $(OBJDIR)/src/cli/main.o build/.variant-$(VARIANT)
+	$(CC) $(LDFLAGS) -o $@ $(LIBOBJS) $(OBJDIR)/src/cli/main.o $(LDLIBS)
+
+build/unit: $(LIBOBJS) $(TESTOBJS) build/.variant-$(VARIANT)
+	$(CC) $(LDFLAGS) -o $@ $(LIBOBJS) $(TESTOBJS) $(LDLIBS)
+
+unit: build/unit
+
+# The binary is relinked when the variant changes.
+build/.variant-$(VARIANT):
+	@mkdir -p build && rm -f build/.variant-* && touch $@
+
+$(OBJDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# Frontend App assets are linked into the binary (src/app/assets.c lists them).
+$(OBJDIR)/assets.o: scripts/embed.sh $(ASSETS)
+	@mkdir -p $(OBJDIR)
+	sh scripts/embed.sh $(OBJDIR)/assets.c $(ASSETS)
+	$(CC) $(CFLAGS) -c -o $@ $(OBJDIR)/assets.c
+
+test:
+	bash scripts/test.sh
+
+format:
+	clang-format -i $(SRCS) $(wildcard src/*/*.h src/*/*/*.h tests/*.c)
+
+diagram: build/gatehouse
+	build/gatehouse diagram --format svg --no-timings -o docs/flow.svg
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,76 @@
+/*
+ * JOSE on OpenSSL 3's EVP API: signing keys (ES256, EdDSA, RS256), JWK and
+ * JWKS (RFC 7517), RFC 7638 thumbprints as key ids, and compact JWS
+ * (RFC 7515) signing and verification. Keys are parsed once into an
+ * EVP_PKEY and shared read-only between threads; nothing here parses a key
+ * per request.
+ */
+#ifndef GH_JOSE_H
+#define GH_JOSE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "core/buf.h"
+
+enum gh_jwa { GH_JWA_ES256, GH_JWA_EDDSA, GH_JWA_RS256 };
+
+/* "ES256", "EdDSA", "RS256". */
+const char *gh_jwa_name(enum gh_jwa alg);
+/* 0 and *out on a known name; GH_EINVAL otherwise ("none", "HS256", ...). */
+int gh_jwa_parse(const char *name, enum gh_jwa *out /* OUT */);
+
+/* A signing or verification key. Opaque; immutable once made, so it can be
+ * shared by every thread without locks. */
+struct gh_jwk;
+
+/* New key pair (P-256, Ed25519 or RSA 2048). Caller frees with gh_jwk_free. */
+int gh_jwk_generate(enum gh_jwa alg, struct gh_jwk **out /* OUT */);
+/* Private key from PKCS#8 PEM; alg follows from the key type. */
+int gh_jwk_from_pem(const char *pem, size_t n, struct gh_jwk **out /* OUT */);
+/* PKCS#8 PEM of the private key; new (caller frees with free()). */
+int gh_jwk_to_pem(const struct gh_jwk *k, char **pem /* OUT */);
+/* Public key from one JWK object of a JWKS. Rejects private members,
+ * "oct" and unknown kty/crv, and keys whose "alg" is missing or does not
+ * fit the key type. The kid is taken from the JWK. */
+int gh_jwk_from_json(const json_t *jwk, struct gh_jwk **out /* OUT */);
+void gh_jwk_free(struct gh_jwk *k);
+
+/* Borrowed, valid while k lives. kid is the RFC 7638 thumbprint (base64url
+ * of SHA-256) for generated and PEM keys. */
+const char *gh_jwk_kid(const struct gh_jwk *k);
+enum gh_jwa gh_jwk_alg(const struct gh_jwk *k);
+/* Appends the public JWK as a JSON object with kty, kid, alg, use "sig" and
+ * the public members (crv/x/y, crv/x, n/e). */
+int gh_jwk_public_json(const struct gh_jwk *k, struct gh_buf *out);
+
+/* Appends the compact JWS of payload[0..n) with protected header
+ * {"alg":..,"typ":typ,"kid":..} to out. */
+int gh_jws_sign(const struct gh_jwk *k, const char *typ, const char *payload, size_t n,
+                struct gh_buf *out);
+
+/* A parsed compact JWS. Pointers borrow from the token string and from
+ * buffers owned by the struct; release with gh_jws_release. */
+struct gh_jws {
+    enum gh_jwa alg;
+    char typ[32];       /* "" when absent */
+    char kid[96];       /* "" when absent */
+    char *payload;      /* decoded payload, NUL-terminated */
+    size_t payload_len;
+    const char *signing_input; /* header.payload as in the token */
+    size_t signing_input_len;
+    unsigned char sig[512];
+    size_t sig_len;
+};
+
+/* Splits and decodes token[0..n). Rejects anything but exactly three
+ * base64url parts, a header that is not a JSON object, "crit", an alg
+ * outside the allow-list (ES256, EdDSA, RS256; never "none" or HMAC),
+ * oversized parts (a token is at most 8 KiB). */
+int gh_jws_parse(const char *token, size_t n, struct gh_jws *out /* OUT */);
+/* 0 when the signature verifies with k and k's alg equals the header's. */
+int gh_jws_verify(const struct gh_jwk *k, const struct gh_jws *jws);
+void gh_jws_release(struct gh_jws *jws);
+
+#endif

@@ -25,7 +25,8 @@ SRCS     := $(sort $(wildcard src/*/*.c src/*/*/*.c))
 TESTSRCS := $(filter %_test.c,$(SRCS))
 LIBSRCS  := $(filter-out %_test.c src/cli/main.c,$(SRCS))
 ASSETS   := $(sort $(wildcard src/app/static/*))
-LIBOBJS  := $(LIBSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/assets.o
+SCHEMAS  := $(sort $(wildcard src/store/schema/*.sql))
+LIBOBJS  := $(LIBSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/assets.o $(OBJDIR)/schemas.o
 TESTOBJS := $(TESTSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/tests/unit_main.o
 
 .PHONY: all unit test format clean diagram
@@ -45,13 +46,19 @@ build/.variant-$(VARIANT):
 
 $(OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-# Frontend App assets are linked into the binary (src/app/assets.c lists them).
+# Frontend App assets and schema migrations are linked into the binary.
 $(OBJDIR)/assets.o: scripts/embed.sh $(ASSETS)
 	@mkdir -p $(OBJDIR)
-	sh scripts/embed.sh $(OBJDIR)/assets.c $(ASSETS)
-	$(CC) $(CFLAGS) -c -o $@ $(OBJDIR)/assets.c
+	@sh scripts/embed.sh $(OBJDIR)/assets.c gh_app_assets $(ASSETS)
+	@$(CC) $(CFLAGS) -c -o $@ $(OBJDIR)/assets.c
+
+$(OBJDIR)/schemas.o: scripts/embed.sh $(SCHEMAS)
+	@mkdir -p $(OBJDIR)
+	@sh scripts/embed.sh $(OBJDIR)/schemas.c gh_schemas $(SCHEMAS)
+	@$(CC) $(CFLAGS) -c -o $@ $(OBJDIR)/schemas.c
 
 test:
 	bash scripts/test.sh

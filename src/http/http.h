@@ -1,0 +1,92 @@
+/*
+ * HTTP server adapter over libmicrohttpd: an internal epoll thread pool,
+ * keep-alive, a route table {method, path, handler}, request bodies
+ * collected into a per-request arena under a size cap, and responses built
+ * in the arena. Unknown path → 404 JSON, wrong method → 405 with Allow,
+ * body over the cap → 413. Handlers never see libmicrohttpd directly.
+ */
+#ifndef GH_HTTP_H
+#define GH_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "http/form.h"
+
+enum gh_method { GH_GET = 1, GH_POST = 2, GH_OPTIONS = 4, GH_HEAD = 8 };
+
+#define GH_MAX_HEADERS 16
+
+struct gh_req {
+    void *ctx; /* the server's context, from gh_http_opts.ctx */
+    struct gh_arena *arena;
+    enum gh_method method;
+    const char *path;
+    const char *body;
+    size_t body_len;
+    struct gh_form query; /* decoded query parameters */
+    int query_invalid;    /* the query string could not be decoded */
+    char addr[64];        /* client address, no port */
+    int64_t start_us;     /* monotonic, for latency */
+    void *conn;           /* borrowed libmicrohttpd connection */
+    /* response, filled by the handler */
+    int status;
+    const char *content_type;
+    const char *resp;
+    size_t resp_len;
+    int n_headers;
+    const char *hdr_name[GH_MAX_HEADERS], *hdr_value[GH_MAX_HEADERS];
+};
+
+typedef void (*gh_handler)(struct gh_req *r);
+
+struct gh_route {
+    unsigned methods; /* enum gh_method bits */
+    const char *path; /* exact path; a trailing '*' matches a prefix */
+    gh_handler fn;
+};
+
+struct gh_http_opts {
+    const char *listen; /* "HOST:PORT" */
+    const struct gh_route *routes;
+    size_t n_routes;
+    void *ctx;
+    unsigned threads;        /* 0: one per core */
+    size_t max_body;         /* bytes */
+    unsigned max_conns;      /* global connection limit */
+    unsigned max_conns_per_ip;
+    unsigned conn_timeout;   /* seconds of inactivity */
+    const char *tls_cert_pem, *tls_key_pem; /* NULL: plain HTTP */
+    /* called after each response, e.g. for access logs; may be NULL */
+    void (*after)(struct gh_req *r);
+};
+
+struct gh_http;
+
+/* Starts serving; err names the problem on failure (e.g. port in use).
+ * The bound port is available through gh_http_port. */
+int gh_http_start(const struct gh_http_opts *o, struct gh_http **out, char *err, size_t errlen);
+unsigned gh_http_port(const struct gh_http *h);
+/* Stop accepting new connections (first step of a graceful stop). */
+void gh_http_quiesce(struct gh_http *h);
+/* Number of open connections. */
+unsigned gh_http_connections(const struct gh_http *h);
+void gh_http_stop(struct gh_http *h);
+
+/* Request helpers. Header lookup is case-insensitive; NULL when absent. */
+const char *gh_req_header(struct gh_req *r, const char *name);
+/* Value of a cookie, or NULL. */
+const char *gh_req_cookie(struct gh_req *r, const char *name);
+
+/* Response helpers: the body is copied into the arena when needed. */
+void gh_resp_header(struct gh_req *r, const char *name, const char *value);
+void gh_resp_body(struct gh_req *r, int status, const char *content_type, const char *body,
+                  size_t len);
+void gh_resp_json(struct gh_req *r, int status, const char *json);
+/* {"error":code,"error_description":desc} with Cache-Control: no-store. */
+void gh_resp_error(struct gh_req *r, int status, const char *code, const char *desc);
+void gh_resp_redirect(struct gh_req *r, const char *location);
+
+#endif

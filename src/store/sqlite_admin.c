@@ -1,0 +1,430 @@
+/*
+ * SQLite store: what the CLI administers and servers cache — settings and
+ * the revision counter, signing keys, clients and users. Every change here
+ * bumps the revision in the same transaction so running servers reload.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite_int.h"
+#include "core/err.h"
+
+static const char SQL_BUMP[] =
+    "UPDATE setting SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'";
+
+static int bump(struct sq_conn *c)
+{
+    int rc = sq_exec(c, SQL_BUMP, "");
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- settings ---- */
+
+static const char SQL_SETTING_GET[] = "SELECT value FROM setting WHERE key = ?";
+
+int sq_setting_get(struct gh_store *gs, const char *key, char *out, size_t outlen)
+{
+    struct sq_conn *c = sq_reader((struct sq_store *)gs);
+    sqlite3_stmt *st = c ? sq_prep(c, SQL_SETTING_GET) : NULL;
+    if (st == NULL)
+        return GH_EUNAVAIL;
+    sq_bind(st, "t", key);
+    int s = sqlite3_step(st);
+    int rc = s == SQLITE_ROW ? 0 : s == SQLITE_DONE ? GH_ENOTFOUND : sq_err(s);
+    if (rc == 0)
+        sq_text(st, 0, out, outlen);
+    sqlite3_reset(st);
+    return rc;
+}
+
+struct kv {
+    const char *key, *value;
+};
+
+static const char SQL_SETTING_SET[] =
+    "INSERT INTO setting(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+    "excluded.value";
+
+static int setting_set_fn(struct sq_conn *c, void *arg)
+{
+    struct kv *kv = arg;
+    int rc = sq_exec(c, SQL_SETTING_SET, "tt", kv->key, kv->value);
+    return rc < 0 ? rc : bump(c);
+}
+
+int sq_setting_set(struct gh_store *gs, const char *key, const char *value)
+{
+    struct kv kv = {key, value};
+    return sq_write((struct sq_store *)gs, setting_set_fn, &kv);
+}
+
+int sq_revision(struct gh_store *gs, int64_t *out)
+{
+    char buf[32];
+    int rc = sq_setting_get(gs, "revision", buf, sizeof(buf));
+    if (rc == 0)
+        *out = strtoll(buf, NULL, 10);
+    return rc;
+}
+
+/* ---- signing keys ---- */
+
+static const char SQL_KEY_RETIRE_ACTIVE[] =
+    "UPDATE signing_key SET active = 0, retired_at = ?, publish_until = ? WHERE active = 1";
+static const char SQL_KEY_INSERT[] = "INSERT INTO signing_key(kid, alg, pem, created_at, active) "
+                                     "VALUES (?, ?, ?, ?, ?)";
+
+static int key_add_fn(struct sq_conn *c, void *arg)
+{
+    const struct gh_key_row *k = arg;
+    int rc = 0;
+    if (k->active)
+        rc = sq_exec(c, SQL_KEY_RETIRE_ACTIVE, "ii", k->created_at, k->publish_until);
+    if (rc >= 0)
+        rc = sq_exec(c, SQL_KEY_INSERT, "tttii", k->kid, k->alg, k->pem, k->created_at,
+                     (int64_t)k->active);
+    return rc < 0 ? rc : bump(c);
+}
+
+int sq_key_add(struct gh_store *gs, const struct gh_key_row *k)
+{
+    return sq_write((struct sq_store *)gs, key_add_fn, (void *)k);
+}
+
+static const char SQL_KEY_LIST[] = "SELECT kid, alg, pem, created_at, active, retired_at, "
+                                   "publish_until FROM signing_key ORDER BY created_at, kid";
+
+int sq_key_list(struct gh_store *gs, struct gh_key_row **rows, size_t *n)
+{
+    struct sq_conn *c = sq_reader((struct sq_store *)gs);
+    sqlite3_stmt *st = c ? sq_prep(c, SQL_KEY_LIST) : NULL;
+    if (st == NULL)
+        return GH_EUNAVAIL;
+    struct gh_key_row *v = NULL;
+    size_t len = 0;
+    int s, rc = 0;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct gh_key_row *nv = realloc(v, (len + 1) * sizeof(*v));
+        if (nv == NULL) {
+            rc = GH_ENOMEM;
+            break;
+        }
+        v = nv;
+        struct gh_key_row *k = &v[len++];
+        memset(k, 0, sizeof(*k));
+        sq_text(st, 0, k->kid, sizeof(k->kid));
+        sq_text(st, 1, k->alg, sizeof(k->alg));
+        k->pem = strdup((const char *)sqlite3_column_text(st, 2));
+        k->created_at = sqlite3_column_int64(st, 3);
+        k->active = sqlite3_column_int(st, 4);
+        k->retired_at = sqlite3_column_int64(st, 5);
+        k->publish_until = sqlite3_column_int64(st, 6);
+        if (k->pem == NULL) {
+            rc = GH_ENOMEM;
+            break;
+        }
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = sq_err(s);
+    sqlite3_reset(st);
+    if (rc < 0) {
+        gh_key_rows_free(v, len);
+        return rc;
+    }
+    *rows = v;
+    *n = len;
+    return 0;
+}
+
+struct key_retire_job {
+    const char *kid;
+    int64_t now;
+};
+
+static const char SQL_KEY_RETIRE[] = "UPDATE signing_key SET publish_until = ?, retired_at = "
+                                     "CASE WHEN retired_at = 0 THEN ? ELSE retired_at END "
+                                     "WHERE kid = ? AND active = 0";
+
+static int key_retire_fn(struct sq_conn *c, void *arg)
+{
+    struct key_retire_job *j = arg;
+    int rc = sq_exec(c, SQL_KEY_RETIRE, "iit", j->now, j->now, j->kid);
+    if (rc == 0)
+        return GH_ENOTFOUND;
+    return rc < 0 ? rc : bump(c);
+}
+
+int sq_key_retire(struct gh_store *gs, const char *kid, int64_t now)
+{
+    struct key_retire_job j = {kid, now};
+    return sq_write((struct sq_store *)gs, key_retire_fn, &j);
+}
+
+/* ---- clients ---- */
+
+static void join(char out[], size_t outlen, char items[][GH_URI_MAX], int n)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++)
+        k += (size_t)snprintf(out + k, k < outlen ? outlen - k : 0, "%s%s", i ? "\n" : "",
+                              items[i]);
+}
+
+static int split(const char *s, char items[][GH_URI_MAX], int max)
+{
+    int n = 0;
+    while (*s && n < max) {
+        size_t len = strcspn(s, "\n");
+        snprintf(items[n++], GH_URI_MAX, "%.*s", (int)len, s);
+        s += len;
+        if (*s == '\n')
+            s++;
+    }
+    return n;
+}
+
+enum { URIS_TEXT = GH_URIS_MAX * GH_URI_MAX };
+
+static const char SQL_CLIENT_INSERT[] =
+    "INSERT INTO client(id, is_public, trusted, secret_hash, scope, redirect_uris, origins, "
+    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_CLIENT_UPDATE[] =
+    "UPDATE client SET is_public = ?2, trusted = ?3, secret_hash = ?4, scope = ?5, "
+    "redirect_uris = ?6, origins = ?7 WHERE id = ?1";
+
+static int client_write(struct sq_conn *c, const struct gh_client *cl, const char *sql)
+{
+    char *uris = malloc(URIS_TEXT), *origins = malloc(URIS_TEXT);
+    int rc = GH_ENOMEM;
+    if (uris == NULL || origins == NULL)
+        goto out;
+    join(uris, URIS_TEXT, (char(*)[GH_URI_MAX])cl->redirect, cl->n_redirect);
+    join(origins, URIS_TEXT, (char(*)[GH_URI_MAX])cl->origin, cl->n_origin);
+    sqlite3_stmt *st = sq_prep(c, sql);
+    rc = GH_ESTORE;
+    if (st == NULL)
+        goto out;
+    sq_bind(st, "tii", cl->id, (int64_t)cl->is_public, (int64_t)cl->trusted);
+    if (cl->is_public)
+        sqlite3_bind_null(st, 4);
+    else
+        sqlite3_bind_blob(st, 4, cl->secret_hash, GH_SHA256_LEN, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, cl->scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, uris, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 7, origins, -1, SQLITE_TRANSIENT);
+    if (sql == SQL_CLIENT_INSERT)
+        sqlite3_bind_int64(st, 8, cl->created_at);
+    int s = sqlite3_step(st);
+    rc = s == SQLITE_DONE ? 0 : sq_err(s);
+    if (rc == 0 && sqlite3_changes(c->db) == 0)
+        rc = GH_ENOTFOUND;
+    sqlite3_reset(st);
+    if (rc == 0)
+        rc = bump(c);
+out:
+    free(uris);
+    free(origins);
+    return rc;
+}
+
+static int client_add_fn(struct sq_conn *c, void *arg)
+{
+    return client_write(c, arg, SQL_CLIENT_INSERT);
+}
+
+static int client_update_fn(struct sq_conn *c, void *arg)
+{
+    return client_write(c, arg, SQL_CLIENT_UPDATE);
+}
+
+int sq_client_add(struct gh_store *gs, const struct gh_client *cl)
+{
+    return sq_write((struct sq_store *)gs, client_add_fn, (void *)cl);
+}
+
+int sq_client_update(struct gh_store *gs, const struct gh_client *cl)
+{
+    return sq_write((struct sq_store *)gs, client_update_fn, (void *)cl);
+}
+
+static void client_row(sqlite3_stmt *st, struct gh_client *cl)
+{
+    memset(cl, 0, sizeof(*cl));
+    sq_text(st, 0, cl->id, sizeof(cl->id));
+    cl->is_public = sqlite3_column_int(st, 1);
+    cl->trusted = sqlite3_column_int(st, 2);
+    if (sqlite3_column_bytes(st, 3) == GH_SHA256_LEN)
+        memcpy(cl->secret_hash, sqlite3_column_blob(st, 3), GH_SHA256_LEN);
+    sq_text(st, 4, cl->scope, sizeof(cl->scope));
+    const unsigned char *u = sqlite3_column_text(st, 5), *o = sqlite3_column_text(st, 6);
+    cl->n_redirect = split(u ? (const char *)u : "", cl->redirect, GH_URIS_MAX);
+    cl->n_origin = split(o ? (const char *)o : "", cl->origin, GH_URIS_MAX);
+    cl->created_at = sqlite3_column_int64(st, 7);
+}
+
+#define CLIENT_COLS                                                                                \
+    "SELECT id, is_public, trusted, secret_hash, scope, redirect_uris, origins, created_at FROM "  \
+    "client"
+static const char SQL_CLIENT_GET[] = CLIENT_COLS " WHERE id = ?";
+static const char SQL_CLIENT_LIST[] = CLIENT_COLS " ORDER BY id";
+
+int sq_client_get(struct gh_store *gs, const char *id, struct gh_client *out)
+{
+    struct sq_conn *c = sq_reader((struct sq_store *)gs);
+    sqlite3_stmt *st = c ? sq_prep(c, SQL_CLIENT_GET) : NULL;
+    if (st == NULL)
+        return GH_EUNAVAIL;
+    sq_bind(st, "t", id);
+    int s = sqlite3_step(st);
+    int rc = s == SQLITE_ROW ? 0 : s == SQLITE_DONE ? GH_ENOTFOUND : sq_err(s);
+    if (rc == 0)
+        client_row(st, out);
+    sqlite3_reset(st);
+    return rc;
+}
+
+int sq_client_list(struct gh_store *gs, struct gh_client **rows, size_t *n)
+{
+    struct sq_conn *c = sq_reader((struct sq_store *)gs);
+    sqlite3_stmt *st = c ? sq_prep(c, SQL_CLIENT_LIST) : NULL;
+    if (st == NULL)
+        return GH_EUNAVAIL;
+    struct gh_client *v = NULL;
+    size_t len = 0;
+    int s, rc = 0;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct gh_client *nv = realloc(v, (len + 1) * sizeof(*v));
+        if (nv == NULL) {
+            rc = GH_ENOMEM;
+            break;
+        }
+        v = nv;
+        client_row(st, &v[len++]);
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = sq_err(s);
+    sqlite3_reset(st);
+    if (rc < 0) {
+        free(v);
+        return rc;
+    }
+    *rows = v;
+    *n = len;
+    return 0;
+}
+
+static const char SQL_CLIENT_DELETE[] = "DELETE FROM client WHERE id = ?";
+
+static int client_remove_fn(struct sq_conn *c, void *arg)
+{
+    int rc = sq_exec(c, SQL_CLIENT_DELETE, "t", (const char *)arg);
+    if (rc == 0)
+        return GH_ENOTFOUND;
+    return rc < 0 ? rc : bump(c);
+}
+
+int sq_client_remove(struct gh_store *gs, const char *id)
+{
+    return sq_write((struct sq_store *)gs, client_remove_fn, (void *)id);
+}
+
+/* ---- users ---- */
+
+static const char SQL_USER_INSERT[] =
+    "INSERT INTO user(username, pwhash, created_at) VALUES (?, ?, strftime('%s','now'))";
+static const char SQL_USER_PASSWD[] = "UPDATE user SET pwhash = ?2 WHERE username = ?1";
+static const char SQL_USER_DELETE[] = "DELETE FROM user WHERE username = ?";
+
+struct user_job {
+    const char *sql, *username, *pwhash;
+};
+
+static int user_fn(struct sq_conn *c, void *arg)
+{
+    struct user_job *j = arg;
+    int rc = j->pwhash ? sq_exec(c, j->sql, "tt", j->username, j->pwhash)
+                       : sq_exec(c, j->sql, "t", j->username);
+    if (rc == 0)
+        return GH_ENOTFOUND;
+    return rc < 0 ? rc : 0;
+}
+
+int sq_user_add(struct gh_store *gs, const char *username, const char *pwhash)
+{
+    struct user_job j = {SQL_USER_INSERT, username, pwhash};
+    return sq_write((struct sq_store *)gs, user_fn, &j);
+}
+
+int sq_user_set_password(struct gh_store *gs, const char *username, const char *pwhash)
+{
+    struct user_job j = {SQL_USER_PASSWD, username, pwhash};
+    return sq_write((struct sq_store *)gs, user_fn, &j);
+}
+
+int sq_user_remove(struct gh_store *gs, const char *username)
+{
+    struct user_job j = {SQL_USER_DELETE, username, NULL};
+    return sq_write((struct sq_store *)gs, user_fn, &j);
+}
+
+static const char SQL_USER_GET[] =
+    "SELECT id, username, pwhash, created_at FROM user WHERE username = ?";
+static const char SQL_USER_LIST[] =
+    "SELECT id, username, '', created_at FROM user ORDER BY username";
+
+static void user_row(sqlite3_stmt *st, struct gh_user *u)
+{
+    memset(u, 0, sizeof(*u));
+    u->id = sqlite3_column_int64(st, 0);
+    sq_text(st, 1, u->username, sizeof(u->username));
+    sq_text(st, 2, u->pwhash, sizeof(u->pwhash));
+    u->created_at = sqlite3_column_int64(st, 3);
+}
+
+int sq_user_get(struct gh_store *gs, const char *username, struct gh_user *out)
+{
+    struct sq_conn *c = sq_reader((struct sq_store *)gs);
+    sqlite3_stmt *st = c ? sq_prep(c, SQL_USER_GET) : NULL;
+    if (st == NULL)
+        return GH_EUNAVAIL;
+    sq_bind(st, "t", username);
+    int s = sqlite3_step(st);
+    int rc = s == SQLITE_ROW ? 0 : s == SQLITE_DONE ? GH_ENOTFOUND : sq_err(s);
+    if (rc == 0)
+        user_row(st, out);
+    sqlite3_reset(st);
+    return rc;
+}
+
+int sq_user_list(struct gh_store *gs, struct gh_user **rows, size_t *n)
+{
+    struct sq_conn *c = sq_reader((struct sq_store *)gs);
+    sqlite3_stmt *st = c ? sq_prep(c, SQL_USER_LIST) : NULL;
+    if (st == NULL)
+        return GH_EUNAVAIL;
+    struct gh_user *v = NULL;
+    size_t len = 0;
+    int s, rc = 0;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct gh_user *nv = realloc(v, (len + 1) * sizeof(*v));
+        if (nv == NULL) {
+            rc = GH_ENOMEM;
+            break;
+        }
+        v = nv;
+        user_row(st, &v[len++]);
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = sq_err(s);
+    sqlite3_reset(st);
+    if (rc < 0) {
+        free(v);
+        return rc;
+    }
+    *rows = v;
+    *n = len;
+    return 0;
+}
+

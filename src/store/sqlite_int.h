@@ -1,0 +1,120 @@
+/*
+ * Internals of the SQLite store shared by its files: connections with a
+ * prepared-statement cache, a variadic binder, per-thread read connections
+ * and the single writer thread that group-commits queued writes.
+ */
+#ifndef GH_SQLITE_INT_H
+#define GH_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define SQ_STMT_SLOTS 128
+
+struct sq_conn {
+    sqlite3 *db;
+    struct {
+        const char *sql; /* static SQL text; the pointer is the key */
+        sqlite3_stmt *st;
+    } cache[SQ_STMT_SLOTS];
+    struct sq_conn *next; /* all reader connections, for close */
+};
+
+/* A write: fn runs on the writer connection inside the batch transaction
+ * (in its own savepoint). It returns 0 or a negative gh_err; a negative
+ * result rolls back only this job. */
+struct sq_job {
+    int (*fn)(struct sq_conn *c, void *arg);
+    void *arg;
+    int rc;
+    int done;
+    struct sq_job *next;
+};
+
+struct sq_store {
+    struct gh_store base;
+    char *path;
+    pthread_key_t reader_key;
+    pthread_mutex_t lock; /* guards the queue, readers list and flags */
+    pthread_cond_t wake_writer, wake_waiters;
+    struct sq_job *queue_head, **queue_tail;
+    struct sq_conn *readers;
+    struct sq_conn *writer_conn;
+    pthread_t writer;
+    int writer_started, stopping;
+};
+
+int sq_conn_open(const char *path, int readonly, struct sq_conn **out, char *err, size_t errlen);
+void sq_conn_close(struct sq_conn *c);
+/* Cached statement for sql (a static string), reset and unbound. NULL on a
+ * prepare error (logged). */
+sqlite3_stmt *sq_prep(struct sq_conn *c, const char *sql);
+/* Binds by a format: 't' const char * (text), 'i' int64_t, 'h' hash
+ * (unsigned char[32]), 'n' NULL. */
+int sq_bind(sqlite3_stmt *st, const char *fmt, ...);
+/* Prepares, binds and runs to completion; returns the number of changed
+ * rows or a negative gh_err. */
+int sq_exec(struct sq_conn *c, const char *sql, const char *fmt, ...);
+/* Maps a SQLite result code to gh_err. */
+int sq_err(int sqlite_rc);
+/* Copies column i as text into out (NUL-terminated, truncated). */
+void sq_text(sqlite3_stmt *st, int i, char *out, size_t outlen);
+
+/* This thread's read connection (opened on first use). */
+struct sq_conn *sq_reader(struct sq_store *s);
+/* Queues fn on the writer and waits until its batch committed. */
+int sq_write(struct sq_store *s, int (*fn)(struct sq_conn *c, void *arg), void *arg);
+
+void sq_close(struct gh_store *gs);
+/* GH_ESCHEMA when db is a SQLite database of another application. */
+int sq_check_foreign(sqlite3 *db);
+int sq_migrate(struct gh_store *gs, int *from, int *to);
+int sq_check_schema(struct gh_store *gs);
+
+/* The ops, one function each (sqlite_admin.c, sqlite_grant.c, sqlite_trace.c). */
+int sq_setting_get(struct gh_store *gs, const char *key, char *out, size_t outlen);
+int sq_setting_set(struct gh_store *gs, const char *key, const char *value);
+int sq_revision(struct gh_store *gs, int64_t *out);
+int sq_key_add(struct gh_store *gs, const struct gh_key_row *k);
+int sq_key_list(struct gh_store *gs, struct gh_key_row **rows, size_t *n);
+int sq_key_retire(struct gh_store *gs, const char *kid, int64_t now);
+int sq_client_add(struct gh_store *gs, const struct gh_client *cl);
+int sq_client_update(struct gh_store *gs, const struct gh_client *cl);
+int sq_client_get(struct gh_store *gs, const char *id, struct gh_client *out);
+int sq_client_list(struct gh_store *gs, struct gh_client **rows, size_t *n);
+int sq_client_remove(struct gh_store *gs, const char *id);
+int sq_user_add(struct gh_store *gs, const char *username, const char *pwhash);
+int sq_user_set_password(struct gh_store *gs, const char *username, const char *pwhash);
+int sq_user_remove(struct gh_store *gs, const char *username);
+int sq_user_get(struct gh_store *gs, const char *username, struct gh_user *out);
+int sq_user_list(struct gh_store *gs, struct gh_user **rows, size_t *n);
+int sq_code_put(struct gh_store *gs, const struct gh_code *k);
+int sq_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_code *out);
+int sq_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out);
+int sq_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_refresh *out);
+int sq_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out);
+int sq_family_revoke(struct gh_store *gs, const char *family_id, int64_t now);
+int sq_family_revoked(struct gh_store *gs, const char *family_id, int *revoked);
+int sq_families_revoke_user(struct gh_store *gs, const char *sub, int64_t now, int *n);
+int sq_jti_revoke(struct gh_store *gs, const char *jti, int64_t expires_at);
+int sq_jti_revoked(struct gh_store *gs, const char *jti, int *revoked);
+int sq_session_put(struct gh_store *gs, const struct gh_session *sess);
+int sq_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_session *out);
+int sq_session_delete(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN]);
+int sq_login_fail_get(struct gh_store *gs, const char *key, int *count, int64_t *last_at);
+int sq_login_fail_add(struct gh_store *gs, const char *key, int64_t now, int *count);
+int sq_login_fail_clear(struct gh_store *gs, const char *key);
+int sq_purge(struct gh_store *gs, int64_t now, int batch, int *deleted);
+int sq_trace_append(struct gh_store *gs, const char *flow_id, const struct gh_trace_step *steps, size_t n);
+int sq_trace_flow_start(struct gh_store *gs, const struct gh_flow_info *f);
+int sq_trace_flow_update(struct gh_store *gs, const char *flow_id, const char *sub, const char *outcome);
+int sq_trace_flows(struct gh_store *gs, struct gh_flow_info **rows, size_t *n);
+int sq_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_step **rows, size_t *n);
+int sq_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], char *flow_id, size_t len);
+int sq_trace_prune(struct gh_store *gs, int keep_flows);
+
+extern const struct gh_store_ops gh_sqlite_ops;
+
+#endif

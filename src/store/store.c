@@ -1,0 +1,43 @@
+/* Opens the store named by a URL and dispatches to its implementation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "core/err.h"
+
+int gh_store_open(const char *url, struct gh_store **out, char *err, size_t errlen)
+{
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        const char *path = url + 7;
+        if (strncmp(path, "//", 2) == 0)
+            path += 2;
+        if (*path == '\0') {
+            snprintf(err, errlen, "database URL '%s' has no file path", url);
+            return GH_EINVAL;
+        }
+        return gh_sqlite_open(path, out, err, errlen);
+    }
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+        return gh_pg_open(url, out, err, errlen);
+    snprintf(err, errlen, "unsupported database URL '%s' (use sqlite:PATH or postgres://...)",
+             url);
+    return GH_EINVAL;
+}
+
+void gh_store_close(struct gh_store *s)
+{
+    if (s != NULL)
+        s->ops->close(s);
+}
+
+void gh_key_rows_free(struct gh_key_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].pem != NULL) {
+            memset(rows[i].pem, 0, strlen(rows[i].pem));
+            free(rows[i].pem);
+        }
+    }
+    free(rows);
+}

@@ -359,6 +359,7 @@ const struct gh_store_ops gh_sqlite_ops = {
     .trace_flows = sq_trace_flows,
     .trace_steps = sq_trace_steps,
     .trace_flow_of_refresh = sq_trace_flow_of_refresh,
+    .trace_flow_of_family = sq_trace_flow_of_family,
     .trace_prune = sq_trace_prune,
     .purge = sq_purge,
 };

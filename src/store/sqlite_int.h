@@ -113,6 +113,7 @@ int sq_trace_flow_update(struct gh_store *gs, const char *flow_id, const char *s
 int sq_trace_flows(struct gh_store *gs, struct gh_flow_info **rows, size_t *n);
 int sq_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_step **rows, size_t *n);
 int sq_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], char *flow_id, size_t len);
+int sq_trace_flow_of_family(struct gh_store *gs, const char *family_id, char *flow_id, size_t len);
 int sq_trace_prune(struct gh_store *gs, int keep_flows);
 
 extern const struct gh_store_ops gh_sqlite_ops;

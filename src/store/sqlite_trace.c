@@ -187,6 +187,23 @@ int sq_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SH
     return s == SQLITE_ROW || s == SQLITE_DONE ? 0 : sq_err(s);
 }
 
+static const char SQL_FLOW_OF_FAMILY[] = "SELECT flow_id FROM family WHERE id = ?";
+
+int sq_trace_flow_of_family(struct gh_store *gs, const char *family_id, char *flow_id, size_t len)
+{
+    struct sq_conn *c = sq_reader((struct sq_store *)gs);
+    sqlite3_stmt *st = c ? sq_prep(c, SQL_FLOW_OF_FAMILY) : NULL;
+    if (st == NULL)
+        return GH_EUNAVAIL;
+    sq_bind(st, "t", family_id);
+    int s = sqlite3_step(st);
+    flow_id[0] = '\0';
+    if (s == SQLITE_ROW)
+        sq_text(st, 0, flow_id, len);
+    sqlite3_reset(st);
+    return s == SQLITE_ROW || s == SQLITE_DONE ? 0 : sq_err(s);
+}
+
 static const char SQL_PRUNE[] = "DELETE FROM trace_flow WHERE id NOT IN (SELECT id FROM "
                                 "trace_flow ORDER BY started_us DESC LIMIT ?)";
 

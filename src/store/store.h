@@ -206,6 +206,9 @@ struct gh_store_ops {
     /* Flow of the family a refresh-token hash belongs to ("" when none). */
     int (*trace_flow_of_refresh)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
                                  char *flow_id, size_t len);
+    /* Flow of a refresh-token family ("" when none). */
+    int (*trace_flow_of_family)(struct gh_store *s, const char *family_id, char *flow_id,
+                                size_t len);
     int (*trace_prune)(struct gh_store *s, int keep_flows);
 
     /* Deletes expired codes, sessions, families, jtis, login counters; at

@@ -18,10 +18,10 @@
 enum gh_part { GH_P_BROWSER, GH_P_APP, GH_P_AS, GH_P_API, GH_P_COUNT };
 
 enum gh_step_kind {
-    GH_STEP_CALL,   /* request: solid arrow from -> to */
-    GH_STEP_REPLY,  /* response or redirect: dashed arrow from -> to */
-    GH_STEP_SELF,   /* work inside one participant (from == to) */
-    GH_STEP_NOTE,   /* a note over participant `from` (e.g. a UI message) */
+    GH_STEP_CALL,  /* request: solid arrow from -> to */
+    GH_STEP_REPLY, /* response or redirect: dashed arrow from -> to */
+    GH_STEP_SELF,  /* work inside one participant (from == to) */
+    GH_STEP_NOTE,  /* a note over participant `from` (e.g. a UI message) */
 };
 
 /* Fragment a step belongs to; consecutive steps with the same non-empty
@@ -38,12 +38,12 @@ enum gh_group_kind {
 #define GH_TRACE_GROUP_MAX 64
 
 struct gh_trace_step {
-    int64_t t_us;   /* start, microseconds since the epoch */
-    int32_t dur_us; /* duration, 0 when unknown */
-    uint8_t from, to; /* enum gh_part */
-    uint8_t kind;     /* enum gh_step_kind */
-    uint8_t group_kind; /* enum gh_group_kind */
-    int16_t status;   /* HTTP status, 0 when none */
+    int64_t t_us;                   /* start, microseconds since the epoch */
+    int32_t dur_us;                 /* duration, 0 when unknown */
+    uint8_t from, to;               /* enum gh_part */
+    uint8_t kind;                   /* enum gh_step_kind */
+    uint8_t group_kind;             /* enum gh_group_kind */
+    int16_t status;                 /* HTTP status, 0 when none */
     char label[GH_TRACE_LABEL_MAX]; /* e.g. "POST /token (authorization_code)" */
     char note[GH_TRACE_NOTE_MAX];   /* OAuth meaning, e.g. "code exchange" */
     char group[GH_TRACE_GROUP_MAX]; /* fragment title, "" when none */
@@ -60,7 +60,16 @@ struct gh_export_opts {
     int timings;       /* 1: show times/durations; 0: deterministic output */
 };
 
-/* Renders steps[0..n) in the given format, appending to out. */
+/* Most steps one export draws; longer flows are refused with GH_EINVAL. */
+#define GH_TRACE_EXPORT_MAX 10000
+
+/* Renders steps[0..n) in the given format, appending to out. opts may be
+ * NULL (no title, no timings). With timings == 0 the bytes depend only on
+ * the steps' participants, kinds, statuses, texts and groups: no clock, no
+ * random ids. Text is sanitised (invalid UTF-8 becomes U+FFFD) and escaped for
+ * the format. 0, or GH_EINVAL for a bad step (participant, kind or group
+ * kind out of range, n > GH_TRACE_EXPORT_MAX) or GH_ENOMEM; on failure out
+ * is left as it was. */
 int gh_trace_export(const struct gh_trace_step *steps, size_t n, enum gh_trace_format fmt,
                     const struct gh_export_opts *opts, struct gh_buf *out);
 

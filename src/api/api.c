@@ -1,0 +1,340 @@
+/*
+ * Resource API handlers and bearer validation; see api.h. RFC 6750 3.1
+ * errors: no token → 401 with a bare challenge; a bad token → 401
+ * invalid_token; missing scope → 403 insufficient_scope; a malformed
+ * header or a token in the query string → 400 invalid_request.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "api/api.h"
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "jose/jose.h"
+#include "proto/proto.h"
+#include "trace/recorder.h"
+#include "core/err.h"
+
+#define CACHE_SLOTS 4096
+
+/* What a verified token says; cached by the SHA-256 of the token. */
+struct claims {
+    unsigned char hash[GH_SHA256_LEN];
+    int64_t exp, nbf, iat;
+    int aud_ok, iss_ok;
+    char sub[GH_ID_MAX];
+    char client_id[GH_ID_MAX];
+    char scope[GH_SCOPE_MAX];
+    char fid[40];
+};
+
+struct gh_api {
+    struct gh_api_cfg cfg;
+    char *issuer, *audience;
+    struct gh_jwks_client *jwks;
+    pthread_mutex_t cache_lock;
+    struct claims *cache; /* direct-mapped by hash */
+};
+
+int gh_api_new(const struct gh_api_cfg *cfg, struct gh_api **out)
+{
+    struct gh_api *api = calloc(1, sizeof(*api));
+    if (api == NULL)
+        return GH_ENOMEM;
+    api->cfg = *cfg;
+    api->issuer = strdup(cfg->issuer);
+    api->audience = strdup(cfg->audience);
+    api->cache = calloc(CACHE_SLOTS, sizeof(*api->cache));
+    pthread_mutex_init(&api->cache_lock, NULL);
+    if (api->issuer == NULL || api->audience == NULL || api->cache == NULL ||
+        gh_jwks_client_new(cfg->issuer, cfg->refetch_interval, &api->jwks) < 0) {
+        gh_api_free(api);
+        return GH_ENOMEM;
+    }
+    *out = api;
+    return 0;
+}
+
+void gh_api_free(struct gh_api *api)
+{
+    if (api == NULL)
+        return;
+    gh_jwks_client_free(api->jwks);
+    pthread_mutex_destroy(&api->cache_lock);
+    free(api->cache);
+    free(api->issuer);
+    free(api->audience);
+    free(api);
+}
+
+static size_t slot_of(const unsigned char hash[GH_SHA256_LEN])
+{
+    return ((size_t)hash[0] << 8 | hash[1]) % CACHE_SLOTS;
+}
+
+static int cache_get(struct gh_api *api, const unsigned char hash[GH_SHA256_LEN],
+                     struct claims *out)
+{
+    pthread_mutex_lock(&api->cache_lock);
+    const struct claims *c = &api->cache[slot_of(hash)];
+    int hit = gh_ct_eq(c->hash, hash, GH_SHA256_LEN) && c->exp != 0;
+    if (hit)
+        *out = *c;
+    pthread_mutex_unlock(&api->cache_lock);
+    return hit;
+}
+
+static void cache_put(struct gh_api *api, const struct claims *c)
+{
+    pthread_mutex_lock(&api->cache_lock);
+    api->cache[slot_of(c->hash)] = *c;
+    pthread_mutex_unlock(&api->cache_lock);
+}
+
+static int aud_contains(const json_t *aud, const char *want)
+{
+    if (json_is_string(aud))
+        return strcmp(json_string_value(aud), want) == 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(aud, i, v) if (json_is_string(v) && strcmp(json_string_value(v), want) == 0)
+        return 1;
+    return 0;
+}
+
+static int copy_str(const json_t *doc, const char *name, char *out, size_t len, int required)
+{
+    const json_t *v = json_object_get(doc, name);
+    if (v == NULL && !required) {
+        out[0] = '\0';
+        return 0;
+    }
+    if (!json_is_string(v) || strlen(json_string_value(v)) >= len)
+        return GH_EINVAL;
+    snprintf(out, len, "%s", json_string_value(v));
+    return 0;
+}
+
+/* Claims of a freshly verified payload. */
+static int parse_claims(struct gh_api *api, const char *payload, size_t n, struct claims *c)
+{
+    json_t *doc = json_loadb(payload, n, JSON_REJECT_DUPLICATES, NULL);
+    int rc = json_is_object(doc) ? 0 : GH_EINVAL;
+    const json_t *exp = json_object_get(doc, "exp"), *nbf = json_object_get(doc, "nbf");
+    const json_t *iat = json_object_get(doc, "iat");
+    const char *iss = json_string_value(json_object_get(doc, "iss"));
+    if (rc == 0 && (!json_is_integer(exp) || (nbf && !json_is_integer(nbf)) ||
+                    (iat && !json_is_integer(iat))))
+        rc = GH_EINVAL;
+    if (rc == 0) {
+        c->exp = json_integer_value(exp);
+        c->nbf = nbf ? json_integer_value(nbf) : 0;
+        c->iat = iat ? json_integer_value(iat) : 0;
+        c->iss_ok = iss != NULL && strcmp(iss, api->issuer) == 0;
+        c->aud_ok = aud_contains(json_object_get(doc, "aud"), api->audience);
+        rc = copy_str(doc, "sub", c->sub, sizeof(c->sub), 1);
+    }
+    if (rc == 0)
+        rc = copy_str(doc, "client_id", c->client_id, sizeof(c->client_id), 1);
+    if (rc == 0)
+        rc = copy_str(doc, "scope", c->scope, sizeof(c->scope), 0);
+    if (rc == 0)
+        rc = copy_str(doc, "gh_fid", c->fid, sizeof(c->fid), 0);
+    json_decref(doc);
+    return rc;
+}
+
+/* Verifies the token; on failure sets *why. */
+static int validate(struct gh_api *api, const char *token, struct claims *c, const char **why)
+{
+    gh_sha256(token, strlen(token), c->hash);
+    if (!cache_get(api, c->hash, c)) {
+        struct gh_jws jws;
+        int fetched, rc = gh_jws_parse(token, strlen(token), &jws);
+        if (rc < 0) {
+            *why = "malformed token or algorithm not allowed";
+            return rc;
+        }
+        /* RFC 9068 4: typ must be at+jwt */
+        if (strcasecmp(jws.typ, "at+jwt") != 0 && strcasecmp(jws.typ, "application/at+jwt") != 0)
+            rc = GH_EINVAL, *why = "not an access token (typ)";
+        else if ((rc = gh_jwks_client_verify(api->jwks, &jws, &fetched)) == GH_ENOTFOUND)
+            *why = "unknown signing key";
+        else if (rc == GH_EUNAVAIL)
+            *why = "issuer keys unavailable";
+        else if (rc < 0)
+            *why = "bad signature";
+        else if (parse_claims(api, jws.payload, jws.payload_len, c) < 0)
+            rc = GH_EINVAL, *why = "malformed claims";
+        gh_jws_release(&jws);
+        if (rc < 0)
+            return rc;
+        cache_put(api, c);
+    }
+    int64_t now = gh_now(), leeway = api->cfg.leeway;
+    if (!c->iss_ok)
+        *why = "wrong issuer";
+    else if (!c->aud_ok)
+        *why = "wrong audience";
+    else if (c->exp + leeway <= now)
+        *why = "token expired";
+    else if (c->nbf > now + leeway || c->iat > now + leeway)
+        *why = "token not yet valid";
+    else
+        return 0;
+    return GH_EINVAL;
+}
+
+static void cors(struct gh_req *r, struct gh_api *api)
+{
+    const char *origin = gh_req_header(r, "Origin");
+    if (origin == NULL)
+        return;
+    gh_resp_header(r, "Vary", "Origin");
+    if (api->cfg.origin_ok != NULL && api->cfg.origin_ok(api->cfg.origin_arg, origin)) {
+        gh_resp_header(r, "Access-Control-Allow-Origin", gh_arena_strdup(r->arena, origin));
+        gh_resp_header(r, "Access-Control-Expose-Headers", "WWW-Authenticate");
+    }
+}
+
+static void challenge(struct gh_req *r, int status, const char *error, const char *desc,
+                      const char *scope)
+{
+    struct gh_buf b;
+    gh_buf_init(&b, 1024);
+    gh_buf_puts(&b, "Bearer realm=\"gatehouse\"");
+    if (error != NULL)
+        gh_buf_printf(&b, ", error=\"%s\", error_description=\"%s\"", error, desc);
+    if (scope != NULL)
+        gh_buf_printf(&b, ", scope=\"%s\"", scope);
+    gh_resp_header(r, "WWW-Authenticate", gh_arena_strdup(r->arena, b.p ? b.p : "Bearer"));
+    gh_buf_release(&b);
+    if (error == NULL)
+        gh_resp_body(r, status, "application/json", "{\"error\":\"unauthorized\"}", 24);
+    else
+        gh_resp_error(r, status, error, desc);
+}
+
+/* The bearer token of the request, or NULL after answering. */
+static const char *bearer(struct gh_req *r)
+{
+    if (gh_form_count(&r->query, "access_token") > 0) {
+        challenge(r, 400, "invalid_request", "tokens in the query string are not accepted", NULL);
+        return NULL;
+    }
+    const char *h = gh_req_header(r, "Authorization");
+    if (h == NULL) {
+        challenge(r, 401, NULL, NULL, NULL); /* RFC 6750 3.1: no error code */
+        return NULL;
+    }
+    if (strncasecmp(h, "Bearer ", 7) != 0) {
+        challenge(r, 400, "invalid_request", "Authorization must be 'Bearer <token>'", NULL);
+        return NULL;
+    }
+    const char *t = h + 7;
+    while (*t == ' ')
+        t++;
+    /* RFC 6750 2.1: b64token */
+    size_t n = strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/");
+    while (t[n] == '=')
+        n++;
+    if (n == 0 || t[n] != '\0' || n > 8192) {
+        challenge(r, 400, "invalid_request", "malformed bearer token", NULL);
+        return NULL;
+    }
+    return t;
+}
+
+static void trace_api(struct gh_req *r, struct gh_api *api, const struct claims *c,
+                      const char *token, int64_t t0)
+{
+    char flow[64] = "";
+    if (api->cfg.rec == NULL || c->fid[0] == '\0' || api->cfg.store == NULL ||
+        api->cfg.store->ops->trace_flow_of_family(api->cfg.store, c->fid, flow, sizeof(flow)) < 0 ||
+        flow[0] == '\0')
+        return;
+    char t4[16];
+    gh_rec_short(token, t4);
+    int64_t end = gh_now_us();
+    gh_rec_step(api->cfg.rec, flow, GH_P_APP, GH_P_API, GH_STEP_CALL, 0, t0, 0,
+                gh_arena_printf(r->arena, "GET %s (Authorization: Bearer %s)", r->path, t4),
+                "access token use", NULL, GH_GROUP_NONE);
+    gh_rec_step(api->cfg.rec, flow, GH_P_API, GH_P_API, GH_STEP_SELF, 0, t0 + 1, 0,
+                "validate JWT: signature, typ, iss, aud, exp", NULL, NULL, GH_GROUP_NONE);
+    gh_rec_step(api->cfg.rec, flow, GH_P_API, GH_P_APP, GH_STEP_REPLY, r->status, end,
+                (int32_t)(end - t0),
+                r->status == 200   ? "200 {sub, client_id, scope}"
+                : r->status == 403 ? "403 insufficient_scope"
+                                   : gh_arena_printf(r->arena, "%d invalid_token", r->status),
+                NULL, NULL, GH_GROUP_NONE);
+}
+
+static void serve_resource(struct gh_req *r, const char *need_scope)
+{
+    struct gh_api *api = r->ctx;
+    int64_t t0 = gh_now_us();
+    cors(r, api);
+    const char *token = bearer(r);
+    if (token == NULL)
+        return;
+    struct claims c;
+    const char *why = NULL;
+    memset(&c, 0, sizeof(c));
+    if (validate(api, token, &c, &why) < 0) {
+        challenge(r, why && strcmp(why, "issuer keys unavailable") == 0 ? 503 : 401,
+                  "invalid_token", why, NULL);
+    } else if (need_scope != NULL && !gh_scope_has(c.scope, need_scope)) {
+        challenge(r, 403, "insufficient_scope", "the token lacks the required scope",
+                  need_scope);
+    } else {
+        json_t *doc = json_pack("{s:s,s:s,s:s,s:s}", "sub", c.sub, "client_id", c.client_id,
+                                "scope", c.scope, "preferred_username", c.sub);
+        if (need_scope != NULL)
+            json_object_set_new(doc, "admin", json_true());
+        char *text = json_dumps(doc, JSON_COMPACT);
+        json_decref(doc);
+        gh_resp_header(r, "Cache-Control", "no-store");
+        gh_resp_json(r, 200, text ? gh_arena_strdup(r->arena, text) : "{}");
+        free(text);
+    }
+    trace_api(r, api, &c, token, t0);
+}
+
+static void h_me(struct gh_req *r)
+{
+    serve_resource(r, NULL);
+}
+
+static void h_admin(struct gh_req *r)
+{
+    serve_resource(r, "admin");
+}
+
+static void h_preflight(struct gh_req *r)
+{
+    struct gh_api *api = r->ctx;
+    const char *origin = gh_req_header(r, "Origin");
+    if (origin == NULL || api->cfg.origin_ok == NULL ||
+        !api->cfg.origin_ok(api->cfg.origin_arg, origin)) {
+        gh_resp_error(r, 403, "invalid_request", "origin not allowed");
+        return;
+    }
+    gh_resp_header(r, "Access-Control-Allow-Origin", gh_arena_strdup(r->arena, origin));
+    gh_resp_header(r, "Access-Control-Allow-Methods", "GET");
+    gh_resp_header(r, "Access-Control-Allow-Headers", "Authorization");
+    gh_resp_header(r, "Access-Control-Max-Age", "600");
+    gh_resp_header(r, "Vary", "Origin");
+    gh_resp_body(r, 204, NULL, "", 0);
+}
+
+const struct gh_route gh_api_routes[] = {
+    {GH_GET, "/api/me", h_me},
+    {GH_GET, "/api/admin", h_admin},
+    {GH_OPTIONS, "/api/*", h_preflight},
+};
+const size_t gh_api_n_routes = sizeof(gh_api_routes) / sizeof(gh_api_routes[0]);

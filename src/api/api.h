@@ -1,0 +1,51 @@
+/*
+ * Resource API (SPEC section 4): GET /api/me and GET /api/admin behind
+ * bearer-token validation done as an independent resource server would
+ * (RFC 6750, RFC 9068 section 4): keys learned through discovery and the
+ * jwks_uri over HTTP, an algorithm allow-list, typ, iss, aud, exp/nbf with
+ * a leeway. Verified tokens are cached by SHA-256 until they expire; every
+ * claim check but the signature still runs on each request.
+ */
+#ifndef GH_API_H
+#define GH_API_H
+
+#include <stdint.h>
+
+#include "http/http.h"
+#include "store/store.h"
+
+struct gh_recorder;
+
+struct gh_api_cfg {
+    const char *issuer;   /* exact iss; discovery at ISSUER/.well-known/... */
+    const char *audience; /* required in aud */
+    int64_t leeway;
+    int64_t refetch_interval; /* least seconds between JWKS fetches */
+    struct gh_store *store;   /* for trace correlation; may be NULL */
+    struct gh_recorder *rec;  /* NULL when tracing is off */
+    /* CORS: 1 when origin may call the API */
+    int (*origin_ok)(void *arg, const char *origin);
+    void *origin_arg;
+};
+
+struct gh_api;
+
+int gh_api_new(const struct gh_api_cfg *cfg, struct gh_api **out);
+void gh_api_free(struct gh_api *api);
+/* Route table for the API listener; the route context is the gh_api. */
+extern const struct gh_route gh_api_routes[];
+extern const size_t gh_api_n_routes;
+
+/* ---- JWKS client (jwks_client.c) ---- */
+struct gh_jwks_client;
+int gh_jwks_client_new(const char *issuer, int64_t refetch_interval,
+                       struct gh_jwks_client **out);
+void gh_jwks_client_free(struct gh_jwks_client *jc);
+/* Verifies jws with the issuer's key of its kid, fetching the JWKS when
+ * the kid is unknown (at most once per refetch interval). 0: verified;
+ * GH_ENOTFOUND: no such key; GH_EINVAL: bad signature; GH_EUNAVAIL: the
+ * issuer could not be reached. *fetched is set when a fetch happened. */
+struct gh_jws;
+int gh_jwks_client_verify(struct gh_jwks_client *jc, const struct gh_jws *jws, int *fetched);
+
+#endif

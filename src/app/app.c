@@ -1,0 +1,186 @@
+/* Frontend App server side; see app.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "app/app.h"
+#include "core/asset.h"
+#include "core/b64url.h"
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "http/form.h"
+#include "trace/recorder.h"
+#include "core/err.h"
+
+struct gh_app {
+    struct gh_app_cfg cfg;
+    char *config_json;
+    char *csp;
+};
+
+static char *origin_of(const char *url)
+{
+    const char *p = strstr(url, "://");
+    size_t n = p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : strlen(url);
+    return strndup(url, n);
+}
+
+int gh_app_new(const struct gh_app_cfg *cfg, struct gh_app **out)
+{
+    struct gh_app *app = calloc(1, sizeof(*app));
+    if (app == NULL)
+        return GH_ENOMEM;
+    app->cfg = *cfg;
+    char redirect[600], endpoint[600];
+    snprintf(redirect, sizeof(redirect), "%s/callback", cfg->origin);
+    json_t *doc = json_pack("{s:s,s:s,s:s}", "issuer", cfg->issuer, "client_id", cfg->client_id,
+                            "redirect_uri", redirect);
+    const char *paths[][2] = {{"authorization_endpoint", "/authorize"},
+                              {"token_endpoint", "/token"},
+                              {"revocation_endpoint", "/revoke"}};
+    for (size_t i = 0; doc != NULL && i < 3; i++) {
+        snprintf(endpoint, sizeof(endpoint), "%s%s", cfg->issuer, paths[i][1]);
+        json_object_set_new(doc, paths[i][0], json_string(endpoint));
+    }
+    json_object_set_new(doc, "api_base", json_string(cfg->api_base));
+    json_object_set_new(doc, "scope", json_string(cfg->scope));
+    json_object_set_new(doc, "trace", json_boolean(cfg->rec != NULL));
+    app->config_json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    char *iss_origin = origin_of(cfg->issuer), *api_origin = origin_of(cfg->api_base);
+    if (iss_origin != NULL && api_origin != NULL &&
+        asprintf(&app->csp,
+                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' "
+                 "data:; connect-src 'self' %s %s; frame-ancestors 'none'; base-uri 'none'; "
+                 "form-action 'self' %s",
+                 iss_origin, api_origin, iss_origin) < 0)
+        app->csp = NULL;
+    free(iss_origin);
+    free(api_origin);
+    if (app->config_json == NULL || app->csp == NULL) {
+        gh_app_free(app);
+        return GH_ENOMEM;
+    }
+    *out = app;
+    return 0;
+}
+
+void gh_app_free(struct gh_app *app)
+{
+    if (app == NULL)
+        return;
+    free(app->config_json);
+    free(app->csp);
+    free(app);
+}
+
+static const char *content_type(const char *name)
+{
+    static const char *const types[][2] = {
+        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
+        {".json", "application/json"},         {".png", "image/png"},
+    };
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot != NULL && i < GH_ARRAY_LEN(types); i++)
+        if (strcmp(dot, types[i][0]) == 0)
+            return types[i][1];
+    return "application/octet-stream";
+}
+
+static void security_headers(struct gh_req *r, struct gh_app *app)
+{
+    gh_resp_header(r, "Content-Security-Policy", app->csp);
+    gh_resp_header(r, "X-Content-Type-Options", "nosniff");
+    gh_resp_header(r, "Referrer-Policy", "no-referrer");
+    gh_resp_header(r, "X-Frame-Options", "DENY");
+}
+
+static void send_asset(struct gh_req *r, const char *name)
+{
+    struct gh_app *app = r->ctx;
+    const struct gh_asset *a = gh_asset_find(gh_app_assets, name);
+    if (a == NULL) {
+        gh_resp_error(r, 404, "not_found", "no such file");
+        return;
+    }
+    security_headers(r, app);
+    gh_resp_header(r, "Cache-Control", "no-cache");
+    gh_resp_body(r, 200, content_type(name), (const char *)a->data, a->len);
+}
+
+/* The browser comes back with the code: record it in the flow. */
+static void trace_callback(struct gh_req *r, struct gh_app *app)
+{
+    const char *code = gh_form_get(&r->query, "code", NULL);
+    const char *err = gh_form_get(&r->query, "error", NULL);
+    struct gh_code k;
+    unsigned char hash[GH_SHA256_LEN];
+    if (app->cfg.rec == NULL || code == NULL)
+        return;
+    gh_sha256(code, strlen(code), hash);
+    if (app->cfg.store->ops->code_get(app->cfg.store, hash, &k) < 0)
+        return;
+    char c4[16];
+    gh_rec_short(code, c4);
+    gh_rec_step(app->cfg.rec, k.flow_id, GH_P_BROWSER, GH_P_APP, GH_STEP_CALL, 0, gh_now_us(), 0,
+                gh_arena_printf(r->arena, "GET /callback?code=%s&state&iss%s", c4,
+                                err ? " (error)" : ""),
+                "app checks state and iss (RFC 9207)", NULL, GH_GROUP_NONE);
+}
+
+static void h_index(struct gh_req *r)
+{
+    if (strcmp(r->path, "/callback") == 0)
+        trace_callback(r, r->ctx);
+    send_asset(r, "index.html");
+}
+
+static void h_static(struct gh_req *r)
+{
+    const char *name = r->path + 1;
+    if (strchr(name, '/') != NULL || name[0] == '.' || strcmp(name, "index.html") == 0) {
+        gh_resp_error(r, 404, "not_found", "no such file");
+        return;
+    }
+    send_asset(r, name);
+}
+
+static void h_config(struct gh_req *r)
+{
+    struct gh_app *app = r->ctx;
+    gh_resp_header(r, "Cache-Control", "no-store");
+    gh_resp_json(r, 200, app->config_json);
+}
+
+static void h_trace_event(struct gh_req *r)
+{
+    struct gh_app *app = r->ctx;
+    gh_resp_body(r, 204, NULL, "", 0);
+    if (app->cfg.rec == NULL)
+        return;
+    json_t *doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
+    const char *event = json_string_value(json_object_get(doc, "event"));
+    const char *msg = json_string_value(json_object_get(doc, "message"));
+    const char *rt_hash = json_string_value(json_object_get(doc, "rt_hash"));
+    unsigned char hash[GH_SHA256_LEN + 1];
+    char flow[64] = "";
+    if (event != NULL && msg != NULL && rt_hash != NULL &&
+        gh_b64url_decode(rt_hash, strlen(rt_hash), hash, sizeof(hash)) == GH_SHA256_LEN &&
+        app->cfg.store->ops->trace_flow_of_refresh(app->cfg.store, hash, flow, sizeof(flow)) == 0 &&
+        flow[0] != '\0' && strcmp(event, "signin") != 0)
+        gh_rec_step(app->cfg.rec, flow, GH_P_APP, GH_P_APP, GH_STEP_NOTE, 0, gh_now_us(), 0, msg,
+                    NULL, NULL, GH_GROUP_NONE);
+    json_decref(doc);
+}
+
+const struct gh_route gh_app_routes[] = {
+    {GH_GET, "/", h_index},
+    {GH_GET, "/callback", h_index},
+    {GH_GET, "/config.json", h_config},
+    {GH_POST, "/trace-event", h_trace_event},
+    {GH_GET, "/*", h_static},
+};
+const size_t gh_app_n_routes = sizeof(gh_app_routes) / sizeof(gh_app_routes[0]);

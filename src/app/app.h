@@ -1,0 +1,31 @@
+/*
+ * The Frontend App's server side (SPEC section 5): serves the single-page
+ * app embedded in the binary (src/app/static), its /config.json, and, when
+ * tracing, receives the app's own UI steps on POST /trace-event.
+ */
+#ifndef GH_APP_H
+#define GH_APP_H
+
+#include "http/http.h"
+#include "store/store.h"
+
+struct gh_recorder;
+
+struct gh_app_cfg {
+    const char *issuer;
+    const char *client_id;
+    const char *origin; /* http://HOST:PORT of the app listener */
+    const char *api_base;
+    const char *scope;
+    struct gh_store *store;
+    struct gh_recorder *rec; /* NULL when tracing is off */
+};
+
+struct gh_app;
+
+int gh_app_new(const struct gh_app_cfg *cfg, struct gh_app **out);
+void gh_app_free(struct gh_app *app);
+extern const struct gh_route gh_app_routes[];
+extern const size_t gh_app_n_routes;
+
+#endif

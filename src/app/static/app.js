@@ -1,0 +1,496 @@
+// gatehouse demo app: the UI and session state of the reference public
+// client (SPEC section 5). Protocol steps live in oauth.js, PKCE in pkce.js.
+// Tokens are held in the `session` object below and nowhere else: never in
+// localStorage, sessionStorage, IndexedDB or cookies. Only the PKCE verifier
+// and state cross the redirect, in sessionStorage, and are deleted on return.
+
+import { createPkce, cryptoAvailable, fingerprint, randomToken, sha256 } from './pkce.js';
+import {
+    apiGet, authorizeUrl, checkCallback, classifyGrantError, dropPending, exchangeCode,
+    loadConfig, refreshGrant, revoke, savePending, takePending,
+} from './oauth.js';
+
+const $ = (id) => document.getElementById(id);
+
+/* Refresh when 20% of the lifetime or 10 s remain, whichever is smaller. */
+const REFRESH_SHARE = 0.2;
+const REFRESH_MAX_MARGIN_MS = 10000;
+const RETRY_MS = 5000;
+const LOG_MAX = 30;
+
+/* What each invalid_grant case tells the person, and the flow recorder. */
+const ENDINGS = {
+    expired: {
+        text: 'Your session expired — please sign in again.',
+        detail: 'Refresh tokens live for a limited time, and this one has run out. ' +
+            'Signing in again starts a new session.',
+        trace: 'session expired — sign in again',
+    },
+    reused: {
+        text: 'This session was revoked because a refresh token was used twice.',
+        detail: 'A refresh token that had already been rotated was presented again, so the ' +
+            'server revoked every token of this session, as it does after a theft. ' +
+            'Sign in again to start a new session.',
+        trace: 'refresh token used twice — session revoked, sign in again',
+    },
+    revoked: {
+        text: 'This session was revoked — please sign in again.',
+        detail: 'The server no longer accepts this session\'s refresh token: it was revoked, ' +
+            'for example by signing out in another tab or by an administrator.',
+        trace: 'session revoked — sign in again',
+    },
+    invalid: {
+        text: 'The server no longer accepts this session — please sign in again.',
+        detail: 'The refresh token was refused.',
+        trace: 'refresh rejected — sign in again',
+    },
+};
+
+const EVENT_FOR = { expired: 'expired', reused: 'reused', revoked: 'revoked', invalid: 'error' };
+
+let cfg = null;
+
+/* The only place tokens live. null when signed out. */
+let session = null;
+/* {access, refresh, previousRefresh, scope, expiresAt, lifetimeMs, fp, hash,
+ *  rotations, sub, refreshTimer} */
+
+let inflightRefresh = null;
+let tickTimer = 0;
+
+/* ---------- small UI helpers ---------- */
+
+function setStatus(kind, text) {
+    const el = $('status');
+    el.className = `status status-${kind}`;
+    el.textContent = text;
+}
+
+function clearStatus() {
+    const el = $('status');
+    el.className = 'status';
+    el.textContent = '';
+}
+
+function showView(name) {
+    for (const v of ['loading', 'signed-out', 'signed-in']) $(`view-${v}`).hidden = v !== name;
+}
+
+/* When the focused button vanished with its view, hand focus to `id`
+ * (only once the person has used this page: never on a fresh load). */
+function moveFocusIfLost(id) {
+    if (!navigator.userActivation?.hasBeenActive) return;
+    const active = document.activeElement;
+    if (!active || active === document.body || active.closest('[hidden]')) {
+        $(id).focus({ preventScroll: true });
+    }
+}
+
+function setBusy(busy) {
+    for (const id of ['signin', 'signin-again', 'refresh', 'signout', 'call-api', 'call-admin']) {
+        $(id).disabled = busy;
+    }
+    $('replay-old').disabled = busy || !session?.previousRefresh;
+}
+
+function log(text) {
+    const li = document.createElement('li');
+    const time = document.createElement('time');
+    const now = new Date();
+    time.dateTime = now.toISOString();
+    time.textContent = now.toTimeString().slice(0, 8);
+    li.append(time, document.createTextNode(` ${text}`));
+    const list = $('log');
+    list.prepend(li);
+    while (list.children.length > LOG_MAX) list.lastElementChild.remove();
+}
+
+function renderScope(scope) {
+    const dd = $('scope');
+    dd.replaceChildren();
+    const parts = (scope || '').split(' ').filter(Boolean);
+    parts.forEach((s, i) => {
+        if (i > 0) dd.append(document.createTextNode(' '));
+        const chip = document.createElement('span');
+        chip.className = 'chip';
+        chip.textContent = s;
+        dd.append(chip);
+    });
+    if (parts.length === 0) dd.textContent = '(none)';
+}
+
+/* Fire and forget: the app server records the UI step when tracing is on. */
+function trace(event, message, rtHash) {
+    if (!cfg?.trace) return;
+    fetch('/trace-event', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ event, message, rt_hash: rtHash || '' }),
+        keepalive: true,
+    }).catch(() => {});
+}
+
+/* ---------- signed-out side ---------- */
+
+function showSignedOut(notice) {
+    showView('signed-out');
+    $('session-ended').hidden = !notice;
+    $('signin').hidden = Boolean(notice);
+    if (notice) {
+        $('session-ended-text').textContent = notice.detail || notice.text;
+        $('signin-again').textContent = notice.button || 'Sign in again';
+    }
+    setBusy(false);
+    moveFocusIfLost(notice ? 'signin-again' : 'signin');
+}
+
+async function signIn() {
+    if (!cryptoAvailable()) {
+        setStatus('error', 'This browser cannot do PKCE here: Web Crypto needs https or a ' +
+            'loopback address (127.0.0.1 or localhost).');
+        return;
+    }
+    setBusy(true);
+    try {
+        const pkce = await createPkce();
+        const state = randomToken(32);
+        savePending({ verifier: pkce.verifier, state, created: Date.now() });
+        setStatus('info', 'Redirecting to the authorization server…');
+        location.assign(authorizeUrl(cfg, state, pkce.challenge));
+    } catch (e) {
+        dropPending();
+        setBusy(false);
+        setStatus('error', `Could not start signing in: ${e.message}`);
+    }
+}
+
+/* ---------- the callback ---------- */
+
+function describeCallbackError(e) {
+    const what = `${e.error}${e.description ? `: ${e.description}` : ''}`;
+    switch (e.error) {
+    case 'access_denied':
+        return {
+            text: 'Sign-in was cancelled: access was denied.',
+            detail: `The authorization server answered ${what}. You can try again.`,
+            button: 'Try again',
+        };
+    case 'state_mismatch':
+    case 'issuer_mismatch':
+    case 'no_pending_request':
+        return {
+            text: 'The sign-in response was rejected.',
+            detail: `${e.description[0].toUpperCase()}${e.description.slice(1)}. ` +
+                'Nothing was exchanged; sign in again to start over.',
+            button: 'Sign in again',
+        };
+    default:
+        return {
+            text: 'Sign-in failed.',
+            detail: `The authorization server answered ${what}.`,
+            button: 'Try again',
+        };
+    }
+}
+
+async function handleCallback(params) {
+    const pending = takePending();
+    /* Drop code and state from the address bar and history at once. */
+    history.replaceState(null, '', '/');
+    let code;
+    try {
+        ({ code } = checkCallback(cfg, params, pending));
+    } catch (e) {
+        const d = describeCallbackError(e);
+        showSignedOut(d);
+        setStatus('error', d.text);
+        trace('error', `sign-in failed: ${e.error}`, '');
+        return;
+    }
+    setStatus('info', 'Signing in…');
+    const sentAt = Date.now();
+    let tok;
+    try {
+        tok = await exchangeCode(cfg, code, pending.verifier);
+    } catch (e) {
+        const d = {
+            text: 'Sign-in failed at the token endpoint.',
+            detail: `POST /token answered ${e.error}${e.description ? `: ${e.description}` : ''}.`,
+            button: 'Try again',
+        };
+        showSignedOut(d);
+        setStatus('error', d.text);
+        trace('error', `code exchange failed: ${e.error}`, '');
+        return;
+    }
+    await startSession(tok, sentAt);
+}
+
+/* ---------- the signed-in side ---------- */
+
+async function startSession(tok, sentAt) {
+    session = {
+        access: '', refresh: '', previousRefresh: null, scope: '', expiresAt: 0, lifetimeMs: 0,
+        fp: '', hash: '', rotations: 0, sub: '', refreshTimer: 0,
+    };
+    await adoptTokens(tok, sentAt);
+    showView('signed-in');
+    setBusy(false);
+    moveFocusIfLost('call-api');
+    $('rotation-note').hidden = true;
+    $('api-result').textContent = 'No call yet.';
+    $('log').replaceChildren();
+    log(`Signed in; refresh token ${session.fp}`);
+    startTicker();
+    const me = await apiGet(cfg, '/api/me', session.access);
+    if (me.status === 200 && me.body && typeof me.body.sub === 'string') {
+        session.sub = me.body.sub;
+        $('user').textContent = me.body.preferred_username || me.body.sub;
+        setStatus('ok', `Signed in as ${$('user').textContent}.`);
+    } else {
+        $('user').textContent = '(unknown)';
+        setStatus('error', `Signed in, but GET /api/me answered ${me.status || 'nothing'}: ` +
+            `${me.body?.error_description || me.text}`);
+    }
+    trace('signin', `signed in as ${session.sub || '(unknown)'}`, session.hash);
+}
+
+/* Takes a token response into `session`; notes a rotation. */
+async function adoptTokens(tok, sentAt) {
+    const old = session.refresh;
+    const lifetimeMs = Math.max(0, Number(tok.expires_in) || 0) * 1000;
+    session.access = tok.access_token;
+    session.refresh = typeof tok.refresh_token === 'string' ? tok.refresh_token : old;
+    session.scope = typeof tok.scope === 'string' ? tok.scope : (session.scope || cfg.scope);
+    session.lifetimeMs = lifetimeMs;
+    /* Counted from when the request left: never later than the server's clock. */
+    session.expiresAt = sentAt + lifetimeMs;
+    const oldFp = session.fp;
+    session.hash = await sha256(session.refresh);
+    session.fp = session.hash.slice(0, 8);
+    if (old && session.refresh !== old) {
+        session.rotations += 1;
+        session.previousRefresh = old;
+        const note = $('rotation-note');
+        note.textContent = `rotated: ${oldFp} → ${session.fp}`;
+        note.hidden = false;
+    }
+    renderSession();
+    scheduleRefresh();
+}
+
+function renderSession() {
+    $('rt-fp').textContent = session.fp;
+    $('rotations').textContent = String(session.rotations);
+    renderScope(session.scope);
+    $('replay-old').disabled = !session.previousRefresh;
+    $('expires-bar').max = Math.max(1, Math.round(session.lifetimeMs / 1000));
+    tick();
+}
+
+function tick() {
+    if (!session) return;
+    const left = Math.max(0, Math.ceil((session.expiresAt - Date.now()) / 1000));
+    $('expires-in').textContent = String(left);
+    $('expires-bar').value = left;
+}
+
+function startTicker() {
+    clearInterval(tickTimer);
+    tickTimer = setInterval(tick, 1000);
+}
+
+function refreshMarginMs(lifetimeMs) {
+    return Math.min(lifetimeMs * REFRESH_SHARE, REFRESH_MAX_MARGIN_MS);
+}
+
+function scheduleRefresh(delayMs) {
+    clearTimeout(session.refreshTimer);
+    const at = session.expiresAt - refreshMarginMs(session.lifetimeMs);
+    const delay = delayMs ?? Math.max(0, at - Date.now());
+    session.refreshTimer = setTimeout(() => refresh('auto'), delay);
+    const when = new Date(Date.now() + delay).toTimeString().slice(0, 8);
+    $('next-refresh').textContent = `auto refresh at ${when}`;
+}
+
+/* One refresh at a time: a click during an automatic refresh joins it. */
+function refresh(why) {
+    if (!inflightRefresh) {
+        inflightRefresh = doRefresh(why).finally(() => {
+            inflightRefresh = null;
+        });
+    }
+    return inflightRefresh;
+}
+
+async function doRefresh(why) {
+    const s = session;
+    if (!s) return false;
+    const presented = s.refresh;
+    const sentAt = Date.now();
+    if (why === 'manual') setStatus('info', 'Refreshing…');
+    try {
+        const tok = await refreshGrant(cfg, presented);
+        if (session !== s) return false; /* signed out meanwhile */
+        const before = s.fp;
+        await adoptTokens(tok, sentAt);
+        const what = why === 'auto' ? 'Access token refreshed automatically' : 'Access token refreshed';
+        const rot = s.fp !== before ? `; refresh token rotated ${before} → ${s.fp}` : '';
+        log(what + rot);
+        /* Automatic refreshes go to the log only: the live region stays quiet. */
+        if (why !== 'auto') setStatus('ok', `${what}${rot}.`);
+        return true;
+    } catch (e) {
+        if (session !== s) return false;
+        if (e.error === 'invalid_grant') {
+            await endSession(classifyGrantError(e.description), presented, e.description);
+            return false;
+        }
+        setStatus('error', `Refresh failed: ${e.message}. Retrying in ${RETRY_MS / 1000} s.`);
+        log(`Refresh failed: ${e.message}`);
+        scheduleRefresh(RETRY_MS);
+        return false;
+    }
+}
+
+function forgetSession() {
+    if (session) {
+        clearTimeout(session.refreshTimer);
+        session.access = session.refresh = session.previousRefresh = '';
+    }
+    session = null;
+    clearInterval(tickTimer);
+}
+
+/* The server refused a refresh token: say which case, clear, offer sign in. */
+async function endSession(kind, presentedToken, description) {
+    const ending = ENDINGS[kind] || ENDINGS.invalid;
+    const hash = await sha256(presentedToken);
+    forgetSession();
+    const detail = kind === 'invalid' && description ? `${ending.detail} (${description})` : ending.detail;
+    showSignedOut({ text: ending.text, detail, button: 'Sign in again' });
+    setStatus('error', ending.text);
+    trace(EVENT_FOR[kind] || 'error', ending.trace, hash);
+}
+
+async function callApi(path) {
+    if (!session) return;
+    const out = $('api-result');
+    out.textContent = `GET ${path} …`;
+    let r = await apiGet(cfg, path, session.access);
+    if (r.status === 401 && session && (await refresh('api'))) {
+        r = await apiGet(cfg, path, session.access);
+    }
+    let text = `HTTP ${r.status || '(no answer)'}\n`;
+    if (r.challenge) text += `WWW-Authenticate: ${r.challenge}\n`;
+    text += r.body !== null ? JSON.stringify(r.body, null, 2) : r.text;
+    out.textContent = text;
+    log(`GET ${path} → ${r.status || 'no answer'}`);
+}
+
+async function replayPrevious() {
+    const s = session;
+    if (!s?.previousRefresh) return;
+    const old = s.previousRefresh;
+    const oldFp = (await fingerprint(old));
+    log(`Replaying the previous refresh token ${oldFp}, as a thief would`);
+    setBusy(true);
+    try {
+        await refreshGrant(cfg, old);
+        /* Accepted: the server has a reuse grace window. Keep our own tokens. */
+        setBusy(false);
+        s.previousRefresh = null;
+        $('replay-old').disabled = true;
+        setStatus('info', 'The server accepted the replayed token (it is inside the reuse ' +
+            'grace window).');
+    } catch (e) {
+        if (session !== s) return;
+        if (e.error === 'invalid_grant') {
+            await endSession(classifyGrantError(e.description), old, e.description);
+            return;
+        }
+        setBusy(false);
+        setStatus('error', `Replay failed: ${e.message}`);
+    }
+}
+
+async function signOut() {
+    const s = session;
+    if (!s) return;
+    setBusy(true);
+    setStatus('info', 'Signing out…');
+    let problem = '';
+    try {
+        await revoke(cfg, s.refresh, 'refresh_token');
+    } catch (e) {
+        problem = e.message;
+    }
+    const hash = s.hash;
+    forgetSession();
+    showSignedOut(null);
+    if (problem) {
+        setStatus('error', `Signed out on this page, but the refresh token could not be revoked: ${problem}`);
+    } else {
+        setStatus('ok', 'You are signed out; the refresh token was revoked.');
+    }
+    trace('signout', problem ? 'signed out — revocation failed' : 'signed out — refresh token revoked',
+        hash);
+}
+
+/* ---------- start ---------- */
+
+function wire() {
+    $('signin').addEventListener('click', signIn);
+    $('signin-again').addEventListener('click', signIn);
+    $('refresh').addEventListener('click', () => refresh('manual'));
+    $('signout').addEventListener('click', signOut);
+    $('call-api').addEventListener('click', () => callApi('/api/me'));
+    $('call-admin').addEventListener('click', () => callApi('/api/admin'));
+    $('replay-old').addEventListener('click', replayPrevious);
+    /* Timers sleep in background tabs: catch up when the tab is shown again. */
+    document.addEventListener('visibilitychange', () => {
+        if (document.visibilityState !== 'visible' || !session) return;
+        tick();
+        if (Date.now() >= session.expiresAt - refreshMarginMs(session.lifetimeMs)) refresh('auto');
+    });
+    /* Back from the login page via the back/forward cache: undo "Redirecting…". */
+    window.addEventListener('pageshow', (ev) => {
+        if (ev.persisted && !session) {
+            dropPending();
+            clearStatus();
+            setBusy(false);
+        }
+    });
+}
+
+async function boot() {
+    wire();
+    setBusy(true);
+    try {
+        cfg = await loadConfig();
+    } catch (e) {
+        showSignedOut(null);
+        setBusy(true);
+        setStatus('error', `The app cannot start: ${e.message}.`);
+        return;
+    }
+    $('trace-badge').hidden = !cfg.trace;
+    $('client-id').textContent = cfg.client_id;
+    $('issuer').textContent = cfg.issuer;
+    $('api-base').textContent = cfg.api_base;
+    const params = new URLSearchParams(location.search);
+    const isCallback = params.has('code') || params.has('error') || params.has('state');
+    if (isCallback) {
+        await handleCallback(params);
+        return;
+    }
+    if (location.pathname !== '/') history.replaceState(null, '', '/');
+    dropPending();
+    showSignedOut(null);
+    if (!cryptoAvailable()) {
+        setStatus('error', 'This browser cannot do PKCE here: Web Crypto needs https or a ' +
+            'loopback address (127.0.0.1 or localhost).');
+    }
+}
+
+boot();

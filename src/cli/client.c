@@ -1,0 +1,308 @@
+/*
+ * `gatehouse client add|list|show|update|remove`: OAuth client
+ * registration. Confidential clients get a secret read from stdin (at least
+ * 32 characters) stored only as its SHA-256; public clients authenticate
+ * with PKCE alone. CORS origins default to the origins of the redirect URIs.
+ */
+#include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cli/cli.h"
+#include "core/clock.h"
+#include "proto/proto.h"
+#include "core/err.h"
+
+#define DEFAULT_SCOPE "openid profile email offline_access api"
+
+struct client_opts {
+    char *id;
+    struct gh_strlist redirect;
+    struct gh_strlist origin;
+    int is_public;
+    int secret_stdin;
+    char *scope;
+    int trusted;
+    int untrusted;
+};
+
+#define O(f) offsetof(struct client_opts, f)
+static const struct gh_opt table[] = {
+    {"id", GH_OPT_STR, O(id), NULL, 0, 0, "client id ([A-Za-z0-9._:-], at most 127)", 0},
+    {"redirect-uri", GH_OPT_LIST, O(redirect), NULL, 0, 0, "redirect URI (repeatable)", 0},
+    {"public", GH_OPT_BOOL, O(is_public), "false", 0, 0, "public client: no secret, PKCE only",
+     0},
+    {"secret-stdin", GH_OPT_BOOL, O(secret_stdin), "false", 0, 0,
+     "confidential client: read its secret (>= 32 characters) from stdin", 0},
+    {"scope", GH_OPT_STR, O(scope), NULL, 0, 0,
+     "scopes it may request (default \"" DEFAULT_SCOPE "\")", 0},
+    {"trusted", GH_OPT_BOOL, O(trusted), "false", 0, 0, "skip the consent page", 0},
+    {"untrusted", GH_OPT_BOOL, O(untrusted), "false", 0, 0, "show the consent page (update)", 0},
+    {"origin", GH_OPT_LIST, O(origin), NULL, 0, 0,
+     "CORS origin (repeatable; default: the redirect URIs' origins)", 0},
+};
+static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
+
+static int valid_id(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n >= GH_ID_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)id[i]) && strchr("._:-", id[i]) == NULL)
+            return 0;
+    return 1;
+}
+
+static int add_origin(struct gh_client *c, const char *origin)
+{
+    for (int i = 0; i < c->n_origin; i++)
+        if (strcmp(c->origin[i], origin) == 0)
+            return 0;
+    if (c->n_origin >= GH_URIS_MAX)
+        return GH_EINVAL;
+    snprintf(c->origin[c->n_origin++], GH_URI_MAX, "%s", origin);
+    return 0;
+}
+
+/* Fills redirect URIs, origins and scope of c from o; 0 or an exit code. */
+static int apply(const struct client_opts *o, struct gh_client *c)
+{
+    if (o->redirect.n > 0) {
+        c->n_redirect = 0;
+        for (int i = 0; i < o->redirect.n; i++) {
+            if (!gh_redirect_valid(o->redirect.v[i], 0)) {
+                gh_cli_err("bad redirect URI '%s' (absolute https, http on a loopback host, or "
+                           "a private-use scheme; no fragment)",
+                           o->redirect.v[i]);
+                return GH_EXIT_USAGE;
+            }
+            snprintf(c->redirect[c->n_redirect++], GH_URI_MAX, "%s", o->redirect.v[i]);
+        }
+    }
+    if (o->origin.n > 0 || o->redirect.n > 0) {
+        c->n_origin = 0;
+        for (int i = 0; i < o->origin.n; i++) {
+            char origin[GH_URI_MAX];
+            if (gh_uri_origin(o->origin.v[i], origin, sizeof(origin)) < 0 ||
+                strcmp(origin, o->origin.v[i]) != 0) {
+                gh_cli_err("bad origin '%s' (scheme://host[:port], no path)", o->origin.v[i]);
+                return GH_EXIT_USAGE;
+            }
+            add_origin(c, origin);
+        }
+        for (int i = 0; o->origin.n == 0 && i < c->n_redirect; i++) {
+            char origin[GH_URI_MAX];
+            if (gh_uri_origin(c->redirect[i], origin, sizeof(origin)) == 0)
+                add_origin(c, origin);
+        }
+    }
+    if (o->scope != NULL) {
+        if (!gh_scope_valid(o->scope) || strlen(o->scope) >= GH_SCOPE_MAX) {
+            gh_cli_err("bad scope '%s' (space-separated tokens)", o->scope);
+            return GH_EXIT_USAGE;
+        }
+        snprintf(c->scope, sizeof(c->scope), "%s", o->scope);
+    }
+    if (o->trusted)
+        c->trusted = 1;
+    if (o->untrusted)
+        c->trusted = 0;
+    return GH_EXIT_OK;
+}
+
+static int read_secret(struct gh_client *c)
+{
+    char *secret = gh_cli_read_stdin(4096);
+    if (secret == NULL || strlen(secret) < 32) {
+        gh_cli_err("--secret-stdin needs a secret of at least 32 characters on stdin");
+        if (secret != NULL) {
+            OPENSSL_cleanse(secret, strlen(secret));
+            free(secret);
+        }
+        return GH_EXIT_FAIL;
+    }
+    gh_sha256(secret, strlen(secret), c->secret_hash);
+    OPENSSL_cleanse(secret, strlen(secret));
+    free(secret);
+    return GH_EXIT_OK;
+}
+
+static int do_add(struct gh_store *s, const struct client_opts *o)
+{
+    if (o->is_public == o->secret_stdin) {
+        gh_cli_err("client add needs exactly one of --public or --secret-stdin");
+        return GH_EXIT_USAGE;
+    }
+    if (o->redirect.n == 0 && o->is_public) {
+        gh_cli_err("client add needs at least one --redirect-uri");
+        return GH_EXIT_USAGE;
+    }
+    struct gh_client *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return GH_EXIT_FAIL;
+    snprintf(c->id, sizeof(c->id), "%s", o->id);
+    snprintf(c->scope, sizeof(c->scope), "%s", DEFAULT_SCOPE);
+    c->is_public = o->is_public;
+    c->created_at = gh_now();
+    int status = apply(o, c);
+    if (status == GH_EXIT_OK && o->secret_stdin)
+        status = read_secret(c);
+    if (status == GH_EXIT_OK) {
+        int rc = s->ops->client_add(s, c);
+        if (rc == GH_EEXIST)
+            gh_cli_err("client '%s' already exists", o->id);
+        else if (rc < 0)
+            gh_cli_err("cannot add client '%s': %s", o->id, gh_strerror(rc));
+        else
+            printf("client %s added (%s)\n", o->id, c->is_public ? "public" : "confidential");
+        status = rc < 0 ? GH_EXIT_FAIL : GH_EXIT_OK;
+    }
+    OPENSSL_cleanse(c, sizeof(*c));
+    free(c);
+    return status;
+}
+
+static int do_update(struct gh_store *s, const struct client_opts *o)
+{
+    struct gh_client *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return GH_EXIT_FAIL;
+    int status = GH_EXIT_FAIL, rc = s->ops->client_get(s, o->id, c);
+    if (rc == GH_ENOTFOUND)
+        gh_cli_err("no client '%s'", o->id);
+    else if (rc < 0)
+        gh_cli_err("cannot read client '%s': %s", o->id, gh_strerror(rc));
+    if (rc < 0)
+        goto out;
+    if (o->secret_stdin && c->is_public) {
+        gh_cli_err("client '%s' is public: it has no secret", o->id);
+        status = GH_EXIT_USAGE;
+        goto out;
+    }
+    status = apply(o, c);
+    if (status == GH_EXIT_OK && o->secret_stdin)
+        status = read_secret(c);
+    if (status != GH_EXIT_OK)
+        goto out;
+    if ((rc = s->ops->client_update(s, c)) < 0) {
+        gh_cli_err("cannot update client '%s': %s", o->id, gh_strerror(rc));
+        status = GH_EXIT_FAIL;
+        goto out;
+    }
+    printf("client %s updated\n", o->id);
+out:
+    OPENSSL_cleanse(c, sizeof(*c));
+    free(c);
+    return status;
+}
+
+static void print_client(const struct gh_client *c, int verbose)
+{
+    printf("%s  %s%s  scope=\"%s\"", c->id, c->is_public ? "public" : "confidential",
+           c->trusted ? " trusted" : "", c->scope);
+    for (int i = 0; i < c->n_redirect; i++)
+        printf("%s%s", verbose ? "\n  redirect_uri " : " ", c->redirect[i]);
+    for (int i = 0; verbose && i < c->n_origin; i++)
+        printf("\n  origin %s", c->origin[i]);
+    putchar('\n');
+}
+
+static int do_list(struct gh_store *s)
+{
+    struct gh_client *rows = NULL;
+    size_t n = 0;
+    int rc = s->ops->client_list(s, &rows, &n);
+    if (rc < 0) {
+        gh_cli_err("cannot list clients: %s", gh_strerror(rc));
+        return GH_EXIT_FAIL;
+    }
+    for (size_t i = 0; i < n; i++)
+        print_client(&rows[i], 0);
+    free(rows);
+    return GH_EXIT_OK;
+}
+
+static int do_show(struct gh_store *s, const char *id)
+{
+    struct gh_client *c = calloc(1, sizeof(*c));
+    int rc = c ? s->ops->client_get(s, id, c) : GH_ENOMEM;
+    if (rc == 0)
+        print_client(c, 1);
+    else if (rc == GH_ENOTFOUND)
+        gh_cli_err("no client '%s'", id);
+    else
+        gh_cli_err("cannot read client '%s': %s", id, gh_strerror(rc));
+    free(c);
+    return rc < 0 ? GH_EXIT_FAIL : GH_EXIT_OK;
+}
+
+static int do_remove(struct gh_store *s, const char *id)
+{
+    int rc = s->ops->client_remove(s, id);
+    if (rc == GH_ENOTFOUND)
+        gh_cli_err("no client '%s'", id);
+    else if (rc < 0)
+        gh_cli_err("cannot remove client '%s': %s", id, gh_strerror(rc));
+    else
+        printf("client %s removed\n", id);
+    return rc < 0 ? GH_EXIT_FAIL : GH_EXIT_OK;
+}
+
+int gh_cmd_client(struct gh_cli *cli, int argc, char **argv)
+{
+    static const char *const subs[] = {"add", "list", "show", "update", "remove"};
+    const char *usage = "gatehouse client add --id ID --redirect-uri URI [...] "
+                        "[--public | --secret-stdin] [--scope \"a b\"] [--trusted] "
+                        "[--origin URL ...] | client list | client show --id ID | "
+                        "client update --id ID [options] | client remove --id ID";
+    size_t k = 0;
+    while (argc >= 1 && k < GH_ARRAY_LEN(subs) && strcmp(argv[0], subs[k]) != 0)
+        k++;
+    if (argc < 1 || k == GH_ARRAY_LEN(subs)) {
+        if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+            printf("usage: %s\n", usage);
+            return GH_EXIT_OK;
+        }
+        gh_cli_err(argc < 1 ? "usage: %s" : "unknown client command (usage: %s)", usage);
+        return GH_EXIT_USAGE;
+    }
+    struct client_opts o;
+    int rc = gh_cli_opts(usage, &opts, &o, argc - 1, argv + 1);
+    if (rc >= 0)
+        return rc;
+    int status = GH_EXIT_USAGE;
+    struct gh_store *s = NULL;
+    if (k != 1 && (o.id == NULL || !valid_id(o.id))) {
+        gh_cli_err(o.id ? "bad client id '%s'" : "client %s needs --id ID",
+                   o.id ? o.id : subs[k]);
+        goto out;
+    }
+    status = GH_EXIT_FAIL;
+    if ((s = gh_cli_store(cli, 1)) == NULL)
+        goto out;
+    switch (k) {
+    case 0:
+        status = do_add(s, &o);
+        break;
+    case 1:
+        status = do_list(s);
+        break;
+    case 2:
+        status = do_show(s, o.id);
+        break;
+    case 3:
+        status = do_update(s, &o);
+        break;
+    default:
+        status = do_remove(s, o.id);
+    }
+out:
+    gh_store_close(s);
+    gh_opts_free(&opts, &o);
+    return status;
+}

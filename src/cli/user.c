@@ -1,0 +1,181 @@
+/*
+ * `gatehouse user add|list|remove|passwd` and `gatehouse sessions revoke`.
+ * Passwords come from stdin and are stored as argon2id hashes whose
+ * parameters are options (defaults: OWASP's t=2, m=19 MiB, p=1).
+ */
+#include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cli/cli.h"
+#include "core/clock.h"
+#include "core/password.h"
+#include "core/err.h"
+
+struct user_opts {
+    char *username;
+    int password_stdin;
+    int64_t t_cost, m_cost, threads;
+};
+
+#define O(f) offsetof(struct user_opts, f)
+static const struct gh_opt table[] = {
+    {"username", GH_OPT_STR, O(username), NULL, 0, 0, "user name ([A-Za-z0-9._@-])", 0},
+    {"password-stdin", GH_OPT_BOOL, O(password_stdin), "false", 0, 0,
+     "read the password (8 to 1024 characters) from stdin", 0},
+    {"argon2-t", GH_OPT_INT, O(t_cost), "2", 1, 100, "argon2id iterations", 0},
+    {"argon2-m", GH_OPT_INT, O(m_cost), "19456", 8192, 4194304, "argon2id memory, KiB", 0},
+    {"argon2-p", GH_OPT_INT, O(threads), "1", 1, 64, "argon2id parallelism", 0},
+};
+static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
+
+static int valid_username(const char *u)
+{
+    size_t n = strlen(u);
+    if (n == 0 || n >= GH_ID_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)u[i]) && strchr("._@-", u[i]) == NULL)
+            return 0;
+    return 1;
+}
+
+/* Reads the password from stdin and hashes it into out. */
+static int hash_from_stdin(const struct user_opts *o, char *out, size_t outlen)
+{
+    if (!o->password_stdin) {
+        gh_cli_err("the password is read from stdin: add --password-stdin");
+        return GH_EXIT_USAGE;
+    }
+    char *pw = gh_cli_read_stdin(GH_PASSWORD_MAX);
+    size_t n = pw ? strlen(pw) : 0;
+    int status = GH_EXIT_OK;
+    if (n < GH_PASSWORD_MIN) {
+        gh_cli_err("the password on stdin must have %d to %d characters", GH_PASSWORD_MIN,
+                   GH_PASSWORD_MAX);
+        status = GH_EXIT_FAIL;
+    } else {
+        struct gh_argon2_params p = {(uint32_t)o->t_cost, (uint32_t)o->m_cost,
+                                     (uint32_t)o->threads};
+        if (gh_password_hash(&p, pw, n, out, outlen) < 0) {
+            gh_cli_err("cannot hash the password");
+            status = GH_EXIT_FAIL;
+        }
+    }
+    if (pw != NULL) {
+        OPENSSL_cleanse(pw, n);
+        free(pw);
+    }
+    return status;
+}
+
+static int report(int rc, const char *what, const char *username)
+{
+    if (rc == GH_EEXIST)
+        gh_cli_err("user '%s' already exists", username);
+    else if (rc == GH_ENOTFOUND)
+        gh_cli_err("no user '%s'", username);
+    else if (rc < 0)
+        gh_cli_err("cannot %s user '%s': %s", what, username, gh_strerror(rc));
+    return rc < 0 ? GH_EXIT_FAIL : GH_EXIT_OK;
+}
+
+static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
+{
+    char hash[GH_PWHASH_MAX];
+    int status;
+    if (strcmp(sub, "list") == 0) {
+        struct gh_user *rows = NULL;
+        size_t n = 0;
+        if (s->ops->user_list(s, &rows, &n) < 0)
+            return report(GH_ESTORE, "list", "*");
+        for (size_t i = 0; i < n; i++)
+            printf("%s\n", rows[i].username);
+        free(rows);
+        return GH_EXIT_OK;
+    }
+    if (strcmp(sub, "remove") == 0) {
+        status = report(s->ops->user_remove(s, o->username), "remove", o->username);
+        if (status == GH_EXIT_OK) {
+            int n = 0;
+            s->ops->families_revoke_user(s, o->username, gh_now(), &n);
+            printf("user %s removed\n", o->username);
+        }
+        return status;
+    }
+    if ((status = hash_from_stdin(o, hash, sizeof(hash))) != GH_EXIT_OK)
+        return status;
+    if (strcmp(sub, "add") == 0) {
+        status = report(s->ops->user_add(s, o->username, hash), "add", o->username);
+        if (status == GH_EXIT_OK)
+            printf("user %s added\n", o->username);
+    } else {
+        status = report(s->ops->user_set_password(s, o->username, hash), "update", o->username);
+        if (status == GH_EXIT_OK)
+            printf("password of %s changed\n", o->username);
+    }
+    OPENSSL_cleanse(hash, sizeof(hash));
+    return status;
+}
+
+int gh_cmd_user(struct gh_cli *cli, int argc, char **argv)
+{
+    const char *usage = "gatehouse user add --username NAME --password-stdin | user list | "
+                        "user remove --username NAME | user passwd --username NAME "
+                        "--password-stdin";
+    if (argc < 1 || (strcmp(argv[0], "add") != 0 && strcmp(argv[0], "list") != 0 &&
+                     strcmp(argv[0], "remove") != 0 && strcmp(argv[0], "passwd") != 0)) {
+        if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+            printf("usage: %s\n", usage);
+            return GH_EXIT_OK;
+        }
+        gh_cli_err("usage: %s", usage);
+        return GH_EXIT_USAGE;
+    }
+    struct user_opts o;
+    int rc = gh_cli_opts(usage, &opts, &o, argc - 1, argv + 1);
+    if (rc >= 0)
+        return rc;
+    int status = GH_EXIT_USAGE;
+    struct gh_store *s = NULL;
+    if (strcmp(argv[0], "list") != 0 && (o.username == NULL || !valid_username(o.username))) {
+        gh_cli_err(o.username ? "bad user name '%s'" : "user %s needs --username NAME",
+                   o.username ? o.username : argv[0]);
+        goto out;
+    }
+    status = GH_EXIT_FAIL;
+    if ((s = gh_cli_store(cli, 1)) != NULL)
+        status = run(s, argv[0], &o);
+out:
+    gh_store_close(s);
+    gh_opts_free(&opts, &o);
+    return status;
+}
+
+int gh_cmd_sessions(struct gh_cli *cli, int argc, char **argv)
+{
+    const char *usage = "gatehouse sessions revoke --user NAME";
+    if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        printf("usage: %s\n", usage);
+        return GH_EXIT_OK;
+    }
+    if (argc != 3 || strcmp(argv[0], "revoke") != 0 || strcmp(argv[1], "--user") != 0) {
+        gh_cli_err("usage: %s", usage);
+        return GH_EXIT_USAGE;
+    }
+    struct gh_store *s = gh_cli_store(cli, 1);
+    if (s == NULL)
+        return GH_EXIT_FAIL;
+    int n = 0, rc = s->ops->families_revoke_user(s, argv[2], gh_now(), &n);
+    gh_store_close(s);
+    if (rc < 0) {
+        gh_cli_err("cannot revoke sessions of '%s': %s", argv[2], gh_strerror(rc));
+        return GH_EXIT_FAIL;
+    }
+    printf("revoked %d refresh-token families of %s\n", n, argv[2]);
+    return GH_EXIT_OK;
+}

@@ -1,0 +1,322 @@
+/*
+ * Compact JWS (RFC 7515 section 7.1): signing on the token hot path,
+ * strict parsing of untrusted tokens and verification. Signing builds the
+ * protected header on the stack without a JSON library and encodes
+ * straight into the caller's buffer. ES256 signatures are converted
+ * between OpenSSL's DER and the 64-byte R || S form of RFC 7518 3.4.
+ * Parsing follows RFC 8725: the alg comes from a fixed allow-list, "crit"
+ * is refused, and a key only verifies tokens of its own alg.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "core/b64url.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "jose/jose_int.h"
+
+/* A protected header we build: {"alg":"EdDSA","typ":<31>,"kid":<95>}. */
+#define HDR_MAX 192
+/* Longest encoded protected header we accept when parsing. */
+#define HDR_B64_MAX 2048
+/* Longest DER ECDSA-Sig-Value for P-256 (two 33-byte INTEGERs). */
+#define ES256_DER_MAX 72
+#define ES256_SIG_LEN (2 * GH_JOSE_P256_LEN)
+
+/* 1 when s is 1..max-1 printable ASCII bytes that need no JSON escaping. */
+static int plain_str(const char *s, size_t max)
+{
+    size_t i = 0;
+    for (; i < max && s[i] != '\0'; i++) {
+        if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+            return 0;
+    }
+    return i > 0 && i < max;
+}
+
+static void put(char *dst, size_t *pos, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(dst + *pos, s, n);
+    *pos += n;
+}
+
+/* The JSON protected header of RFC 7515 4.1 for k and typ into hdr
+ * (HDR_MAX bytes); returns its length. */
+static size_t make_header(const struct gh_jwk *k, const char *typ, char hdr[HDR_MAX])
+{
+    size_t pos = 0;
+    put(hdr, &pos, "{\"alg\":\"");
+    put(hdr, &pos, gh_jwa_name(k->alg));
+    if (typ != NULL) {
+        put(hdr, &pos, "\",\"typ\":\"");
+        put(hdr, &pos, typ);
+    }
+    put(hdr, &pos, "\",\"kid\":\"");
+    put(hdr, &pos, k->kid);
+    put(hdr, &pos, "\"}");
+    return pos;
+}
+
+/* Appends the base64url of p[0..n) to out in 3-byte-aligned chunks, so no
+ * temporary copy of the whole encoding is made. */
+static int append_b64(struct gh_buf *out, const void *p, size_t n)
+{
+    const unsigned char *in = p;
+    char enc[1024 + 1];
+    int rc = 0;
+    for (size_t off = 0; off < n && rc == 0;) {
+        size_t chunk = n - off < 768 ? n - off : 768;
+        long len = gh_b64url_encode(in + off, chunk, enc, sizeof(enc));
+        rc = len < 0 ? GH_ENOMEM : gh_buf_append(out, enc, (size_t)len);
+        off += chunk;
+    }
+    return rc;
+}
+
+/* RFC 7518 3.4: DER ECDSA-Sig-Value to R || S, 32 bytes each. */
+static int der_to_jose(const unsigned char *der, size_t len, unsigned char out[ES256_SIG_LEN])
+{
+    const unsigned char *p = der;
+    const BIGNUM *r, *s;
+    ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)len);
+    int rc = GH_ECRYPTO;
+    if (sig == NULL)
+        goto out;
+    ECDSA_SIG_get0(sig, &r, &s);
+    if (BN_bn2binpad(r, out, GH_JOSE_P256_LEN) != GH_JOSE_P256_LEN ||
+        BN_bn2binpad(s, out + GH_JOSE_P256_LEN, GH_JOSE_P256_LEN) != GH_JOSE_P256_LEN)
+        goto out;
+    rc = 0;
+out:
+    ECDSA_SIG_free(sig);
+    return rc;
+}
+
+/* RFC 7518 3.4: R || S back to DER for OpenSSL; returns the DER length. */
+static int jose_to_der(const unsigned char in[ES256_SIG_LEN], unsigned char der[ES256_DER_MAX])
+{
+    ECDSA_SIG *sig = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(in, GH_JOSE_P256_LEN, NULL);
+    BIGNUM *s = BN_bin2bn(in + GH_JOSE_P256_LEN, GH_JOSE_P256_LEN, NULL);
+    unsigned char *p = der;
+    int rc = GH_ENOMEM;
+    if (sig == NULL || r == NULL || s == NULL || ECDSA_SIG_set0(sig, r, s) != 1)
+        goto out;
+    r = s = NULL; /* owned by sig now */
+    rc = GH_ECRYPTO;
+    if (i2d_ECDSA_SIG(sig, NULL) > ES256_DER_MAX)
+        goto out;
+    rc = i2d_ECDSA_SIG(sig, &p);
+    if (rc <= 0)
+        rc = GH_ECRYPTO;
+out:
+    BN_free(s);
+    BN_free(r);
+    ECDSA_SIG_free(sig);
+    return rc;
+}
+
+/* The digest each alg signs with; Ed25519 hashes internally (NULL). */
+static const EVP_MD *alg_md(enum gh_jwa alg)
+{
+    return alg == GH_JWA_EDDSA ? NULL : EVP_sha256();
+}
+
+/* Signs msg[0..n) with k into sig (sig_size bytes), in JOSE form. */
+static int sign_raw(const struct gh_jwk *k, const char *msg, size_t n, unsigned char *sig,
+                    size_t sig_size, size_t *sig_len /* OUT */)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char der[ES256_DER_MAX];
+    size_t len = k->alg == GH_JWA_ES256 ? sizeof(der) : sig_size;
+    unsigned char *dst = k->alg == GH_JWA_ES256 ? der : sig;
+    int rc = GH_ENOMEM;
+    if (ctx == NULL)
+        goto out;
+    rc = GH_ECRYPTO;
+    if (EVP_DigestSignInit(ctx, NULL, alg_md(k->alg), NULL, k->pkey) != 1 ||
+        EVP_DigestSign(ctx, dst, &len, (const unsigned char *)msg, n) != 1)
+        goto out;
+    if (k->alg == GH_JWA_ES256) {
+        if (sig_size < ES256_SIG_LEN || der_to_jose(der, len, sig) < 0)
+            goto out;
+        len = ES256_SIG_LEN;
+    }
+    *sig_len = len;
+    rc = 0;
+out:
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+int gh_jws_sign(const struct gh_jwk *k, const char *typ, const char *payload, size_t n,
+                struct gh_buf *out)
+{
+    char hdr[HDR_MAX];
+    unsigned char sig[GH_JOSE_RSA_MAX_BITS / 8];
+    size_t start = out->len, sig_len = 0;
+    int rc = GH_EINVAL;
+    /* typ and kid go into the header unescaped, so they must not need it;
+     * kids of signing keys are thumbprints, typ is a constant. */
+    if (!k->has_private || (typ != NULL && !plain_str(typ, sizeof(((struct gh_jws *)NULL)->typ))) ||
+        !plain_str(k->kid, sizeof(k->kid)))
+        goto out;
+    size_t hdr_len = make_header(k, typ, hdr);
+    rc = append_b64(out, hdr, hdr_len);
+    if (rc == 0)
+        rc = gh_buf_putc(out, '.');
+    if (rc == 0)
+        rc = append_b64(out, payload, n);
+    if (rc == 0)
+        rc = sign_raw(k, out->p + start, out->len - start, sig, sizeof(sig), &sig_len);
+    if (rc == 0)
+        rc = gh_buf_putc(out, '.');
+    if (rc == 0)
+        rc = append_b64(out, sig, sig_len);
+out:
+    if (rc < 0 && out->p != NULL) { /* leave out as it was */
+        out->len = start;
+        out->p[start] = '\0';
+    }
+    return rc;
+}
+
+/* Copies the optional string member name of h into dst (dst_size bytes,
+ * "" when absent); GH_EINVAL when it is not a string or too long. */
+static int header_str(const json_t *h, const char *name, char *dst, size_t dst_size)
+{
+    const json_t *v = json_object_get(h, name);
+    dst[0] = '\0';
+    if (v == NULL)
+        return 0;
+    if (!json_is_string(v))
+        return GH_EINVAL;
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (n >= dst_size || strlen(s) != n)
+        return GH_EINVAL;
+    memcpy(dst, s, n + 1);
+    return 0;
+}
+
+/* Decodes and checks the protected header p[0..n) (RFC 7515 4.1). */
+static int parse_header(const char *p, size_t n, struct gh_jws *out)
+{
+    unsigned char raw[HDR_B64_MAX / 4 * 3];
+    json_t *h = NULL;
+    const json_t *alg;
+    int rc = GH_EINVAL;
+    long len = n <= HDR_B64_MAX ? gh_b64url_decode(p, n, raw, sizeof(raw)) : GH_EINVAL;
+    if (len <= 0)
+        goto out;
+    h = json_loadb((const char *)raw, (size_t)len, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(h))
+        goto out;
+    /* RFC 7515 4.1.11: we understand no extension, so "crit" is refused. */
+    if (json_object_get(h, "crit") != NULL)
+        goto out;
+    /* RFC 8725 3.1: the alg must be one we allow; never "none" or HMAC. */
+    alg = json_object_get(h, "alg");
+    if (!json_is_string(alg) || gh_jwa_parse(json_string_value(alg), &out->alg) < 0)
+        goto out;
+    if (header_str(h, "typ", out->typ, sizeof(out->typ)) < 0 ||
+        header_str(h, "kid", out->kid, sizeof(out->kid)) < 0)
+        goto out;
+    rc = 0;
+out:
+    json_decref(h);
+    return rc;
+}
+
+int gh_jws_parse(const char *token, size_t n, struct gh_jws *out)
+{
+    const char *dot1, *dot2 = NULL, *sig;
+    size_t pay_n;
+    long len;
+    int rc = GH_EINVAL;
+    memset(out, 0, sizeof(*out));
+    /* RFC 7515 7.1: exactly three parts, BASE64URL each. */
+    dot1 = n > 0 && n <= GH_JWS_MAX ? memchr(token, '.', n) : NULL;
+    if (dot1 != NULL)
+        dot2 = memchr(dot1 + 1, '.', n - (size_t)(dot1 + 1 - token));
+    if (dot2 == NULL || memchr(dot2 + 1, '.', n - (size_t)(dot2 + 1 - token)) != NULL)
+        goto out;
+    sig = dot2 + 1;
+    if (parse_header(token, (size_t)(dot1 - token), out) < 0)
+        goto out;
+    len = gh_b64url_decode(sig, n - (size_t)(sig - token), out->sig, sizeof(out->sig));
+    if (len <= 0)
+        goto out;
+    out->sig_len = (size_t)len;
+    rc = GH_ENOMEM;
+    pay_n = (size_t)(dot2 - dot1 - 1);
+    out->payload = malloc(pay_n / 4 * 3 + 3);
+    if (out->payload == NULL)
+        goto out;
+    rc = GH_EINVAL;
+    len = gh_b64url_decode(dot1 + 1, pay_n, (unsigned char *)out->payload, pay_n / 4 * 3 + 2);
+    if (len < 0)
+        goto out;
+    out->payload[len] = '\0';
+    out->payload_len = (size_t)len;
+    out->signing_input = token;
+    out->signing_input_len = (size_t)(dot2 - token);
+    rc = 0;
+out:
+    if (rc < 0)
+        gh_jws_release(out);
+    return rc;
+}
+
+int gh_jws_verify(const struct gh_jwk *k, const struct gh_jws *jws)
+{
+    EVP_MD_CTX *ctx = NULL;
+    unsigned char der[ES256_DER_MAX];
+    const unsigned char *sig = jws->sig;
+    size_t sig_len = jws->sig_len;
+    int rc = GH_EINVAL;
+    /* RFC 8725 3.1: the key's alg decides, never the header alone. */
+    if (k->alg != jws->alg || jws->signing_input == NULL)
+        goto out;
+    if (k->alg == GH_JWA_ES256 || k->alg == GH_JWA_EDDSA) {
+        if (sig_len != ES256_SIG_LEN) /* RFC 7518 3.4; RFC 8032 5.1.6 */
+            goto out;
+    } else if (sig_len != (size_t)EVP_PKEY_get_size(k->pkey)) {
+        goto out;
+    }
+    if (k->alg == GH_JWA_ES256) {
+        int der_len = jose_to_der(jws->sig, der);
+        if (der_len < 0)
+            goto out;
+        sig = der;
+        sig_len = (size_t)der_len;
+    }
+    rc = GH_ENOMEM;
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL)
+        goto out;
+    rc = GH_EINVAL;
+    if (EVP_DigestVerifyInit(ctx, NULL, alg_md(k->alg), NULL, k->pkey) != 1 ||
+        EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)jws->signing_input,
+                         jws->signing_input_len) != 1)
+        goto out;
+    rc = 0;
+out:
+    if (rc < 0)
+        ERR_clear_error(); /* a forged token must not leave errors behind */
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+void gh_jws_release(struct gh_jws *jws)
+{
+    free(jws->payload);
+    memset(jws, 0, sizeof(*jws));
+}

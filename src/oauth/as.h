@@ -1,0 +1,70 @@
+/*
+ * The Authorization Server's shared state. What lives in memory is a cache
+ * of the store (DESIGN "Caches with cheap invalidation"): an immutable,
+ * reference-counted snapshot of signing keys (parsed once into EVP_PKEY),
+ * clients, the JWKS and discovery documents and settings. A request takes
+ * the current snapshot; at most once a second one thread compares the
+ * store's revision counter and swaps in a new snapshot when it changed, so
+ * CLI changes reach running servers (and other processes) within a second.
+ */
+#ifndef GH_AS_H
+#define GH_AS_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "core/settings.h"
+#include "jose/jose.h"
+#include "store/store.h"
+
+struct gh_recorder;
+
+struct gh_snap {
+    int refs;
+    int64_t revision;
+    int64_t valid_until; /* rebuild after this (a retired key leaves the JWKS) */
+    char issuer[GH_URI_MAX];
+    char audience[GH_URI_MAX];
+    struct gh_jwk *signer; /* the active key */
+    struct gh_jwk **keys;  /* every published key, signer included */
+    size_t n_keys;
+    char *jwks;
+    size_t jwks_len;
+    char *discovery;
+    size_t discovery_len;
+    struct gh_client *clients;
+    size_t n_clients;
+    char (*origins)[GH_URI_MAX]; /* CORS origins of public clients */
+    size_t n_origins;
+    unsigned char csrf_key[32];
+};
+
+struct gh_as {
+    const struct gh_settings *cfg;
+    struct gh_store *store;
+    struct gh_recorder *rec; /* NULL when tracing is off */
+    pthread_mutex_t lock;
+    struct gh_snap *snap;
+    int64_t last_check_us;
+    int checking;
+};
+
+/* Loads the first snapshot; err names the problem (no issuer, no key). */
+int gh_as_init(struct gh_as *as, const struct gh_settings *cfg, struct gh_store *store,
+               char *err, size_t errlen);
+void gh_as_release(struct gh_as *as);
+/* The current snapshot, referenced (release with gh_snap_put). May reload
+ * first when a second has passed since the last check. */
+struct gh_snap *gh_as_snap(struct gh_as *as);
+void gh_snap_put(struct gh_as *as, struct gh_snap *s);
+/* Forces a revision check now (tests, SIGHUP). */
+void gh_as_reload(struct gh_as *as);
+
+/* Client of the snapshot by id, or NULL. Borrowed from the snapshot. */
+const struct gh_client *gh_snap_client(const struct gh_snap *s, const char *id);
+/* Published key by kid, or NULL. */
+const struct gh_jwk *gh_snap_key(const struct gh_snap *s, const char *kid);
+/* 1 when origin is a registered CORS origin of a public client. */
+int gh_snap_origin_allowed(const struct gh_snap *s, const char *origin);
+
+#endif

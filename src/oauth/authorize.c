@@ -1,0 +1,320 @@
+/*
+ * GET/POST /authorize (RFC 6749 4.1.1 and 3.1, RFC 7636 4.3-4.4, RFC 9207,
+ * RFC 9700 4.1 and 4.7) and POST /consent. The client and redirect URI are
+ * checked first: if either is wrong the user sees an error page and is
+ * never redirected (no open redirector). Every later error goes back to
+ * the client with error, error_description, state and iss.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "core/b64url.h"
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/log.h"
+#include "oauth/authz.h"
+#include "trace/recorder.h"
+#include "core/err.h"
+
+#define STATE_MAX 2048
+
+static const char *redirect_for(const struct gh_client *c, const char *uri)
+{
+    for (int i = 0; i < c->n_redirect; i++)
+        if (gh_redirect_match(c->redirect[i], uri))
+            return uri;
+    return NULL;
+}
+
+static const char *repeated(const struct gh_form *f)
+{
+    for (int i = 0; i < f->n; i++)
+        if (gh_form_count(f, f->p[i].key) > 1)
+            return f->p[i].key;
+    return NULL;
+}
+
+int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_form *f,
+                   struct gh_authz *a)
+{
+    int dup_client, dup_redirect;
+    memset(a, 0, sizeof(*a));
+    a->client_id = gh_form_get(f, "client_id", &dup_client);
+    a->redirect_uri = gh_form_get(f, "redirect_uri", &dup_redirect);
+    a->flow = gh_form_get(f, "flow", NULL);
+    if (r->query_invalid || a->client_id == NULL || dup_client ||
+        (a->c = gh_snap_client(s, a->client_id)) == NULL) {
+        gh_page_error(r, 400, "Unknown application",
+                      "The request names no registered client (client_id).");
+        return GH_EINVAL;
+    }
+    if (a->redirect_uri == NULL || dup_redirect || redirect_for(a->c, a->redirect_uri) == NULL) {
+        gh_page_error(r, 400, "Invalid redirect URI",
+                      "The redirect_uri is missing or not registered for this client.");
+        return GH_EINVAL;
+    }
+    a->state = gh_form_get(f, "state", NULL);
+    if (a->state != NULL && strlen(a->state) > STATE_MAX)
+        a->state = NULL;
+    const char *dup = repeated(f);
+    const char *rt = gh_form_get(f, "response_type", NULL);
+    const char *method = gh_form_get(f, "code_challenge_method", NULL);
+    a->challenge = gh_form_get(f, "code_challenge", NULL);
+    a->scope = gh_form_get(f, "scope", NULL);
+    enum gh_oauth_err e = GH_OAUTH_INVALID_REQUEST;
+    const char *why = NULL;
+    if (dup != NULL)
+        why = gh_arena_printf(r->arena, "parameter '%.40s' is repeated", dup);
+    else if (rt == NULL)
+        why = "missing response_type";
+    else if (strcmp(rt, "code") != 0)
+        e = GH_OAUTH_UNSUPPORTED_RESPONSE_TYPE, why = "only response_type=code is supported";
+    else if (a->challenge == NULL)
+        why = "code_challenge is required (PKCE)";
+    else if (method == NULL || strcmp(method, "S256") != 0)
+        why = "code_challenge_method must be S256";
+    else if (!gh_pkce_challenge_valid(a->challenge, strlen(a->challenge)))
+        why = "code_challenge must be 43 base64url characters";
+    else if (a->scope != NULL && (!gh_scope_valid(a->scope) || !gh_scope_subset(a->scope, a->c->scope)))
+        e = GH_OAUTH_INVALID_SCOPE, why = "requested scope is not allowed for this client";
+    if (why != NULL) {
+        gh_authz_error(r, s, a, e, why);
+        return GH_EINVAL;
+    }
+    if (a->scope == NULL)
+        a->scope = a->c->scope;
+    return 0;
+}
+
+/* Appends "name=value" to a redirect URL (value percent-encoded). */
+static void param(struct gh_buf *b, int *first, const char *name, const char *value)
+{
+    if (value == NULL)
+        return;
+    gh_buf_printf(b, "%c%s=", *first ? (strchr(b->p, '?') ? '&' : '?') : '&', name);
+    *first = 0;
+    gh_buf_urlenc(b, value, strlen(value));
+}
+
+static void redirect_with(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
+                          const char *k1, const char *v1, const char *k2, const char *v2)
+{
+    struct gh_buf b;
+    gh_buf_init(&b, 16384);
+    gh_buf_puts(&b, a->redirect_uri);
+    int first = 1;
+    param(&b, &first, k1, v1);
+    param(&b, &first, k2, v2);
+    param(&b, &first, "state", a->state);
+    param(&b, &first, "iss", s->issuer); /* RFC 9207 */
+    const char *loc = b.p ? gh_arena_strndup(r->arena, b.p, b.len) : NULL;
+    gh_buf_release(&b);
+    gh_resp_redirect(r, loc ? loc : a->redirect_uri);
+}
+
+void gh_authz_error(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
+                    enum gh_oauth_err e, const char *desc)
+{
+    redirect_with(r, s, a, "error", gh_oauth_err_code(e), "error_description", desc);
+}
+
+void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
+                         const char *sub)
+{
+    struct gh_as *as = gh_as_of(r);
+    char code[GH_TOKEN_LEN + 1];
+    struct gh_code k;
+    memset(&k, 0, sizeof(k));
+    int rc = gh_rand_token(code, sizeof(code));
+    if (rc == 0) {
+        gh_sha256(code, strlen(code), k.hash);
+        snprintf(k.client_id, sizeof(k.client_id), "%s", a->client_id);
+        snprintf(k.redirect_uri, sizeof(k.redirect_uri), "%s", a->redirect_uri);
+        snprintf(k.challenge, sizeof(k.challenge), "%s", a->challenge);
+        snprintf(k.sub, sizeof(k.sub), "%s", sub);
+        snprintf(k.scope, sizeof(k.scope), "%s", a->scope);
+        snprintf(k.flow_id, sizeof(k.flow_id), "%s", a->flow ? a->flow : "");
+        k.auth_time = gh_now();
+        k.expires_at = k.auth_time + as->cfg->code_ttl;
+        rc = as->store->ops->code_put(as->store, &k);
+    }
+    if (rc < 0) {
+        gh_log(GH_LOG_ERROR, "cannot store authorization code", "error", gh_strerror(rc), NULL);
+        gh_authz_error(r, s, a, GH_OAUTH_TEMPORARILY_UNAVAILABLE,
+                       "storage temporarily unavailable");
+        return;
+    }
+    redirect_with(r, s, a, "code", code, NULL, NULL);
+}
+
+/* CSRF token: HMAC-SHA256(csrf_key, browser cookie | request). */
+static void csrf_token(const struct gh_snap *s, const char *cookie, const struct gh_authz *a,
+                       char out[64])
+{
+    char msg[8192];
+    unsigned char mac[32];
+    size_t maclen = 0;
+    snprintf(msg, sizeof(msg), "%s|%s|%s|%s|%s|%s", cookie, a->client_id, a->redirect_uri,
+             a->challenge, a->state ? a->state : "", a->scope);
+    if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, s->csrf_key, sizeof(s->csrf_key),
+                  (const unsigned char *)msg, strlen(msg), mac, sizeof(mac), &maclen) == NULL)
+        memset(mac, 0, sizeof(mac));
+    gh_b64url_encode(mac, sizeof(mac), out, 64);
+}
+
+void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a)
+{
+    const char *cookie = gh_req_cookie(r, "gh_csrf");
+    if (cookie == NULL || strlen(cookie) != GH_TOKEN_LEN) {
+        char fresh[GH_TOKEN_LEN + 1];
+        gh_rand_token(fresh, sizeof(fresh));
+        int secure = strncmp(s->issuer, "https:", 6) == 0;
+        gh_resp_header(r, "Set-Cookie",
+                       gh_arena_printf(r->arena, "gh_csrf=%s; Path=/; HttpOnly; SameSite=Strict%s",
+                                       fresh, secure ? "; Secure" : ""));
+        cookie = gh_arena_strdup(r->arena, fresh);
+    }
+    csrf_token(s, cookie ? cookie : "", a, a->csrf);
+}
+
+int gh_authz_csrf_ok(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
+                     const char *posted)
+{
+    const char *cookie = gh_req_cookie(r, "gh_csrf");
+    if (cookie == NULL || posted == NULL)
+        return 0;
+    char expect[64];
+    csrf_token(s, cookie, a, expect);
+    return gh_ct_streq(expect, strlen(expect), posted, strlen(posted));
+}
+
+void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *label,
+                    const char *note, int64_t t0_us)
+{
+    struct gh_recorder *rec = gh_as_of(r)->rec;
+    if (rec == NULL || a->flow == NULL || a->flow[0] == '\0')
+        return;
+    int64_t end = gh_now_us();
+    gh_rec_step(rec, a->flow, GH_P_BROWSER, GH_P_AS, GH_STEP_CALL, 0, t0_us, 0, label, note, NULL,
+                GH_GROUP_NONE);
+    const char *reply;
+    if (r->status == 302) {
+        const char *loc = NULL;
+        for (int i = 0; i < r->n_headers; i++)
+            if (strcmp(r->hdr_name[i], "Location") == 0)
+                loc = r->hdr_value[i];
+        const char *q = loc ? strchr(loc, '?') : NULL;
+        char c4[16] = "";
+        const char *code = q ? strstr(q, "code=") : NULL;
+        if (code != NULL) {
+            char tmp[GH_TOKEN_LEN + 1];
+            snprintf(tmp, sizeof(tmp), "%.*s", (int)strcspn(code + 5, "&"), code + 5);
+            gh_rec_short(tmp, c4);
+            reply = gh_arena_printf(r->arena, "302 → redirect_uri?code=%s&state&iss", c4);
+        } else {
+            const char *err = q ? strstr(q, "error=") : NULL;
+            reply = gh_arena_printf(r->arena, "302 → redirect_uri?error=%.*s&state&iss",
+                                    err ? (int)strcspn(err + 6, "&") : 0, err ? err + 6 : "");
+        }
+    } else {
+        reply = gh_arena_printf(r->arena, "%d %s", r->status,
+                                strstr(r->resp ? r->resp : "", "action=\"/consent\"")
+                                    ? "consent page"
+                                : strstr(r->resp ? r->resp : "", "action=\"/login\"")
+                                    ? "sign-in page"
+                                    : "error page");
+    }
+    gh_rec_step(rec, a->flow, GH_P_AS, GH_P_BROWSER, GH_STEP_REPLY, r->status, end,
+                (int32_t)(end - t0_us), reply, NULL, NULL, GH_GROUP_NONE);
+}
+
+/* After sign-in: code right away for trusted clients, else consent. */
+static void continue_signed_in(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
+                               const char *sub)
+{
+    if (a->c->trusted) {
+        gh_authz_issue_code(r, s, a, sub);
+        return;
+    }
+    gh_authz_csrf(r, s, a);
+    gh_page_consent(r, a, sub);
+}
+
+void gh_h_authorize(struct gh_req *r)
+{
+    struct gh_as *as = gh_as_of(r);
+    struct gh_snap *s = gh_as_snap(as);
+    int64_t t0 = gh_now_us();
+    struct gh_form body, *f = &r->query;
+    if (r->method == GH_POST) {
+        if (gh_form_parse(r->arena, r->body, r->body_len, &body) < 0) {
+            gh_page_error(r, 400, "Bad request", "The authorization request is malformed.");
+            goto out;
+        }
+        f = &body;
+    }
+    struct gh_authz a;
+    if (gh_authz_parse(r, s, f, &a) < 0)
+        goto out;
+    char flow[GH_FLOW_ID_LEN + 1] = "";
+    if (as->rec != NULL) {
+        gh_rec_flow_begin(as->rec, a.client_id, flow);
+        a.flow = flow;
+        gh_rec_step(as->rec, flow, GH_P_APP, GH_P_BROWSER, GH_STEP_REPLY, 0, t0 - 1, 0,
+                    "redirect to /authorize (PKCE: S256 code_challenge, state)",
+                    "authorization request prepared by the app", NULL, GH_GROUP_NONE);
+    }
+    char sub[GH_ID_MAX];
+    if (gh_session_user(r, sub)) {
+        continue_signed_in(r, s, &a, sub);
+    } else {
+        gh_authz_csrf(r, s, &a);
+        gh_page_login(r, 200, &a, NULL, NULL);
+    }
+    char ch[16];
+    gh_rec_short(a.challenge, ch);
+    gh_authz_trace(r, &a,
+                   gh_arena_printf(r->arena,
+                                   "GET /authorize (response_type=code, code_challenge=%s, "
+                                   "method=S256, state)",
+                                   ch),
+                   "authorization request", t0);
+out:
+    gh_snap_put(as, s);
+}
+
+void gh_h_consent(struct gh_req *r)
+{
+    struct gh_as *as = gh_as_of(r);
+    struct gh_snap *s = gh_as_snap(as);
+    int64_t t0 = gh_now_us();
+    struct gh_form f;
+    struct gh_authz a;
+    char sub[GH_ID_MAX];
+    if (gh_form_parse(r->arena, r->body, r->body_len, &f) < 0) {
+        gh_page_error(r, 400, "Bad request", "The consent form is malformed.");
+        goto out;
+    }
+    if (gh_authz_parse(r, s, &f, &a) < 0)
+        goto out;
+    const char *decision = gh_form_get(&f, "decision", NULL);
+    if (!gh_authz_csrf_ok(r, s, &a, gh_form_get(&f, "csrf", NULL))) {
+        gh_page_error(r, 403, "Form expired",
+                      "This form is no longer valid. Go back to the application and try again.");
+    } else if (!gh_session_user(r, sub)) {
+        gh_authz_csrf(r, s, &a);
+        gh_page_login(r, 200, &a, NULL, "Your session ended. Sign in again.");
+    } else if (decision != NULL && strcmp(decision, "allow") == 0) {
+        gh_authz_issue_code(r, s, &a, sub);
+    } else {
+        gh_authz_error(r, s, &a, GH_OAUTH_ACCESS_DENIED, "the user denied access");
+    }
+    gh_authz_trace(r, &a,
+                   gh_arena_printf(r->arena, "POST /consent (decision=%s)",
+                                   decision && strcmp(decision, "allow") == 0 ? "allow" : "deny"),
+                   "user consents", t0);
+out:
+    gh_snap_put(as, s);
+}

@@ -1,0 +1,36 @@
+/*
+ * The authorization request (RFC 6749 4.1.1, RFC 7636 4.3) as the
+ * authorize, login and consent endpoints share it: validation, CSRF form
+ * tokens bound to the browser and the request, browser sessions, and the
+ * final redirect with code, state and iss (RFC 9207).
+ */
+#ifndef GH_AUTHZ_H
+#define GH_AUTHZ_H
+
+#include "oauth/oauth.h"
+#include "oauth/pages.h"
+
+/* Validates the request in f. 0: a is filled. <0: the answer (error page
+ * or error redirect) has been given. */
+int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_form *f,
+                   struct gh_authz *a);
+/* Redirects to the client with error, error_description, state and iss. */
+void gh_authz_error(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
+                    enum gh_oauth_err e, const char *desc);
+/* Issues a code for sub and redirects to the client. */
+void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
+                         const char *sub);
+/* Sets a->csrf for this browser (setting the CSRF cookie when missing). */
+void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a);
+/* 1 when the posted csrf field matches this browser and request. */
+int gh_authz_csrf_ok(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
+                     const char *posted);
+/* The signed-in user of this browser into sub (GH_ID_MAX), or 0. */
+int gh_session_user(struct gh_req *r, char *sub);
+/* Starts a browser session for sub and sets its cookie. */
+int gh_session_start(struct gh_req *r, const struct gh_snap *s, const char *sub);
+/* Records a browser step of the flow (no-op without tracing). */
+void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *label,
+                    const char *note, int64_t t0_us);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * Helpers shared by the endpoints: OAuth error responses (RFC 6749 5.2),
+ * strict form parsing, client authentication (RFC 6749 2.3.1; secrets
+ * compared as SHA-256 digests with CRYPTO_memcmp), CORS for public
+ * clients, RFC 9068 access tokens and page security headers.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/crypto.h"
+#include "core/b64url.h"
+#include "oauth/oauth.h"
+#include "core/err.h"
+
+void gh_oauth_error(struct gh_req *r, enum gh_oauth_err e, const char *desc)
+{
+    int status = gh_oauth_err_status(e);
+    if (status == 401)
+        gh_resp_header(r, "WWW-Authenticate", "Basic realm=\"gatehouse\"");
+    gh_resp_error(r, status, gh_oauth_err_code(e), desc);
+}
+
+int gh_oauth_form(struct gh_req *r, struct gh_form *f)
+{
+    const char *ct = gh_req_header(r, "Content-Type");
+    size_t n = strlen("application/x-www-form-urlencoded");
+    if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded", n) != 0 ||
+        (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
+        gh_oauth_error(r, GH_OAUTH_INVALID_REQUEST,
+                       "Content-Type must be application/x-www-form-urlencoded");
+        return GH_EINVAL;
+    }
+    if (gh_form_parse(r->arena, r->body, r->body_len, f) < 0) {
+        gh_oauth_error(r, GH_OAUTH_INVALID_REQUEST, "malformed form body");
+        return GH_EINVAL;
+    }
+    for (int i = 0; i < f->n; i++) {
+        if (gh_form_count(f, f->p[i].key) > 1) {
+            const char *d = gh_arena_printf(r->arena, "parameter '%.40s' is repeated", f->p[i].key);
+            gh_oauth_error(r, GH_OAUTH_INVALID_REQUEST, d ? d : "repeated parameter");
+            return GH_EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int secret_ok(const struct gh_client *c, const char *secret)
+{
+    unsigned char d[GH_SHA256_LEN];
+    gh_sha256(secret, strlen(secret), d);
+    return gh_ct_eq(d, c->secret_hash, sizeof(d));
+}
+
+const struct gh_client *gh_oauth_client(struct gh_req *r, const struct gh_snap *s,
+                                        const struct gh_form *f)
+{
+    const char *authz = gh_req_header(r, "Authorization");
+    const char *id = gh_form_get(f, "client_id", NULL);
+    const char *secret = gh_form_get(f, "client_secret", NULL);
+    if (authz != NULL) {
+        char *bid, *bsecret;
+        if (gh_basic_parse(r->arena, authz, &bid, &bsecret) < 0) {
+            gh_oauth_error(r, GH_OAUTH_INVALID_CLIENT, "malformed Basic credentials");
+            return NULL;
+        }
+        if (secret != NULL || (id != NULL && strcmp(id, bid) != 0)) {
+            gh_oauth_error(r, GH_OAUTH_INVALID_REQUEST,
+                           "use one client authentication method");
+            return NULL;
+        }
+        id = bid;
+        secret = bsecret;
+    }
+    if (id == NULL) {
+        gh_oauth_error(r, GH_OAUTH_INVALID_CLIENT, "client authentication required");
+        return NULL;
+    }
+    const struct gh_client *c = gh_snap_client(s, id);
+    if (c == NULL) {
+        gh_oauth_error(r, GH_OAUTH_INVALID_CLIENT, "client authentication failed");
+        return NULL;
+    }
+    if (c->is_public ? secret != NULL : secret == NULL || !secret_ok(c, secret)) {
+        gh_oauth_error(r, GH_OAUTH_INVALID_CLIENT, "client authentication failed");
+        return NULL;
+    }
+    return c;
+}
+
+void gh_oauth_cors(struct gh_req *r, const struct gh_snap *s)
+{
+    const char *origin = gh_req_header(r, "Origin");
+    if (origin == NULL)
+        return;
+    gh_resp_header(r, "Vary", "Origin");
+    if (gh_snap_origin_allowed(s, origin))
+        gh_resp_header(r, "Access-Control-Allow-Origin", gh_arena_strdup(r->arena, origin));
+}
+
+void gh_h_cors_preflight(struct gh_req *r)
+{
+    struct gh_snap *s = gh_as_snap(gh_as_of(r));
+    const char *origin = gh_req_header(r, "Origin");
+    if (origin == NULL || !gh_snap_origin_allowed(s, origin)) {
+        gh_snap_put(gh_as_of(r), s);
+        gh_resp_error(r, 403, "invalid_request", "origin not allowed");
+        return;
+    }
+    gh_resp_header(r, "Access-Control-Allow-Origin", gh_arena_strdup(r->arena, origin));
+    gh_resp_header(r, "Access-Control-Allow-Methods", "POST");
+    gh_resp_header(r, "Access-Control-Allow-Headers", "Content-Type, Authorization");
+    gh_resp_header(r, "Access-Control-Max-Age", "600");
+    gh_resp_header(r, "Vary", "Origin");
+    gh_resp_body(r, 204, NULL, "", 0);
+    gh_snap_put(gh_as_of(r), s);
+}
+
+static void claim_str(struct gh_buf *b, const char *name, const char *v)
+{
+    gh_buf_printf(b, ",\"%s\":", name);
+    gh_buf_json_str(b, v, strlen(v));
+}
+
+int gh_oauth_access_token(const struct gh_snap *s, const char *sub, const char *client_id,
+                          const char *scope, const char *family, int64_t now, int64_t ttl,
+                          struct gh_buf *jwt, char jti_out[23])
+{
+    unsigned char raw[16];
+    if (gh_rand_bytes(raw, sizeof(raw)) < 0)
+        return GH_ECRYPTO;
+    gh_b64url_encode(raw, sizeof(raw), jti_out, 23);
+    /* RFC 9068 2.2: iss, exp, aud, sub, client_id, iat, jti (+ scope) */
+    char claims_mem[2048];
+    struct gh_buf claims = {claims_mem, 0, sizeof(claims_mem), sizeof(claims_mem) - 1};
+    gh_buf_puts(&claims, "{\"iss\":");
+    gh_buf_json_str(&claims, s->issuer, strlen(s->issuer));
+    claim_str(&claims, "sub", sub);
+    claim_str(&claims, "aud", s->audience);
+    gh_buf_printf(&claims, ",\"exp\":%lld,\"iat\":%lld,\"nbf\":%lld", (long long)(now + ttl),
+                  (long long)now, (long long)now);
+    claim_str(&claims, "jti", jti_out);
+    claim_str(&claims, "client_id", client_id);
+    claim_str(&claims, "scope", scope);
+    if (family != NULL)
+        claim_str(&claims, "gh_fid", family);
+    int rc = gh_buf_putc(&claims, '}');
+    if (rc == 0)
+        rc = gh_jws_sign(s->signer, "at+jwt", claims.p, claims.len, jwt);
+    return rc;
+}
+
+void gh_oauth_page_headers(struct gh_req *r, const char *redirect_uri)
+{
+    /* form-action also governs the redirect that follows a form post, so
+     * the client's redirect target must be allowed too */
+    char target[GH_URI_MAX] = "";
+    if (redirect_uri != NULL && gh_uri_origin(redirect_uri, target, sizeof(target)) < 0) {
+        size_t n = strcspn(redirect_uri, ":");
+        if (redirect_uri[n] == ':' && n + 2 < sizeof(target))
+            snprintf(target, sizeof(target), "%.*s:", (int)n, redirect_uri);
+    }
+    gh_resp_header(r, "Content-Security-Policy",
+                   gh_arena_printf(r->arena,
+                                   "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+                                   "form-action 'self' %s; frame-ancestors 'none'; base-uri "
+                                   "'none'",
+                                   target));
+    gh_resp_header(r, "X-Frame-Options", "DENY");
+    gh_resp_header(r, "Referrer-Policy", "no-referrer");
+    gh_resp_header(r, "Cache-Control", "no-store");
+    gh_resp_header(r, "X-Content-Type-Options", "nosniff");
+}

@@ -1,0 +1,144 @@
+/*
+ * POST /login and browser sessions. Passwords are checked with argon2id;
+ * an unknown user costs the same (a dummy verification) and gets the same
+ * answer as a wrong password. Failed sign-ins are limited per user name
+ * and per client address: a few are free, then an exponential wait, then a
+ * lockout (settings login-max-failures and login-lockout); while waiting
+ * the password is not even checked. Counters live in the store, so every
+ * process of a deployment shares them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/log.h"
+#include "core/password.h"
+#include "oauth/authz.h"
+#include "core/err.h"
+
+#define FREE_FAILURES 3
+#define ADDR_FACTOR 4 /* an address (NAT, proxies) gets more attempts */
+
+int gh_session_user(struct gh_req *r, char *sub)
+{
+    const char *sid = gh_req_cookie(r, "gh_session");
+    if (sid == NULL || strlen(sid) != GH_TOKEN_LEN)
+        return 0;
+    struct gh_as *as = gh_as_of(r);
+    struct gh_session sess;
+    unsigned char hash[GH_SHA256_LEN];
+    gh_sha256(sid, strlen(sid), hash);
+    if (as->store->ops->session_get(as->store, hash, &sess) < 0 || sess.expires_at <= gh_now())
+        return 0;
+    snprintf(sub, GH_ID_MAX, "%s", sess.sub);
+    return 1;
+}
+
+int gh_session_start(struct gh_req *r, const struct gh_snap *s, const char *sub)
+{
+    struct gh_as *as = gh_as_of(r);
+    char sid[GH_TOKEN_LEN + 1];
+    struct gh_session sess;
+    memset(&sess, 0, sizeof(sess));
+    int rc = gh_rand_token(sid, sizeof(sid));
+    if (rc < 0)
+        return rc;
+    gh_sha256(sid, strlen(sid), sess.hash);
+    snprintf(sess.sub, sizeof(sess.sub), "%s", sub);
+    sess.created_at = gh_now();
+    sess.expires_at = sess.created_at + as->cfg->session_ttl;
+    if ((rc = as->store->ops->session_put(as->store, &sess)) < 0)
+        return rc;
+    int secure = strncmp(s->issuer, "https:", 6) == 0;
+    gh_resp_header(r, "Set-Cookie",
+                   gh_arena_printf(r->arena,
+                                   "gh_session=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%lld%s",
+                                   sid, (long long)as->cfg->session_ttl,
+                                   secure ? "; Secure" : ""));
+    return 0;
+}
+
+/* Seconds this key must still wait before another attempt (0: none). */
+static int64_t wait_for(struct gh_as *as, const char *key, int64_t max_failures, int64_t now)
+{
+    int count = 0;
+    int64_t last = 0, wait = 0;
+    if (as->store->ops->login_fail_get(as->store, key, &count, &last) < 0)
+        return 0;
+    if (count >= max_failures)
+        wait = as->cfg->login_lockout;
+    else if (count >= FREE_FAILURES)
+        wait = (int64_t)1 << (count - FREE_FAILURES < 10 ? count - FREE_FAILURES : 10);
+    return last + wait > now ? last + wait - now : 0;
+}
+
+static int64_t throttled(struct gh_req *r, const char *ukey, const char *akey, int64_t now)
+{
+    struct gh_as *as = gh_as_of(r);
+    int64_t w1 = wait_for(as, ukey, as->cfg->login_max_failures, now);
+    int64_t w2 = wait_for(as, akey, as->cfg->login_max_failures * ADDR_FACTOR, now);
+    return w1 > w2 ? w1 : w2;
+}
+
+void gh_h_login(struct gh_req *r)
+{
+    struct gh_as *as = gh_as_of(r);
+    struct gh_snap *s = gh_as_snap(as);
+    int64_t t0 = gh_now_us(), now = gh_now();
+    struct gh_form f;
+    struct gh_authz a;
+    if (gh_form_parse(r->arena, r->body, r->body_len, &f) < 0) {
+        gh_page_error(r, 400, "Bad request", "The sign-in form is malformed.");
+        goto out;
+    }
+    if (gh_authz_parse(r, s, &f, &a) < 0)
+        goto out;
+    const char *user = gh_form_get(&f, "username", NULL);
+    const char *pw = gh_form_get(&f, "password", NULL);
+    int csrf_ok = gh_authz_csrf_ok(r, s, &a, gh_form_get(&f, "csrf", NULL));
+    gh_authz_csrf(r, s, &a);
+    if (!csrf_ok) {
+        gh_page_login(r, 403, &a, user, "This sign-in form expired. Please sign in again.");
+        goto trace;
+    }
+    if (user == NULL || pw == NULL || strlen(user) >= GH_ID_MAX || strlen(pw) > GH_PASSWORD_MAX) {
+        gh_page_login(r, 400, &a, NULL, "Enter your username and password.");
+        goto trace;
+    }
+    const char *ukey = gh_arena_printf(r->arena, "u:%s", user);
+    const char *akey = gh_arena_printf(r->arena, "a:%s", r->addr);
+    int64_t wait = throttled(r, ukey, akey, now);
+    if (wait > 0) {
+        gh_resp_header(r, "Retry-After", gh_arena_printf(r->arena, "%lld", (long long)wait));
+        gh_page_login(r, 429, &a, user,
+                      gh_arena_printf(r->arena,
+                                      "Too many failed sign-in attempts. Wait %lld seconds and "
+                                      "try again.",
+                                      (long long)wait));
+        goto trace;
+    }
+    struct gh_user u;
+    int found = as->store->ops->user_get(as->store, user, &u) == 0;
+    if (!gh_password_verify(found ? u.pwhash : NULL, pw, strlen(pw))) {
+        int n;
+        as->store->ops->login_fail_add(as->store, ukey, now, &n);
+        as->store->ops->login_fail_add(as->store, akey, now, &n);
+        gh_log(GH_LOG_INFO, "sign-in failed", "addr", r->addr, NULL);
+        gh_page_login(r, 401, &a, user, "Wrong username or password.");
+        goto trace;
+    }
+    as->store->ops->login_fail_clear(as->store, ukey);
+    if (gh_session_start(r, s, u.username) < 0) {
+        gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
+        goto trace;
+    }
+    if (a.c->trusted)
+        gh_authz_issue_code(r, s, &a, u.username);
+    else
+        gh_page_consent(r, &a, u.username);
+trace:
+    gh_authz_trace(r, &a, "POST /login (username, password)", "user signs in", t0);
+out:
+    gh_snap_put(as, s);
+}

@@ -1,0 +1,65 @@
+/*
+ * Authorization Server endpoints, one file each (discovery.c, authorize.c,
+ * login.c, token.c, revoke.c, introspect.c), and the helpers they share:
+ * client authentication, CORS, token issuance and error responses.
+ */
+#ifndef GH_OAUTH_H
+#define GH_OAUTH_H
+
+#include <jansson.h>
+
+#include "http/http.h"
+#include "oauth/as.h"
+#include "proto/proto.h"
+
+void gh_h_discovery(struct gh_req *r);
+void gh_h_jwks(struct gh_req *r);
+void gh_h_authorize(struct gh_req *r);
+void gh_h_login(struct gh_req *r);
+void gh_h_consent(struct gh_req *r);
+void gh_h_token(struct gh_req *r);
+void gh_h_revoke(struct gh_req *r);
+void gh_h_introspect(struct gh_req *r);
+void gh_h_cors_preflight(struct gh_req *r);
+void gh_h_healthz(struct gh_req *r);
+void gh_h_readyz(struct gh_req *r);
+
+/* RFC 6749 5.2 error response (JSON, no-store); 401 invalid_client adds
+ * WWW-Authenticate: Basic. */
+void gh_oauth_error(struct gh_req *r, enum gh_oauth_err e, const char *desc);
+
+/* Parses an x-www-form-urlencoded POST body into f. On failure answers
+ * invalid_request and returns <0. Any repeated parameter is refused
+ * (RFC 6749 3.2). */
+int gh_oauth_form(struct gh_req *r, struct gh_form *f);
+
+/* Authenticates the client at /token, /revoke, /introspect
+ * (client_secret_basic, client_secret_post, or none for public clients).
+ * Returns the client, or NULL after answering the error. */
+const struct gh_client *gh_oauth_client(struct gh_req *r, const struct gh_snap *s,
+                                        const struct gh_form *f);
+
+/* Adds Access-Control-Allow-Origin (and Vary) when the request's Origin is
+ * a registered origin of a public client. */
+void gh_oauth_cors(struct gh_req *r, const struct gh_snap *s);
+
+/* Signs an RFC 9068 access token into jwt. jti_out gets the token id
+ * (23 bytes). family may be NULL (client_credentials). */
+int gh_oauth_access_token(const struct gh_snap *s, const char *sub, const char *client_id,
+                          const char *scope, const char *family, int64_t now, int64_t ttl,
+                          struct gh_buf *jwt, char jti_out[23]);
+
+/* Claims of an access token this server signed (signature with a
+ * published key, typ at+jwt, iss), or NULL. New (json_decref). */
+json_t *gh_oauth_verify_own(const struct gh_snap *s, const char *token);
+
+/* Security headers for HTML pages (CSP, frame-ancestors, no-store...);
+ * redirect_uri (may be NULL) is where the page's form may redirect to. */
+void gh_oauth_page_headers(struct gh_req *r, const char *redirect_uri);
+
+static inline struct gh_as *gh_as_of(struct gh_req *r)
+{
+    return (struct gh_as *)r->ctx;
+}
+
+#endif

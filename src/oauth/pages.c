@@ -1,0 +1,179 @@
+/* HTML rendering of the sign-in, consent and error pages; see pages.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "oauth/oauth.h"
+#include "oauth/pages.h"
+#include "core/err.h"
+
+static const char css[] =
+    ":root{color-scheme:light dark;--bg:#f4f6fb;--card:#fff;--fg:#1c2333;--muted:#5b6478;"
+    "--accent:#2f5bea;--err:#b42318;--border:#d9deea}"
+    "@media (prefers-color-scheme:dark){:root{--bg:#0f1420;--card:#171e2e;--fg:#e7ebf5;"
+    "--muted:#9aa3b8;--accent:#7b9cff;--err:#ff8a80;--border:#2a3348}}"
+    "*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',"
+    "Roboto,sans-serif;background:var(--bg);color:var(--fg);display:flex;min-height:100vh;"
+    "align-items:center;justify-content:center;padding:16px}"
+    "main{background:var(--card);border:1px solid var(--border);border-radius:14px;"
+    "padding:32px;width:100%;max-width:400px;box-shadow:0 8px 30px rgba(0,0,0,.08)}"
+    "h1{font-size:1.35rem;margin:0 0 4px}p{margin:0 0 16px;color:var(--muted)}"
+    ".brand{font-weight:700;letter-spacing:.02em;color:var(--accent);margin-bottom:20px}"
+    "label{display:block;font-weight:600;margin:14px 0 6px}"
+    "input[type=text],input[type=password]{width:100%;padding:10px 12px;border:1px solid "
+    "var(--border);border-radius:8px;font:inherit;background:transparent;color:inherit}"
+    "input:focus,button:focus{outline:3px solid var(--accent);outline-offset:2px}"
+    "button{font:inherit;font-weight:600;border-radius:8px;padding:10px 16px;border:1px solid "
+    "var(--accent);cursor:pointer;margin-top:20px}"
+    ".primary{background:var(--accent);color:#fff;width:100%}"
+    ".row{display:flex;gap:12px}.row button{flex:1}.secondary{background:transparent;"
+    "color:var(--accent)}.error{color:var(--err);background:rgba(180,35,24,.08);"
+    "border-radius:8px;padding:10px 12px;margin:12px 0}"
+    "ul{padding-left:20px;margin:0 0 8px}code{font-size:.95em}";
+
+void gh_h_stylesheet(struct gh_req *r)
+{
+    gh_resp_header(r, "Cache-Control", "public, max-age=3600");
+    gh_resp_header(r, "X-Content-Type-Options", "nosniff");
+    gh_resp_body(r, 200, "text/css; charset=utf-8", css, sizeof(css) - 1);
+}
+
+static void esc(struct gh_buf *b, const char *s)
+{
+    gh_buf_html(b, s, strlen(s));
+}
+
+static void head(struct gh_buf *b, const char *title)
+{
+    gh_buf_puts(b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                   "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+                   "<title>");
+    esc(b, title);
+    gh_buf_puts(b, " · gatehouse</title><link rel=\"stylesheet\" href=\"/gh.css\"></head>"
+                   "<body><main><div class=\"brand\">gatehouse</div>");
+}
+
+static void hidden(struct gh_buf *b, const char *name, const char *value)
+{
+    if (value == NULL)
+        return;
+    gh_buf_printf(b, "<input type=\"hidden\" name=\"%s\" value=\"", name);
+    esc(b, value);
+    gh_buf_puts(b, "\">");
+}
+
+static void request_fields(struct gh_buf *b, const struct gh_authz *a)
+{
+    hidden(b, "response_type", "code");
+    hidden(b, "client_id", a->client_id);
+    hidden(b, "redirect_uri", a->redirect_uri);
+    hidden(b, "scope", a->scope);
+    hidden(b, "state", a->state);
+    hidden(b, "code_challenge", a->challenge);
+    hidden(b, "code_challenge_method", "S256");
+    hidden(b, "csrf", a->csrf);
+    if (a->flow && a->flow[0])
+        hidden(b, "flow", a->flow);
+}
+
+static void finish(struct gh_req *r, struct gh_buf *b, int status, const char *redirect_uri)
+{
+    gh_buf_puts(b, "</main></body></html>");
+    char *body = b->p ? gh_arena_strndup(r->arena, b->p, b->len) : NULL;
+    gh_buf_release(b);
+    gh_oauth_page_headers(r, redirect_uri);
+    if (body == NULL)
+        gh_resp_body(r, 500, "text/plain", "server error", 12);
+    else
+        gh_resp_body(r, status, "text/html; charset=utf-8", body, strlen(body));
+}
+
+void gh_page_login(struct gh_req *r, int status, const struct gh_authz *a, const char *username,
+                   const char *message)
+{
+    struct gh_buf b;
+    gh_buf_init(&b, 65536);
+    head(&b, "Sign in");
+    gh_buf_puts(&b, "<h1>Sign in</h1><p>to continue to <strong>");
+    esc(&b, a->client_id);
+    gh_buf_puts(&b, "</strong></p>");
+    if (message != NULL) {
+        gh_buf_puts(&b, "<div class=\"error\" role=\"alert\">");
+        esc(&b, message);
+        gh_buf_puts(&b, "</div>");
+    }
+    gh_buf_puts(&b, "<form method=\"post\" action=\"/login\">");
+    request_fields(&b, a);
+    gh_buf_puts(&b, "<label for=\"username\">Username</label><input type=\"text\" "
+                    "id=\"username\" name=\"username\" autocomplete=\"username\" required "
+                    "autofocus value=\"");
+    esc(&b, username ? username : "");
+    gh_buf_puts(&b, "\"><label for=\"password\">Password</label><input type=\"password\" "
+                    "id=\"password\" name=\"password\" autocomplete=\"current-password\" "
+                    "required><button class=\"primary\" type=\"submit\">Sign in</button></form>");
+    finish(r, &b, status, a->redirect_uri);
+}
+
+static const char *scope_text(const char *tok)
+{
+    static const struct {
+        const char *scope, *text;
+    } known[] = {
+        {"openid", "Know who you are"},
+        {"profile", "See your basic profile"},
+        {"email", "See your email address"},
+        {"offline_access", "Stay signed in (refresh tokens)"},
+        {"api", "Use the API on your behalf"},
+        {"admin", "Administer the API"},
+    };
+    for (size_t i = 0; i < GH_ARRAY_LEN(known); i++)
+        if (strcmp(known[i].scope, tok) == 0)
+            return known[i].text;
+    return NULL;
+}
+
+void gh_page_consent(struct gh_req *r, const struct gh_authz *a, const char *user)
+{
+    struct gh_buf b;
+    gh_buf_init(&b, 65536);
+    head(&b, "Allow access");
+    gh_buf_puts(&b, "<h1>Allow access?</h1><p><strong>");
+    esc(&b, a->client_id);
+    gh_buf_puts(&b, "</strong> asks to act for <strong>");
+    esc(&b, user);
+    gh_buf_puts(&b, "</strong>:</p><ul>");
+    for (const char *p = a->scope; *p;) {
+        size_t n = strcspn(p, " ");
+        char tok[256];
+        snprintf(tok, sizeof(tok), "%.*s", (int)(n < 255 ? n : 255), p);
+        const char *text = scope_text(tok);
+        gh_buf_puts(&b, "<li>");
+        esc(&b, text ? text : tok);
+        gh_buf_puts(&b, " <code>");
+        esc(&b, tok);
+        gh_buf_puts(&b, "</code></li>");
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    gh_buf_puts(&b, "</ul><form method=\"post\" action=\"/consent\">");
+    request_fields(&b, a);
+    gh_buf_puts(&b, "<div class=\"row\"><button class=\"secondary\" type=\"submit\" "
+                    "name=\"decision\" value=\"deny\">Deny</button><button class=\"primary\" "
+                    "type=\"submit\" name=\"decision\" value=\"allow\">Allow</button></div>"
+                    "</form>");
+    finish(r, &b, 200, a->redirect_uri);
+}
+
+void gh_page_error(struct gh_req *r, int status, const char *title, const char *message)
+{
+    struct gh_buf b;
+    gh_buf_init(&b, 16384);
+    head(&b, title);
+    gh_buf_puts(&b, "<h1>");
+    esc(&b, title);
+    gh_buf_puts(&b, "</h1><div class=\"error\" role=\"alert\">");
+    esc(&b, message);
+    gh_buf_puts(&b, "</div><p>The application that sent you here may be misconfigured. You "
+                    "can close this page.</p>");
+    finish(r, &b, status, NULL);
+}

@@ -1,0 +1,28 @@
+/*
+ * HTML pages of the Authorization Server: sign-in, consent and error
+ * pages. Every value is HTML-escaped; pages carry no script and load one
+ * stylesheet from the server itself (strict CSP, see gh_oauth_page_headers).
+ */
+#ifndef GH_PAGES_H
+#define GH_PAGES_H
+
+#include "http/http.h"
+#include "store/store.h"
+
+/* The authorization request carried through the sign-in and consent forms
+ * as hidden fields. */
+struct gh_authz {
+    const struct gh_client *c;
+    const char *client_id, *redirect_uri, *scope, *state, *challenge;
+    const char *flow; /* trace flow id or "" */
+    char csrf[64];    /* form token bound to the browser and the request */
+};
+
+/* status: 200, 401 (wrong password) or 429 (locked); message may be NULL. */
+void gh_page_login(struct gh_req *r, int status, const struct gh_authz *a, const char *username,
+                   const char *message);
+void gh_page_consent(struct gh_req *r, const struct gh_authz *a, const char *user);
+void gh_page_error(struct gh_req *r, int status, const char *title, const char *message);
+void gh_h_stylesheet(struct gh_req *r);
+
+#endif

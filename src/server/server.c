@@ -1,0 +1,269 @@
+/* Assembly of the listeners and background work; see server.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "oauth/oauth.h"
+#include "oauth/pages.h"
+#include "proto/proto.h"
+#include "server/server.h"
+#include "trace/recorder.h"
+#include "core/err.h"
+
+static const struct gh_route as_routes[] = {
+    {GH_GET, "/.well-known/oauth-authorization-server", gh_h_discovery},
+    {GH_GET, "/.well-known/openid-configuration", gh_h_discovery},
+    {GH_GET, "/jwks", gh_h_jwks},
+    {GH_GET | GH_POST, "/authorize", gh_h_authorize},
+    {GH_POST, "/login", gh_h_login},
+    {GH_POST, "/consent", gh_h_consent},
+    {GH_POST, "/token", gh_h_token},
+    {GH_OPTIONS, "/token", gh_h_cors_preflight},
+    {GH_POST, "/revoke", gh_h_revoke},
+    {GH_OPTIONS, "/revoke", gh_h_cors_preflight},
+    {GH_POST, "/introspect", gh_h_introspect},
+    {GH_GET, "/gh.css", gh_h_stylesheet},
+    {GH_GET, "/healthz", gh_h_healthz},
+    {GH_GET, "/readyz", gh_h_readyz},
+};
+
+static void access_log(struct gh_req *r)
+{
+    if (!gh_log_enabled(GH_LOG_DEBUG))
+        return;
+    char status[8], us[24];
+    snprintf(status, sizeof(status), "%d", r->status);
+    snprintf(us, sizeof(us), "%lld", (long long)(gh_mono_us() - r->start_us));
+    gh_log(GH_LOG_DEBUG, "request", "path", r->path, "status", status, "latency_us", us, "addr",
+           r->addr, NULL);
+}
+
+static void *purge_main(void *arg)
+{
+    struct gh_server *srv = arg;
+    pthread_mutex_lock(&srv->purge_lock);
+    while (!srv->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += srv->cfg->purge_interval;
+        pthread_cond_timedwait(&srv->purge_wake, &srv->purge_lock, &until);
+        if (srv->stopping)
+            break;
+        pthread_mutex_unlock(&srv->purge_lock);
+        int deleted = 0;
+        /* bounded batches until nothing is left */
+        for (int i = 0; i < 100; i++) {
+            int n = 0;
+            if (srv->store->ops->purge(srv->store, gh_now(), 1000, &n) < 0 || n == 0)
+                break;
+            deleted += n;
+        }
+        if (deleted > 0) {
+            char buf[16];
+            snprintf(buf, sizeof(buf), "%d", deleted);
+            gh_log(GH_LOG_INFO, "purged expired rows", "rows", buf, NULL);
+        }
+        pthread_mutex_lock(&srv->purge_lock);
+    }
+    pthread_mutex_unlock(&srv->purge_lock);
+    return NULL;
+}
+
+static int listen_on(struct gh_server *srv, const char *addr, const struct gh_route *routes,
+                     size_t n, void *ctx, unsigned threads, struct gh_http **out, char *url,
+                     char *err, size_t errlen)
+{
+    struct gh_http_opts o = {
+        .listen = addr,
+        .routes = routes,
+        .n_routes = n,
+        .ctx = ctx,
+        .threads = threads,
+        .max_body = (size_t)srv->cfg->max_body,
+        .max_conns = (unsigned)srv->cfg->max_conns,
+        .max_conns_per_ip = (unsigned)srv->cfg->max_conns_per_ip,
+        .conn_timeout = (unsigned)srv->cfg->conn_timeout,
+        .after = access_log,
+    };
+    int rc = gh_http_start(&o, out, err, errlen);
+    if (rc == 0 && url != NULL) {
+        char host[128];
+        snprintf(host, sizeof(host), "%.*s", (int)(strrchr(addr, ':') - addr), addr);
+        snprintf(url, GH_URI_MAX, "http://%s:%u", host, gh_http_port(*out));
+    }
+    return rc;
+}
+
+static int origin_ok(void *arg, const char *origin)
+{
+    struct gh_as *as = arg;
+    struct gh_snap *s = gh_as_snap(as);
+    int ok = gh_snap_origin_allowed(s, origin);
+    gh_snap_put(as, s);
+    return ok;
+}
+
+/* Makes sure the Frontend App's public client exists for its origin. */
+static int ensure_app_client(struct gh_server *srv)
+{
+    struct gh_client *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return GH_ENOMEM;
+    int exists = srv->store->ops->client_get(srv->store, srv->cfg->app_client_id, c) == 0;
+    char redirect[GH_URI_MAX];
+    snprintf(redirect, sizeof(redirect), "%.*s/callback", GH_URI_MAX - 16, srv->app_url);
+    int same = exists && c->is_public && c->n_redirect == 1 &&
+               strcmp(c->redirect[0], redirect) == 0 && c->trusted == srv->cfg->app_trusted;
+    int rc = 0;
+    if (!same) {
+        snprintf(c->id, sizeof(c->id), "%s", srv->cfg->app_client_id);
+        c->is_public = 1;
+        c->trusted = srv->cfg->app_trusted;
+        memset(c->secret_hash, 0, sizeof(c->secret_hash));
+        if (!exists)
+            snprintf(c->scope, sizeof(c->scope), "openid profile offline_access api");
+        c->n_redirect = 1;
+        snprintf(c->redirect[0], GH_URI_MAX, "%s", redirect);
+        c->n_origin = 1;
+        snprintf(c->origin[0], GH_URI_MAX, "%s", srv->app_url);
+        c->created_at = gh_now();
+        rc = exists ? srv->store->ops->client_update(srv->store, c)
+                    : srv->store->ops->client_add(srv->store, c);
+        if (rc == 0)
+            gh_as_reload(&srv->as);
+    }
+    free(c);
+    return rc;
+}
+
+static int start_api(struct gh_server *srv, char *err, size_t errlen)
+{
+    struct gh_snap *s = gh_as_snap(&srv->as);
+    struct gh_api_cfg ac = {
+        .issuer = s->issuer,
+        .audience = s->audience,
+        .leeway = srv->cfg->api_leeway,
+        .refetch_interval = srv->cfg->jwks_refetch_interval,
+        .store = srv->store,
+        .rec = srv->rec,
+        .origin_ok = origin_ok,
+        .origin_arg = &srv->as,
+    };
+    int rc = gh_api_new(&ac, &srv->api);
+    gh_snap_put(&srv->as, s);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot start the Resource API");
+        return rc;
+    }
+    return listen_on(srv, srv->cfg->api_listen, gh_api_routes, gh_api_n_routes, srv->api, 0,
+                     &srv->api_http, srv->api_url, err, errlen);
+}
+
+static int start_app(struct gh_server *srv, char *err, size_t errlen)
+{
+    /* the app's origin is part of its client registration: a fixed port */
+    const char *addr = srv->cfg->app_listen;
+    if (strcmp(strrchr(addr, ':'), ":0") == 0) {
+        snprintf(err, errlen, "--app-listen needs a fixed port");
+        return GH_EINVAL;
+    }
+    snprintf(srv->app_url, sizeof(srv->app_url), "http://%s", addr);
+    struct gh_app_cfg pc = {
+        .issuer = srv->issuer,
+        .client_id = srv->cfg->app_client_id,
+        .origin = srv->app_url,
+        .api_base = srv->api_url[0] ? srv->api_url : srv->issuer,
+        .scope = "openid profile offline_access api",
+        .store = srv->store,
+        .rec = srv->rec,
+    };
+    int rc = gh_app_new(&pc, &srv->app);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot start the Frontend App");
+        return rc;
+    }
+    if ((rc = ensure_app_client(srv)) < 0) {
+        snprintf(err, errlen, "cannot register the Frontend App's client: %s", gh_strerror(rc));
+        return rc;
+    }
+    return listen_on(srv, addr, gh_app_routes, gh_app_n_routes, srv->app, 2, &srv->app_http,
+                     NULL, err, errlen);
+}
+
+int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_store *store,
+                    char *err, size_t errlen)
+{
+    memset(srv, 0, sizeof(*srv));
+    srv->cfg = cfg;
+    srv->store = store;
+    pthread_mutex_init(&srv->purge_lock, NULL);
+    pthread_cond_init(&srv->purge_wake, NULL);
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%lld", (long long)cfg->access_ttl);
+    char old[32] = "";
+    store->ops->setting_get(store, "access_ttl", old, sizeof(old));
+    if (strcmp(old, buf) != 0)
+        store->ops->setting_set(store, "access_ttl", buf);
+    if (cfg->trace && gh_recorder_new(store, &srv->rec) < 0) {
+        snprintf(err, errlen, "cannot start the flow recorder");
+        return GH_ENOMEM;
+    }
+    int rc = gh_as_init(&srv->as, cfg, store, err, errlen);
+    if (rc < 0)
+        return rc;
+    srv->as.rec = srv->rec;
+    struct gh_snap *s = gh_as_snap(&srv->as);
+    snprintf(srv->issuer, sizeof(srv->issuer), "%s", s->issuer);
+    gh_snap_put(&srv->as, s);
+    rc = listen_on(srv, cfg->listen, as_routes, GH_ARRAY_LEN(as_routes), &srv->as,
+                   (unsigned)cfg->threads, &srv->as_http, NULL, err, errlen);
+    if (rc == 0 && cfg->api_listen && cfg->api_listen[0])
+        rc = start_api(srv, err, errlen);
+    if (rc == 0 && cfg->app_listen && cfg->app_listen[0])
+        rc = start_app(srv, err, errlen);
+    if (rc == 0 && pthread_create(&srv->purger, NULL, purge_main, srv) == 0)
+        srv->purger_started = 1;
+    if (rc < 0)
+        gh_server_stop(srv);
+    return rc;
+}
+
+void gh_server_stop(struct gh_server *srv)
+{
+    struct gh_http *all[] = {srv->as_http, srv->api_http, srv->app_http};
+    for (size_t i = 0; i < 3; i++)
+        if (all[i] != NULL)
+            gh_http_quiesce(all[i]);
+    /* let in-flight requests finish, at most 5 seconds */
+    for (int t = 0; t < 50; t++) {
+        unsigned open = 0;
+        for (size_t i = 0; i < 3; i++)
+            open += all[i] ? gh_http_connections(all[i]) : 0;
+        if (open == 0)
+            break;
+        usleep(100000);
+    }
+    for (size_t i = 0; i < 3; i++)
+        gh_http_stop(all[i]);
+    pthread_mutex_lock(&srv->purge_lock);
+    srv->stopping = 1;
+    pthread_cond_signal(&srv->purge_wake);
+    pthread_mutex_unlock(&srv->purge_lock);
+    if (srv->purger_started)
+        pthread_join(srv->purger, NULL);
+    gh_api_free(srv->api);
+    gh_app_free(srv->app);
+    if (srv->as.snap != NULL)
+        gh_as_release(&srv->as);
+    gh_recorder_free(srv->rec);
+    pthread_mutex_destroy(&srv->purge_lock);
+    pthread_cond_destroy(&srv->purge_wake);
+    srv->as_http = srv->api_http = srv->app_http = NULL;
+    srv->api = NULL;
+    srv->app = NULL;
+    srv->rec = NULL;
+}

@@ -1,0 +1,54 @@
+/*
+ * Flow recorder (SPEC section 6, DESIGN "Flow recorder"). Servers record
+ * each message of a flow here; a background thread writes queued steps to
+ * the store in batches, so a request never waits for trace I/O. When
+ * tracing is off the servers hold a NULL recorder and every call is one
+ * branch. Labels must already be free of secrets: use gh_rec_short() for
+ * tokens, codes and verifiers.
+ *
+ * Correlation: a flow id is made at the authorization request and stored
+ * with the code and the refresh-token family, so every later step (code
+ * exchange, refresh, API call through the token's family claim) finds it.
+ * After a failed refresh the flow stays open in an "alt" fragment, and
+ * the client's next authorization request continues the same flow.
+ */
+#ifndef GH_RECORDER_H
+#define GH_RECORDER_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+#include "trace/trace.h"
+
+struct gh_recorder;
+
+#define GH_FLOW_ID_LEN 22
+
+int gh_recorder_new(struct gh_store *store, struct gh_recorder **out);
+/* Flushes what is queued and frees. */
+void gh_recorder_free(struct gh_recorder *rec);
+/* Waits until every step queued so far is in the store. */
+void gh_recorder_flush(struct gh_recorder *rec);
+
+/* Starts a flow for client_id and writes its id into out (GH_FLOW_ID_LEN+1
+ * bytes). If a previous flow of this client ended in a failed refresh in
+ * the last five minutes, that flow continues instead. */
+void gh_rec_flow_begin(struct gh_recorder *rec, const char *client_id, char *out);
+/* Marks a flow as failed: later steps go into an alt fragment `title`, and
+ * the client's next authorization request continues this flow. */
+void gh_rec_flow_fail(struct gh_recorder *rec, const char *flow_id, const char *client_id,
+                      const char *title, const char *outcome);
+void gh_rec_flow_outcome(struct gh_recorder *rec, const char *flow_id, const char *sub,
+                         const char *outcome);
+
+/* Records one step. group may be NULL; a failed flow's alt fragment wins. */
+void gh_rec_step(struct gh_recorder *rec, const char *flow_id, enum gh_part from, enum gh_part to,
+                 enum gh_step_kind kind, int status, int64_t t_us, int32_t dur_us,
+                 const char *label, const char *note, const char *group,
+                 enum gh_group_kind group_kind);
+
+/* A secret shortened for display: its first 4 characters and "…" (no more
+ * is ever shown); secrets of 8 characters or less show only "…". */
+void gh_rec_short(const char *secret, char out[16]);
+
+#endif

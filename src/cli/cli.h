@@ -9,6 +9,7 @@
 
 #include "core/opts.h"
 #include "store/store.h"
+#include "trace/trace.h"
 
 enum { GH_EXIT_OK = 0, GH_EXIT_FAIL = 1, GH_EXIT_USAGE = 2 };
 
@@ -37,6 +38,16 @@ struct gh_settings;
  * -1 to continue, else an exit status. */
 int gh_cli_load_settings(struct gh_cli *cli, struct gh_settings *cfg, int argc, char **argv);
 int gh_cli_setup_logging(const struct gh_settings *cfg);
+
+/* Draws recorded flow `flow` in format fmt into path (NULL: stdout). */
+int gh_cli_export(struct gh_store *s, const char *flow, enum gh_trace_format fmt, int timings,
+                  const char *title, const char *path);
+
+/* Creates or migrates the schema, sets the issuer (when not NULL), the CSRF
+ * key and a first signing key of alg (its kid into kid, "" if one existed).
+ * Returns an exit status; prints the problem. */
+int gh_cli_prepare(struct gh_store *s, const char *issuer, const char *alg, char *kid,
+                   size_t kidlen, int *from, int *to);
 
 int gh_cmd_init(struct gh_cli *cli, int argc, char **argv);
 int gh_cmd_client(struct gh_cli *cli, int argc, char **argv);

@@ -94,6 +94,32 @@ static int ensure_csrf_key(struct gh_store *s)
     return s->ops->setting_set(s, "csrf_key", hex);
 }
 
+int gh_cli_prepare(struct gh_store *s, const char *issuer, const char *alg, char *kid,
+                   size_t kidlen, int *from, int *to)
+{
+    int rc = s->ops->migrate(s, from, to);
+    if (rc < 0) {
+        gh_cli_err("cannot create the schema: %s",
+                   rc == GH_ESCHEMA ? "the database schema is newer than this gatehouse"
+                                    : gh_strerror(rc));
+        return GH_EXIT_FAIL;
+    }
+    char cur[GH_URI_MAX] = "";
+    s->ops->setting_get(s, "issuer", cur, sizeof(cur)); /* after migrate: the table exists */
+    if (issuer != NULL && strcmp(cur, issuer) != 0 && s->ops->setting_set(s, "issuer", issuer) < 0) {
+        gh_cli_err("cannot store the issuer");
+        return GH_EXIT_FAIL;
+    }
+    if (ensure_csrf_key(s) < 0) {
+        gh_cli_err("cannot store the CSRF key");
+        return GH_EXIT_FAIL;
+    }
+    kid[0] = '\0';
+    if (!has_active_key(s))
+        return new_key(s, alg, kid, kidlen);
+    return GH_EXIT_OK;
+}
+
 int gh_cmd_init(struct gh_cli *cli, int argc, char **argv)
 {
     struct init_opts o;
@@ -102,20 +128,9 @@ int gh_cmd_init(struct gh_cli *cli, int argc, char **argv)
     if (rc >= 0)
         return rc;
     int status = GH_EXIT_FAIL;
-    struct gh_store *s = gh_cli_store(cli, 0);
-    if (s == NULL)
-        goto out;
-    int from = 0, to = 0;
-    if ((rc = s->ops->migrate(s, &from, &to)) < 0) {
-        gh_cli_err("cannot create schema in '%s': %s", cli->db,
-                   rc == GH_ESCHEMA ? "the database schema is newer than this gatehouse"
-                                    : gh_strerror(rc));
-        goto out;
-    }
-    char issuer[512] = "";
-    s->ops->setting_get(s, "issuer", issuer, sizeof(issuer));
-    if (o.issuer == NULL && issuer[0] == '\0') {
-        gh_cli_err("init needs --issuer URL");
+    enum gh_jwa alg;
+    if (gh_jwa_parse(o.alg, &alg) < 0) {
+        gh_cli_err("unknown signing algorithm '%s' (use ES256, EdDSA or RS256)", o.alg);
         status = GH_EXIT_USAGE;
         goto out;
     }
@@ -123,26 +138,31 @@ int gh_cmd_init(struct gh_cli *cli, int argc, char **argv)
         size_t n = strlen(o.issuer);
         if (n > 0 && o.issuer[n - 1] == '/')
             o.issuer[n - 1] = '\0';
-        if (strcmp(issuer, o.issuer) != 0 && s->ops->setting_set(s, "issuer", o.issuer) < 0) {
-            gh_cli_err("cannot store the issuer");
-            goto out;
-        }
-        snprintf(issuer, sizeof(issuer), "%s", o.issuer);
     }
-    if (ensure_csrf_key(s) < 0) {
-        gh_cli_err("cannot store the CSRF key");
+    struct gh_store *s = gh_cli_store(cli, 0);
+    if (s == NULL)
+        goto out;
+    char issuer[GH_URI_MAX] = "";
+    if (s->ops->check_schema(s) == 0)
+        s->ops->setting_get(s, "issuer", issuer, sizeof(issuer));
+    if (o.issuer == NULL && issuer[0] == '\0') {
+        gh_cli_err("init needs --issuer URL");
+        status = GH_EXIT_USAGE;
+        gh_store_close(s);
         goto out;
     }
-    char kid[96] = "";
-    if (!has_active_key(s) && (status = new_key(s, o.alg, kid, sizeof(kid))) != GH_EXIT_OK)
-        goto out;
-    printf("database %s: schema v%d%s\nissuer %s\n", cli->db, to,
-           from == to ? " (already current)" : from == 0 ? " (created)" : " (migrated)", issuer);
-    if (kid[0] != '\0')
-        printf("signing key %s (%s) created\n", kid, o.alg);
-    status = GH_EXIT_OK;
-out:
+    char kid[96];
+    int from = 0, to = 0;
+    status = gh_cli_prepare(s, o.issuer, o.alg, kid, sizeof(kid), &from, &to);
+    if (status == GH_EXIT_OK) {
+        printf("database %s: schema v%d%s\nissuer %s\n", cli->db, to,
+               from == to ? " (already current)" : from == 0 ? " (created)" : " (migrated)",
+               o.issuer ? o.issuer : issuer);
+        if (kid[0] != '\0')
+            printf("signing key %s (%s) created\n", kid, o.alg);
+    }
     gh_store_close(s);
+out:
     gh_opts_free(&init_opts_table, &o);
     return status;
 }

@@ -8,16 +8,3 @@ int gh_cmd_demo(struct gh_cli *cli, int argc, char **argv)
     return GH_EXIT_FAIL;
 }
 
-int gh_cmd_trace(struct gh_cli *cli, int argc, char **argv)
-{
-    (void)cli, (void)argc, (void)argv;
-    gh_cli_err("trace is not available yet");
-    return GH_EXIT_FAIL;
-}
-
-int gh_cmd_diagram(struct gh_cli *cli, int argc, char **argv)
-{
-    (void)cli, (void)argc, (void)argv;
-    gh_cli_err("diagram is not available yet");
-    return GH_EXIT_FAIL;
-}

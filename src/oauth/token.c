@@ -74,9 +74,13 @@ static void trace_token(struct grant *g, const char *flow, const char *label, co
 static const char *reply_label(struct grant *g, const char *at, const char *rt)
 {
     if (g->r->status != 200) {
-        const char *d = strstr(g->r->resp ? g->r->resp : "", "\"error_description\":\"");
-        return gh_arena_printf(g->r->arena, "%d %s", g->r->status,
-                               d ? d + 21 : "error");
+        json_t *doc = json_loadb(g->r->resp, g->r->resp_len, 0, NULL);
+        const char *e = json_string_value(json_object_get(doc, "error"));
+        const char *d = json_string_value(json_object_get(doc, "error_description"));
+        const char *label = gh_arena_printf(g->r->arena, "%d %s: %s", g->r->status,
+                                            e ? e : "error", d ? d : "");
+        json_decref(doc);
+        return label;
     }
     char a[16], b[16];
     gh_rec_short(at, a);

@@ -60,15 +60,13 @@ static void put_geometry(struct gh_trace_out *o, int x, int y, int w, int h)
 
 static void put_frag(struct gh_trace_out *o, const struct gh_layout_frag *f, size_t k)
 {
-    static const char *const fills[] = {"#f1f8f1", "#fdf3f1", "#eff5fc"}; /* opt, alt, loop */
     struct gh_trace_text title = gh_trace_group(f->step);
-    const char *fill = fills[f->word[0] == 'a' ? 1 : f->word[0] == 'l' ? 2 : 0];
     gh_trace_emit(o,
                   "        <mxCell id=\"f%zu\" value=\"%s\" style=\"shape=umlFrame;whiteSpace=wrap;"
                   "html=1;pointerEvents=0;recursiveResize=0;container=1;collapsible=0;"
                   "width=%d;height=%d;fontStyle=1;fontSize=13;fillColor=#e4e7eb;"
-                  "strokeColor=#7b8794;swimlaneFillColor=%s;\" vertex=\"1\" parent=\"1\">\n",
-                  k + 1, f->word, f->tab_w, f->tab_h, fill);
+                  "strokeColor=#7b8794;\" vertex=\"1\" parent=\"1\">\n",
+                  k + 1, f->word, f->tab_w, f->tab_h);
     put_geometry(o, f->x, f->y, f->w, f->h);
     gh_trace_emit(o, "        <mxCell id=\"f%zu-title\" value=\"[", k + 1);
     gh_trace_emit_xml(o, title.p, title.n, 1);
@@ -110,7 +108,7 @@ static void put_value(struct gh_trace_out *o, const struct gh_trace_step *s)
 static void put_edge(struct gh_trace_out *o, const struct gh_layout *l,
                      const struct gh_layout_row *r, size_t k)
 {
-    int self = r->kind == GH_STEP_SELF, reply = r->kind == GH_STEP_REPLY;
+    int self = r->kind == GH_STEP_SELF, reply = r->step->kind == GH_STEP_REPLY;
     int y1 = r->y, y2 = self ? r->y2 : r->y, x1 = l->col_x[r->from], x2 = l->col_x[r->to];
     int span = r->from > r->to ? r->from - r->to : r->to - r->from;
     gh_trace_emit(o, "        <mxCell id=\"s%zu\" value=\"", k + 1);
@@ -168,9 +166,11 @@ int gh_trace_export_drawio(const struct gh_trace_step *steps, size_t n,
     if (rc < 0)
         return rc;
     put_head(&o, &l, opts);
+    put_lifelines(&o, &l);
+    /* frames over the lifelines so their tabs stay readable; the body is
+     * not filled (pointerEvents=0 leaves the lifelines clickable) */
     for (size_t i = 0; i < l.nfrags; i++)
         put_frag(&o, &l.frags[i], i);
-    put_lifelines(&o, &l);
     for (size_t i = 0; i < l.nrows; i++) {
         if (l.rows[i].kind == GH_STEP_NOTE)
             put_note(&o, &l.rows[i], i);

@@ -2,10 +2,11 @@
  * Mermaid exporter: a `sequenceDiagram` with the four participants in
  * order, `->>` for calls, `-->>` for replies, self-messages from a
  * participant to itself, `Note over`, and `alt` / `opt` / `loop` ... `end`
- * fragments. Mermaid ends a message at ';', '#' or a newline and reads
- * HTML-like tags, so those characters are written as its entity codes
- * (#59; #35; #lt; #gt; #amp;) and line breaks as <br/>: any label, however
- * hostile, stays on its one line and renders as the text it was.
+ * fragments. Mermaid ends a message at ';', '#' or a newline, reads
+ * HTML-like tags and finds "%%{...}%%" directives anywhere, so those
+ * characters are written as its entity codes (#59; #35; #lt; #gt; #amp;
+ * #37;) and line breaks as <br/>: any label, however hostile, stays on its
+ * one line and renders as the text it was.
  */
 #include <string.h>
 
@@ -13,12 +14,20 @@
 
 static const char *const ids[GH_P_COUNT] = {"Browser", "App", "AS", "API"};
 
-/* Text after a ':' or a keyword; br == 0 turns newlines into spaces. */
+/* Text after a ':' or a keyword; br == 0 turns newlines into spaces. A
+ * leading "wrap:" would be read as a directive, so its 'w' is encoded. */
 static void put_text(struct gh_trace_out *o, const char *s, size_t n, int br)
 {
     for (size_t i = 0; i < n && o->rc == 0;) {
+        int first = i == 0;
         uint32_t c = gh_trace_next_cp(s, n, &i);
+        if (first &&
+            ((n >= 5 && memcmp(s, "wrap:", 5) == 0) || (n >= 7 && memcmp(s, "nowrap:", 7) == 0))) {
+            gh_trace_emit(o, "#%u;", (unsigned)c);
+            continue;
+        }
         const char *e = c == ';'    ? "#59;"
+                        : c == '%'  ? "#37;" /* "%%{init: ...}%%" anywhere is a directive */
                         : c == '#'  ? "#35;"
                         : c == '<'  ? "#lt;"
                         : c == '>'  ? "#gt;"

@@ -34,9 +34,12 @@ static int doubled_markup(uint32_t c)
     return c < 0x80 && c != 0 && strchr("*/\"_-=^,[|", (int)c) != NULL;
 }
 
-/* One line of text: newlines become \n, markup becomes entities. */
-static void put_text(struct gh_trace_out *o, const char *s, size_t n)
+/* One line of text: newlines become \n, markup becomes entities. With
+ * italic, each line is wrapped in <i>...</i>: creole tags end at a \n. */
+static void put_text(struct gh_trace_out *o, const char *s, size_t n, int italic)
 {
+    if (italic)
+        gh_trace_emit(o, "<i>");
     int line_start = 1;
     for (size_t i = 0; i < n && o->rc == 0;) {
         uint32_t c = gh_trace_next_cp(s, n, &i), next = 0;
@@ -47,7 +50,7 @@ static void put_text(struct gh_trace_out *o, const char *s, size_t n)
         int punct = c < 0x80 && c > ' ' && strchr("0123456789", (int)c) == NULL &&
                     !((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
         if (c == '\n')
-            gh_trace_emit(o, "\\n");
+            gh_trace_emit(o, italic ? "</i>\\n<i>" : "\\n");
         else if (c == '\\')
             gh_trace_emit(o, "<U+005C>");
         else if (c == '<' || c == '&' || c == '%' || c == '~' || (doubled_markup(c) && next == c) ||
@@ -57,6 +60,8 @@ static void put_text(struct gh_trace_out *o, const char *s, size_t n)
             o->rc = gh_trace_put_cp(o->b, c);
         line_start = c == '\n';
     }
+    if (italic)
+        gh_trace_emit(o, "</i>");
 }
 
 static void put_step(struct gh_trace_out *o, const struct gh_trace_step *s, const char *timing,
@@ -73,11 +78,10 @@ static void put_step(struct gh_trace_out *o, const struct gh_trace_step *s, cons
         gh_trace_emit(o, "%s%s %s %s : ", indent, ids[s->from], arrow,
                       ids[kind == GH_STEP_SELF ? s->from : s->to]);
     }
-    put_text(o, label.p, label.n);
+    put_text(o, label.p, label.n, 0);
     if (note.n > 0) {
-        gh_trace_emit(o, "%s<i>", label.n > 0 ? "\\n" : "");
-        put_text(o, note.p, note.n);
-        gh_trace_emit(o, "</i>");
+        gh_trace_emit(o, "%s", label.n > 0 ? "\\n" : "");
+        put_text(o, note.p, note.n, 1);
     }
     if (timing[0] != '\0')
         gh_trace_emit(o, "\\n<color:#7b8794>%s</color>", timing);
@@ -92,7 +96,7 @@ int gh_trace_export_plantuml(const struct gh_trace_step *steps, size_t n,
     gh_trace_emit(&o, "@startuml\n%s", header);
     if (opts->title != NULL) {
         gh_trace_emit(&o, "title ");
-        put_text(&o, opts->title, strlen(opts->title));
+        put_text(&o, opts->title, strlen(opts->title), 0);
         gh_trace_emit(&o, "\n");
     }
     for (int p = 0; p < GH_P_COUNT; p++) {
@@ -106,7 +110,7 @@ int gh_trace_export_plantuml(const struct gh_trace_step *steps, size_t n,
         if (gh_trace_frag_starts(steps, n, i)) {
             struct gh_trace_text group = gh_trace_group(&steps[i]);
             gh_trace_emit(&o, "%s ", gh_trace_frag_word(&steps[i]));
-            put_text(&o, group.p, group.n);
+            put_text(&o, group.p, group.n, 0);
             gh_trace_emit(&o, "\n");
         }
         if (opts->timings)

@@ -159,11 +159,12 @@ static void put_self(struct gh_trace_out *o, const struct gh_layout *l,
                      const struct gh_layout_row *r)
 {
     int x = l->col_x[r->from], err = r->step->status >= 400;
+    int reply = r->step->kind == GH_STEP_REPLY;
     gh_trace_emit(o,
-                  "<path class=\"msg%s\" d=\"M%d,%d H%d V%d H%d\" "
-                  "marker-end=\"url(#gh-call%s)\"/>\n",
-                  err ? " err" : "", x, r->y, x + GH_LAYOUT_SELF_W, r->y2, x + 1,
-                  err ? "-err" : "");
+                  "<path class=\"msg%s%s\" d=\"M%d,%d H%d V%d H%d\" "
+                  "marker-end=\"url(#gh-%s%s)\"/>\n",
+                  reply ? " reply" : "", err ? " err" : "", x, r->y, x + GH_LAYOUT_SELF_W, r->y2,
+                  x + 1, reply ? "reply" : "call", err ? "-err" : "");
     put_row_text(o, r, x + GH_LAYOUT_SELF_W + 10, "start", 0);
 }
 

@@ -19,7 +19,6 @@
 
 /* Text metrics. Widths are estimates (no font files): 13px sans-serif
  * averages well under 7px a character, bold under 8px. */
-#define GH_LAYOUT_FONT_PX 13
 #define GH_LAYOUT_CHAR_W 7
 #define GH_LAYOUT_BOLD_W 8
 #define GH_LAYOUT_LINE_H 16

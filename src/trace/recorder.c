@@ -175,6 +175,14 @@ void gh_rec_flow_outcome(struct gh_recorder *rec, const char *flow_id, const cha
 {
     if (rec == NULL || flow_id == NULL || flow_id[0] == '\0')
         return;
+    if (outcome != NULL && strcmp(outcome, "signed in") == 0) {
+        /* signed in again: the failure's alt fragment ends here */
+        pthread_mutex_lock(&rec->lock);
+        for (size_t i = 0; i < OPEN_FLOWS; i++)
+            if (strcmp(rec->failed[i].flow_id, flow_id) == 0 && rec->failed[i].client_id[0] == 0)
+                rec->failed[i].until = 0;
+        pthread_mutex_unlock(&rec->lock);
+    }
     rec->store->ops->trace_flow_update(rec->store, flow_id, sub, outcome);
 }
 

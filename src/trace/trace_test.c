@@ -73,7 +73,8 @@ static const struct seed {
 #define SEED_TITLE "gatehouse: authorization code + PKCE, refresh rotation"
 
 static const char hostile[] = "<script>alert(\"x\")</script> & ; # %date() -->> end\n"
-                              "@enduml \\n //x// **y** [[http://e]] #59; <br/> \xff\xc3 \x01";
+                              "@enduml \\n //x// **y** [[http://e]] #59; <br/> \xff\xc3 \x01\n"
+                              "%%{init: {\"theme\": \"dark\"}}%% wrap: ok";
 
 /* Fills steps[] from the seed table; t0 shifts every timestamp. */
 static void seed_steps(struct gh_trace_step *steps, int64_t t0)
@@ -94,6 +95,18 @@ static void seed_steps(struct gh_trace_step *steps, int64_t t0)
     }
 }
 
+/* Copies src into dst[0..cap), cut to fit (possibly inside a UTF-8
+ * sequence, which the exporters must then sanitise). */
+static void put_field(char *dst, size_t cap, const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    na = na < cap - 1 ? na : cap - 1;
+    nb = nb < cap - 1 - na ? nb : cap - 1 - na;
+    memcpy(dst, a, na);
+    memcpy(dst + na, b, nb);
+    dst[na + nb] = '\0';
+}
+
 /* A short flow whose every text field is hostile. */
 static size_t hostile_steps(struct gh_trace_step *steps)
 {
@@ -105,11 +118,11 @@ static size_t hostile_steps(struct gh_trace_step *steps)
         steps[i].kind = kinds[i];
         steps[i].status = (int16_t)(i == 1 ? 400 : 0);
         steps[i].group_kind = (uint8_t)(i >= 2 ? GH_GROUP_ALT : GH_GROUP_NONE);
-        snprintf(steps[i].label, sizeof(steps[i].label), "%s", hostile);
-        snprintf(steps[i].note, sizeof(steps[i].note), "%s", i % 2 ? hostile : "");
-        snprintf(steps[i].group, sizeof(steps[i].group), "%s", i >= 2 ? "end & <b>;#" : "");
+        put_field(steps[i].label, sizeof(steps[i].label), i == 2 ? "wrap:" : "", hostile);
+        put_field(steps[i].note, sizeof(steps[i].note), "", i % 2 ? hostile : "");
+        put_field(steps[i].group, sizeof(steps[i].group), "", i >= 2 ? "end & <b>;#" : "");
     }
-    /* a label that fills its array with no NUL: a corrupt stored row */
+    /* a note that fills its array with no NUL: a corrupt stored row */
     memset(steps[0].note, 'n', sizeof(steps[0].note));
     return 4;
 }
@@ -525,6 +538,8 @@ GH_TEST(trace_hostile_text)
     ASSERT_INT_EQ(mermaid_lines(out.p), (int)n);
     ASSERT_NOT_NULL(strstr(out.p, "#lt;script#gt;alert(\"x\")"));
     ASSERT_NOT_NULL(strstr(out.p, "\n    alt end #amp; #lt;b#gt;#59;#35;\n"));
+    ASSERT_NOT_NULL(strstr(out.p, "\n        App->>App: #119;rap:#lt;script"));
+    ASSERT_TRUE(strstr(out.p, "%") == NULL);
     ASSERT_INT_EQ(export(steps, n, GH_FMT_PLANTUML, hostile, 0, &out), 0);
     ASSERT_INT_EQ(plantuml_lines(out.p), (int)n);
     ASSERT_NOT_NULL(strstr(out.p, "&#60;script>alert(\"x\")"));

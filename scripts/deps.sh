@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages gatehouse needs, only when something is
+# missing (idempotent; apt-get runs only then). Needs root for apt-get.
+#   bash scripts/deps.sh build   # compiler and libraries
+#   bash scripts/deps.sh test    # + test tools (PostgreSQL, Chromium, PlantUML, Python clients)
+#   bash scripts/deps.sh bench   # + wrk and nginx
+set -euo pipefail
+tier=${1:-build}
+pkgs=(make gcc pkg-config libmicrohttpd-dev libssl-dev libjansson-dev libsqlite3-dev libpq-dev
+      libargon2-dev libcurl4-openssl-dev sqlite3 curl)
+if [[ $tier == test || $tier == bench ]]; then
+    pkgs+=(python3 python3-pytest python3-requests python3-jwcrypto python3-authlib
+           postgresql chromium plantuml nodejs npm procps clang libclang-rt-14-dev)
+fi
+if [[ $tier == bench ]]; then
+    pkgs+=(wrk nginx-light)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+    # node/npm may come from elsewhere on the machine: accept a working command
+    if [[ $p == nodejs ]] && command -v node >/dev/null; then continue; fi
+    if [[ $p == npm ]] && command -v npm >/dev/null; then continue; fi
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "deps: installing ${missing[*]}" >&2
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "deps: run as root to install: ${missing[*]}" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs, builds under ASan+UBSan,
+# runs every tier and ends with one line "N passed, N failed".
+#   bash scripts/test.sh            everything
+#   TIERS="unit e2e" bash scripts/test.sh   a subset (unit e2e browser diagram)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=${GH_TEST_OUT:-$ROOT/build/test-out}
+TIERS=${TIERS:-"unit e2e browser diagram"}
+mkdir -p "$OUT"
+passed=0
+failed=0
+
+note() { printf '\n== %s\n' "$*"; }
+
+# add "N passed, M failed" found in a file's last matching line to the totals
+count() {
+    local line
+    line=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+    if [[ -z $line ]]; then
+        echo "test: no result line in $1 (counted as 1 failure)"
+        failed=$((failed + 1))
+        return
+    fi
+    passed=$((passed + $(echo "$line" | cut -d' ' -f1)))
+    failed=$((failed + $(echo "$line" | cut -d' ' -f3)))
+}
+
+note "dependencies"
+bash scripts/deps.sh test || { echo "0 passed, 1 failed"; exit 1; }
+
+note "build (AddressSanitizer + UndefinedBehaviorSanitizer)"
+if ! make -j"$(nproc)" SANITIZE=address,undefined build/gatehouse build/unit >"$OUT/build.log" 2>&1; then
+    tail -n 40 "$OUT/build.log"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp:print_suppressions=0}
+export GH_BIN=$ROOT/build/gatehouse
+
+# pytest: junit XML gives exact counts
+run_pytest() {
+    local name=$1
+    shift
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider --junitxml="$OUT/$name.xml" "$@" \
+        >"$OUT/$name.log" 2>&1
+    tail -n 15 "$OUT/$name.log"
+    /usr/bin/python3 - "$OUT/$name.xml" >"$OUT/$name.count" <<'PY'
+import sys, xml.etree.ElementTree as ET
+t = ET.parse(sys.argv[1]).getroot()
+suites = [t] if t.tag == "testsuite" else list(t)
+n = sum(int(s.get("tests", 0)) for s in suites)
+bad = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+skip = sum(int(s.get("skipped", 0)) for s in suites)
+print(f"{n - bad - skip} passed, {bad} failed")
+PY
+    [[ -s $OUT/$name.count ]] || echo "0 passed, 1 failed" >"$OUT/$name.count"
+    count "$OUT/$name.count"
+}
+
+for tier in $TIERS; do
+    case $tier in
+    unit)
+        note "unit tests"
+        ./build/unit >"$OUT/unit.log" 2>&1
+        grep -E '^(FAIL|unit:)' "$OUT/unit.log"
+        grep -A3 '^  ' "$OUT/unit.log" | head -n 40
+        count "$OUT/unit.log"
+        ;;
+    e2e)
+        note "end-to-end tests (SQLite)"
+        GH_TEST_DB=sqlite run_pytest e2e-sqlite tests/e2e
+        if [[ -f scripts/pg.sh ]] && grep -q 'gh_pg_open' src/store/pg*.c && ! grep -q 'not available in this build' src/store/pg.c; then
+            note "end-to-end tests (PostgreSQL)"
+            if source scripts/pg.sh start "$OUT/pg"; then
+                GH_TEST_DB=postgres GH_PG_URL=$GH_PG_URL run_pytest e2e-postgres tests/e2e
+                bash scripts/pg.sh stop "$OUT/pg"
+            else
+                echo "test: could not start PostgreSQL (counted as 1 failure)"
+                failed=$((failed + 1))
+            fi
+        fi
+        ;;
+    browser)
+        note "browser tests (Chromium)"
+        bash tests/browser/run.sh "$OUT/browser" >"$OUT/browser.log" 2>&1
+        grep -E '^(ok|not ok)|passed, ' "$OUT/browser.log" | tail -n 60
+        count "$OUT/browser.log"
+        ;;
+    diagram)
+        note "diagram checks (mermaid, mxgraph, PlantUML, Chromium)"
+        bash tests/diagram/run.sh "$OUT/diagram" >"$OUT/diagram.log" 2>&1
+        grep -E '^(ok|not ok)|passed, ' "$OUT/diagram.log" | tail -n 60
+        count "$OUT/diagram.log"
+        ;;
+    esac
+done
+
+echo
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

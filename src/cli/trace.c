@@ -1,0 +1,142 @@
+/*
+ * `gatehouse trace list` and `gatehouse trace export --format F [--flow ID]
+ * [-o FILE]`: the recorded flows (serve --trace) as one line each, or one
+ * flow drawn as a sequence diagram in draw.io XML, SVG, Mermaid or PlantUML.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "trace/trace.h"
+#include "core/err.h"
+
+struct trace_opts {
+    char *format;
+    char *flow;
+    char *output;
+    int no_timings;
+};
+
+#define O(f) offsetof(struct trace_opts, f)
+static const struct gh_opt table[] = {
+    {"format", GH_OPT_STR, O(format), "mermaid", 0, 0, "drawio, svg, mermaid or plantuml", 0},
+    {"flow", GH_OPT_STR, O(flow), NULL, 0, 0, "flow id (default: the latest flow)", 0},
+    {"o", GH_OPT_STR, O(output), NULL, 0, 0, "write to FILE instead of stdout", 0},
+    {"no-timings", GH_OPT_BOOL, O(no_timings), "false", 0, 0,
+     "leave times out (deterministic output)", 0},
+};
+static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
+
+static int list(struct gh_store *s)
+{
+    struct gh_flow_info *rows = NULL;
+    size_t n = 0;
+    if (s->ops->trace_flows(s, &rows, &n) < 0) {
+        gh_cli_err("cannot read recorded flows");
+        return GH_EXIT_FAIL;
+    }
+    if (n == 0)
+        fprintf(stderr, "gatehouse: no recorded flows (run serve with --trace)\n");
+    for (size_t i = 0; i < n; i++) {
+        char when[32];
+        time_t t = (time_t)(rows[i].started_us / 1000000);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        printf("%s  %s  client=%s  user=%s  steps=%d  outcome=%s\n", rows[i].id, when,
+               rows[i].client_id, rows[i].sub[0] ? rows[i].sub : "-", rows[i].steps,
+               rows[i].outcome[0] ? rows[i].outcome : "in progress");
+    }
+    free(rows);
+    return GH_EXIT_OK;
+}
+
+/* Writes steps of flow in fmt to path (or stdout). */
+int gh_cli_export(struct gh_store *s, const char *flow, enum gh_trace_format fmt, int timings,
+                  const char *title, const char *path)
+{
+    struct gh_trace_step *steps = NULL;
+    size_t n = 0;
+    if (s->ops->trace_steps(s, flow, &steps, &n) < 0 || n == 0) {
+        gh_cli_err("no recorded steps for flow '%s'", flow);
+        free(steps);
+        return GH_EXIT_FAIL;
+    }
+    struct gh_buf b;
+    gh_buf_init(&b, 64 << 20);
+    struct gh_export_opts eo = {title, timings};
+    int rc = gh_trace_export(steps, n, fmt, &eo, &b);
+    free(steps);
+    if (rc < 0) {
+        gh_buf_release(&b);
+        gh_cli_err("cannot draw flow '%s': %s", flow, gh_strerror(rc));
+        return GH_EXIT_FAIL;
+    }
+    FILE *f = path ? fopen(path, "w") : stdout;
+    int ok = f != NULL && fwrite(b.p, 1, b.len, f) == b.len;
+    if (f != NULL && f != stdout)
+        ok = fclose(f) == 0 && ok;
+    gh_buf_release(&b);
+    if (!ok) {
+        gh_cli_err("cannot write '%s'", path ? path : "stdout");
+        return GH_EXIT_FAIL;
+    }
+    return GH_EXIT_OK;
+}
+
+static int export(struct gh_store *s, const struct trace_opts *o)
+{
+    enum gh_trace_format fmt;
+    if (gh_trace_format_parse(o->format, &fmt) < 0) {
+        gh_cli_err("unknown format '%s' (drawio, svg, mermaid or plantuml)", o->format);
+        return GH_EXIT_USAGE;
+    }
+    char flow[64];
+    if (o->flow != NULL) {
+        snprintf(flow, sizeof(flow), "%s", o->flow);
+    } else {
+        struct gh_flow_info *rows = NULL;
+        size_t n = 0;
+        if (s->ops->trace_flows(s, &rows, &n) < 0 || n == 0) {
+            free(rows);
+            gh_cli_err("no recorded flows (run serve with --trace)");
+            return GH_EXIT_FAIL;
+        }
+        snprintf(flow, sizeof(flow), "%s", rows[n - 1].id);
+        free(rows);
+    }
+    return gh_cli_export(s, flow, fmt, !o->no_timings, "OAuth 2.0 authorization code flow with PKCE",
+                         o->output);
+}
+
+int gh_cmd_trace(struct gh_cli *cli, int argc, char **argv)
+{
+    const char *usage = "gatehouse trace list | trace export --format drawio|svg|mermaid|plantuml "
+                        "[--flow ID] [-o FILE] [--no-timings]";
+    if (argc < 1 || (strcmp(argv[0], "list") != 0 && strcmp(argv[0], "export") != 0)) {
+        if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+            printf("usage: %s\n", usage);
+            return GH_EXIT_OK;
+        }
+        gh_cli_err("usage: %s", usage);
+        return GH_EXIT_USAGE;
+    }
+    /* accept -o FILE as well as --o FILE */
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-o") == 0)
+            argv[i] = (char *)"--o";
+    struct trace_opts o;
+    int rc = gh_cli_opts(usage, &opts, &o, argc - 1, argv + 1);
+    if (rc >= 0)
+        return rc;
+    int status = GH_EXIT_FAIL;
+    struct gh_store *s = gh_cli_store(cli, 1);
+    if (s != NULL)
+        status = strcmp(argv[0], "list") == 0 ? list(s) : export(s, &o);
+    gh_store_close(s);
+    gh_opts_free(&opts, &o);
+    return status;
+}

@@ -38,6 +38,11 @@ struct gh_settings;
  * -1 to continue, else an exit status. */
 int gh_cli_load_settings(struct gh_cli *cli, struct gh_settings *cfg, int argc, char **argv);
 int gh_cli_setup_logging(const struct gh_settings *cfg);
+struct gh_server;
+/* Runs the servers of cfg on s until SIGINT/SIGTERM (SIGHUP reloads);
+ * banner is called once they listen. Returns an exit status. */
+int gh_cli_run(struct gh_settings *cfg, struct gh_store *s,
+               void (*banner)(struct gh_server *srv, void *arg), void *arg);
 
 /* Draws recorded flow `flow` in format fmt into path (NULL: stdout). */
 int gh_cli_export(struct gh_store *s, const char *flow, enum gh_trace_format fmt, int timings,

@@ -56,16 +56,8 @@ int gh_cli_load_settings(struct gh_cli *cli, struct gh_settings *cfg, int argc, 
     return -1;
 }
 
-int gh_cmd_serve(struct gh_cli *cli, int argc, char **argv)
+int gh_cli_run(struct gh_settings *cfg, struct gh_store *s, void (*banner)(struct gh_server *srv, void *arg), void *arg)
 {
-    struct gh_settings cfg;
-    int rc = gh_cli_load_settings(cli, &cfg, argc, argv);
-    if (rc >= 0)
-        return rc;
-    int status = GH_EXIT_FAIL;
-    struct gh_store *s = gh_cli_store(cli, 1);
-    if (s == NULL)
-        goto out;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -75,16 +67,11 @@ int gh_cmd_serve(struct gh_cli *cli, int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     struct gh_server srv;
     char err[512] = "";
-    if (gh_server_start(&srv, &cfg, s, err, sizeof(err)) < 0) {
+    if (gh_server_start(&srv, cfg, s, err, sizeof(err)) < 0) {
         gh_cli_err("%s", err[0] ? err : "cannot start");
-        goto out;
+        return GH_EXIT_FAIL;
     }
-    fprintf(stderr, "gatehouse: Authorization Server on %s (issuer %s)\n", cfg.listen,
-            srv.issuer);
-    if (srv.api_http != NULL)
-        fprintf(stderr, "gatehouse: Resource API on %s\n", srv.api_url);
-    if (srv.app_http != NULL)
-        fprintf(stderr, "gatehouse: Frontend App on %s\n", srv.app_url);
+    banner(&srv, arg);
     for (;;) {
         int sig = 0;
         sigwait(&set, &sig);
@@ -94,8 +81,28 @@ int gh_cmd_serve(struct gh_cli *cli, int argc, char **argv)
     }
     gh_log(GH_LOG_INFO, "stopping", NULL);
     gh_server_stop(&srv);
-    status = GH_EXIT_OK;
-out:
+    return GH_EXIT_OK;
+}
+
+static void serve_banner(struct gh_server *srv, void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "gatehouse: Authorization Server on http://%s (issuer %s)\n",
+            srv->cfg->listen, srv->issuer);
+    if (srv->api_http != NULL)
+        fprintf(stderr, "gatehouse: Resource API on %s\n", srv->api_url);
+    if (srv->app_http != NULL)
+        fprintf(stderr, "gatehouse: Frontend App on %s\n", srv->app_url);
+}
+
+int gh_cmd_serve(struct gh_cli *cli, int argc, char **argv)
+{
+    struct gh_settings cfg;
+    int status = gh_cli_load_settings(cli, &cfg, argc, argv);
+    if (status >= 0)
+        return status;
+    struct gh_store *s = gh_cli_store(cli, 1);
+    status = s ? gh_cli_run(&cfg, s, serve_banner, NULL) : GH_EXIT_FAIL;
     gh_store_close(s);
     gh_opts_free(&gh_settings_table, &cfg);
     return status;

@@ -256,7 +256,7 @@ int gh_http_start(const struct gh_http_opts *o, struct gh_http **out, char *err,
         return GH_ENOMEM;
     }
     h->o = *o;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (o->tls_cert_pem != NULL)

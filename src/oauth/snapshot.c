@@ -247,7 +247,7 @@ void gh_as_reload(struct gh_as *as)
     as->snap = fresh;
     pthread_mutex_unlock(&as->lock);
     gh_snap_put(as, old);
-    gh_log(GH_LOG_INFO, "reloaded keys and clients", NULL);
+    gh_log(GH_LOG_DEBUG, "reloaded keys and clients", NULL);
 }
 
 struct gh_snap *gh_as_snap(struct gh_as *as)

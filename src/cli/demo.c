@@ -1,0 +1,146 @@
+/*
+ * `gatehouse demo`: one command for a newcomer. A data directory with an
+ * embedded SQLite database, a demo user whose password is printed, the
+ * Authorization Server, Resource API and Frontend App on 127.0.0.1 with
+ * tracing on. Re-running it reuses the directory (--reset starts afresh).
+ * Ctrl-C stops everything; `gatehouse --db ... trace export` then draws
+ * what the newcomer just did.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "cli/cli.h"
+#include "core/password.h"
+#include "core/settings.h"
+#include "server/server.h"
+#include "core/err.h"
+
+struct demo {
+    char dir[400];
+    char db[512];
+    char password[64];
+};
+
+/* Takes --data-dir DIR and --reset out of argv. */
+static int demo_args(int *argc, char **argv, const char **dir, int *reset)
+{
+    int out = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < *argc)
+            *dir = argv[++i];
+        else if (strcmp(argv[i], "--reset") == 0)
+            *reset = 1;
+        else
+            argv[out++] = argv[i];
+    }
+    *argc = out;
+    return 0;
+}
+
+static void remove_db(const struct demo *d)
+{
+    const char *files[] = {"gatehouse.db", "gatehouse.db-wal", "gatehouse.db-shm",
+                           "demo-password"};
+    char path[600];
+    for (size_t i = 0; i < GH_ARRAY_LEN(files); i++) {
+        snprintf(path, sizeof(path), "%s/%s", d->dir, files[i]);
+        unlink(path);
+    }
+}
+
+/* Reads the demo password saved by an earlier run, or makes and saves one
+ * (with the user) now. */
+static int demo_user(struct gh_store *s, struct demo *d)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/demo-password", d->dir);
+    FILE *f = fopen(path, "r");
+    struct gh_user u;
+    if (f != NULL && fgets(d->password, sizeof(d->password), f) != NULL &&
+        s->ops->user_get(s, "demo", &u) == 0) {
+        fclose(f);
+        d->password[strcspn(d->password, "\n")] = '\0';
+        return 0;
+    }
+    if (f != NULL)
+        fclose(f);
+    char raw[GH_TOKEN_LEN + 1], hash[GH_PWHASH_MAX];
+    if (gh_rand_token(raw, sizeof(raw)) < 0)
+        return GH_ECRYPTO;
+    snprintf(d->password, sizeof(d->password), "%.16s", raw);
+    const struct gh_argon2_params ap = GH_ARGON2_DEFAULTS;
+    int rc = gh_password_hash(&ap, d->password, strlen(d->password), hash, sizeof(hash));
+    s->ops->user_remove(s, "demo");
+    if (rc == 0)
+        rc = s->ops->user_add(s, "demo", hash);
+    umask(077);
+    if (rc == 0 && (f = fopen(path, "w")) != NULL) {
+        fprintf(f, "%s\n", d->password);
+        fclose(f);
+    }
+    return rc;
+}
+
+static void banner(struct gh_server *srv, void *arg)
+{
+    const struct demo *d = arg;
+    printf("\ngatehouse demo is running (Ctrl-C stops it)\n\n"
+           "  Frontend App          %s\n"
+           "  Authorization Server  %s\n"
+           "  Resource API          %s/api/me\n\n"
+           "  sign in as            demo / %s\n\n"
+           "Open the Frontend App in a browser and sign in. Afterwards, draw what happened:\n"
+           "  build/gatehouse --db %s trace export --format svg -o flow.svg\n\n",
+           srv->app_url, srv->issuer, srv->api_url, d->password, d->db);
+    fflush(stdout);
+}
+
+int gh_cmd_demo(struct gh_cli *cli, int argc, char **argv)
+{
+    struct demo d;
+    const char *dir = "gatehouse-demo";
+    int reset = 0;
+    demo_args(&argc, argv, &dir, &reset);
+    snprintf(d.dir, sizeof(d.dir), "%s", dir);
+    snprintf(d.db, sizeof(d.db), "sqlite:%s/gatehouse.db", d.dir);
+    cli->db = d.db;
+    cli->db_explicit = 1;
+    /* the demo's defaults; any serve option may override them */
+    setenv("GATEHOUSE_API_LISTEN", "127.0.0.1:9001", 0);
+    setenv("GATEHOUSE_APP_LISTEN", "127.0.0.1:9002", 0);
+    setenv("GATEHOUSE_TRACE", "true", 0);
+    struct gh_settings cfg;
+    int status = gh_cli_load_settings(cli, &cfg, argc, argv);
+    if (status >= 0)
+        return status;
+    status = GH_EXIT_FAIL;
+    struct gh_store *s = NULL;
+    if (mkdir(d.dir, 0700) < 0 && errno != EEXIST) {
+        gh_cli_err("cannot create data directory '%s': %s", d.dir, strerror(errno));
+        goto out;
+    }
+    if (reset)
+        remove_db(&d);
+    char issuer[GH_URI_MAX], kid[96];
+    int from, to;
+    snprintf(issuer, sizeof(issuer), "http://%s", cfg.listen);
+    if ((s = gh_cli_store(cli, 0)) == NULL ||
+        gh_cli_prepare(s, issuer, "ES256", kid, sizeof(kid), &from, &to) != GH_EXIT_OK)
+        goto out;
+    if (demo_user(s, &d) < 0) {
+        gh_cli_err("cannot create the demo user");
+        goto out;
+    }
+    status = gh_cli_run(&cfg, s, banner, &d);
+out:
+    OPENSSL_cleanse(d.password, sizeof(d.password));
+    gh_store_close(s);
+    gh_opts_free(&gh_settings_table, &cfg);
+    return status;
+}

@@ -29,7 +29,7 @@ SCHEMAS  := $(sort $(wildcard src/store/schema/*.sql))
 LIBOBJS  := $(LIBSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/assets.o $(OBJDIR)/schemas.o
 TESTOBJS := $(TESTSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/tests/unit_main.o
 
-.PHONY: all unit test format clean diagram
+.PHONY: all unit test format clean diagram docs
 all: build/gatehouse
 
 build/gatehouse: $(LIBOBJS) $(OBJDIR)/src/cli/main.o build/.variant-$(VARIANT)
@@ -68,6 +68,9 @@ format:
 
 diagram: build/gatehouse
 	build/gatehouse diagram --format svg --no-timings -o docs/flow.svg
+
+docs: build/gatehouse
+	build/gatehouse serve --config-reference > docs/configuration.md
 
 clean:
 	rm -rf build

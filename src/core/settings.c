@@ -8,7 +8,7 @@
 
 static const struct gh_opt opts[] = {
     {"config", GH_OPT_STR, S(config), NULL, 0, 0, "read settings from this file (key = value)",
-     GH_OPT_NOFILE},
+     GH_OPT_NOFILE | GH_OPT_NOENV},
     {"db", GH_OPT_STR, S(db), "sqlite:./gatehouse.db", 0, 0,
      "database URL: sqlite:PATH or postgres://...", 0},
     {"listen", GH_OPT_ADDR, S(listen), "127.0.0.1:9000", 0, 0, "Authorization Server address",

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ struct gh_http {
     struct MHD_Daemon *d;
     struct gh_http_opts o;
     unsigned port;
+    _Atomic unsigned inflight; /* requests between first callback and completion */
 };
 
 /* Per-request state, created on the first callback of a request. */
@@ -34,8 +36,7 @@ struct req_state {
     int too_large;
 };
 
-static int split_listen(const char *listen, char *host, size_t hostlen, char *port,
-                        size_t portlen)
+static int split_listen(const char *listen, char *host, size_t hostlen, char *port, size_t portlen)
 {
     const char *colon = strrchr(listen, ':');
     if (colon == NULL)
@@ -193,9 +194,8 @@ static struct req_state *state_new(struct gh_http *h, struct MHD_Connection *c, 
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     struct gh_http *h = cls;
@@ -204,15 +204,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         st = state_new(h, c, method);
         if (st == NULL)
             return MHD_NO;
+        atomic_fetch_add(&h->inflight, 1);
         *con_cls = st;
-        return MHD_YES;
-    }
-    if (*upload_data_size > 0) {
+        /* A declared Content-Length over the limit is answered now: MHD
+         * accepts a response only before the body is read, then discards
+         * the body and closes the connection. */
+        if (!st->too_large)
+            return MHD_YES;
+    } else if (*upload_data_size > 0) {
+        /* A chunked body that outgrows the limit is read to its end and
+         * dropped (never buffered), then answered with 413. */
         if (!st->too_large && gh_buf_append(&st->body, upload_data, *upload_data_size) < 0)
             st->too_large = 1;
         *upload_data_size = 0;
-        if (!st->too_large)
-            return MHD_YES;
+        return MHD_YES;
     }
     dispatch(h, st, url);
     enum MHD_Result ret = send_response(c, &st->r);
@@ -224,12 +229,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
     (void)c;
     (void)toe;
+    struct gh_http *h = cls;
     struct req_state *st = *con_cls;
     if (st == NULL)
         return;
+    atomic_fetch_sub(&h->inflight, 1);
     gh_buf_release(&st->body);
     gh_arena_free(st->r.arena);
     free(st);
@@ -264,7 +270,7 @@ int gh_http_start(const struct gh_http_opts *o, struct gh_http **out, char *err,
     flags |= o->threads == 0 ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL : MHD_USE_EPOLL;
     struct MHD_OptionItem ops[] = {
         {MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr},
-        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h},
         {MHD_OPTION_CONNECTION_LIMIT, o->max_conns ? o->max_conns : 1000, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns_per_ip, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, o->conn_timeout ? o->conn_timeout : 30, NULL},
@@ -272,17 +278,15 @@ int gh_http_start(const struct gh_http_opts *o, struct gh_http **out, char *err,
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
         {o->threads ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_THREAD_STACK_SIZE,
          o->threads ? o->threads : 256 * 1024, NULL},
-        {o->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0,
-         (void *)o->tls_cert_pem},
+        {o->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)o->tls_cert_pem},
         {o->tls_key_pem ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)o->tls_key_pem},
         {MHD_OPTION_END, 0, NULL},
     };
     h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, ops,
-                           MHD_OPTION_END);
+                            MHD_OPTION_END);
     freeaddrinfo(ai);
     if (h->d == NULL) {
-        snprintf(err, errlen, "cannot listen on '%s' (address in use or not available)",
-                 o->listen);
+        snprintf(err, errlen, "cannot listen on '%s' (address in use or not available)", o->listen);
         free(h);
         return GH_EIO;
     }
@@ -306,9 +310,7 @@ void gh_http_quiesce(struct gh_http *h)
 
 unsigned gh_http_connections(const struct gh_http *h)
 {
-    const union MHD_DaemonInfo *di =
-        MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-    return di ? di->num_connections : 0;
+    return atomic_load(&h->inflight);
 }
 
 void gh_http_stop(struct gh_http *h)

@@ -53,11 +53,11 @@ struct gh_http_opts {
     const struct gh_route *routes;
     size_t n_routes;
     void *ctx;
-    unsigned threads;        /* 0: one per core */
-    size_t max_body;         /* bytes */
-    unsigned max_conns;      /* global connection limit */
+    unsigned threads;   /* 0: one per core */
+    size_t max_body;    /* bytes */
+    unsigned max_conns; /* global connection limit */
     unsigned max_conns_per_ip;
-    unsigned conn_timeout;   /* seconds of inactivity */
+    unsigned conn_timeout;                  /* seconds of inactivity */
     const char *tls_cert_pem, *tls_key_pem; /* NULL: plain HTTP */
     /* called after each response, e.g. for access logs; may be NULL */
     void (*after)(struct gh_req *r);
@@ -71,7 +71,9 @@ int gh_http_start(const struct gh_http_opts *o, struct gh_http **out, char *err,
 unsigned gh_http_port(const struct gh_http *h);
 /* Stop accepting new connections (first step of a graceful stop). */
 void gh_http_quiesce(struct gh_http *h);
-/* Number of open connections. */
+/* Number of requests in progress (received, not yet completed). Idle
+ * keep-alive connections do not count: a graceful stop waits for these
+ * requests only, and MHD closes the idle connections when it stops. */
 unsigned gh_http_connections(const struct gh_http *h);
 void gh_http_stop(struct gh_http *h);
 

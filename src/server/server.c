@@ -5,6 +5,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "core/clock.h"
 #include "core/log.h"
 #include "oauth/oauth.h"
@@ -88,12 +90,15 @@ static int listen_on(struct gh_server *srv, const char *addr, const struct gh_ro
         .max_conns_per_ip = (unsigned)srv->cfg->max_conns_per_ip,
         .conn_timeout = (unsigned)srv->cfg->conn_timeout,
         .after = access_log,
+        .tls_cert_pem = srv->tls_cert,
+        .tls_key_pem = srv->tls_key,
     };
     int rc = gh_http_start(&o, out, err, errlen);
     if (rc == 0 && url != NULL) {
         char host[128];
         snprintf(host, sizeof(host), "%.*s", (int)(strrchr(addr, ':') - addr), addr);
-        snprintf(url, GH_URI_MAX, "http://%s:%u", host, gh_http_port(*out));
+        snprintf(url, GH_URI_MAX, "%s://%s:%u", srv->tls_cert ? "https" : "http", host,
+                 gh_http_port(*out));
     }
     return rc;
 }
@@ -194,6 +199,33 @@ static int start_app(struct gh_server *srv, char *err, size_t errlen)
                      NULL, err, errlen);
 }
 
+static char *read_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    char *data = NULL;
+    size_t len = 0;
+    if (f != NULL) {
+        data = calloc(1, 1 << 20);
+        len = data ? fread(data, 1, (1 << 20) - 1, f) : 0;
+        fclose(f);
+    }
+    if (data == NULL || len == 0) {
+        snprintf(err, errlen, "cannot read '%s'", path);
+        free(data);
+        return NULL;
+    }
+    return data;
+}
+
+static int load_tls(struct gh_server *srv, char *err, size_t errlen)
+{
+    if (srv->cfg->tls_cert == NULL || srv->cfg->tls_cert[0] == '\0')
+        return 0;
+    srv->tls_cert = read_file(srv->cfg->tls_cert, err, errlen);
+    srv->tls_key = srv->tls_cert ? read_file(srv->cfg->tls_key, err, errlen) : NULL;
+    return srv->tls_key != NULL ? 0 : GH_EIO;
+}
+
 int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_store *store,
                     char *err, size_t errlen)
 {
@@ -212,9 +244,15 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
         snprintf(err, errlen, "cannot start the flow recorder");
         return GH_ENOMEM;
     }
-    int rc = gh_as_init(&srv->as, cfg, store, err, errlen);
-    if (rc < 0)
+    int rc = load_tls(srv, err, errlen);
+    if (rc == 0)
+        rc = gh_as_init(&srv->as, cfg, store, err, errlen);
+    if (rc < 0) {
+        gh_recorder_free(srv->rec);
+        free(srv->tls_cert);
+        free(srv->tls_key);
         return rc;
+    }
     srv->as.rec = srv->rec;
     struct gh_snap *s = gh_as_snap(&srv->as);
     snprintf(srv->issuer, sizeof(srv->issuer), "%s", s->issuer);
@@ -262,6 +300,11 @@ void gh_server_stop(struct gh_server *srv)
     gh_recorder_free(srv->rec);
     pthread_mutex_destroy(&srv->purge_lock);
     pthread_cond_destroy(&srv->purge_wake);
+    free(srv->tls_cert);
+    if (srv->tls_key != NULL)
+        OPENSSL_cleanse(srv->tls_key, strlen(srv->tls_key));
+    free(srv->tls_key);
+    srv->tls_cert = srv->tls_key = NULL;
     srv->as_http = srv->api_http = srv->app_http = NULL;
     srv->api = NULL;
     srv->app = NULL;

@@ -24,6 +24,7 @@ struct gh_server {
     char issuer[GH_URI_MAX];
     char api_url[GH_URI_MAX];
     char app_url[GH_URI_MAX];
+    char *tls_cert, *tls_key; /* PEM text when serving HTTPS */
     pthread_t purger;
     pthread_mutex_t purge_lock;
     pthread_cond_t purge_wake;

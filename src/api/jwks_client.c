@@ -199,7 +199,7 @@ int gh_jwks_client_verify(struct gh_jwks_client *jc, const struct gh_jws *jws, i
         k = find(s, jws->kid);
     }
     if (k == NULL)
-        rc = s == NULL && rc < 0 ? GH_EUNAVAIL : GH_ENOTFOUND;
+        rc = s == NULL ? GH_EUNAVAIL : GH_ENOTFOUND; /* no keys yet: the issuer is down */
     else
         rc = gh_jws_verify(k, jws) == 0 ? 0 : GH_EINVAL;
     set_put(jc, s);

@@ -188,28 +188,46 @@ struct sq_conn *sq_reader(struct sq_store *s)
     return c;
 }
 
+static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_SAVEPOINT[] = "SAVEPOINT job";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO job";
+static const char SQL_RELEASE[] = "RELEASE job";
+static const char SQL_COMMIT[] = "COMMIT";
+
+/* Runs one of the cached transaction-control statements. */
+static int control(struct sq_conn *c, const char *sql)
+{
+    sqlite3_stmt *st = sq_prep(c, sql);
+    if (st == NULL)
+        return SQLITE_ERROR;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Runs one batch: every job in its own savepoint, one commit. */
 static void run_batch(struct sq_store *s, struct sq_job *jobs)
 {
-    sqlite3 *db = s->writer_conn->db;
-    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    struct sq_conn *c = s->writer_conn;
+    sqlite3 *db = c->db;
+    int rc = control(c, SQL_BEGIN);
     if (rc != SQLITE_OK) {
         for (struct sq_job *j = jobs; j != NULL; j = j->next)
             j->rc = sq_err(rc);
         return;
     }
     for (struct sq_job *j = jobs; j != NULL; j = j->next) {
-        rc = sqlite3_exec(db, "SAVEPOINT job", NULL, NULL, NULL);
+        rc = control(c, SQL_SAVEPOINT);
         if (rc != SQLITE_OK) {
             j->rc = sq_err(rc);
             continue;
         }
-        j->rc = j->fn(s->writer_conn, j->arg);
+        j->rc = j->fn(c, j->arg);
         if (j->rc < 0)
-            sqlite3_exec(db, "ROLLBACK TO job", NULL, NULL, NULL);
-        sqlite3_exec(db, "RELEASE job", NULL, NULL, NULL);
+            control(c, SQL_ROLLBACK_TO);
+        control(c, SQL_RELEASE);
     }
-    rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    rc = control(c, SQL_COMMIT);
     if (rc != SQLITE_OK) {
         gh_log(GH_LOG_ERROR, "commit failed", "error", sqlite3_errmsg(db), NULL);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -222,6 +240,7 @@ static void run_batch(struct sq_store *s, struct sq_job *jobs)
 static void *writer_main(void *arg)
 {
     struct sq_store *s = arg;
+    pthread_setname_np(pthread_self(), "gh-writer");
     pthread_mutex_lock(&s->lock);
     for (;;) {
         while (s->queue_head == NULL && !s->stopping)
@@ -233,10 +252,12 @@ static void *writer_main(void *arg)
         s->queue_tail = &s->queue_head;
         pthread_mutex_unlock(&s->lock);
         run_batch(s, jobs);
+        /* wake each waiter on its own semaphore: no herd on one mutex */
+        for (struct sq_job *j = jobs, *next; j != NULL; j = next) {
+            next = j->next;
+            sem_post(&j->done);
+        }
         pthread_mutex_lock(&s->lock);
-        for (struct sq_job *j = jobs; j != NULL; j = j->next)
-            j->done = 1;
-        pthread_cond_broadcast(&s->wake_waiters);
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
@@ -245,10 +266,12 @@ static void *writer_main(void *arg)
 int sq_write(struct sq_store *s, int (*fn)(struct sq_conn *c, void *arg), void *arg)
 {
     struct sq_job job = {.fn = fn, .arg = arg, .rc = GH_ESTORE};
+    sem_init(&job.done, 0, 0);
     pthread_mutex_lock(&s->lock);
     if (!s->writer_started) {
         if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
             pthread_mutex_unlock(&s->lock);
+            sem_destroy(&job.done);
             return GH_ENOMEM;
         }
         s->writer_started = 1;
@@ -256,9 +279,10 @@ int sq_write(struct sq_store *s, int (*fn)(struct sq_conn *c, void *arg), void *
     *s->queue_tail = &job;
     s->queue_tail = &job.next;
     pthread_cond_signal(&s->wake_writer);
-    while (!job.done)
-        pthread_cond_wait(&s->wake_waiters, &s->lock);
     pthread_mutex_unlock(&s->lock);
+    while (sem_wait(&job.done) != 0)
+        ; /* EINTR */
+    sem_destroy(&job.done);
     return job.rc;
 }
 
@@ -281,7 +305,6 @@ void sq_close(struct gh_store *gs)
     pthread_key_delete(s->reader_key);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->wake_writer);
-    pthread_cond_destroy(&s->wake_waiters);
     free(s->path);
     free(s);
 }
@@ -296,7 +319,6 @@ int gh_sqlite_open(const char *path, struct gh_store **out, char *err, size_t er
     s->queue_tail = &s->queue_head;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake_writer, NULL);
-    pthread_cond_init(&s->wake_waiters, NULL);
     pthread_key_create(&s->reader_key, NULL);
     int rc = s->path ? sq_conn_open(path, 0, &s->writer_conn, err, errlen) : GH_ENOMEM;
     /* Refuse a foreign database before changing anything in it. */

@@ -174,39 +174,50 @@ struct rotate_job {
     enum gh_rotate_result result;
 };
 
+/* Revoking a family also marks each of its tokens revoked (state 2), so
+ * state = 0 alone says the token and its family are live. */
 static const char SQL_RT_ROTATE[] = "UPDATE refresh_token SET state = 1, rotated_at = ?1 WHERE "
-                                    "hash = ?2 AND state = 0 AND family_id IN (SELECT id FROM "
-                                    "family WHERE revoked_at = 0)";
-static const char SQL_RT_INSERT_SIBLING[] =
-    "INSERT INTO refresh_token(hash, family_id, state, created_at, idle_expires_at) SELECT ?1, "
-    "family_id, 0, ?2, ?3 FROM refresh_token WHERE hash = ?4";
-static const char SQL_FAMILY_TOUCH[] = "UPDATE family SET last_used_at = ?1 WHERE id = (SELECT "
-                                       "family_id FROM refresh_token WHERE hash = ?2)";
+                                    "hash = ?2 AND state = 0 RETURNING family_id";
+
 static const char SQL_RT_STATE[] = "SELECT t.state, t.rotated_at, f.revoked_at, f.id FROM "
                                    "refresh_token t JOIN family f ON f.id = t.family_id WHERE "
                                    "t.hash = ?";
 
 static int family_revoke_in(struct sq_conn *c, const char *family_id, int64_t now);
 
-static int insert_successor(struct sq_conn *c, const struct gh_rotate *r)
+static int insert_successor(struct sq_conn *c, const struct gh_rotate *r, const char *family)
 {
-    int rc = sq_exec(c, SQL_RT_INSERT_SIBLING, "hiih", r->new_hash, r->now, r->idle_expires_at,
-                     r->old_hash);
-    if (rc >= 0)
-        rc = sq_exec(c, SQL_FAMILY_TOUCH, "ih", r->now, r->old_hash);
+    int rc = sq_exec(c, SQL_RT_INSERT, "htii", r->new_hash, family, r->now, r->idle_expires_at);
     return rc < 0 ? rc : 0;
+}
+
+/* The conditional update; 1 and the family when this request won. */
+static int take_token(struct sq_conn *c, const struct gh_rotate *r, char *family, size_t len)
+{
+    sqlite3_stmt *st = sq_prep(c, SQL_RT_ROTATE);
+    if (st == NULL)
+        return GH_ESTORE;
+    sq_bind(st, "ih", r->now, r->old_hash);
+    int s = sqlite3_step(st), won = s == SQLITE_ROW;
+    if (won)
+        sq_text(st, 0, family, len);
+    while (s == SQLITE_ROW)
+        s = sqlite3_step(st);
+    sqlite3_reset(st);
+    return s == SQLITE_DONE ? won : sq_err(s);
 }
 
 static int rotate_fn(struct sq_conn *c, void *arg)
 {
     struct rotate_job *j = arg;
     const struct gh_rotate *r = j->r;
-    int rc = sq_exec(c, SQL_RT_ROTATE, "ih", r->now, r->old_hash);
+    char family[40];
+    int rc = take_token(c, r, family, sizeof(family));
     if (rc < 0)
         return rc;
     if (rc == 1) {
         j->result = GH_ROTATE_OK;
-        return insert_successor(c, r);
+        return insert_successor(c, r, family);
     }
     sqlite3_stmt *st = sq_prep(c, SQL_RT_STATE);
     if (st == NULL)
@@ -220,7 +231,6 @@ static int rotate_fn(struct sq_conn *c, void *arg)
     }
     int state = sqlite3_column_int(st, 0);
     int64_t rotated_at = sqlite3_column_int64(st, 1), revoked_at = sqlite3_column_int64(st, 2);
-    char family[40];
     sq_text(st, 3, family, sizeof(family));
     sqlite3_reset(st);
     if (revoked_at != 0 || state == GH_RT_REVOKED) {
@@ -229,7 +239,7 @@ static int rotate_fn(struct sq_conn *c, void *arg)
     }
     if (state == GH_RT_ROTATED && r->grace > 0 && r->now - rotated_at <= r->grace) {
         j->result = GH_ROTATE_GRACE;
-        return insert_successor(c, r);
+        return insert_successor(c, r, family);
     }
     /* RFC 9700 4.14.2: a rotated token presented again — revoke the family. */
     j->result = GH_ROTATE_REUSED;
@@ -471,11 +481,11 @@ int sq_login_fail_clear(struct gh_store *gs, const char *key)
 /* ---- purge ---- */
 
 static const char *const SQL_PURGE[] = {
-    "DELETE FROM auth_code WHERE rowid IN (SELECT rowid FROM auth_code WHERE expires_at < ?1 "
+    "DELETE FROM auth_code WHERE hash IN (SELECT hash FROM auth_code WHERE expires_at < ?1 "
     "LIMIT ?2)",
     "DELETE FROM family WHERE rowid IN (SELECT rowid FROM family WHERE abs_expires_at < ?1 OR "
     "(revoked_at <> 0 AND revoked_at < ?1 - 86400) LIMIT ?2)",
-    "DELETE FROM refresh_token WHERE rowid IN (SELECT rowid FROM refresh_token WHERE state <> 0 "
+    "DELETE FROM refresh_token WHERE hash IN (SELECT hash FROM refresh_token WHERE state <> 0 "
     "AND idle_expires_at < ?1 LIMIT ?2)",
     "DELETE FROM revoked_jti WHERE rowid IN (SELECT rowid FROM revoked_jti WHERE expires_at < "
     "?1 LIMIT ?2)",

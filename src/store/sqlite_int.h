@@ -7,6 +7,7 @@
 #define GH_SQLITE_INT_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 
 #include "store/store.h"
@@ -29,7 +30,7 @@ struct sq_job {
     int (*fn)(struct sq_conn *c, void *arg);
     void *arg;
     int rc;
-    int done;
+    sem_t done; /* posted by the writer once the batch committed */
     struct sq_job *next;
 };
 
@@ -38,7 +39,7 @@ struct sq_store {
     char *path;
     pthread_key_t reader_key;
     pthread_mutex_t lock; /* guards the queue, readers list and flags */
-    pthread_cond_t wake_writer, wake_waiters;
+    pthread_cond_t wake_writer;
     struct sq_job *queue_head, **queue_tail;
     struct sq_conn *readers;
     struct sq_conn *writer_conn;

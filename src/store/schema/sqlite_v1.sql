@@ -16,7 +16,8 @@ CREATE TABLE user (
 CREATE TABLE auth_code (
     hash BLOB PRIMARY KEY, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
     challenge TEXT NOT NULL, sub TEXT NOT NULL, scope TEXT NOT NULL, flow_id TEXT NOT NULL,
-    auth_time INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER NOT NULL DEFAULT 0);
+    auth_time INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER NOT NULL DEFAULT 0)
+    WITHOUT ROWID;
 CREATE INDEX auth_code_expires ON auth_code(expires_at);
 CREATE TABLE family (
     id TEXT PRIMARY KEY, client_id TEXT NOT NULL, sub TEXT NOT NULL, scope TEXT NOT NULL,
@@ -29,7 +30,7 @@ CREATE INDEX family_expires ON family(abs_expires_at);
 CREATE TABLE refresh_token (
     hash BLOB PRIMARY KEY, family_id TEXT NOT NULL REFERENCES family(id) ON DELETE CASCADE,
     state INTEGER NOT NULL, created_at INTEGER NOT NULL, rotated_at INTEGER NOT NULL DEFAULT 0,
-    idle_expires_at INTEGER NOT NULL);
+    idle_expires_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX refresh_token_family ON refresh_token(family_id);
 CREATE TABLE revoked_jti (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
 CREATE TABLE browser_session (

@@ -35,6 +35,7 @@ struct gh_jwks_client {
     char *issuer;
     int64_t interval;
     pthread_mutex_t lock;
+    pthread_cond_t fetched; /* signalled when a fetch ends */
     struct keyset *set;
     int64_t last_fetch; /* monotonic seconds, 0 = never */
     int fetching;
@@ -126,6 +127,7 @@ int gh_jwks_client_new(const char *issuer, int64_t interval, struct gh_jwks_clie
     }
     jc->interval = interval;
     pthread_mutex_init(&jc->lock, NULL);
+    pthread_cond_init(&jc->fetched, NULL);
     *out = jc;
     return 0;
 }
@@ -136,6 +138,7 @@ void gh_jwks_client_free(struct gh_jwks_client *jc)
         return;
     set_put(jc, jc->set);
     pthread_mutex_destroy(&jc->lock);
+    pthread_cond_destroy(&jc->fetched);
     free(jc->issuer);
     free(jc);
 }
@@ -146,6 +149,10 @@ static int refetch(struct gh_jwks_client *jc, int force_age)
     int64_t now = gh_mono_us() / 1000000;
     pthread_mutex_lock(&jc->lock);
     int64_t wait = force_age ? MAX_AGE : jc->interval;
+    /* before the first keys arrive, wait for a fetch under way instead of
+     * failing the requests that come in meanwhile */
+    while (jc->fetching && jc->set == NULL)
+        pthread_cond_wait(&jc->fetched, &jc->lock);
     if (jc->fetching || (jc->last_fetch != 0 && now - jc->last_fetch < wait)) {
         pthread_mutex_unlock(&jc->lock);
         return 0;
@@ -161,6 +168,7 @@ static int refetch(struct gh_jwks_client *jc, int force_age)
         jc->set = fresh;
     }
     jc->fetching = 0;
+    pthread_cond_broadcast(&jc->fetched);
     pthread_mutex_unlock(&jc->lock);
     set_put(jc, old);
     return fresh != NULL ? 1 : GH_EUNAVAIL;

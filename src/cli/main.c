@@ -3,6 +3,7 @@
  * flow recorder in one binary. This file only parses the global --db
  * option and dispatches through the command table.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,9 @@ static int take_db(int *argc, char **argv, const char **db)
 
 int main(int argc, char **argv)
 {
+    /* a thread per connection would otherwise get up to 8 malloc arenas per
+     * core, and the memory they hold */
+    mallopt(M_ARENA_MAX, 4);
     struct gh_cli cli = {.db = getenv("GATEHOUSE_DB"), .prog = argv[0]};
     argc--;
     argv++;

@@ -164,7 +164,8 @@ static int start_api(struct gh_server *srv, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the Resource API");
         return rc;
     }
-    return listen_on(srv, srv->cfg->api_listen, gh_api_routes, gh_api_n_routes, srv->api, 0,
+    /* the API never waits on the store: an epoll pool of a few threads */
+    return listen_on(srv, srv->cfg->api_listen, gh_api_routes, gh_api_n_routes, srv->api, 4,
                      &srv->api_http, srv->api_url, err, errlen);
 }
 

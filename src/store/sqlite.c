@@ -57,7 +57,10 @@ int sq_conn_open(const char *path, int readonly, struct sq_conn **out, char *err
     }
     sqlite3_busy_timeout(c->db, 10000);
     sqlite3_extended_result_codes(c->db, 1);
-    const char *pragmas = readonly ? "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
+    /* readers are one per request thread and lose their cache whenever the
+     * writer commits (WAL), so a small cache each is enough */
+    const char *pragmas = readonly ? "PRAGMA foreign_keys=ON; PRAGMA query_only=ON; "
+                                     "PRAGMA cache_size=-256;"
                                    : "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;";
     char *msg = NULL;
     rc = sqlite3_exec(c->db, pragmas, NULL, NULL, &msg);

@@ -1,0 +1,446 @@
+// Browser test of the gatehouse Frontend App (SPEC section 5), in Debian's
+// Chromium driven by playwright-core (no browser download).
+//
+//   GH_APP_URL   the app, e.g. http://127.0.0.1:9002 (gatehouse serve --app-listen)
+//   GH_USER      a user the Authorization Server knows
+//   GH_PASSWORD  that user's password
+//   GH_OUT       folder for screenshots (created; default: a temp folder)
+//   GH_SCENARIO  main (sign in, API, rotation, reuse detection, sign out)
+//                expiry (server runs with a short --refresh-ttl: expired session, sign in again)
+//   GH_REFRESH_TTL  seconds, the server's --refresh-ttl in the expiry scenario (default 3)
+//   GH_CHROMIUM  the browser (default /usr/bin/chromium)
+//
+// Prints "ok - ..." / "not ok - ..." per check, then "browser: N passed, N failed";
+// exits 1 when a check failed, 2 on a usage error.
+
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chromium } from 'playwright-core';
+
+const APP = new URL(process.env.GH_APP_URL || 'http://127.0.0.1:9002').origin;
+const USER = process.env.GH_USER || '';
+const PASSWORD = process.env.GH_PASSWORD || '';
+const SCENARIO = process.env.GH_SCENARIO || 'main';
+const REFRESH_TTL = Number(process.env.GH_REFRESH_TTL || 3);
+const OUT = process.env.GH_OUT || mkdtempSync(join(tmpdir(), 'gh-browser-out-'));
+const CHROMIUM = process.env.GH_CHROMIUM || '/usr/bin/chromium';
+const SCENARIO_BUDGET_MS = 58000;
+const STEP_MS = 10000;
+
+if (!USER || !PASSWORD || !['main', 'expiry'].includes(SCENARIO)) {
+    console.error('usage: GH_APP_URL=.. GH_USER=.. GH_PASSWORD=.. [GH_OUT=dir] ' +
+        '[GH_SCENARIO=main|expiry] node tests/browser/app.test.mjs');
+    process.exit(2);
+}
+
+/* ---------- tiny TAP-like harness ---------- */
+
+let passed = 0;
+let failed = 0;
+
+class Abort extends Error {}
+
+function report(ok, name, detail) {
+    if (ok) {
+        passed++;
+        console.log(`ok - ${name}`);
+    } else {
+        failed++;
+        console.log(`not ok - ${name}${detail ? ` # ${String(detail).split('\n')[0]}` : ''}`);
+    }
+    return ok;
+}
+
+/* Runs one check; a throw fails it. critical: a failure ends the scenario. */
+async function check(name, fn, { critical = false } = {}) {
+    try {
+        const r = await fn();
+        if (r === false) throw new Error('condition false');
+        report(true, name);
+        return true;
+    } catch (e) {
+        report(false, name, e.message);
+        if (critical) throw new Abort(name);
+        return false;
+    }
+}
+
+function expect(cond, msg) {
+    if (!cond) throw new Error(msg);
+}
+
+function finish(code) {
+    console.log(`browser: ${passed} passed, ${failed} failed`);
+    process.exit(code ?? (failed ? 1 : 0));
+}
+
+const watchdog = setTimeout(() => {
+    report(false, `scenario '${SCENARIO}' finished within ${SCENARIO_BUDGET_MS / 1000} s`);
+    finish(1);
+}, SCENARIO_BUDGET_MS);
+
+/* ---------- what the page did ---------- */
+
+const seen = {
+    requests: [], /* every URL the page asked for */
+    tokens: [], /* every access/refresh token the token endpoint handed out */
+    tokenResponses: [], /* {grant, status, body} */
+    revocations: [], /* statuses of POST /revoke */
+    pageErrors: [],
+    cspErrors: [],
+};
+let cfg = null;
+
+function watch(context) {
+    context.on('request', (req) => seen.requests.push(req.url()));
+    context.on('response', async (res) => {
+        const req = res.request();
+        if (!cfg || req.method() !== 'POST') return;
+        const url = res.url().split('?')[0];
+        if (url === cfg.revocation_endpoint) seen.revocations.push(res.status());
+        if (url !== cfg.token_endpoint) return;
+        const grant = new URLSearchParams(req.postData() || '').get('grant_type');
+        let body = null;
+        try {
+            body = await res.json();
+        } catch {
+            body = null;
+        }
+        if (body?.access_token) seen.tokens.push(body.access_token);
+        if (body?.refresh_token) seen.tokens.push(body.refresh_token);
+        seen.tokenResponses.push({ grant, status: res.status(), body });
+    });
+}
+
+function watchPage(page) {
+    page.on('pageerror', (e) => seen.pageErrors.push(`${page.url()}: ${e.message}`));
+    page.on('console', (msg) => {
+        if (msg.type() === 'error' && /Content.Security.Policy/i.test(msg.text())) {
+            seen.cspErrors.push(`${page.url()}: ${msg.text()}`);
+        }
+    });
+}
+
+const fpOf = (token) => createHash('sha256').update(token).digest('base64url').slice(0, 8);
+const text = async (page, sel) => ((await page.locator(sel).textContent()) || '').trim();
+const visible = (page, sel) => page.locator(sel).isVisible().catch(() => false);
+const shot = (page, name) => page.screenshot({ path: join(OUT, `${SCENARIO}-${name}.png`), fullPage: true });
+
+async function lastToken(grant) {
+    const deadline = Date.now() + STEP_MS;
+    for (;;) {
+        const r = [...seen.tokenResponses].reverse().find((x) => x.grant === grant);
+        if (r || Date.now() > deadline) return r;
+        await new Promise((ok) => setTimeout(ok, 50));
+    }
+}
+
+/*
+ * From a click on #signin / #signin-again until the app shows the signed-in
+ * view: fills the login form and allows consent when the server shows them,
+ * and copes with a server that remembers the browser and skips both.
+ */
+async function completeSignIn(page, tag) {
+    const deadline = Date.now() + 20000;
+    const seenSteps = { login: 0, consent: 0 };
+    while (Date.now() < deadline) {
+        try {
+            const origin = new URL(page.url()).origin;
+            if (origin === APP) {
+                if (await visible(page, '#view-signed-in')) return seenSteps;
+                if (await visible(page, '#session-ended')) {
+                    throw new Abort(`the app shows: ${await text(page, '#session-ended-text')}`);
+                }
+            } else if (await visible(page, 'input[name="username"]')) {
+                expect(seenSteps.login === 0, `the login form came back: ${page.url()}`);
+                seenSteps.login++;
+                await shot(page, `${tag}-login-page`).catch(() => {});
+                await page.fill('input[name="username"]', USER);
+                await page.fill('input[name="password"]', PASSWORD);
+                const form = page.locator('form', { has: page.locator('input[name="password"]') });
+                const submit = form.locator('button[type="submit"], input[type="submit"], button:not([type])');
+                await Promise.all([
+                    page.waitForEvent('framenavigated', { timeout: STEP_MS }).catch(() => {}),
+                    (await submit.count()) ? submit.first().click() : page.press('input[name="password"]', 'Enter'),
+                ]);
+                continue;
+            } else if (await visible(page, 'button[name="decision"][value="allow"]')) {
+                expect(seenSteps.consent === 0, 'the consent page came back');
+                seenSteps.consent++;
+                await shot(page, `${tag}-consent-page`).catch(() => {});
+                await Promise.all([
+                    page.waitForEvent('framenavigated', { timeout: STEP_MS }).catch(() => {}),
+                    page.click('button[name="decision"][value="allow"]'),
+                ]);
+                continue;
+            }
+        } catch (e) {
+            if (e instanceof Abort || /came back/.test(e.message)) throw e;
+            /* navigation in progress: the page went away under us, look again */
+        }
+        await page.waitForTimeout(100);
+    }
+    throw new Error(`sign-in did not finish within 20 s; the page is at ${page.url()}`);
+}
+
+async function signedInAs(page) {
+    await page.locator('#user').filter({ hasText: USER }).waitFor({ timeout: STEP_MS });
+    return true;
+}
+
+/* No token value anywhere the page can persist it. */
+async function storageHoldsNoTokens(page) {
+    const dump = await page.evaluate(async () => {
+        const all = [];
+        for (const s of [localStorage, sessionStorage]) {
+            for (let i = 0; i < s.length; i++) all.push(`${s.key(i)}=${s.getItem(s.key(i))}`);
+        }
+        const dbs = indexedDB.databases ? (await indexedDB.databases()).map((d) => d.name) : [];
+        return { all, cookie: document.cookie, dbs, session: sessionStorage.length };
+    });
+    expect(seen.tokens.length > 0, 'no token response was seen');
+    for (const t of seen.tokens) {
+        for (const v of [...dump.all, dump.cookie]) expect(!v.includes(t), `a token is stored: ${v.slice(0, 40)}…`);
+    }
+    expect(dump.dbs.length === 0, `IndexedDB databases exist: ${dump.dbs.join(', ')}`);
+    expect(dump.session === 0, `sessionStorage still holds ${dump.session} item(s) after the callback`);
+    return true;
+}
+
+/* ---------- scenarios ---------- */
+
+async function openApp(page) {
+    await check('GET /config.json names issuer, endpoints and API', async () => {
+        const res = await page.request.get(`${APP}/config.json`);
+        expect(res.ok(), `status ${res.status()}`);
+        cfg = await res.json();
+        for (const k of ['issuer', 'authorization_endpoint', 'token_endpoint', 'revocation_endpoint',
+            'client_id', 'redirect_uri', 'api_base']) {
+            expect(typeof cfg[k] === 'string' && cfg[k], `missing ${k}`);
+        }
+        cfg.api_base = cfg.api_base.replace(/\/+$/, '');
+    }, { critical: true });
+
+    await check('the app page loads with its CSP and shows #signin', async () => {
+        const res = await page.goto(`${APP}/`, { timeout: STEP_MS });
+        expect(res.ok(), `status ${res.status()}`);
+        const csp = res.headers()['content-security-policy'] || '';
+        expect(/script-src 'self'/.test(csp), `no strict CSP on the page: '${csp}'`);
+        await page.locator('#signin').waitFor({ state: 'visible', timeout: STEP_MS });
+    }, { critical: true });
+
+    await check('PKCE S256 matches RFC 7636 appendix B', async () => {
+        const got = await page.evaluate(async () => {
+            const m = await import('/pkce.js');
+            return m.sha256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk');
+        });
+        expect(got === 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', `got ${got}`);
+    });
+    await shot(page, 'signed-out');
+}
+
+async function signIn(page, button, label) {
+    await check(`${label}: authorization request carries S256 challenge and state`, async () => {
+        const [req] = await Promise.all([
+            page.waitForRequest((r) => r.url().startsWith(cfg.authorization_endpoint), { timeout: STEP_MS }),
+            page.click(button),
+        ]);
+        const q = new URL(req.url()).searchParams;
+        expect(q.get('response_type') === 'code', 'response_type');
+        expect(q.get('code_challenge_method') === 'S256', 'code_challenge_method');
+        expect(/^[A-Za-z0-9_-]{43}$/.test(q.get('code_challenge') || ''), 'code_challenge');
+        expect((q.get('state') || '').length >= 16, 'state');
+        expect(q.get('client_id') === cfg.client_id && q.get('redirect_uri') === cfg.redirect_uri,
+            'client_id / redirect_uri');
+    }, { critical: true });
+    await check(`${label}: login and consent lead back to the signed-in app`, async () => {
+        const steps = await completeSignIn(page, button.replace(/^#/, ''));
+        console.log(`# ${label}: login form ${steps.login ? 'filled' : 'skipped'}, ` +
+            `consent ${steps.consent ? 'allowed' : 'not shown'}`);
+    }, { critical: true });
+    await check(`${label}: #user shows '${USER}'`, () => signedInAs(page), { critical: true });
+    await check(`${label}: code and state are gone from the address bar`, () => {
+        const u = new URL(page.url());
+        expect(u.origin === APP && !u.search.includes('code=') && !u.search.includes('state='), page.url());
+        return true;
+    });
+}
+
+async function scenarioMain(page) {
+    await openApp(page);
+    await signIn(page, '#signin', 'sign in');
+    await check('the code exchange returned a token pair', async () => {
+        const r = await lastToken('authorization_code');
+        expect(r && r.status === 200 && r.body.refresh_token, `token response ${r?.status}`);
+    }, { critical: true });
+
+    await check('#scope and #expires-in are shown', async () => {
+        expect((await text(page, '#scope')).length > 0, 'empty scope');
+        const s = Number(await text(page, '#expires-in'));
+        expect(Number.isInteger(s) && s > 0, `expires-in '${s}'`);
+    });
+    await check('#rt-fp is the SHA-256 fingerprint, not the token', async () => {
+        const rt = (await lastToken('authorization_code')).body.refresh_token;
+        const fp = await text(page, '#rt-fp');
+        expect(fp === fpOf(rt), `#rt-fp '${fp}', expected '${fpOf(rt)}'`);
+        expect(!(await page.content()).includes(rt), 'the refresh token is in the page');
+    });
+    await check('Call API: #api-result shows the /api/me answer with "sub"', async () => {
+        await page.click('#call-api');
+        await page.locator('#api-result').filter({ hasText: '"sub"' }).waitFor({ timeout: STEP_MS });
+        expect((await text(page, '#api-result')).includes(USER), 'sub is not the user');
+    });
+    await shot(page, 'signed-in');
+
+    const fp1 = await text(page, '#rt-fp');
+    const rot1 = Number(await text(page, '#rotations'));
+    await check('Refresh now rotates the refresh token (#rt-fp changes, #rotations + 1)', async () => {
+        await page.click('#refresh');
+        await page.locator('#rotations').filter({ hasText: String(rot1 + 1) }).waitFor({ timeout: STEP_MS });
+        const fp2 = await text(page, '#rt-fp');
+        expect(fp2 !== fp1, `fingerprint stayed ${fp1}`);
+        const note = await text(page, '#rotation-note');
+        expect(note.includes(fp1) && note.includes(fp2), `rotation note '${note}'`);
+    });
+    await check('the API still answers after the refresh', async () => {
+        await page.locator('#api-result').evaluate((el) => { el.textContent = ''; });
+        await page.click('#call-api');
+        await page.locator('#api-result').filter({ hasText: '"sub"' }).waitFor({ timeout: STEP_MS });
+    });
+    await shot(page, 'after-refresh');
+    await check('no token in localStorage, sessionStorage, IndexedDB or cookies', () =>
+        storageHoldsNoTokens(page));
+
+    await check('readable at 375 px: no horizontal scrolling, buttons on screen', async () => {
+        await page.setViewportSize({ width: 375, height: 812 });
+        const m = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth }));
+        expect(m.sw <= 375, `page is ${m.sw} px wide`);
+        for (const id of ['#call-api', '#refresh', '#signout']) {
+            const box = await page.locator(id).boundingBox();
+            expect(box && box.x >= 0 && box.x + box.width <= 375, `${id} is off screen`);
+        }
+        await shot(page, 'phone-375');
+        await page.setViewportSize({ width: 1100, height: 900 });
+    });
+
+    await check('replaying the rotated refresh token ends the session (reuse detection)', async () => {
+        await page.click('#replay-old');
+        await page.locator('#status').filter({ hasText: /used twice|revoked/ }).waitFor({ timeout: STEP_MS });
+        const r = [...seen.tokenResponses].reverse().find((x) => x.grant === 'refresh_token');
+        expect(r.status === 400 && r.body?.error === 'invalid_grant', `server answered ${r.status}`);
+        expect(await visible(page, '#signin-again'), '#signin-again is not offered');
+        expect(!(await visible(page, '#view-signed-in')), 'still shows the signed-in view');
+    });
+    await shot(page, 'reused');
+    await check('the current refresh token died with its family', async () => {
+        const current = [...seen.tokenResponses].filter((x) => x.status === 200).pop().body.refresh_token;
+        const res = await page.request.post(cfg.token_endpoint, {
+            form: { grant_type: 'refresh_token', refresh_token: current, client_id: cfg.client_id },
+        });
+        expect(res.status() === 400, `status ${res.status()}`);
+    });
+
+    await signIn(page, '#signin-again', 'sign in again');
+    await check('Sign out revokes the refresh token and clears the session', async () => {
+        const rt = [...seen.tokenResponses].filter((x) => x.status === 200).pop().body.refresh_token;
+        await page.click('#signout');
+        await page.locator('#signin').waitFor({ state: 'visible', timeout: STEP_MS });
+        expect(seen.revocations.includes(200), `revocation answered ${seen.revocations.join(',')}`);
+        const res = await page.request.post(cfg.token_endpoint, {
+            form: { grant_type: 'refresh_token', refresh_token: rt, client_id: cfg.client_id },
+        });
+        expect(res.status() === 400, `the revoked token still refreshes: ${res.status()}`);
+    });
+    await shot(page, 'signed-out-after');
+}
+
+async function scenarioExpiry(page) {
+    await openApp(page);
+    await signIn(page, '#signin', 'sign in');
+    const waitMs = REFRESH_TTL * 1000 + 1500;
+    console.log(`# waiting ${waitMs / 1000} s, past the refresh token lifetime`);
+    await page.waitForTimeout(waitMs);
+    await check('a refresh past --refresh-ttl says the session expired', async () => {
+        /* The app may already have found out by itself (auto refresh). */
+        if (await visible(page, '#refresh')) await page.click('#refresh');
+        await page.locator('#status').filter({ hasText: /expired/i }).waitFor({ timeout: STEP_MS });
+        const r = [...seen.tokenResponses].reverse().find((x) => x.grant === 'refresh_token');
+        expect(r && r.status === 400 && r.body?.error === 'invalid_grant', `server answered ${r?.status}`);
+        expect(/expired/i.test(r.body.error_description || ''), `error_description '${r.body.error_description}'`);
+    }, { critical: true });
+    await check('tokens are cleared and "Sign in again" is offered', async () => {
+        expect(await visible(page, '#signin-again'), '#signin-again is not visible');
+        expect(!(await visible(page, '#view-signed-in')), 'still shows the signed-in view');
+    });
+    await shot(page, 'expired');
+    const before = seen.tokenResponses.length;
+    await signIn(page, '#signin-again', 'sign in again');
+    await check('the new session has its own refresh token, rotations back to 0', async () => {
+        const r = seen.tokenResponses.slice(before).find((x) => x.grant === 'authorization_code');
+        expect(r && r.status === 200, 'no new code exchange');
+        expect((await text(page, '#rt-fp')) === fpOf(r.body.refresh_token), '#rt-fp is stale');
+        expect((await text(page, '#rotations')) === '0', 'rotations not reset');
+    });
+    await check('no token in localStorage, sessionStorage, IndexedDB or cookies', () =>
+        storageHoldsNoTokens(page));
+    await shot(page, 'signed-in-again');
+}
+
+async function finalChecks() {
+    await check('every request went to the app, the issuer or the API origin', () => {
+        const allowed = new Set([APP, new URL(cfg.issuer).origin, new URL(cfg.api_base).origin]);
+        const stray = seen.requests.filter((u) => {
+            if (/^(data|blob|about|chrome|chrome-extension|devtools):/.test(u)) return false;
+            return !allowed.has(new URL(u).origin);
+        });
+        expect(stray.length === 0, `stray requests: ${[...new Set(stray)].join(' ')}`);
+        return true;
+    });
+    await check('no script errors and no CSP violations on any page', () => {
+        const all = [...seen.pageErrors, ...seen.cspErrors];
+        expect(all.length === 0, all.join(' | '));
+        return true;
+    });
+}
+
+async function main() {
+    mkdirSync(OUT, { recursive: true });
+    const profile = mkdtempSync(join(tmpdir(), 'gh-chromium-'));
+    let context = null;
+    try {
+        context = await chromium.launchPersistentContext(profile, {
+            executablePath: CHROMIUM,
+            headless: true,
+            args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+            viewport: { width: 1100, height: 900 },
+            timeout: 20000,
+        });
+        context.setDefaultTimeout(STEP_MS);
+        context.setDefaultNavigationTimeout(15000);
+        watch(context);
+        const page = context.pages()[0] || (await context.newPage());
+        watchPage(page);
+        try {
+            if (SCENARIO === 'main') await scenarioMain(page);
+            else await scenarioExpiry(page);
+        } catch (e) {
+            if (!(e instanceof Abort)) report(false, 'scenario ran to the end', e.message);
+            else console.log(`# stopped after a failed step: ${e.message}`);
+            await shot(page, 'failure').catch(() => {});
+        }
+        if (cfg) await finalChecks();
+    } catch (e) {
+        report(false, 'chromium starts', e.message);
+    } finally {
+        clearTimeout(watchdog);
+        if (context) await context.close().catch(() => {});
+        rmSync(profile, { recursive: true, force: true });
+    }
+    console.log(`# screenshots in ${OUT}`);
+    finish();
+}
+
+main();

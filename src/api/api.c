@@ -15,6 +15,7 @@
 #include "api/api.h"
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/metrics.h"
 #include "jose/jose.h"
 #include "proto/proto.h"
 #include "trace/recorder.h"
@@ -285,7 +286,10 @@ static void serve_resource(struct gh_req *r, const char *need_scope)
     struct claims c;
     const char *why = NULL;
     memset(&c, 0, sizeof(c));
-    if (validate(api, token, &c, &why) < 0) {
+    int bad = validate(api, token, &c, &why) < 0;
+    gh_metric_observe(GH_H_API, gh_now_us() - t0);
+    if (bad) {
+        gh_metric_inc(GH_M_API_REJECTED);
         challenge(r, why && strcmp(why, "issuer keys unavailable") == 0 ? 503 : 401,
                   "invalid_token", why, NULL);
     } else if (need_scope != NULL && !gh_scope_has(c.scope, need_scope)) {

@@ -18,6 +18,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "jose/jose.h"
 #include "core/err.h"
 
@@ -93,6 +94,7 @@ static json_t *fetch_json(const char *url)
 static struct keyset *load_keys(const char *issuer)
 {
     char url[1024];
+    gh_metric_inc(GH_M_JWKS_FETCHES);
     snprintf(url, sizeof(url), "%s/.well-known/oauth-authorization-server", issuer);
     json_t *meta = fetch_json(url), *jwks = NULL;
     const char *iss = json_string_value(json_object_get(meta, "issuer"));

@@ -17,6 +17,8 @@ static const struct gh_opt opts[] = {
      0},
     {"app-listen", GH_OPT_ADDR, S(app_listen), "", 0, 0, "Frontend App address (off if empty)",
      0},
+    {"metrics-listen", GH_OPT_ADDR, S(metrics_listen), "", 0, 0,
+     "Prometheus metrics address, GET /metrics (off if empty; keep it private)", 0},
     {"issuer", GH_OPT_URL, S(issuer), "", 0, 0, "issuer URL (default: the one set by init)", 0},
     {"audience", GH_OPT_URL, S(audience), "", 0, 0,
      "access-token audience, the Resource API's identifier (default: ISSUER/api)", 0},

@@ -16,6 +16,7 @@ struct gh_settings {
     char *listen;
     char *api_listen;
     char *app_listen;
+    char *metrics_listen;
     char *issuer;
     char *audience;
     char *tls_cert;

@@ -147,6 +147,7 @@ static void dispatch(struct gh_http *h, struct req_state *st, const char *url)
     } else if (rt == NULL) {
         method_not_allowed(r, allowed);
     } else {
+        r->route = rt->path;
         rt->fn(r);
         if (r->status == 0)
             gh_resp_error(r, 500, "server_error", "no response");
@@ -182,6 +183,7 @@ static struct req_state *state_new(struct gh_http *h, struct MHD_Connection *c, 
     }
     gh_buf_init(&st->body, h->o.max_body);
     st->r.ctx = h->o.ctx;
+    st->r.listener = h->o.name;
     st->r.conn = c;
     st->r.method = method_of(m);
     st->r.start_us = gh_mono_us();

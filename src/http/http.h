@@ -24,6 +24,9 @@ struct gh_req {
     struct gh_arena *arena;
     enum gh_method method;
     const char *path;
+    const char *route;    /* the matched route's path (static), NULL if none */
+    const char *listener; /* gh_http_opts.name */
+    const char *client_id; /* set by handlers that know it, for the access log */
     const char *body;
     size_t body_len;
     struct gh_form query; /* decoded query parameters */
@@ -49,6 +52,7 @@ struct gh_route {
 };
 
 struct gh_http_opts {
+    const char *name;   /* listener name for logs and metrics ("as", "api", ...) */
     const char *listen; /* "HOST:PORT" */
     const struct gh_route *routes;
     size_t n_routes;

@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/metrics.h"
 #include "oauth/oauth.h"
 #include "core/err.h"
 
@@ -127,6 +128,7 @@ static int revoke_refresh(struct gh_as *as, const struct gh_client *c, const cha
         return rc == GH_ENOTFOUND ? 0 : rc;
     if (strcmp(t.client_id, c->id) != 0)
         return 0; /* another client's token: nothing happens, nothing leaks */
+    gh_metric_inc(GH_M_FAMILY_REVOCATIONS);
     rc = as->store->ops->family_revoke(as->store, t.family_id, gh_now());
     return rc < 0 ? rc : 1;
 }

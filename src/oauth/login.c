@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/password.h"
 #include "oauth/authz.h"
 #include "core/err.h"
@@ -110,6 +111,7 @@ void gh_h_login(struct gh_req *r)
     const char *akey = gh_arena_printf(r->arena, "a:%s", r->addr);
     int64_t wait = throttled(r, ukey, akey, now);
     if (wait > 0) {
+        gh_metric_inc(GH_M_LOGIN_THROTTLED);
         gh_resp_header(r, "Retry-After", gh_arena_printf(r->arena, "%lld", (long long)wait));
         gh_page_login(r, 429, &a, user,
                       gh_arena_printf(r->arena,
@@ -122,12 +124,14 @@ void gh_h_login(struct gh_req *r)
     int found = as->store->ops->user_get(as->store, user, &u) == 0;
     if (!gh_password_verify(found ? u.pwhash : NULL, pw, strlen(pw))) {
         int n;
+        gh_metric_inc(GH_M_LOGIN_FAILURES);
         as->store->ops->login_fail_add(as->store, ukey, now, &n);
         as->store->ops->login_fail_add(as->store, akey, now, &n);
         gh_log(GH_LOG_INFO, "sign-in failed", "addr", r->addr, NULL);
         gh_page_login(r, 401, &a, user, "Wrong username or password.");
         goto trace;
     }
+    gh_metric_inc(GH_M_LOGIN_OK);
     as->store->ops->login_fail_clear(as->store, ukey);
     if (gh_session_start(r, s, u.username) < 0) {
         gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");

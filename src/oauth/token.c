@@ -12,6 +12,7 @@
 #include "core/b64url.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "oauth/oauth.h"
 #include "trace/recorder.h"
 #include "core/err.h"
@@ -28,6 +29,7 @@ struct grant {
 
 static void store_failed(struct gh_req *r, int rc)
 {
+    gh_metric_inc(GH_M_DB_ERRORS);
     gh_log(GH_LOG_ERROR, "store write failed", "error", gh_strerror(rc), NULL);
     gh_oauth_error(r, GH_OAUTH_TEMPORARILY_UNAVAILABLE, "storage temporarily unavailable");
 }
@@ -111,6 +113,8 @@ static const char *check_code(struct grant *g, const struct gh_code *k, const ch
 {
     if (k->used_at != 0) {
         enum gh_redeem_result res;
+        gh_metric_inc(GH_M_CODE_REPLAYS);
+        gh_metric_inc(GH_M_FAMILY_REVOCATIONS);
         g->as->store->ops->code_redeem(g->as->store, rd, &res);
         return "authorization code already used; tokens issued from it are revoked";
     }
@@ -145,15 +149,18 @@ static void issue_from_code(struct grant *g, const struct gh_code *k, struct gh_
     }
     enum gh_redeem_result res;
     int rc = g->as->store->ops->code_redeem(g->as->store, rd, &res);
-    if (rc < 0)
+    if (rc < 0) {
         store_failed(g->r, rc);
-    else if (res == GH_REDEEM_REPLAYED)
+    } else if (res == GH_REDEEM_REPLAYED) {
+        gh_metric_inc(GH_M_CODE_REPLAYS);
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT,
                        "authorization code already used; tokens issued from it are revoked");
-    else if (res == GH_REDEEM_INVALID)
+    } else if (res == GH_REDEEM_INVALID) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, "authorization code expired");
-    else
+    } else {
+        gh_metric_inc(GH_M_TOKENS_CODE);
         token_response(g->r, at, g->as->cfg->access_ttl, rt, k->scope);
+    }
 }
 
 static void grant_code(struct grant *g)
@@ -302,6 +309,11 @@ static void grant_refresh(struct grant *g)
             store_failed(g->r, rc);
         } else if ((why = rotate_error(res)) == NULL) {
             token_response(g->r, &at, g->as->cfg->access_ttl, next, scope ? scope : t.scope);
+            gh_metric_inc(GH_M_TOKENS_REFRESH);
+            gh_metric_inc(GH_M_ROTATIONS);
+        } else if (res == GH_ROTATE_REUSED) {
+            gh_metric_inc(GH_M_REUSE_DETECTED);
+            gh_metric_inc(GH_M_FAMILY_REVOCATIONS);
         }
         if (why != NULL)
             next[0] = '\0';
@@ -334,6 +346,7 @@ static void grant_client_credentials(struct grant *g)
         return;
     }
     token_response(g->r, &at, g->as->cfg->access_ttl, NULL, scope ? scope : g->c->scope);
+    gh_metric_inc(GH_M_TOKENS_CC);
 }
 
 void gh_h_token(struct gh_req *r)
@@ -348,6 +361,7 @@ void gh_h_token(struct gh_req *r)
     if (c == NULL)
         goto out;
     struct grant g = {r, as, s, c, &f, gh_now(), gh_now_us()};
+    r->client_id = c->id;
     const char *type = gh_form_get(&f, "grant_type", NULL);
     if (type == NULL)
         gh_oauth_error(r, GH_OAUTH_INVALID_REQUEST, "missing grant_type");
@@ -360,5 +374,8 @@ void gh_h_token(struct gh_req *r)
     else
         gh_oauth_error(r, GH_OAUTH_UNSUPPORTED_GRANT_TYPE, "unsupported grant_type");
 out:
+    gh_metric_observe(GH_H_TOKEN, gh_mono_us() - r->start_us);
+    if (r->client_id != NULL) /* the snapshot owns the string */
+        r->client_id = gh_arena_strdup(r->arena, r->client_id);
     gh_snap_put(as, s);
 }

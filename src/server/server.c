@@ -1,4 +1,5 @@
 /* Assembly of the listeners and background work; see server.h. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "oauth/oauth.h"
 #include "oauth/pages.h"
 #include "proto/proto.h"
@@ -33,16 +35,37 @@ static const struct gh_route as_routes[] = {
     {GH_GET, "/readyz", gh_h_readyz},
 };
 
+/* One line per request (no query string, no secret) and the metrics. */
 static void access_log(struct gh_req *r)
 {
-    if (!gh_log_enabled(GH_LOG_DEBUG))
+    static atomic_ullong next_id;
+    gh_metric_request(r->listener, r->route, r->status);
+    if (!gh_log_enabled(GH_LOG_INFO))
         return;
-    char status[8], us[24];
+    char status[8], us[24], id[20];
     snprintf(status, sizeof(status), "%d", r->status);
     snprintf(us, sizeof(us), "%lld", (long long)(gh_mono_us() - r->start_us));
-    gh_log(GH_LOG_DEBUG, "request", "path", r->path, "status", status, "latency_us", us, "addr",
-           r->addr, NULL);
+    snprintf(id, sizeof(id), "%llx", (unsigned long long)atomic_fetch_add(&next_id, 1) + 1);
+    gh_log(GH_LOG_INFO, "request", "id", id, "listener", r->listener,
+           "method", r->method == GH_POST ? "POST" : r->method == GH_GET ? "GET" : "OTHER",
+           "path", r->route ? r->route : "(unknown)", "status", status, "client_id",
+           r->client_id ? r->client_id : "-", "latency_us", us, "addr", r->addr, NULL);
 }
+
+static void h_metrics(struct gh_req *r)
+{
+    struct gh_buf b;
+    gh_buf_init(&b, 1 << 20);
+    gh_metrics_render(&b);
+    char *text = b.p ? gh_arena_strndup(r->arena, b.p, b.len) : NULL;
+    gh_buf_release(&b);
+    gh_resp_body(r, text ? 200 : 500, "text/plain; version=0.0.4", text ? text : "",
+                 text ? strlen(text) : 0);
+}
+
+static const struct gh_route metrics_routes[] = {
+    {GH_GET, "/metrics", h_metrics},
+};
 
 static void *purge_main(void *arg)
 {
@@ -75,11 +98,12 @@ static void *purge_main(void *arg)
     return NULL;
 }
 
-static int listen_on(struct gh_server *srv, const char *addr, const struct gh_route *routes,
-                     size_t n, void *ctx, unsigned threads, struct gh_http **out, char *url,
-                     char *err, size_t errlen)
+static int listen_on(struct gh_server *srv, const char *name, const char *addr,
+                     const struct gh_route *routes, size_t n, void *ctx, unsigned threads,
+                     struct gh_http **out, char *url, char *err, size_t errlen)
 {
     struct gh_http_opts o = {
+        .name = name,
         .listen = addr,
         .routes = routes,
         .n_routes = n,
@@ -165,7 +189,7 @@ static int start_api(struct gh_server *srv, char *err, size_t errlen)
         return rc;
     }
     /* the API never waits on the store: an epoll pool of a few threads */
-    return listen_on(srv, srv->cfg->api_listen, gh_api_routes, gh_api_n_routes, srv->api, 4,
+    return listen_on(srv, "api", srv->cfg->api_listen, gh_api_routes, gh_api_n_routes, srv->api, 4,
                      &srv->api_http, srv->api_url, err, errlen);
 }
 
@@ -196,7 +220,7 @@ static int start_app(struct gh_server *srv, char *err, size_t errlen)
         snprintf(err, errlen, "cannot register the Frontend App's client: %s", gh_strerror(rc));
         return rc;
     }
-    return listen_on(srv, addr, gh_app_routes, gh_app_n_routes, srv->app, 2, &srv->app_http,
+    return listen_on(srv, "app", addr, gh_app_routes, gh_app_n_routes, srv->app, 2, &srv->app_http,
                      NULL, err, errlen);
 }
 
@@ -258,12 +282,15 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
     struct gh_snap *s = gh_as_snap(&srv->as);
     snprintf(srv->issuer, sizeof(srv->issuer), "%s", s->issuer);
     gh_snap_put(&srv->as, s);
-    rc = listen_on(srv, cfg->listen, as_routes, GH_ARRAY_LEN(as_routes), &srv->as,
+    rc = listen_on(srv, "as", cfg->listen, as_routes, GH_ARRAY_LEN(as_routes), &srv->as,
                    (unsigned)cfg->threads, &srv->as_http, NULL, err, errlen);
     if (rc == 0 && cfg->api_listen && cfg->api_listen[0])
         rc = start_api(srv, err, errlen);
     if (rc == 0 && cfg->app_listen && cfg->app_listen[0])
         rc = start_app(srv, err, errlen);
+    if (rc == 0 && cfg->metrics_listen && cfg->metrics_listen[0])
+        rc = listen_on(srv, "metrics", cfg->metrics_listen, metrics_routes, 1, NULL, 1,
+                       &srv->metrics_http, NULL, err, errlen);
     if (rc == 0 && pthread_create(&srv->purger, NULL, purge_main, srv) == 0)
         srv->purger_started = 1;
     if (rc < 0)
@@ -273,20 +300,20 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
 
 void gh_server_stop(struct gh_server *srv)
 {
-    struct gh_http *all[] = {srv->as_http, srv->api_http, srv->app_http};
-    for (size_t i = 0; i < 3; i++)
+    struct gh_http *all[] = {srv->as_http, srv->api_http, srv->app_http, srv->metrics_http};
+    for (size_t i = 0; i < 4; i++)
         if (all[i] != NULL)
             gh_http_quiesce(all[i]);
     /* let in-flight requests finish, at most 5 seconds */
     for (int t = 0; t < 50; t++) {
         unsigned open = 0;
-        for (size_t i = 0; i < 3; i++)
+        for (size_t i = 0; i < 4; i++)
             open += all[i] ? gh_http_connections(all[i]) : 0;
         if (open == 0)
             break;
         usleep(100000);
     }
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 4; i++)
         gh_http_stop(all[i]);
     pthread_mutex_lock(&srv->purge_lock);
     srv->stopping = 1;
@@ -306,7 +333,7 @@ void gh_server_stop(struct gh_server *srv)
         OPENSSL_cleanse(srv->tls_key, strlen(srv->tls_key));
     free(srv->tls_key);
     srv->tls_cert = srv->tls_key = NULL;
-    srv->as_http = srv->api_http = srv->app_http = NULL;
+    srv->as_http = srv->api_http = srv->app_http = srv->metrics_http = NULL;
     srv->api = NULL;
     srv->app = NULL;
     srv->rec = NULL;

@@ -20,7 +20,7 @@ struct gh_server {
     struct gh_api *api;
     struct gh_app *app;
     struct gh_recorder *rec;
-    struct gh_http *as_http, *api_http, *app_http;
+    struct gh_http *as_http, *api_http, *app_http, *metrics_http;
     char issuer[GH_URI_MAX];
     char api_url[GH_URI_MAX];
     char app_url[GH_URI_MAX];

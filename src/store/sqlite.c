@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "store/sqlite_int.h"
 #include "core/err.h"
 
@@ -269,6 +271,7 @@ static void *writer_main(void *arg)
 int sq_write(struct sq_store *s, int (*fn)(struct sq_conn *c, void *arg), void *arg)
 {
     struct sq_job job = {.fn = fn, .arg = arg, .rc = GH_ESTORE};
+    int64_t t0 = gh_mono_us();
     sem_init(&job.done, 0, 0);
     pthread_mutex_lock(&s->lock);
     if (!s->writer_started) {
@@ -286,6 +289,7 @@ int sq_write(struct sq_store *s, int (*fn)(struct sq_conn *c, void *arg), void *
     while (sem_wait(&job.done) != 0)
         ; /* EINTR */
     sem_destroy(&job.done);
+    gh_metric_observe(GH_H_DB_WRITE, gh_mono_us() - t0);
     return job.rc;
 }
 

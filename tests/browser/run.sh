@@ -90,6 +90,37 @@ if [ ! -x "${GH_CHROMIUM:-/usr/bin/chromium}" ]; then
     exit 1
 fi
 
+# export_flow DB: the latest recorded flow in all four formats, checked.
+export_flow() {
+    files=
+    for f in mmd:mermaid puml:plantuml svg:svg drawio:drawio; do
+        ext=${f%%:*}
+        if "$BIN" --db "$1" trace export --format "${f#*:}" -o "$OUT/traced.$ext" 2>"$WORK/export.err"; then
+            files="$files $OUT/traced.$ext"
+        else
+            result fail "trace export --format ${f#*:}" "$(head -1 "$WORK/export.err")"
+        fi
+    done
+    # shellcheck disable=SC2086
+    /usr/bin/python3 "$ROOT/tests/diagram/steps.py" $files >"$WORK/steps.out" 2>&1
+    while read -r line; do
+        case $line in
+        "ok - "*) result ok "traced flow: ${line#ok - }" ;;
+        "not ok - "*) result fail "traced flow: ${line#not ok - }" ;;
+        esac
+    done <"$WORK/steps.out"
+    if [ -d "$ROOT/tests/diagram/node_modules" ] || npm ci --prefix "$ROOT/tests/diagram" --no-audit --no-fund >/dev/null 2>&1; then
+        # shellcheck disable=SC2086
+        node "$ROOT/tests/diagram/check.mjs" --out "$OUT" $files >"$WORK/check.out" 2>&1
+        while read -r line; do
+            case $line in
+            "ok "*) result ok "traced flow: ${line#ok }" ;;
+            "not ok"*) result fail "traced flow: ${line#not ok}" ;;
+            esac
+        done <"$WORK/check.out"
+    fi
+}
+
 # scenario NAME [serve options...]: a fresh stack, then the browser test.
 scenario() {
     name=$1
@@ -147,6 +178,12 @@ scenario() {
         else
             echo "# skipped: trace list is not available ($(head -1 "$dir/trace.err"))"
         fi
+    fi
+
+    # The recorded expiry flow, exported in every format and checked by
+    # independent tools (SPEC section 6).
+    if [ "$name" = expiry ]; then
+        export_flow "$db"
     fi
 
     stop_server

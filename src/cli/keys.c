@@ -134,6 +134,11 @@ int gh_cmd_init(struct gh_cli *cli, int argc, char **argv)
         status = GH_EXIT_USAGE;
         goto out;
     }
+    if (o.issuer != NULL && o.issuer[0] == '\0') {
+        gh_cli_err("option 'issuer' wants an http(s) URL, not ''");
+        status = GH_EXIT_USAGE;
+        goto out;
+    }
     if (o.issuer != NULL) {
         size_t n = strlen(o.issuer);
         if (n > 0 && o.issuer[n - 1] == '/')

@@ -1,10 +1,10 @@
 /*
- * libmicrohttpd adapter; see http.h. Two thread models: an epoll thread
- * pool (threads > 0), for handlers that never block on the store, and one
- * thread per connection (threads == 0), for the Authorization Server whose
- * writes wait on the group commit: with a thread per connection, every
- * waiting request joins the same batch, so 64 concurrent rotations share
- * one fsync (DESIGN "Writes").
+ * libmicrohttpd adapter; see http.h. An epoll thread pool serves every
+ * listener. Handlers whose answer waits for the store's group commit defer
+ * it (gh_req_defer): the connection is suspended, the thread goes on with
+ * other connections, and the commit resumes it. So a few threads keep
+ * many writes in flight, and 64 concurrent rotations share one fsync
+ * (DESIGN "Writes") without 64 threads.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -31,9 +31,10 @@ struct gh_http {
 
 /* Per-request state, created on the first callback of a request. */
 struct req_state {
-    struct gh_req r;
+    struct gh_req r; /* first member: gh_req_resume finds the state from it */
     struct gh_buf body;
     int too_large;
+    int suspended;
 };
 
 static int split_listen(const char *listen, char *host, size_t hostlen, char *port, size_t portlen)
@@ -149,8 +150,6 @@ static void dispatch(struct gh_http *h, struct req_state *st, const char *url)
     } else {
         r->route = rt->path;
         rt->fn(r);
-        if (r->status == 0)
-            gh_resp_error(r, 500, "server_error", "no response");
     }
 }
 
@@ -221,7 +220,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
-    dispatch(h, st, url);
+    if (st->suspended) {
+        st->suspended = 0;
+        st->r.defer_finish(&st->r);
+    } else {
+        dispatch(h, st, url);
+        if (st->r.status == 0 && st->r.defer_start != NULL) {
+            st->suspended = 1;
+            MHD_suspend_connection(c); /* before start: the resume may come at once */
+            st->r.defer_start(&st->r);
+            return MHD_YES;
+        }
+    }
+    if (st->r.status == 0)
+        gh_resp_error(&st->r, 500, "server_error", "no response");
     enum MHD_Result ret = send_response(c, &st->r);
     if (h->o.after != NULL)
         h->o.after(&st->r);
@@ -269,7 +281,7 @@ int gh_http_start(const struct gh_http_opts *o, struct gh_http **out, char *err,
         flags |= MHD_USE_IPv6;
     if (o->tls_cert_pem != NULL)
         flags |= MHD_USE_TLS;
-    flags |= o->threads == 0 ? MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL : MHD_USE_EPOLL;
+    flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     struct MHD_OptionItem ops[] = {
         {MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h},
@@ -278,8 +290,7 @@ int gh_http_start(const struct gh_http_opts *o, struct gh_http **out, char *err,
         {MHD_OPTION_CONNECTION_TIMEOUT, o->conn_timeout ? o->conn_timeout : 30, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
         {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
-        {o->threads ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_THREAD_STACK_SIZE,
-         o->threads ? o->threads : 256 * 1024, NULL},
+        {MHD_OPTION_THREAD_POOL_SIZE, o->threads ? o->threads : 2, NULL},
         {o->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)o->tls_cert_pem},
         {o->tls_key_pem ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)o->tls_key_pem},
         {MHD_OPTION_END, 0, NULL},
@@ -321,6 +332,19 @@ void gh_http_stop(struct gh_http *h)
         return;
     MHD_stop_daemon(h->d);
     free(h);
+}
+
+/* ---- deferred answers ---- */
+
+void gh_req_defer(struct gh_req *r, gh_handler start, gh_handler finish)
+{
+    r->defer_start = start;
+    r->defer_finish = finish;
+}
+
+void gh_req_resume(struct gh_req *r)
+{
+    MHD_resume_connection(r->conn);
 }
 
 /* ---- request and response helpers ---- */

@@ -41,9 +41,24 @@ struct gh_req {
     size_t resp_len;
     int n_headers;
     const char *hdr_name[GH_MAX_HEADERS], *hdr_value[GH_MAX_HEADERS];
+    /* deferred answer (gh_req_defer) */
+    void (*defer_start)(struct gh_req *r);
+    void (*defer_finish)(struct gh_req *r);
+    void *defer_arg; /* the handler's state across the deferral */
 };
 
 typedef void (*gh_handler)(struct gh_req *r);
+
+/* Deferred answers, for work that completes on another thread (a commit
+ * in the store's writer). The handler fills r->defer_arg, calls
+ * gh_req_defer(r, start, finish) and returns without an answer. The
+ * adapter takes the connection out of its event loop, then calls start(r),
+ * which must make gh_req_resume(r) happen exactly once, from any thread;
+ * finish(r) then runs on a connection thread and gives the answer. No
+ * thread waits meanwhile, so a few threads serve many waiting requests and
+ * they all join one group commit. */
+void gh_req_defer(struct gh_req *r, gh_handler start, gh_handler finish);
+void gh_req_resume(struct gh_req *r);
 
 struct gh_route {
     unsigned methods; /* enum gh_method bits */
@@ -57,7 +72,7 @@ struct gh_http_opts {
     const struct gh_route *routes;
     size_t n_routes;
     void *ctx;
-    unsigned threads;   /* 0: one per core */
+    unsigned threads;        /* epoll threads (0: 2) */
     size_t max_body;    /* bytes */
     unsigned max_conns; /* global connection limit */
     unsigned max_conns_per_ip;

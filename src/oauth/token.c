@@ -17,14 +17,31 @@
 #include "trace/recorder.h"
 #include "core/err.h"
 
+/* The state of one token request. It lives in the request's arena because
+ * the code and refresh grants defer their answer until the store's group
+ * commit (gh_req_defer): no thread waits for the fsync. */
 struct grant {
     struct gh_req *r;
     struct gh_as *as;
-    const struct gh_snap *s;
+    struct gh_snap *s; /* referenced until the answer */
     const struct gh_client *c;
-    const struct gh_form *f;
+    struct gh_form f;
     int64_t now;
     int64_t t0_us; /* wall-clock start, for the trace */
+    int store_rc;  /* result of the deferred write */
+    struct gh_buf at; /* the signed access token */
+    char rt[GH_TOKEN_LEN + 1]; /* the new refresh token, "" when none */
+    /* authorization_code */
+    const char *code, *verifier;
+    struct gh_code k;
+    struct gh_redeem rd;
+    enum gh_redeem_result redeemed;
+    /* refresh_token */
+    const char *presented, *scope;
+    struct gh_refresh t;
+    struct gh_rotate rot;
+    enum gh_rotate_result rotated;
+    int expired;
 };
 
 static void store_failed(struct gh_req *r, int rc)
@@ -108,14 +125,14 @@ static int64_t min64(int64_t a, int64_t b)
 
 /* Why the code cannot be exchanged (NULL: it can). Reads only; a replayed
  * code is revoked here (RFC 6749 4.1.2). */
-static const char *check_code(struct grant *g, const struct gh_code *k, const char *redirect,
-                              const char *verifier, struct gh_redeem *rd)
+static const char *check_code(struct grant *g, const char *redirect)
 {
+    const struct gh_code *k = &g->k;
     if (k->used_at != 0) {
         enum gh_redeem_result res;
         gh_metric_inc(GH_M_CODE_REPLAYS);
         gh_metric_inc(GH_M_FAMILY_REVOCATIONS);
-        g->as->store->ops->code_redeem(g->as->store, rd, &res);
+        g->as->store->ops->code_redeem(g->as->store, &g->rd, &res);
         return "authorization code already used; tokens issued from it are revoked";
     }
     if (k->expires_at <= g->now)
@@ -125,95 +142,122 @@ static const char *check_code(struct grant *g, const struct gh_code *k, const ch
     if (strcmp(k->redirect_uri, redirect) != 0)
         return "redirect_uri does not match the authorization request";
     /* RFC 7636 4.6 */
-    if (!gh_pkce_verify(verifier, strlen(verifier), k->challenge, strlen(k->challenge)))
+    if (!gh_pkce_verify(g->verifier, strlen(g->verifier), k->challenge, strlen(k->challenge)))
         return "code_verifier does not match the code_challenge";
     return NULL;
 }
 
-/* Redeems the code and answers with the first token pair. */
-static void issue_from_code(struct grant *g, const struct gh_code *k, struct gh_redeem *rd,
-                            struct gh_buf *at, char rt[GH_TOKEN_LEN + 1])
+static void code_trace(struct grant *g)
+{
+    if (g->as->rec == NULL)
+        return;
+    char c4[16], v4[16];
+    gh_rec_short(g->code, c4);
+    gh_rec_short(g->verifier, v4);
+    trace_token(g, g->k.flow_id,
+                gh_arena_printf(g->r->arena,
+                                "POST /token (grant_type=authorization_code, code=%s, "
+                                "code_verifier=%s)",
+                                c4, v4),
+                "code exchange: code + PKCE code_verifier",
+                reply_label(g, g->at.p ? g->at.p : "", g->rt[0] ? g->rt : NULL), NULL,
+                GH_GROUP_NONE);
+    if (g->r->status == 200)
+        gh_rec_flow_outcome(g->as->rec, g->k.flow_id, g->k.sub, "signed in");
+}
+
+static void written(void *arg, int rc)
+{
+    struct grant *g = arg;
+    g->store_rc = rc;
+    gh_req_resume(g->r);
+}
+
+static void code_start(struct gh_req *r)
+{
+    struct grant *g = r->defer_arg;
+    gh_store_code_redeem_async(g->as->store, &g->rd, &g->redeemed, written, g);
+}
+
+static void grant_end(struct grant *g);
+
+/* After the commit: the first token pair, or why not. */
+static void code_finish(struct gh_req *r)
+{
+    struct grant *g = r->defer_arg;
+    if (g->store_rc < 0) {
+        store_failed(r, g->store_rc);
+    } else if (g->redeemed == GH_REDEEM_REPLAYED) {
+        gh_metric_inc(GH_M_CODE_REPLAYS);
+        gh_oauth_error(r, GH_OAUTH_INVALID_GRANT,
+                       "authorization code already used; tokens issued from it are revoked");
+    } else if (g->redeemed == GH_REDEEM_INVALID) {
+        gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, "authorization code expired");
+    } else {
+        gh_metric_inc(GH_M_TOKENS_CODE);
+        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->k.scope);
+    }
+    if (r->status != 200)
+        g->rt[0] = '\0';
+    code_trace(g);
+    grant_end(g);
+}
+
+/* Signs the tokens and defers the redemption to the group commit. */
+static void issue_from_code(struct grant *g)
 {
     char jti[23];
     unsigned char fid[16];
+    struct gh_redeem *rd = &g->rd;
     rd->issue_refresh = 1;
     gh_rand_bytes(fid, sizeof(fid));
     gh_b64url_encode(fid, sizeof(fid), rd->family_id, sizeof(rd->family_id));
     rd->abs_expires_at = g->now + g->as->cfg->refresh_ttl;
     rd->idle_expires_at = min64(g->now + g->as->cfg->refresh_idle_ttl, rd->abs_expires_at);
-    if (new_refresh(rt, rd->rt_hash) < 0 ||
-        gh_oauth_access_token(g->s, k->sub, k->client_id, k->scope, rd->family_id, g->now,
-                              g->as->cfg->access_ttl, at, jti) < 0) {
+    if (new_refresh(g->rt, rd->rt_hash) < 0 ||
+        gh_oauth_access_token(g->s, g->k.sub, g->k.client_id, g->k.scope, rd->family_id, g->now,
+                              g->as->cfg->access_ttl, &g->at, jti) < 0) {
+        g->rt[0] = '\0';
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue tokens");
         return;
     }
-    enum gh_redeem_result res;
-    int rc = g->as->store->ops->code_redeem(g->as->store, rd, &res);
-    if (rc < 0) {
-        store_failed(g->r, rc);
-    } else if (res == GH_REDEEM_REPLAYED) {
-        gh_metric_inc(GH_M_CODE_REPLAYS);
-        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT,
-                       "authorization code already used; tokens issued from it are revoked");
-    } else if (res == GH_REDEEM_INVALID) {
-        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, "authorization code expired");
-    } else {
-        gh_metric_inc(GH_M_TOKENS_CODE);
-        token_response(g->r, at, g->as->cfg->access_ttl, rt, k->scope);
-    }
+    g->r->defer_arg = g;
+    gh_req_defer(g->r, code_start, code_finish);
 }
 
 static void grant_code(struct grant *g)
 {
-    const struct gh_form *f = g->f;
-    const char *code = gh_form_get(f, "code", NULL);
-    const char *redirect = gh_form_get(f, "redirect_uri", NULL);
-    const char *verifier = gh_form_get(f, "code_verifier", NULL);
-    if (code == NULL || redirect == NULL || verifier == NULL) {
+    const char *redirect = gh_form_get(&g->f, "redirect_uri", NULL);
+    g->code = gh_form_get(&g->f, "code", NULL);
+    g->verifier = gh_form_get(&g->f, "code_verifier", NULL);
+    if (g->code == NULL || redirect == NULL || g->verifier == NULL) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_REQUEST,
-                       code == NULL       ? "missing code"
+                       g->code == NULL    ? "missing code"
                        : redirect == NULL ? "missing redirect_uri"
                                           : "missing code_verifier (PKCE is required)");
         return;
     }
-    if (!gh_pkce_verifier_valid(verifier, strlen(verifier))) {
+    if (!gh_pkce_verifier_valid(g->verifier, strlen(g->verifier))) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_REQUEST,
                        "code_verifier must be 43 to 128 unreserved characters");
         return;
     }
-    struct gh_code k;
-    struct gh_redeem rd = {.now = g->now};
-    gh_sha256(code, strlen(code), rd.code_hash);
-    int rc = g->as->store->ops->code_get(g->as->store, rd.code_hash, &k);
+    g->rd.now = g->now;
+    gh_sha256(g->code, strlen(g->code), g->rd.code_hash);
+    int rc = g->as->store->ops->code_get(g->as->store, g->rd.code_hash, &g->k);
     if (rc == GH_ENOTFOUND) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, "invalid authorization code");
         return;
     }
     if (rc < 0)
         return store_failed(g->r, rc);
-    char rt[GH_TOKEN_LEN + 1] = "";
-    struct gh_buf at;
-    gh_buf_init(&at, 8192);
-    const char *why = check_code(g, &k, redirect, verifier, &rd);
-    if (why != NULL)
-        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, why);
+    const char *why = check_code(g, redirect);
+    if (why == NULL)
+        issue_from_code(g);
     else
-        issue_from_code(g, &k, &rd, &at, rt);
-    if (g->as->rec != NULL) {
-        char c4[16], v4[16];
-        gh_rec_short(code, c4);
-        gh_rec_short(verifier, v4);
-        trace_token(g, k.flow_id,
-                    gh_arena_printf(g->r->arena,
-                                    "POST /token (grant_type=authorization_code, code=%s, "
-                                    "code_verifier=%s)",
-                                    c4, v4),
-                    "code exchange: code + PKCE code_verifier",
-                    reply_label(g, at.p ? at.p : "", rt[0] ? rt : NULL), NULL, GH_GROUP_NONE);
-        if (g->r->status == 200)
-            gh_rec_flow_outcome(g->as->rec, k.flow_id, k.sub, "signed in");
-    }
-    gh_buf_release(&at);
+        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, why);
+    if (g->r->defer_start == NULL)
+        code_trace(g);
 }
 
 /* Why the refresh token cannot be used before trying to rotate it; NULL
@@ -248,40 +292,72 @@ static const char *rotate_error(enum gh_rotate_result res)
     }
 }
 
-static void trace_refresh(struct grant *g, const struct gh_refresh *t, const char *old_rt,
-                          const char *new_rt, const struct gh_buf *at, int expired)
+static void trace_refresh(struct grant *g)
 {
+    if (g->as->rec == NULL)
+        return;
     char o4[16], n4[16];
-    gh_rec_short(old_rt, o4);
-    gh_rec_short(new_rt[0] ? new_rt : "", n4);
-    const char *label =
-        gh_arena_printf(g->r->arena, "POST /token (grant_type=refresh_token, refresh_token=%s)", o4);
-    const char *reply = reply_label(g, at->p ? at->p : "", new_rt[0] ? new_rt : NULL);
+    gh_rec_short(g->presented, o4);
+    gh_rec_short(g->rt, n4);
+    const char *label = gh_arena_printf(
+        g->r->arena, "POST /token (grant_type=refresh_token, refresh_token=%s)", o4);
+    const char *reply = reply_label(g, g->at.p ? g->at.p : "", g->rt[0] ? g->rt : NULL);
     if (g->r->status == 200) {
-        trace_token(g, t->flow_id, label,
+        trace_token(g, g->t.flow_id, label,
                     gh_arena_printf(g->r->arena, "refresh token rotation (%s → %s)", o4, n4),
                     reply, "refresh token rotation", GH_GROUP_LOOP);
         return;
     }
-    const char *title = expired                     ? "refresh token expired"
+    const char *title = g->expired                      ? "refresh token expired"
                         : strstr(reply, "already used") ? "refresh token reused"
                                                         : "refresh token rejected";
-    gh_rec_flow_fail(g->as->rec, t->flow_id, t->client_id, title, title);
-    trace_token(g, t->flow_id, label, "refresh attempt", reply, NULL, GH_GROUP_NONE);
+    gh_rec_flow_fail(g->as->rec, g->t.flow_id, g->t.client_id, title, title);
+    trace_token(g, g->t.flow_id, label, "refresh attempt", reply, NULL, GH_GROUP_NONE);
+}
+
+static void refresh_start(struct gh_req *r)
+{
+    struct grant *g = r->defer_arg;
+    gh_store_refresh_rotate_async(g->as->store, &g->rot, &g->rotated, written, g);
+}
+
+/* After the commit: the rotated pair, or why not. */
+static void refresh_finish(struct gh_req *r)
+{
+    struct grant *g = r->defer_arg;
+    const char *why = NULL;
+    if (g->store_rc < 0) {
+        store_failed(r, g->store_rc);
+    } else if ((why = rotate_error(g->rotated)) == NULL) {
+        gh_metric_inc(GH_M_TOKENS_REFRESH);
+        gh_metric_inc(GH_M_ROTATIONS);
+        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->scope ? g->scope : g->t.scope);
+    } else {
+        if (g->rotated == GH_ROTATE_REUSED) {
+            gh_metric_inc(GH_M_REUSE_DETECTED);
+            gh_metric_inc(GH_M_FAMILY_REVOCATIONS);
+        }
+        gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, why);
+    }
+    if (r->status != 200)
+        g->rt[0] = '\0';
+    trace_refresh(g);
+    grant_end(g);
 }
 
 static void grant_refresh(struct grant *g)
 {
-    const char *rt = gh_form_get(g->f, "refresh_token", NULL);
-    const char *scope = gh_form_get(g->f, "scope", NULL);
-    if (rt == NULL) {
+    g->presented = gh_form_get(&g->f, "refresh_token", NULL);
+    g->scope = gh_form_get(&g->f, "scope", NULL);
+    if (g->presented == NULL) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_REQUEST, "missing refresh_token");
         return;
     }
-    struct gh_refresh t;
-    struct gh_rotate rot = {.now = g->now, .grace = g->as->cfg->refresh_reuse_grace};
-    gh_sha256(rt, strlen(rt), rot.old_hash);
-    int rc = g->as->store->ops->refresh_get(g->as->store, rot.old_hash, &t);
+    struct gh_rotate *rot = &g->rot;
+    rot->now = g->now;
+    rot->grace = g->as->cfg->refresh_reuse_grace;
+    gh_sha256(g->presented, strlen(g->presented), rot->old_hash);
+    int rc = g->as->store->ops->refresh_get(g->as->store, rot->old_hash, &g->t);
     if (rc == GH_ENOTFOUND) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, "invalid refresh token");
         return;
@@ -289,40 +365,27 @@ static void grant_refresh(struct grant *g)
     if (rc < 0)
         return store_failed(g->r, rc);
     /* RFC 6749 6: the requested scope may narrow, never widen */
-    if (scope != NULL && (!gh_scope_valid(scope) || !gh_scope_subset(scope, t.scope))) {
+    if (g->scope != NULL && (!gh_scope_valid(g->scope) || !gh_scope_subset(g->scope, g->t.scope))) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_SCOPE, "scope exceeds the granted scope");
         return;
     }
-    int expired;
-    const char *why = check_refresh(g, &t, &expired);
-    char next[GH_TOKEN_LEN + 1] = "", jti[23];
-    struct gh_buf at;
-    gh_buf_init(&at, 8192);
-    if (why == NULL) {
-        rot.idle_expires_at = min64(g->now + g->as->cfg->refresh_idle_ttl, t.abs_expires_at);
-        enum gh_rotate_result res = GH_ROTATE_INVALID;
-        if (new_refresh(next, rot.new_hash) < 0 ||
-            gh_oauth_access_token(g->s, t.sub, t.client_id, scope ? scope : t.scope, t.family_id,
-                                  g->now, g->as->cfg->access_ttl, &at, jti) < 0) {
-            gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue tokens");
-        } else if ((rc = g->as->store->ops->refresh_rotate(g->as->store, &rot, &res)) < 0) {
-            store_failed(g->r, rc);
-        } else if ((why = rotate_error(res)) == NULL) {
-            token_response(g->r, &at, g->as->cfg->access_ttl, next, scope ? scope : t.scope);
-            gh_metric_inc(GH_M_TOKENS_REFRESH);
-            gh_metric_inc(GH_M_ROTATIONS);
-        } else if (res == GH_ROTATE_REUSED) {
-            gh_metric_inc(GH_M_REUSE_DETECTED);
-            gh_metric_inc(GH_M_FAMILY_REVOCATIONS);
-        }
-        if (why != NULL)
-            next[0] = '\0';
-    }
-    if (why != NULL)
+    const char *why = check_refresh(g, &g->t, &g->expired);
+    char jti[23];
+    if (why != NULL) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, why);
-    if (g->as->rec != NULL)
-        trace_refresh(g, &t, rt, next, &at, expired);
-    gh_buf_release(&at);
+    } else if (new_refresh(g->rt, rot->new_hash) < 0 ||
+               gh_oauth_access_token(g->s, g->t.sub, g->t.client_id,
+                                     g->scope ? g->scope : g->t.scope, g->t.family_id, g->now,
+                                     g->as->cfg->access_ttl, &g->at, jti) < 0) {
+        g->rt[0] = '\0';
+        gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue tokens");
+    } else {
+        rot->idle_expires_at = min64(g->now + g->as->cfg->refresh_idle_ttl, g->t.abs_expires_at);
+        g->r->defer_arg = g;
+        gh_req_defer(g->r, refresh_start, refresh_finish);
+        return;
+    }
+    trace_refresh(g);
 }
 
 static void grant_client_credentials(struct grant *g)
@@ -332,7 +395,7 @@ static void grant_client_credentials(struct grant *g)
                        "client_credentials is for confidential clients");
         return;
     }
-    const char *scope = gh_form_get(g->f, "scope", NULL);
+    const char *scope = gh_form_get(&g->f, "scope", NULL);
     if (scope != NULL && (!gh_scope_valid(scope) || !gh_scope_subset(scope, g->c->scope))) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_SCOPE, "scope not allowed for this client");
         return;
@@ -349,33 +412,48 @@ static void grant_client_credentials(struct grant *g)
     gh_metric_inc(GH_M_TOKENS_CC);
 }
 
-void gh_h_token(struct gh_req *r)
+/* Releases what a token request holds; the last step of every request. */
+static void grant_end(struct grant *g)
 {
-    struct gh_as *as = gh_as_of(r);
-    struct gh_snap *s = gh_as_snap(as);
-    struct gh_form f;
-    gh_oauth_cors(r, s);
-    if (gh_oauth_form(r, &f) < 0)
-        goto out;
-    const struct gh_client *c = gh_oauth_client(r, s, &f);
-    if (c == NULL)
-        goto out;
-    struct grant g = {r, as, s, c, &f, gh_now(), gh_now_us()};
-    r->client_id = c->id;
-    const char *type = gh_form_get(&f, "grant_type", NULL);
-    if (type == NULL)
-        gh_oauth_error(r, GH_OAUTH_INVALID_REQUEST, "missing grant_type");
-    else if (strcmp(type, "authorization_code") == 0)
-        grant_code(&g);
-    else if (strcmp(type, "refresh_token") == 0)
-        grant_refresh(&g);
-    else if (strcmp(type, "client_credentials") == 0)
-        grant_client_credentials(&g);
-    else
-        gh_oauth_error(r, GH_OAUTH_UNSUPPORTED_GRANT_TYPE, "unsupported grant_type");
-out:
+    struct gh_req *r = g->r;
     gh_metric_observe(GH_H_TOKEN, gh_mono_us() - r->start_us);
     if (r->client_id != NULL) /* the snapshot owns the string */
         r->client_id = gh_arena_strdup(r->arena, r->client_id);
-    gh_snap_put(as, s);
+    gh_buf_release(&g->at);
+    gh_snap_put(g->as, g->s);
+}
+
+void gh_h_token(struct gh_req *r)
+{
+    struct gh_as *as = gh_as_of(r);
+    struct grant *g = gh_arena_alloc(r->arena, sizeof(*g));
+    if (g == NULL) {
+        gh_oauth_error(r, GH_OAUTH_SERVER_ERROR, "out of memory");
+        return;
+    }
+    memset(g, 0, sizeof(*g));
+    g->r = r;
+    g->as = as;
+    g->s = gh_as_snap(as);
+    g->now = gh_now();
+    g->t0_us = gh_now_us();
+    gh_buf_init(&g->at, 8192);
+    gh_oauth_cors(r, g->s);
+    if (gh_oauth_form(r, &g->f) < 0 || (g->c = gh_oauth_client(r, g->s, &g->f)) == NULL)
+        goto out;
+    r->client_id = g->c->id;
+    const char *type = gh_form_get(&g->f, "grant_type", NULL);
+    if (type == NULL)
+        gh_oauth_error(r, GH_OAUTH_INVALID_REQUEST, "missing grant_type");
+    else if (strcmp(type, "authorization_code") == 0)
+        grant_code(g);
+    else if (strcmp(type, "refresh_token") == 0)
+        grant_refresh(g);
+    else if (strcmp(type, "client_credentials") == 0)
+        grant_client_credentials(g);
+    else
+        gh_oauth_error(r, GH_OAUTH_UNSUPPORTED_GRANT_TYPE, "unsupported grant_type");
+out:
+    if (r->defer_start == NULL)
+        grant_end(g);
 }

@@ -282,8 +282,11 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
     struct gh_snap *s = gh_as_snap(&srv->as);
     snprintf(srv->issuer, sizeof(srv->issuer), "%s", s->issuer);
     gh_snap_put(&srv->as, s);
-    rc = listen_on(srv, "as", cfg->listen, as_routes, GH_ARRAY_LEN(as_routes), &srv->as,
-                   (unsigned)cfg->threads, &srv->as_http, NULL, err, errlen);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads =
+        cfg->threads ? (unsigned)cfg->threads : 4 * (unsigned)(cores > 0 ? cores : 1);
+    rc = listen_on(srv, "as", cfg->listen, as_routes, GH_ARRAY_LEN(as_routes), &srv->as, threads,
+                   &srv->as_http, NULL, err, errlen);
     if (rc == 0 && cfg->api_listen && cfg->api_listen[0])
         rc = start_api(srv, err, errlen);
     if (rc == 0 && cfg->app_listen && cfg->app_listen[0])

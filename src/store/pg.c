@@ -1,16 +1,588 @@
 /*
- * PostgreSQL store (libpq). Not implemented yet: opening a postgres:// URL
- * fails with a clear message.
+ * PostgreSQL store (libpq): the connection pool, the statement runner and
+ * the ops table (DESIGN "Writes: atomic, durable, batched"; SPEC section 7).
+ *
+ * Each process keeps up to PG_POOL_MAX connections, opened lazily; an
+ * operation borrows one and gives it back. Statements are prepared once per
+ * connection and then run with bound parameters (never SQL built from
+ * data). Writes run in one READ COMMITTED transaction each, made atomic
+ * across processes by conditional updates; serialization failures and
+ * deadlocks are retried here and never reach the caller. Commits are
+ * durable (synchronous_commit is forced on when the server turned it off);
+ * concurrent commits share WAL flushes in the server itself, so no writer
+ * queue is needed for group commit. A broken connection makes the operation
+ * fail with GH_EUNAVAIL (503 temporarily_unavailable) unless it could be
+ * retried safely on a fresh one; the pool reconnects on the next borrow.
  */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-#include "store/store.h"
+#include <openssl/crypto.h>
+
+#include "core/log.h"
+#include "store/pg_int.h"
 #include "core/err.h"
+
+#define PG_RETRIES 8 /* attempts of a transaction that lost a serialization race */
+
+enum { OID_BYTEA = 17, OID_INT8 = 20, OID_TEXT = 25 };
+
+/* ---- URLs ---- */
+
+static void put(char *out, size_t outlen, size_t *k, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && *k + 1 < outlen; i++)
+        out[(*k)++] = s[i];
+    if (outlen > 0)
+        out[*k < outlen ? *k : outlen - 1] = '\0';
+}
+
+void pg_redact(const char *url, char *out, size_t outlen)
+{
+    size_t k = 0;
+    if (outlen > 0)
+        out[0] = '\0';
+    const char *p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    put(out, outlen, &k, url, (size_t)(p - url));
+    /* userinfo: user[:password]@ before the first '/' or '?' */
+    size_t auth = strcspn(p, "/?");
+    const char *at = NULL;
+    for (size_t i = 0; i < auth; i++)
+        if (p[i] == '@')
+            at = p + i;
+    if (at != NULL) {
+        size_t user = strcspn(p, ":@");
+        put(out, outlen, &k, p, user);
+        if (p + user < at)
+            put(out, outlen, &k, ":***", 4);
+        p = at;
+    }
+    /* query: password=... */
+    while (*p) {
+        size_t n = strcspn(p, "?&");
+        put(out, outlen, &k, p, n);
+        p += n;
+        if (*p == '\0')
+            break;
+        put(out, outlen, &k, p, 1);
+        p++;
+        if (strncmp(p, "password=", 9) == 0) {
+            put(out, outlen, &k, "password=***", 12);
+            p += strcspn(p, "&");
+        }
+    }
+}
+
+/* ---- connections ---- */
+
+static void quiet_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+static void first_line(const char *msg, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%.*s", (int)strcspn(msg ? msg : "", "\n"), msg ? msg : "");
+}
+
+/* Session defaults that keep commits durable and no statement unbounded;
+ * settings an operator chose explicitly are left alone. */
+static const char SQL_SESSION[] =
+    "SELECT set_config('synchronous_commit', 'on', false) WHERE "
+    "current_setting('synchronous_commit') = 'off';"
+    "SELECT set_config('statement_timeout', '30s', false) WHERE "
+    "current_setting('statement_timeout') = '0';"
+    "SELECT set_config('idle_in_transaction_session_timeout', '60s', false) WHERE "
+    "current_setting('idle_in_transaction_session_timeout') = '0'";
+
+static void conn_free(struct pg_conn *c)
+{
+    if (c == NULL)
+        return;
+    PQfinish(c->db);
+    free(c);
+}
+
+static int conn_open(struct pg_store *s, struct pg_conn **out, char *err, size_t errlen)
+{
+    /* Defaults first: the URL, expanded from dbname, may override them. */
+    static const char *const keys[] = {"connect_timeout",  "keepalives_idle",
+                                       "keepalives_interval", "keepalives_count",
+                                       "tcp_user_timeout", "fallback_application_name",
+                                       "client_encoding",  "dbname",
+                                       NULL};
+    const char *vals[] = {"5", "30", "10", "3", "30000", "gatehouse", "UTF8", s->url, NULL};
+    struct pg_conn *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return GH_ENOMEM;
+    char line[256];
+    c->db = PQconnectdbParams(keys, vals, 1);
+    if (c->db == NULL || PQstatus(c->db) != CONNECTION_OK) {
+        first_line(c->db ? PQerrorMessage(c->db) : "out of memory", line, sizeof(line));
+        snprintf(err, errlen, "cannot connect to PostgreSQL at '%s': %s", s->shown, line);
+        conn_free(c);
+        return GH_EUNAVAIL;
+    }
+    PQsetNoticeProcessor(c->db, quiet_notice, NULL);
+    PGresult *r = PQexec(c->db, SQL_SESSION);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        first_line(PQerrorMessage(c->db), line, sizeof(line));
+        snprintf(err, errlen, "cannot use PostgreSQL at '%s': %s", s->shown, line);
+        PQclear(r);
+        conn_free(c);
+        return GH_EUNAVAIL;
+    }
+    PQclear(r);
+    *out = c;
+    return 0;
+}
+
+/* 0 when an idle connection has been closed by the server (restart,
+ * pg_terminate_backend, network loss noticed by the kernel). */
+static int conn_alive(struct pg_conn *c)
+{
+    if (c->broken || PQstatus(c->db) != CONNECTION_OK)
+        return 0;
+    struct pollfd p = {.fd = PQsocket(c->db), .events = POLLIN};
+    if (p.fd < 0)
+        return 0;
+    if (poll(&p, 1, 0) > 0) {
+        if (!PQconsumeInput(c->db) || PQstatus(c->db) != CONNECTION_OK)
+            return 0;
+        PGnotify *n;
+        while ((n = PQnotifies(c->db)) != NULL)
+            PQfreemem(n);
+    }
+    return 1;
+}
+
+/* Logs a connection failure at most once a second (a down database must
+ * not flood the log with one line per request). */
+static void log_unavailable(const char *msg, const char *detail)
+{
+    static int64_t last;
+    int64_t now = (int64_t)time(NULL);
+    if (__atomic_exchange_n(&last, now, __ATOMIC_RELAXED) != now)
+        gh_log(GH_LOG_ERROR, msg, "error", detail, NULL);
+}
+
+int pg_borrow(struct pg_store *s, struct pg_conn **out)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += PG_BORROW_WAIT_S;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (s->idle != NULL) {
+            struct pg_conn *c = s->idle;
+            s->idle = c->next;
+            pthread_mutex_unlock(&s->lock);
+            if (conn_alive(c)) {
+                c->next = NULL;
+                *out = c;
+                return 0;
+            }
+            conn_free(c);
+            pthread_mutex_lock(&s->lock);
+            s->open--;
+        }
+        if (s->open < PG_POOL_MAX)
+            break;
+        if (pthread_cond_timedwait(&s->freed, &s->lock, &deadline) == ETIMEDOUT &&
+            s->idle == NULL) {
+            pthread_mutex_unlock(&s->lock);
+            log_unavailable("no PostgreSQL connection came free", "pool exhausted");
+            return GH_EUNAVAIL;
+        }
+    }
+    s->open++;
+    pthread_mutex_unlock(&s->lock);
+    char err[640];
+    int rc = conn_open(s, out, err, sizeof(err));
+    if (rc < 0) {
+        log_unavailable("PostgreSQL unavailable", err);
+        pthread_mutex_lock(&s->lock);
+        s->open--;
+        pthread_cond_signal(&s->freed);
+        pthread_mutex_unlock(&s->lock);
+    }
+    return rc;
+}
+
+void pg_release(struct pg_store *s, struct pg_conn *c)
+{
+    if (!c->broken && PQtransactionStatus(c->db) != PQTRANS_IDLE) {
+        PQclear(PQexec(c->db, "ROLLBACK"));
+        if (PQtransactionStatus(c->db) != PQTRANS_IDLE)
+            c->broken = 1;
+    }
+    int drop = c->broken || PQstatus(c->db) != CONNECTION_OK;
+    if (drop)
+        conn_free(c);
+    pthread_mutex_lock(&s->lock);
+    if (drop) {
+        s->open--;
+    } else {
+        c->next = s->idle;
+        s->idle = c;
+    }
+    pthread_cond_signal(&s->freed);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- statements ---- */
+
+/* Maps a result to 0 or a gh_err; marks the connection broken when it is. */
+static int result_err(struct pg_conn *c, const PGresult *r)
+{
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return 0;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (state == NULL || PQstatus(c->db) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
+        strncmp(state, "57P", 3) == 0) {
+        /* connection lost, server shutting down or terminated us */
+        c->broken = 1;
+        return GH_EUNAVAIL;
+    }
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+        return PG_ERETRY;
+    if (strncmp(state, "23", 2) == 0)
+        return GH_EEXIST;
+    if (strncmp(state, "53", 2) == 0 || strcmp(state, "57014") == 0 ||
+        strcmp(state, "55P03") == 0 || strcmp(state, "25P03") == 0)
+        return GH_EUNAVAIL; /* out of resources, statement or lock timeout */
+    const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    gh_log(GH_LOG_ERROR, "postgresql statement failed", "sqlstate", state, "error",
+           msg ? msg : "", NULL);
+    return GH_ESTORE;
+}
+
+/* Slot of sql in the connection's cache: *prepared = 1 when it is there;
+ * -1 when the cache is full (never with the static statement set). */
+static int stmt_slot(const struct pg_conn *c, const char *sql, int *prepared)
+{
+    size_t h = ((size_t)(uintptr_t)sql >> 3) % PG_STMT_SLOTS;
+    for (int probe = 0; probe < PG_STMT_SLOTS; probe++, h = (h + 1) % PG_STMT_SLOTS) {
+        if (c->stmt[h] == sql || c->stmt[h] == NULL) {
+            *prepared = c->stmt[h] == sql;
+            return (int)h;
+        }
+    }
+    return -1;
+}
+
+static PGresult *run_va(struct pg_conn *c, const char *sql, int *rc, const char *fmt, va_list ap)
+{
+    const char *vals[PG_PARAMS_MAX];
+    int lens[PG_PARAMS_MAX], fmts[PG_PARAMS_MAX];
+    Oid types[PG_PARAMS_MAX];
+    char ints[PG_PARAMS_MAX][24];
+    int n = 0;
+    for (; fmt[n] != '\0'; n++) {
+        if (n >= PG_PARAMS_MAX)
+            GH_BUG("too many statement parameters");
+        lens[n] = fmts[n] = 0;
+        switch (fmt[n]) {
+        case 't':
+            vals[n] = va_arg(ap, const char *);
+            types[n] = OID_TEXT;
+            break;
+        case 'i':
+            snprintf(ints[n], sizeof(ints[n]), "%" PRId64, va_arg(ap, int64_t));
+            vals[n] = ints[n];
+            types[n] = OID_INT8;
+            break;
+        case 'h':
+            vals[n] = (const char *)va_arg(ap, const unsigned char *);
+            lens[n] = GH_SHA256_LEN;
+            fmts[n] = 1;
+            types[n] = OID_BYTEA;
+            break;
+        default:
+            GH_BUG("bad bind format");
+        }
+    }
+    int prepared = 0, slot = stmt_slot(c, sql, &prepared);
+    PGresult *r;
+    if (slot < 0) {
+        r = PQexecParams(c->db, sql, n, types, vals, lens, fmts, 0);
+    } else {
+        char name[16];
+        snprintf(name, sizeof(name), "g%d", slot);
+        if (!prepared) {
+            PGresult *p = PQprepare(c->db, name, sql, n, types);
+            int e = result_err(c, p);
+            PQclear(p);
+            if (e < 0) {
+                *rc = e;
+                return NULL;
+            }
+            c->stmt[slot] = sql;
+        }
+        r = PQexecPrepared(c->db, name, n, vals, lens, fmts, 0);
+    }
+    int e = result_err(c, r);
+    if (e < 0) {
+        PQclear(r);
+        *rc = e;
+        return NULL;
+    }
+    *rc = 0;
+    return r;
+}
+
+PGresult *pg_run(struct pg_conn *c, const char *sql, int *rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    PGresult *r = run_va(c, sql, rc, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int pg_exec(struct pg_conn *c, const char *sql, const char *fmt, ...)
+{
+    int rc;
+    va_list ap;
+    va_start(ap, fmt);
+    PGresult *r = run_va(c, sql, &rc, fmt, ap);
+    va_end(ap);
+    if (r == NULL)
+        return rc;
+    long n = strtol(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    return (int)n;
+}
+
+PGresult *pg_query(struct pg_store *s, const char *sql, int *rc, const char *fmt, ...)
+{
+    PGresult *r = NULL;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct pg_conn *c = NULL;
+        if ((*rc = pg_borrow(s, &c)) < 0)
+            return NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        r = run_va(c, sql, rc, fmt, ap);
+        va_end(ap);
+        int broken = c->broken;
+        pg_release(s, c);
+        if (r != NULL || !broken)
+            break;
+    }
+    if (r == NULL && *rc == PG_ERETRY)
+        *rc = GH_EUNAVAIL;
+    return r;
+}
+
+static int simple(struct pg_conn *c, const char *sql)
+{
+    PGresult *r = PQexec(c->db, sql);
+    int rc = result_err(c, r);
+    PQclear(r);
+    return rc;
+}
+
+/* xorshift per thread: only spreads retries apart, no security role */
+static uint32_t jitter(void)
+{
+    static _Thread_local uint32_t x;
+    if (x == 0)
+        x = (uint32_t)((uintptr_t)&x ^ (uintptr_t)time(NULL)) | 1u;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return x;
+}
+
+static void backoff(int attempt)
+{
+    /* 0.5 ms doubling, with jitter so that racing processes drift apart */
+    long us = (500L << (attempt < 5 ? attempt : 5)) + (long)(jitter() % 500u);
+    struct timespec ts = {0, us * 1000L};
+    nanosleep(&ts, NULL);
+}
+
+int pg_write(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *arg)
+{
+    int rc = GH_EUNAVAIL, reconnected = 0;
+    for (int attempt = 0; attempt < PG_RETRIES; attempt++) {
+        struct pg_conn *c = NULL;
+        if ((rc = pg_borrow(s, &c)) < 0)
+            return rc;
+        int committing = 0;
+        rc = simple(c, "BEGIN ISOLATION LEVEL READ COMMITTED");
+        if (rc == 0)
+            rc = fn(c, arg);
+        if (rc == 0 && PQtransactionStatus(c->db) != PQTRANS_INTRANS)
+            rc = GH_ESTORE; /* a failed statement went unnoticed: never commit that */
+        if (rc == 0) {
+            committing = 1;
+            rc = simple(c, "COMMIT");
+        }
+        int broken = c->broken;
+        pg_release(s, c);
+        if (rc == PG_ERETRY) {
+            backoff(attempt);
+            continue;
+        }
+        /* Nothing commits before COMMIT is sent: a transaction that failed
+         * on a lost connection is safe to run again, once. */
+        if (rc < 0 && broken && !committing && !reconnected) {
+            reconnected = 1;
+            continue;
+        }
+        if (rc < 0 && broken && committing)
+            log_unavailable("PostgreSQL connection lost during commit", "outcome unknown");
+        return rc;
+    }
+    return rc == PG_ERETRY ? GH_EUNAVAIL : rc;
+}
+
+/* ---- columns ---- */
+
+void pg_text(const PGresult *r, int row, int col, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s", PQgetvalue(r, row, col));
+}
+
+int64_t pg_int(const PGresult *r, int row, int col)
+{
+    return (int64_t)strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+int pg_hash(const PGresult *r, int row, int col, unsigned char out[GH_SHA256_LEN])
+{
+    memset(out, 0, GH_SHA256_LEN);
+    const char *v = PQgetvalue(r, row, col);
+    if (PQgetisnull(r, row, col) || strncmp(v, "\\x", 2) != 0 ||
+        strlen(v + 2) != 2 * GH_SHA256_LEN)
+        return GH_ENOTFOUND;
+    unsigned char tmp[GH_SHA256_LEN];
+    for (size_t i = 0; i < GH_SHA256_LEN; i++) {
+        int hi = hexval(v[2 + 2 * i]), lo = hexval(v[3 + 2 * i]);
+        if (hi < 0 || lo < 0)
+            return GH_ENOTFOUND;
+        tmp[i] = (unsigned char)(hi << 4 | lo);
+    }
+    memcpy(out, tmp, GH_SHA256_LEN);
+    return 0;
+}
+
+/* ---- open and close ---- */
+
+void pg_close(struct gh_store *gs)
+{
+    struct pg_store *s = (struct pg_store *)gs;
+    while (s->idle != NULL) {
+        struct pg_conn *c = s->idle;
+        s->idle = c->next;
+        conn_free(c);
+    }
+    if (s->url != NULL) {
+        OPENSSL_cleanse(s->url, strlen(s->url));
+        free(s->url);
+    }
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->freed);
+    free(s);
+}
 
 int gh_pg_open(const char *url, struct gh_store **out, char *err, size_t errlen)
 {
-    (void)url;
-    (void)out;
-    snprintf(err, errlen, "PostgreSQL support is not available in this build yet");
-    return GH_EUNAVAIL;
+    struct pg_store *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return GH_ENOMEM;
+    s->base.ops = &gh_pg_ops;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->freed, NULL);
+    pg_redact(url, s->shown, sizeof(s->shown));
+    s->url = strdup(url);
+    struct pg_conn *c = NULL;
+    int rc = s->url ? conn_open(s, &c, err, errlen) : GH_ENOMEM;
+    if (rc == 0) {
+        s->open = 1;
+        /* Refuse a foreign database before changing anything in it. */
+        rc = pg_check_foreign(c);
+        if (rc == GH_ESCHEMA)
+            snprintf(err, errlen, "'%s' is not a gatehouse database", s->shown);
+        else if (rc < 0)
+            snprintf(err, errlen, "cannot read PostgreSQL database at '%s': %s", s->shown,
+                     gh_strerror(rc));
+        pg_release(s, c);
+    }
+    if (rc < 0) {
+        pg_close(&s->base);
+        return rc;
+    }
+    *out = &s->base;
+    return 0;
 }
+
+const struct gh_store_ops gh_pg_ops = {
+    .name = "postgres",
+    .close = pg_close,
+    .migrate = pg_migrate,
+    .check_schema = pg_check_schema,
+    .setting_get = pg_setting_get,
+    .setting_set = pg_setting_set,
+    .revision = pg_revision,
+    .key_add = pg_key_add,
+    .key_list = pg_key_list,
+    .key_retire = pg_key_retire,
+    .client_add = pg_client_add,
+    .client_update = pg_client_update,
+    .client_get = pg_client_get,
+    .client_list = pg_client_list,
+    .client_remove = pg_client_remove,
+    .user_add = pg_user_add,
+    .user_get = pg_user_get,
+    .user_list = pg_user_list,
+    .user_remove = pg_user_remove,
+    .user_set_password = pg_user_set_password,
+    .code_put = pg_code_put,
+    .code_get = pg_code_get,
+    .code_redeem = pg_code_redeem,
+    .refresh_get = pg_refresh_get,
+    .refresh_rotate = pg_refresh_rotate,
+    .family_revoke = pg_family_revoke,
+    .family_revoked = pg_family_revoked,
+    .families_revoke_user = pg_families_revoke_user,
+    .jti_revoke = pg_jti_revoke,
+    .jti_revoked = pg_jti_revoked,
+    .session_put = pg_session_put,
+    .session_get = pg_session_get,
+    .session_delete = pg_session_delete,
+    .login_fail_get = pg_login_fail_get,
+    .login_fail_add = pg_login_fail_add,
+    .login_fail_clear = pg_login_fail_clear,
+    .trace_append = pg_trace_append,
+    .trace_flow_start = pg_trace_flow_start,
+    .trace_flow_update = pg_trace_flow_update,
+    .trace_flows = pg_trace_flows,
+    .trace_steps = pg_trace_steps,
+    .trace_flow_of_refresh = pg_trace_flow_of_refresh,
+    .trace_flow_of_family = pg_trace_flow_of_family,
+    .trace_prune = pg_trace_prune,
+    .purge = pg_purge,
+};

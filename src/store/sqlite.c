@@ -48,8 +48,8 @@ int sq_conn_open(const char *path, int readonly, struct sq_conn **out, char *err
     struct sq_conn *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return GH_ENOMEM;
-    int flags = SQLITE_OPEN_NOMUTEX | (readonly ? SQLITE_OPEN_READONLY
-                                                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    int flags = SQLITE_OPEN_NOMUTEX |
+                (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     int rc = sqlite3_open_v2(path, &c->db, flags, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open database '%s': %s", path,
@@ -175,6 +175,28 @@ void sq_text(sqlite3_stmt *st, int i, char *out, size_t outlen)
     snprintf(out, outlen, "%s", t ? (const char *)t : "");
 }
 
+/* Thread-exit destructor of a read connection. With a thread per HTTP
+ * connection, threads come and go with the clients: a reader that outlived
+ * its thread would leak a connection, its cache and two descriptors per
+ * client connection. A reader no longer listed was closed by sq_close. */
+static void reader_free(void *arg)
+{
+    struct sq_conn *c = arg;
+    struct sq_store *s = c->store;
+    int found = 0;
+    pthread_mutex_lock(&s->lock);
+    for (struct sq_conn **p = &s->readers; *p != NULL; p = &(*p)->next) {
+        if (*p == c) {
+            *p = c->next;
+            found = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (found)
+        sq_conn_close(c);
+}
+
 struct sq_conn *sq_reader(struct sq_store *s)
 {
     struct sq_conn *c = pthread_getspecific(s->reader_key);
@@ -185,6 +207,7 @@ struct sq_conn *sq_reader(struct sq_store *s)
         gh_log(GH_LOG_ERROR, "cannot open read connection", "error", err, NULL);
         return NULL;
     }
+    c->store = s;
     pthread_setspecific(s->reader_key, c);
     pthread_mutex_lock(&s->lock);
     c->next = s->readers;
@@ -260,12 +283,52 @@ static void *writer_main(void *arg)
         /* wake each waiter on its own semaphore: no herd on one mutex */
         for (struct sq_job *j = jobs, *next; j != NULL; j = next) {
             next = j->next;
-            sem_post(&j->done);
+            if (j->done_cb == NULL) {
+                sem_post(&j->done);
+                continue;
+            }
+            gh_metric_observe(GH_H_DB_WRITE, gh_mono_us() - j->t0_us);
+            j->done_cb(j->done_arg, j->rc);
+            free(j);
         }
         pthread_mutex_lock(&s->lock);
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
+}
+
+/* Starts the writer thread if needed and queues job; called locked. */
+static int enqueue(struct sq_store *s, struct sq_job *job)
+{
+    if (!s->writer_started) {
+        if (pthread_create(&s->writer, NULL, writer_main, s) != 0)
+            return GH_ENOMEM;
+        s->writer_started = 1;
+    }
+    *s->queue_tail = job;
+    s->queue_tail = &job->next;
+    pthread_cond_signal(&s->wake_writer);
+    return 0;
+}
+
+int sq_write_async(struct sq_store *s, int (*fn)(struct sq_conn *c, void *arg), void *arg,
+                   gh_store_done done, void *done_arg)
+{
+    struct sq_job *job = calloc(1, sizeof(*job));
+    if (job == NULL)
+        return GH_ENOMEM;
+    job->fn = fn;
+    job->arg = arg;
+    job->rc = GH_ESTORE;
+    job->done_cb = done;
+    job->done_arg = done_arg;
+    job->t0_us = gh_mono_us();
+    pthread_mutex_lock(&s->lock);
+    int rc = s->stopping ? GH_EUNAVAIL : enqueue(s, job);
+    pthread_mutex_unlock(&s->lock);
+    if (rc < 0)
+        free(job);
+    return rc;
 }
 
 int sq_write(struct sq_store *s, int (*fn)(struct sq_conn *c, void *arg), void *arg)
@@ -274,18 +337,12 @@ int sq_write(struct sq_store *s, int (*fn)(struct sq_conn *c, void *arg), void *
     int64_t t0 = gh_mono_us();
     sem_init(&job.done, 0, 0);
     pthread_mutex_lock(&s->lock);
-    if (!s->writer_started) {
-        if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
-            pthread_mutex_unlock(&s->lock);
-            sem_destroy(&job.done);
-            return GH_ENOMEM;
-        }
-        s->writer_started = 1;
-    }
-    *s->queue_tail = &job;
-    s->queue_tail = &job.next;
-    pthread_cond_signal(&s->wake_writer);
+    int rc = enqueue(s, &job);
     pthread_mutex_unlock(&s->lock);
+    if (rc < 0) {
+        sem_destroy(&job.done);
+        return rc;
+    }
     while (sem_wait(&job.done) != 0)
         ; /* EINTR */
     sem_destroy(&job.done);
@@ -303,7 +360,11 @@ void sq_close(struct gh_store *gs)
     pthread_mutex_unlock(&s->lock);
     if (started)
         pthread_join(s->writer, NULL);
-    for (struct sq_conn *c = s->readers; c != NULL;) {
+    pthread_mutex_lock(&s->lock);
+    struct sq_conn *readers = s->readers;
+    s->readers = NULL;
+    pthread_mutex_unlock(&s->lock);
+    for (struct sq_conn *c = readers; c != NULL;) {
         struct sq_conn *next = c->next;
         sq_conn_close(c);
         c = next;
@@ -326,13 +387,13 @@ int gh_sqlite_open(const char *path, struct gh_store **out, char *err, size_t er
     s->queue_tail = &s->queue_head;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake_writer, NULL);
-    pthread_key_create(&s->reader_key, NULL);
+    pthread_key_create(&s->reader_key, reader_free);
     int rc = s->path ? sq_conn_open(path, 0, &s->writer_conn, err, errlen) : GH_ENOMEM;
     /* Refuse a foreign database before changing anything in it. */
     if (rc == 0 && (rc = sq_check_foreign(s->writer_conn->db)) < 0)
         snprintf(err, errlen, "'%s' is not a gatehouse database", path);
-    if (rc == 0 && sqlite3_exec(s->writer_conn->db, "PRAGMA journal_mode=WAL", NULL, NULL,
-                                NULL) != SQLITE_OK) {
+    if (rc == 0 && sqlite3_exec(s->writer_conn->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) !=
+                       SQLITE_OK) {
         snprintf(err, errlen, "cannot use database '%s': %s", path,
                  sqlite3_errmsg(s->writer_conn->db));
         rc = GH_EUNAVAIL;
@@ -371,6 +432,8 @@ const struct gh_store_ops gh_sqlite_ops = {
     .code_redeem = sq_code_redeem,
     .refresh_get = sq_refresh_get,
     .refresh_rotate = sq_refresh_rotate,
+    .code_redeem_async = sq_code_redeem_async,
+    .refresh_rotate_async = sq_refresh_rotate_async,
     .family_revoke = sq_family_revoke,
     .family_revoked = sq_family_revoked,
     .families_revoke_user = sq_families_revoke_user,

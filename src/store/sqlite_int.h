@@ -20,7 +20,8 @@ struct sq_conn {
         const char *sql; /* static SQL text; the pointer is the key */
         sqlite3_stmt *st;
     } cache[SQ_STMT_SLOTS];
-    struct sq_conn *next; /* all reader connections, for close */
+    struct sq_conn *next;   /* all reader connections, for close */
+    struct sq_store *store; /* a reader's store, for reader_free */
 };
 
 /* A write: fn runs on the writer connection inside the batch transaction
@@ -30,7 +31,10 @@ struct sq_job {
     int (*fn)(struct sq_conn *c, void *arg);
     void *arg;
     int rc;
-    sem_t done; /* posted by the writer once the batch committed */
+    sem_t done;            /* posted by the writer once the batch committed */
+    gh_store_done done_cb; /* asynchronous job: called instead, then freed */
+    void *done_arg;
+    int64_t t0_us;
     struct sq_job *next;
 };
 
@@ -67,6 +71,10 @@ void sq_text(sqlite3_stmt *st, int i, char *out, size_t outlen);
 struct sq_conn *sq_reader(struct sq_store *s);
 /* Queues fn on the writer and waits until its batch committed. */
 int sq_write(struct sq_store *s, int (*fn)(struct sq_conn *c, void *arg), void *arg);
+/* Queues fn and returns; done(done_arg, rc) runs on the writer after the
+ * commit. arg must stay valid until then. */
+int sq_write_async(struct sq_store *s, int (*fn)(struct sq_conn *c, void *arg), void *arg,
+                   gh_store_done done, void *done_arg);
 
 void sq_close(struct gh_store *gs);
 /* GH_ESCHEMA when db is a SQLite database of another application. */
@@ -94,26 +102,36 @@ int sq_user_list(struct gh_store *gs, struct gh_user **rows, size_t *n);
 int sq_code_put(struct gh_store *gs, const struct gh_code *k);
 int sq_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_code *out);
 int sq_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out);
-int sq_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_refresh *out);
+int sq_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
+                   struct gh_refresh *out);
 int sq_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out);
+int sq_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out,
+                         gh_store_done done, void *arg);
+int sq_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
+                            enum gh_rotate_result *out, gh_store_done done, void *arg);
 int sq_family_revoke(struct gh_store *gs, const char *family_id, int64_t now);
 int sq_family_revoked(struct gh_store *gs, const char *family_id, int *revoked);
 int sq_families_revoke_user(struct gh_store *gs, const char *sub, int64_t now, int *n);
 int sq_jti_revoke(struct gh_store *gs, const char *jti, int64_t expires_at);
 int sq_jti_revoked(struct gh_store *gs, const char *jti, int *revoked);
 int sq_session_put(struct gh_store *gs, const struct gh_session *sess);
-int sq_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_session *out);
+int sq_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
+                   struct gh_session *out);
 int sq_session_delete(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN]);
 int sq_login_fail_get(struct gh_store *gs, const char *key, int *count, int64_t *last_at);
 int sq_login_fail_add(struct gh_store *gs, const char *key, int64_t now, int *count);
 int sq_login_fail_clear(struct gh_store *gs, const char *key);
 int sq_purge(struct gh_store *gs, int64_t now, int batch, int *deleted);
-int sq_trace_append(struct gh_store *gs, const char *flow_id, const struct gh_trace_step *steps, size_t n);
+int sq_trace_append(struct gh_store *gs, const char *flow_id, const struct gh_trace_step *steps,
+                    size_t n);
 int sq_trace_flow_start(struct gh_store *gs, const struct gh_flow_info *f);
-int sq_trace_flow_update(struct gh_store *gs, const char *flow_id, const char *sub, const char *outcome);
+int sq_trace_flow_update(struct gh_store *gs, const char *flow_id, const char *sub,
+                         const char *outcome);
 int sq_trace_flows(struct gh_store *gs, struct gh_flow_info **rows, size_t *n);
-int sq_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_step **rows, size_t *n);
-int sq_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], char *flow_id, size_t len);
+int sq_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_step **rows,
+                   size_t *n);
+int sq_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
+                             char *flow_id, size_t len);
 int sq_trace_flow_of_family(struct gh_store *gs, const char *family_id, char *flow_id, size_t len);
 int sq_trace_prune(struct gh_store *gs, int keep_flows);
 

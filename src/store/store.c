@@ -41,3 +41,21 @@ void gh_key_rows_free(struct gh_key_row *rows, size_t n)
     }
     free(rows);
 }
+
+void gh_store_code_redeem_async(struct gh_store *s, const struct gh_redeem *r,
+                                enum gh_redeem_result *out, gh_store_done done, void *arg)
+{
+    if (s->ops->code_redeem_async != NULL &&
+        s->ops->code_redeem_async(s, r, out, done, arg) == 0)
+        return;
+    done(arg, s->ops->code_redeem(s, r, out));
+}
+
+void gh_store_refresh_rotate_async(struct gh_store *s, const struct gh_rotate *r,
+                                   enum gh_rotate_result *out, gh_store_done done, void *arg)
+{
+    if (s->ops->refresh_rotate_async != NULL &&
+        s->ops->refresh_rotate_async(s, r, out, done, arg) == 0)
+        return;
+    done(arg, s->ops->refresh_rotate(s, r, out));
+}

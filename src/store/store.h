@@ -134,6 +134,10 @@ struct gh_flow_info {
 
 struct gh_store;
 
+/* Completion of an asynchronous operation: rc is what the synchronous
+ * operation would have returned. Runs on a store thread. */
+typedef void (*gh_store_done)(void *arg, int rc);
+
 struct gh_store_ops {
     const char *name;
     void (*close)(struct gh_store *s);
@@ -176,6 +180,14 @@ struct gh_store_ops {
                        struct gh_refresh *out);
     int (*refresh_rotate)(struct gh_store *s, const struct gh_rotate *r,
                           enum gh_rotate_result *out);
+    /* Asynchronous forms of the two writes on the token endpoint's hot path:
+     * they return at once and call done(arg, rc) after the commit; *out,
+     * and r, must stay valid until then. NULL: use gh_store_*_async, which
+     * falls back to the synchronous operation. */
+    int (*code_redeem_async)(struct gh_store *s, const struct gh_redeem *r,
+                             enum gh_redeem_result *out, gh_store_done done, void *arg);
+    int (*refresh_rotate_async)(struct gh_store *s, const struct gh_rotate *r,
+                                enum gh_rotate_result *out, gh_store_done done, void *arg);
     int (*family_revoke)(struct gh_store *s, const char *family_id, int64_t now);
     /* *revoked = 1 when the family is revoked or unknown. */
     int (*family_revoked)(struct gh_store *s, const char *family_id, int *revoked);
@@ -225,6 +237,12 @@ struct gh_store {
 int gh_store_open(const char *url, struct gh_store **out, char *err, size_t errlen);
 void gh_store_close(struct gh_store *s);
 void gh_key_rows_free(struct gh_key_row *rows, size_t n);
+/* Run the asynchronous operation, or the synchronous one followed by done
+ * when the backend has no asynchronous form. done is always called. */
+void gh_store_code_redeem_async(struct gh_store *s, const struct gh_redeem *r,
+                                enum gh_redeem_result *out, gh_store_done done, void *arg);
+void gh_store_refresh_rotate_async(struct gh_store *s, const struct gh_rotate *r,
+                                   enum gh_rotate_result *out, gh_store_done done, void *arg);
 
 int gh_sqlite_open(const char *path, struct gh_store **out, char *err, size_t errlen);
 int gh_pg_open(const char *url, struct gh_store **out, char *err, size_t errlen);

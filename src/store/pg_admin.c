@@ -1,0 +1,386 @@
+/*
+ * PostgreSQL store: what the CLI administers and servers cache — settings
+ * and the revision counter, signing keys, clients and users. Every change
+ * that servers cache bumps the revision first in its transaction: the row
+ * lock on the counter also serialises concurrent admin changes (two
+ * `keys rotate` at once still leave exactly one active key).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/pg_int.h"
+#include "core/err.h"
+
+static const char SQL_BUMP[] =
+    "UPDATE setting SET value = (value::bigint + 1)::text WHERE key = 'revision'";
+
+static int bump(struct pg_conn *c)
+{
+    int rc = pg_exec(c, SQL_BUMP, "");
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- settings ---- */
+
+static const char SQL_SETTING_GET[] = "SELECT value FROM setting WHERE key = $1";
+
+int pg_setting_get(struct gh_store *gs, const char *key, char *out, size_t outlen)
+{
+    int rc;
+    PGresult *r = pg_query((struct pg_store *)gs, SQL_SETTING_GET, &rc, "t", key);
+    if (r == NULL)
+        return rc;
+    rc = PQntuples(r) == 1 ? 0 : GH_ENOTFOUND;
+    if (rc == 0)
+        pg_text(r, 0, 0, out, outlen);
+    PQclear(r);
+    return rc;
+}
+
+struct kv {
+    const char *key, *value;
+};
+
+static const char SQL_SETTING_SET[] =
+    "INSERT INTO setting(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = "
+    "excluded.value";
+
+static int setting_set_fn(struct pg_conn *c, void *arg)
+{
+    struct kv *kv = arg;
+    int rc = bump(c);
+    if (rc == 0)
+        rc = pg_exec(c, SQL_SETTING_SET, "tt", kv->key, kv->value);
+    return rc < 0 ? rc : 0;
+}
+
+int pg_setting_set(struct gh_store *gs, const char *key, const char *value)
+{
+    struct kv kv = {key, value};
+    return pg_write((struct pg_store *)gs, setting_set_fn, &kv);
+}
+
+int pg_revision(struct gh_store *gs, int64_t *out)
+{
+    char buf[32];
+    int rc = pg_setting_get(gs, "revision", buf, sizeof(buf));
+    if (rc == 0)
+        *out = strtoll(buf, NULL, 10);
+    return rc;
+}
+
+/* ---- signing keys ---- */
+
+static const char SQL_KEY_RETIRE_ACTIVE[] =
+    "UPDATE signing_key SET active = 0, retired_at = $1, publish_until = $2 WHERE active = 1";
+static const char SQL_KEY_INSERT[] = "INSERT INTO signing_key(kid, alg, pem, created_at, active) "
+                                     "VALUES ($1, $2, $3, $4, $5)";
+
+static int key_add_fn(struct pg_conn *c, void *arg)
+{
+    const struct gh_key_row *k = arg;
+    int rc = bump(c);
+    if (rc >= 0 && k->active)
+        rc = pg_exec(c, SQL_KEY_RETIRE_ACTIVE, "ii", k->created_at, k->publish_until);
+    if (rc >= 0)
+        rc = pg_exec(c, SQL_KEY_INSERT, "tttii", k->kid, k->alg, k->pem, k->created_at,
+                     (int64_t)k->active);
+    return rc < 0 ? rc : 0;
+}
+
+int pg_key_add(struct gh_store *gs, const struct gh_key_row *k)
+{
+    return pg_write((struct pg_store *)gs, key_add_fn, (void *)k);
+}
+
+static const char SQL_KEY_LIST[] =
+    "SELECT kid, alg, pem, created_at, active, retired_at, publish_until FROM signing_key "
+    "ORDER BY created_at, kid COLLATE \"C\"";
+
+int pg_key_list(struct gh_store *gs, struct gh_key_row **rows, size_t *n)
+{
+    int rc;
+    PGresult *r = pg_query((struct pg_store *)gs, SQL_KEY_LIST, &rc, "");
+    if (r == NULL)
+        return rc;
+    size_t len = (size_t)PQntuples(r);
+    struct gh_key_row *v = calloc(len ? len : 1, sizeof(*v));
+    rc = v ? 0 : GH_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < len; i++) {
+        struct gh_key_row *k = &v[i];
+        int row = (int)i;
+        pg_text(r, row, 0, k->kid, sizeof(k->kid));
+        pg_text(r, row, 1, k->alg, sizeof(k->alg));
+        k->pem = strdup(PQgetvalue(r, row, 2));
+        k->created_at = pg_int(r, row, 3);
+        k->active = (int)pg_int(r, row, 4);
+        k->retired_at = pg_int(r, row, 5);
+        k->publish_until = pg_int(r, row, 6);
+        if (k->pem == NULL)
+            rc = GH_ENOMEM;
+    }
+    PQclear(r);
+    if (rc < 0) {
+        if (v != NULL)
+            gh_key_rows_free(v, len);
+        return rc;
+    }
+    *rows = v;
+    *n = len;
+    return 0;
+}
+
+struct key_retire_job {
+    const char *kid;
+    int64_t now;
+};
+
+static const char SQL_KEY_RETIRE[] = "UPDATE signing_key SET publish_until = $1, retired_at = "
+                                     "CASE WHEN retired_at = 0 THEN $1 ELSE retired_at END "
+                                     "WHERE kid = $2 AND active = 0";
+
+static int key_retire_fn(struct pg_conn *c, void *arg)
+{
+    struct key_retire_job *j = arg;
+    int rc = bump(c);
+    if (rc == 0)
+        rc = pg_exec(c, SQL_KEY_RETIRE, "it", j->now, j->kid);
+    if (rc == 0)
+        return GH_ENOTFOUND;
+    return rc < 0 ? rc : 0;
+}
+
+int pg_key_retire(struct gh_store *gs, const char *kid, int64_t now)
+{
+    struct key_retire_job j = {kid, now};
+    return pg_write((struct pg_store *)gs, key_retire_fn, &j);
+}
+
+/* ---- clients ---- */
+
+static void join(char out[], size_t outlen, const char items[][GH_URI_MAX], int n)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++)
+        k += (size_t)snprintf(out + k, k < outlen ? outlen - k : 0, "%s%s", i ? "\n" : "",
+                              items[i]);
+}
+
+static int split(const char *s, char items[][GH_URI_MAX], int max)
+{
+    int n = 0;
+    while (*s && n < max) {
+        size_t len = strcspn(s, "\n");
+        snprintf(items[n++], GH_URI_MAX, "%.*s", (int)len, s);
+        s += len;
+        if (*s == '\n')
+            s++;
+    }
+    return n;
+}
+
+enum { URIS_TEXT = GH_URIS_MAX * GH_URI_MAX };
+
+static const char SQL_CLIENT_INSERT[] =
+    "INSERT INTO client(id, is_public, trusted, secret_hash, scope, redirect_uris, origins, "
+    "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+static const char SQL_CLIENT_UPDATE[] =
+    "UPDATE client SET is_public = $2, trusted = $3, secret_hash = $4, scope = $5, "
+    "redirect_uris = $6, origins = $7 WHERE id = $1";
+
+struct client_job {
+    const struct gh_client *cl;
+    const char *sql, *fmt; /* the update takes no created_at */
+};
+
+static int client_write_fn(struct pg_conn *c, void *arg)
+{
+    const struct client_job *j = arg;
+    const struct gh_client *cl = j->cl;
+    char *uris = malloc(URIS_TEXT), *origins = malloc(URIS_TEXT);
+    int rc = GH_ENOMEM;
+    if (uris == NULL || origins == NULL)
+        goto out;
+    join(uris, URIS_TEXT, cl->redirect, cl->n_redirect);
+    join(origins, URIS_TEXT, cl->origin, cl->n_origin);
+    rc = bump(c);
+    if (rc == 0)
+        rc = pg_exec(c, j->sql, j->fmt, cl->id, (int64_t)cl->is_public,
+                     (int64_t)cl->trusted, cl->is_public ? NULL : cl->secret_hash, cl->scope,
+                     uris, origins, (int64_t)cl->created_at);
+    if (rc == 0)
+        rc = GH_ENOTFOUND;
+    else if (rc > 0)
+        rc = 0;
+out:
+    free(uris);
+    free(origins);
+    return rc;
+}
+
+int pg_client_add(struct gh_store *gs, const struct gh_client *cl)
+{
+    struct client_job j = {cl, SQL_CLIENT_INSERT, "tiihttti"};
+    return pg_write((struct pg_store *)gs, client_write_fn, &j);
+}
+
+int pg_client_update(struct gh_store *gs, const struct gh_client *cl)
+{
+    struct client_job j = {cl, SQL_CLIENT_UPDATE, "tiihttt"};
+    return pg_write((struct pg_store *)gs, client_write_fn, &j);
+}
+
+static void client_row(const PGresult *r, int row, struct gh_client *cl)
+{
+    memset(cl, 0, sizeof(*cl));
+    pg_text(r, row, 0, cl->id, sizeof(cl->id));
+    cl->is_public = (int)pg_int(r, row, 1);
+    cl->trusted = (int)pg_int(r, row, 2);
+    pg_hash(r, row, 3, cl->secret_hash);
+    pg_text(r, row, 4, cl->scope, sizeof(cl->scope));
+    cl->n_redirect = split(PQgetvalue(r, row, 5), cl->redirect, GH_URIS_MAX);
+    cl->n_origin = split(PQgetvalue(r, row, 6), cl->origin, GH_URIS_MAX);
+    cl->created_at = pg_int(r, row, 7);
+}
+
+#define CLIENT_COLS                                                                                \
+    "SELECT id, is_public, trusted, secret_hash, scope, redirect_uris, origins, created_at FROM "  \
+    "client"
+static const char SQL_CLIENT_GET[] = CLIENT_COLS " WHERE id = $1";
+static const char SQL_CLIENT_LIST[] = CLIENT_COLS " ORDER BY id COLLATE \"C\"";
+
+int pg_client_get(struct gh_store *gs, const char *id, struct gh_client *out)
+{
+    int rc;
+    PGresult *r = pg_query((struct pg_store *)gs, SQL_CLIENT_GET, &rc, "t", id);
+    if (r == NULL)
+        return rc;
+    rc = PQntuples(r) == 1 ? 0 : GH_ENOTFOUND;
+    if (rc == 0)
+        client_row(r, 0, out);
+    PQclear(r);
+    return rc;
+}
+
+int pg_client_list(struct gh_store *gs, struct gh_client **rows, size_t *n)
+{
+    int rc;
+    PGresult *r = pg_query((struct pg_store *)gs, SQL_CLIENT_LIST, &rc, "");
+    if (r == NULL)
+        return rc;
+    size_t len = (size_t)PQntuples(r);
+    struct gh_client *v = calloc(len ? len : 1, sizeof(*v));
+    if (v != NULL)
+        for (size_t i = 0; i < len; i++)
+            client_row(r, (int)i, &v[i]);
+    PQclear(r);
+    if (v == NULL)
+        return GH_ENOMEM;
+    *rows = v;
+    *n = len;
+    return 0;
+}
+
+static const char SQL_CLIENT_DELETE[] = "DELETE FROM client WHERE id = $1";
+
+static int client_remove_fn(struct pg_conn *c, void *arg)
+{
+    int rc = bump(c);
+    if (rc == 0)
+        rc = pg_exec(c, SQL_CLIENT_DELETE, "t", (const char *)arg);
+    if (rc == 0)
+        return GH_ENOTFOUND;
+    return rc < 0 ? rc : 0;
+}
+
+int pg_client_remove(struct gh_store *gs, const char *id)
+{
+    return pg_write((struct pg_store *)gs, client_remove_fn, (void *)id);
+}
+
+/* ---- users ---- */
+
+static const char SQL_USER_INSERT[] = "INSERT INTO \"user\"(username, pwhash, created_at) VALUES "
+                                      "($1, $2, extract(epoch FROM now())::bigint)";
+static const char SQL_USER_PASSWD[] = "UPDATE \"user\" SET pwhash = $2 WHERE username = $1";
+static const char SQL_USER_DELETE[] = "DELETE FROM \"user\" WHERE username = $1";
+
+struct user_job {
+    const char *sql, *username, *pwhash;
+};
+
+static int user_fn(struct pg_conn *c, void *arg)
+{
+    struct user_job *j = arg;
+    int rc = j->pwhash ? pg_exec(c, j->sql, "tt", j->username, j->pwhash)
+                       : pg_exec(c, j->sql, "t", j->username);
+    if (rc == 0)
+        return GH_ENOTFOUND;
+    return rc < 0 ? rc : 0;
+}
+
+int pg_user_add(struct gh_store *gs, const char *username, const char *pwhash)
+{
+    struct user_job j = {SQL_USER_INSERT, username, pwhash};
+    return pg_write((struct pg_store *)gs, user_fn, &j);
+}
+
+int pg_user_set_password(struct gh_store *gs, const char *username, const char *pwhash)
+{
+    struct user_job j = {SQL_USER_PASSWD, username, pwhash};
+    return pg_write((struct pg_store *)gs, user_fn, &j);
+}
+
+int pg_user_remove(struct gh_store *gs, const char *username)
+{
+    struct user_job j = {SQL_USER_DELETE, username, NULL};
+    return pg_write((struct pg_store *)gs, user_fn, &j);
+}
+
+static const char SQL_USER_GET[] =
+    "SELECT id, username, pwhash, created_at FROM \"user\" WHERE username = $1";
+static const char SQL_USER_LIST[] =
+    "SELECT id, username, '', created_at FROM \"user\" ORDER BY username COLLATE \"C\"";
+
+static void user_row(const PGresult *r, int row, struct gh_user *u)
+{
+    memset(u, 0, sizeof(*u));
+    u->id = pg_int(r, row, 0);
+    pg_text(r, row, 1, u->username, sizeof(u->username));
+    pg_text(r, row, 2, u->pwhash, sizeof(u->pwhash));
+    u->created_at = pg_int(r, row, 3);
+}
+
+int pg_user_get(struct gh_store *gs, const char *username, struct gh_user *out)
+{
+    int rc;
+    PGresult *r = pg_query((struct pg_store *)gs, SQL_USER_GET, &rc, "t", username);
+    if (r == NULL)
+        return rc;
+    rc = PQntuples(r) == 1 ? 0 : GH_ENOTFOUND;
+    if (rc == 0)
+        user_row(r, 0, out);
+    PQclear(r);
+    return rc;
+}
+
+int pg_user_list(struct gh_store *gs, struct gh_user **rows, size_t *n)
+{
+    int rc;
+    PGresult *r = pg_query((struct pg_store *)gs, SQL_USER_LIST, &rc, "");
+    if (r == NULL)
+        return rc;
+    size_t len = (size_t)PQntuples(r);
+    struct gh_user *v = calloc(len ? len : 1, sizeof(*v));
+    if (v != NULL)
+        for (size_t i = 0; i < len; i++)
+            user_row(r, (int)i, &v[i]);
+    PQclear(r);
+    if (v == NULL)
+        return GH_ENOMEM;
+    *rows = v;
+    *n = len;
+    return 0;
+}

@@ -32,6 +32,13 @@ struct gh_api;
 
 int gh_api_new(const struct gh_api_cfg *cfg, struct gh_api **out);
 void gh_api_free(struct gh_api *api);
+/* Validates token (the part after "Bearer ") as GET /api/me does —
+ * parse, typ, signature, claims, iss, aud, exp/nbf — but against
+ * keys[0..n) (borrowed) instead of the issuer's JWKS. A hook for the
+ * fuzzer and tests: 0, or a negative gh_err with *why set. */
+struct gh_jwk;
+int gh_api_check_token(struct gh_api *api, const struct gh_jwk *const *keys, size_t n,
+                       const char *token, const char **why /* OUT */);
 /* Route table for the API listener; the route context is the gh_api. */
 extern const struct gh_route gh_api_routes[];
 extern const size_t gh_api_n_routes;

@@ -99,7 +99,9 @@ static const struct gh_route *route_find(const struct gh_http *h, const char *pa
         if (!route_match(rt, path))
             continue;
         *allowed |= rt->methods;
-        if (found == NULL && (rt->methods & method))
+        /* HEAD is GET without the body (libmicrohttpd drops it) */
+        unsigned want = method == GH_HEAD ? GH_GET | GH_HEAD : (unsigned)method;
+        if (found == NULL && (rt->methods & want))
             found = rt;
     }
     return found;

@@ -60,25 +60,27 @@ int gh_session_start(struct gh_req *r, const struct gh_snap *s, const char *sub)
     return 0;
 }
 
-/* Seconds this key must still wait before another attempt (0: none). */
-static int64_t wait_for(struct gh_as *as, const char *key, int64_t max_failures, int64_t now)
+/* Seconds this key must still wait before another attempt (0: none). An
+ * address gets `factor` times the user name's allowance. */
+static int64_t wait_for(struct gh_as *as, const char *key, int64_t factor, int64_t now)
 {
+    int64_t max_failures = as->cfg->login_max_failures * factor, free = FREE_FAILURES * factor;
     int count = 0;
     int64_t last = 0, wait = 0;
     if (as->store->ops->login_fail_get(as->store, key, &count, &last) < 0)
         return 0;
     if (count >= max_failures)
         wait = as->cfg->login_lockout;
-    else if (count >= FREE_FAILURES)
-        wait = (int64_t)1 << (count - FREE_FAILURES < 10 ? count - FREE_FAILURES : 10);
+    else if (count >= free)
+        wait = (int64_t)1 << (count - free < 10 ? count - free : 10);
     return last + wait > now ? last + wait - now : 0;
 }
 
 static int64_t throttled(struct gh_req *r, const char *ukey, const char *akey, int64_t now)
 {
     struct gh_as *as = gh_as_of(r);
-    int64_t w1 = wait_for(as, ukey, as->cfg->login_max_failures, now);
-    int64_t w2 = wait_for(as, akey, as->cfg->login_max_failures * ADDR_FACTOR, now);
+    int64_t w1 = wait_for(as, ukey, 1, now);
+    int64_t w2 = wait_for(as, akey, ADDR_FACTOR, now);
     return w1 > w2 ? w1 : w2;
 }
 

@@ -8,9 +8,10 @@
  * data). Writes run in one READ COMMITTED transaction each, made atomic
  * across processes by conditional updates; serialization failures and
  * deadlocks are retried here and never reach the caller. Commits are
- * durable (synchronous_commit is forced on when the server turned it off);
- * concurrent commits share WAL flushes in the server itself, so no writer
- * queue is needed for group commit. A broken connection makes the operation
+ * durable (synchronous_commit is forced on when the server turned it off).
+ * The token endpoint's writes also come asynchronously: up to PG_WORKERS
+ * threads run them, so no HTTP thread waits for a commit, and the server
+ * lets concurrent commits share WAL flushes. A broken connection makes the operation
  * fail with GH_EUNAVAIL (503 temporarily_unavailable) unless it could be
  * retried safely on a fresh one; the pool reconnects on the next borrow.
  */
@@ -25,7 +26,9 @@
 
 #include <openssl/crypto.h>
 
+#include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "store/pg_int.h"
 #include "core/err.h"
 
@@ -412,7 +415,7 @@ static void backoff(int attempt)
     nanosleep(&ts, NULL);
 }
 
-int pg_write(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *arg)
+static int write_once(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *arg)
 {
     int rc = GH_EUNAVAIL, reconnected = 0;
     for (int attempt = 0; attempt < PG_RETRIES; attempt++) {
@@ -446,6 +449,75 @@ int pg_write(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *
         return rc;
     }
     return rc == PG_ERETRY ? GH_EUNAVAIL : rc;
+}
+
+int pg_write(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *arg)
+{
+    int64_t t0 = gh_mono_us();
+    int rc = write_once(s, fn, arg);
+    gh_metric_observe(GH_H_DB_WRITE, gh_mono_us() - t0);
+    return rc;
+}
+
+/* ---- asynchronous writes ---- */
+
+static void *worker_main(void *arg)
+{
+    struct pg_store *s = arg;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (s->queue_head == NULL && !s->stopping)
+            pthread_cond_wait(&s->wake, &s->lock);
+        struct pg_job *j = s->queue_head;
+        if (j == NULL)
+            break; /* stopping, queue drained */
+        s->queue_head = j->next;
+        if (s->queue_head == NULL)
+            s->queue_tail = &s->queue_head;
+        s->queued--;
+        s->idle_workers--;
+        pthread_mutex_unlock(&s->lock);
+        int rc = pg_write(s, j->fn, j->arg);
+        j->done(j->done_arg, rc);
+        free(j);
+        pthread_mutex_lock(&s->lock);
+        s->idle_workers++;
+    }
+    s->idle_workers--;
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+int pg_write_async(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *arg,
+                   gh_store_done done, void *done_arg)
+{
+    struct pg_job *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        return GH_ENOMEM;
+    *j = (struct pg_job){fn, arg, done, done_arg, NULL};
+    pthread_mutex_lock(&s->lock);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->lock);
+        free(j);
+        return GH_EUNAVAIL;
+    }
+    /* one more worker when more jobs wait than workers idle, up to PG_WORKERS */
+    if (s->queued >= s->idle_workers && s->n_workers < PG_WORKERS &&
+        pthread_create(&s->workers[s->n_workers], NULL, worker_main, s) == 0) {
+        s->n_workers++;
+        s->idle_workers++;
+    }
+    if (s->n_workers == 0) {
+        pthread_mutex_unlock(&s->lock);
+        free(j);
+        return GH_ENOMEM;
+    }
+    *s->queue_tail = j;
+    s->queue_tail = &j->next;
+    s->queued++;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    return 0;
 }
 
 /* ---- columns ---- */
@@ -494,6 +566,13 @@ int pg_hash(const PGresult *r, int row, int col, unsigned char out[GH_SHA256_LEN
 void pg_close(struct gh_store *gs)
 {
     struct pg_store *s = (struct pg_store *)gs;
+    pthread_mutex_lock(&s->lock);
+    s->stopping = 1;
+    pthread_cond_broadcast(&s->wake);
+    int n = s->n_workers;
+    pthread_mutex_unlock(&s->lock);
+    for (int i = 0; i < n; i++)
+        pthread_join(s->workers[i], NULL);
     while (s->idle != NULL) {
         struct pg_conn *c = s->idle;
         s->idle = c->next;
@@ -505,6 +584,7 @@ void pg_close(struct gh_store *gs)
     }
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->freed);
+    pthread_cond_destroy(&s->wake);
     free(s);
 }
 
@@ -516,6 +596,8 @@ int gh_pg_open(const char *url, struct gh_store **out, char *err, size_t errlen)
     s->base.ops = &gh_pg_ops;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->freed, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    s->queue_tail = &s->queue_head;
     pg_redact(url, s->shown, sizeof(s->shown));
     s->url = strdup(url);
     struct pg_conn *c = NULL;
@@ -565,6 +647,8 @@ const struct gh_store_ops gh_pg_ops = {
     .code_redeem = pg_code_redeem,
     .refresh_get = pg_refresh_get,
     .refresh_rotate = pg_refresh_rotate,
+    .code_redeem_async = pg_code_redeem_async,
+    .refresh_rotate_async = pg_refresh_rotate_async,
     .family_revoke = pg_family_revoke,
     .family_revoked = pg_family_revoked,
     .families_revoke_user = pg_families_revoke_user,

@@ -11,6 +11,7 @@
  * transaction.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/pg_int.h"
@@ -65,7 +66,7 @@ int pg_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], st
 
 struct redeem_job {
     const struct gh_redeem *r;
-    enum gh_redeem_result result;
+    enum gh_redeem_result *result;
 };
 
 static const char SQL_CODE_TAKE[] = "UPDATE auth_code SET used_at = $1 WHERE hash = $2 AND "
@@ -87,12 +88,12 @@ static int redeem_fn(struct pg_conn *c, void *arg)
 {
     struct redeem_job *j = arg;
     const struct gh_redeem *r = j->r;
-    j->result = GH_REDEEM_INVALID;
+    *j->result = GH_REDEEM_INVALID;
     int rc = pg_exec(c, SQL_CODE_TAKE, "ih", r->now, r->code_hash);
     if (rc < 0)
         return rc;
     if (rc == 1) {
-        j->result = GH_REDEEM_OK;
+        *j->result = GH_REDEEM_OK;
         if (!r->issue_refresh)
             return 0;
         rc = pg_exec(c, SQL_FAMILY_FROM_CODE, "tiih", r->family_id, r->now, r->abs_expires_at,
@@ -112,7 +113,7 @@ static int redeem_fn(struct pg_conn *c, void *arg)
     if (used_at == 0)
         return 0;
     /* RFC 6749 4.1.2 / RFC 9700 4.5: revoke what the code issued. */
-    j->result = GH_REDEEM_REPLAYED;
+    *j->result = GH_REDEEM_REPLAYED;
     rc = pg_exec(c, SQL_FAMILY_REVOKE_CODE, "ih", r->now, r->code_hash);
     if (rc >= 0)
         rc = pg_exec(c, SQL_RT_REVOKE_CODE, "h", r->code_hash);
@@ -121,11 +122,9 @@ static int redeem_fn(struct pg_conn *c, void *arg)
 
 int pg_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out)
 {
-    struct redeem_job j = {r, GH_REDEEM_INVALID};
-    int rc = pg_write((struct pg_store *)gs, redeem_fn, &j);
-    if (rc == 0)
-        *out = j.result;
-    return rc;
+    struct redeem_job j = {r, out};
+    *out = GH_REDEEM_INVALID;
+    return pg_write((struct pg_store *)gs, redeem_fn, &j);
 }
 
 /* ---- refresh tokens and families ---- */
@@ -165,7 +164,7 @@ int pg_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
 
 struct rotate_job {
     const struct gh_rotate *r;
-    enum gh_rotate_result result;
+    enum gh_rotate_result *result;
 };
 
 /* One row changed: this request won the token. Revoking a family also
@@ -191,7 +190,7 @@ static int rotate_fn(struct pg_conn *c, void *arg)
     const struct gh_rotate *r = j->r;
     char family[40];
     int rc;
-    j->result = GH_ROTATE_INVALID;
+    *j->result = GH_ROTATE_INVALID;
     PGresult *res = pg_run(c, SQL_RT_ROTATE, &rc, "ih", r->now, r->old_hash);
     if (res == NULL)
         return rc;
@@ -200,7 +199,7 @@ static int rotate_fn(struct pg_conn *c, void *arg)
         pg_text(res, 0, 0, family, sizeof(family));
     PQclear(res);
     if (won) {
-        j->result = GH_ROTATE_OK;
+        *j->result = GH_ROTATE_OK;
         return insert_successor(c, r, family);
     }
     res = pg_run(c, SQL_RT_STATE, &rc, "h", r->old_hash);
@@ -215,24 +214,73 @@ static int rotate_fn(struct pg_conn *c, void *arg)
     pg_text(res, 0, 3, family, sizeof(family));
     PQclear(res);
     if (revoked_at != 0 || state == GH_RT_REVOKED) {
-        j->result = GH_ROTATE_REVOKED;
+        *j->result = GH_ROTATE_REVOKED;
         return 0;
     }
     if (state == GH_RT_ROTATED && r->grace > 0 && r->now - rotated_at <= r->grace) {
-        j->result = GH_ROTATE_GRACE;
+        *j->result = GH_ROTATE_GRACE;
         return insert_successor(c, r, family);
     }
     /* RFC 9700 4.14.2: a rotated token presented again — revoke the family. */
-    j->result = GH_ROTATE_REUSED;
+    *j->result = GH_ROTATE_REUSED;
     return family_revoke_in(c, family, r->now);
 }
 
 int pg_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out)
 {
-    struct rotate_job j = {r, GH_ROTATE_INVALID};
-    int rc = pg_write((struct pg_store *)gs, rotate_fn, &j);
-    if (rc == 0)
-        *out = j.result;
+    struct rotate_job j = {r, out};
+    *out = GH_ROTATE_INVALID;
+    return pg_write((struct pg_store *)gs, rotate_fn, &j);
+}
+
+/* The job's own state for an asynchronous call: freed by the callback. */
+struct async_call {
+    union {
+        struct redeem_job redeem;
+        struct rotate_job rotate;
+    } job;
+    gh_store_done done;
+    void *arg;
+};
+
+static void async_done(void *arg, int rc)
+{
+    struct async_call *call = arg;
+    gh_store_done done = call->done;
+    void *done_arg = call->arg;
+    free(call);
+    done(done_arg, rc);
+}
+
+int pg_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r,
+                         enum gh_redeem_result *out, gh_store_done done, void *arg)
+{
+    struct async_call *call = malloc(sizeof(*call));
+    if (call == NULL)
+        return GH_ENOMEM;
+    *out = GH_REDEEM_INVALID;
+    call->job.redeem = (struct redeem_job){r, out};
+    call->done = done;
+    call->arg = arg;
+    int rc = pg_write_async((struct pg_store *)gs, redeem_fn, &call->job.redeem, async_done, call);
+    if (rc < 0)
+        free(call);
+    return rc;
+}
+
+int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
+                            enum gh_rotate_result *out, gh_store_done done, void *arg)
+{
+    struct async_call *call = malloc(sizeof(*call));
+    if (call == NULL)
+        return GH_ENOMEM;
+    *out = GH_ROTATE_INVALID;
+    call->job.rotate = (struct rotate_job){r, out};
+    call->done = done;
+    call->arg = arg;
+    int rc = pg_write_async((struct pg_store *)gs, rotate_fn, &call->job.rotate, async_done, call);
+    if (rc < 0)
+        free(call);
     return rc;
 }
 

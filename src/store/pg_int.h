@@ -13,9 +13,10 @@
 
 #include "store/store.h"
 
-#define PG_POOL_MAX 8      /* connections per process */
-#define PG_STMT_SLOTS 128  /* prepared statements per connection */
-#define PG_PARAMS_MAX 16   /* parameters per statement */
+#define PG_POOL_MAX 12      /* connections per process */
+#define PG_WORKERS 8        /* threads running asynchronous writes (of the pool) */
+#define PG_STMT_SLOTS 128   /* prepared statements per connection */
+#define PG_PARAMS_MAX 16    /* parameters per statement */
 #define PG_BORROW_WAIT_S 10 /* longest wait for a free connection */
 
 /* Internal result: serialization failure or deadlock (SQLSTATE 40001,
@@ -29,14 +30,29 @@ struct pg_conn {
     struct pg_conn *next;            /* idle list */
 };
 
+/* An asynchronous write: a worker runs fn with pg_write, then done. */
+struct pg_job {
+    int (*fn)(struct pg_conn *c, void *arg);
+    void *arg;
+    gh_store_done done;
+    void *done_arg;
+    struct pg_job *next;
+};
+
 struct pg_store {
     struct gh_store base;
-    char *url;        /* conninfo; holds the password, never printed */
-    char shown[512];  /* the URL without its password, for messages */
-    pthread_mutex_t lock; /* guards idle and open */
-    pthread_cond_t freed;
+    char *url;            /* conninfo; holds the password, never printed */
+    char shown[512];      /* the URL without its password, for messages */
+    pthread_mutex_t lock; /* guards everything below */
+    pthread_cond_t freed; /* a connection came back */
     struct pg_conn *idle;
     int open; /* connections open or being opened */
+    /* asynchronous writes: a queue and up to PG_WORKERS threads, started
+     * on demand */
+    pthread_cond_t wake;
+    struct pg_job *queue_head, **queue_tail;
+    pthread_t workers[PG_WORKERS];
+    int queued, n_workers, idle_workers, stopping;
 };
 
 /* Writes url into out with any password replaced by "***". */
@@ -67,6 +83,11 @@ PGresult *pg_query(struct pg_store *s, const char *sql, int *rc, const char *fmt
  * so is everything that failed on a broken connection before COMMIT was
  * sent; fn must therefore set its outputs from scratch on each call. */
 int pg_write(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *arg);
+/* Queues fn and returns at once; a worker runs it as pg_write does and
+ * then calls done(done_arg, rc) on its thread. arg must stay valid until
+ * then. GH_ENOMEM / GH_EUNAVAIL (closing) when it could not be queued. */
+int pg_write_async(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *arg,
+                   gh_store_done done, void *done_arg);
 
 /* Column accessors for text-format results. */
 void pg_text(const PGresult *r, int row, int col, char *out, size_t outlen);
@@ -105,6 +126,10 @@ int pg_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redee
 int pg_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
                    struct gh_refresh *out);
 int pg_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out);
+int pg_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r,
+                         enum gh_redeem_result *out, gh_store_done done, void *arg);
+int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
+                            enum gh_rotate_result *out, gh_store_done done, void *arg);
 int pg_family_revoke(struct gh_store *gs, const char *family_id, int64_t now);
 int pg_family_revoked(struct gh_store *gs, const char *family_id, int *revoked);
 int pg_families_revoke_user(struct gh_store *gs, const char *sub, int64_t now, int *n);

@@ -1,11 +1,9 @@
 /*
- * Store conformance suite (STYLE rule 3): every case runs against a fresh
- * SQLite database in a temporary directory and, when GH_PG_URL names a
- * PostgreSQL server, against a fresh PostgreSQL database created on it for
- * the case and dropped afterwards. The same checks, the same expectations:
- * the two backends are interchangeable behind struct gh_store_ops.
+ * Store conformance suite (STYLE rule 3), part one: the harness that runs
+ * each case on SQLite and on PostgreSQL (store_test.h), the fixtures, and
+ * the cases for the schema, settings, keys, clients, users and flow
+ * records. Protocol state is in store_grant_test.c.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,21 +12,8 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
-#include "core/test.h"
-#include "store/store.h"
+#include "store/store_test.h"
 #include "core/err.h"
-
-#define NOW 1700000000
-
-struct backend {
-    const char *name; /* "sqlite" or "postgres" */
-    char url[600];
-    char dir[64];    /* sqlite: the temporary directory */
-    char path[128];  /* sqlite: the database file */
-    char dbname[64]; /* postgres: the database made for the case */
-};
-
-typedef void (*store_case_fn)(struct gh_store *s, struct backend *b, int *gh_failed_);
 
 /* ---- backends ---- */
 
@@ -64,7 +49,7 @@ static void pg_url_for(const char *base, const char *name, char *out, size_t out
     snprintf(out, outlen, "%.*s/%s%s", (int)(p + auth - base), base, name, query ? query : "");
 }
 
-static int pg_admin(const char *sql)
+int gh_stest_pg_admin(const char *sql)
 {
     PGconn *db = PQconnectdb(getenv("GH_PG_URL"));
     int ok = PQstatus(db) == CONNECTION_OK;
@@ -81,7 +66,7 @@ static int pg_admin(const char *sql)
     return ok ? 0 : -1;
 }
 
-static int pg_make(struct backend *b)
+int gh_stest_pg_make(struct backend *b)
 {
     static int seq;
     char sql[128];
@@ -90,18 +75,18 @@ static int pg_make(struct backend *b)
              __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
     snprintf(sql, sizeof(sql), "CREATE DATABASE %s", b->dbname);
     pg_url_for(getenv("GH_PG_URL"), b->dbname, b->url, sizeof(b->url));
-    return pg_admin(sql);
+    return gh_stest_pg_admin(sql);
 }
 
-static void pg_drop(struct backend *b)
+void gh_stest_pg_drop(struct backend *b)
 {
     char sql[128];
     snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", b->dbname);
-    pg_admin(sql);
+    gh_stest_pg_admin(sql);
 }
 
 /* Runs SQL straight on the backend's database, behind the store's back. */
-static int raw_exec(const struct backend *b, const char *sql)
+int gh_stest_raw(const struct backend *b, const char *sql)
 {
     int ok;
     if (strcmp(b->name, "sqlite") == 0) {
@@ -120,14 +105,20 @@ static int raw_exec(const struct backend *b, const char *sql)
 }
 
 /* Runs fn on each backend; migrate: create the schema first. */
-static void run_case(store_case_fn fn, int migrate, int *gh_failed_)
+int gh_stest_have_pg(void)
 {
-    int n = getenv("GH_PG_URL") && *getenv("GH_PG_URL") ? 2 : 1;
+    const char *url = getenv("GH_PG_URL");
+    return url != NULL && *url != '\0';
+}
+
+void gh_stest_run(store_case_fn fn, int migrate, int *gh_failed_)
+{
+    int n = gh_stest_have_pg() ? 2 : 1;
     for (int i = 0; i < n; i++) {
         struct backend b;
         memset(&b, 0, sizeof(b));
         int failed = 0;
-        if ((i == 0 ? sqlite_make(&b) : pg_make(&b)) < 0) {
+        if ((i == 0 ? sqlite_make(&b) : gh_stest_pg_make(&b)) < 0) {
             fprintf(stderr, "  cannot create a %s database\n", i == 0 ? "sqlite" : "postgres");
             *gh_failed_ = 1;
             continue;
@@ -148,7 +139,7 @@ static void run_case(store_case_fn fn, int migrate, int *gh_failed_)
         if (i == 0)
             sqlite_drop(&b);
         else
-            pg_drop(&b);
+            gh_stest_pg_drop(&b);
         if (failed) {
             fprintf(stderr, "  (on %s)\n", b.name);
             *gh_failed_ = 1;
@@ -156,27 +147,19 @@ static void run_case(store_case_fn fn, int migrate, int *gh_failed_)
     }
 }
 
-#define STORE_TEST(name, migrate)                                                                  \
-    static void body_##name(struct gh_store *s, struct backend *b, int *gh_failed_);               \
-    GH_TEST(store_##name)                                                                          \
-    {                                                                                              \
-        run_case(body_##name, migrate, gh_failed_);                                                \
-    }                                                                                              \
-    static void body_##name(struct gh_store *s, struct backend *b, int *gh_failed_)
-
 /* ---- fixtures ---- */
 
-static void hash_of(int seed, unsigned char out[GH_SHA256_LEN])
+void gh_stest_hash(int seed, unsigned char out[GH_SHA256_LEN])
 {
     for (int i = 0; i < GH_SHA256_LEN; i++)
         out[i] = (unsigned char)(seed * 31 + i * 7);
 }
 
-static struct gh_code code_of(int seed, const char *sub, const char *flow, int64_t expires_at)
+struct gh_code gh_stest_code(int seed, const char *sub, const char *flow, int64_t expires_at)
 {
     struct gh_code c;
     memset(&c, 0, sizeof(c));
-    hash_of(seed, c.hash);
+    gh_stest_hash(seed, c.hash);
     snprintf(c.client_id, sizeof(c.client_id), "spa");
     snprintf(c.redirect_uri, sizeof(c.redirect_uri), "https://app.example/cb");
     snprintf(c.challenge, sizeof(c.challenge), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
@@ -190,11 +173,10 @@ static struct gh_code code_of(int seed, const char *sub, const char *flow, int64
 
 /* Stores a code and redeems it into family `family` with first token of
  * seed rt_seed. 0 or a gh_err; *res the redeem result. */
-static int start_family(struct gh_store *s, int code_seed, const char *sub, const char *flow,
-                        const char *family, int rt_seed, int64_t idle_exp,
-                        enum gh_redeem_result *res)
+int gh_stest_family(struct gh_store *s, int code_seed, const char *sub, const char *flow,
+                    const char *family, int rt_seed, int64_t idle_exp, enum gh_redeem_result *res)
 {
-    struct gh_code c = code_of(code_seed, sub, flow, NOW + 60);
+    struct gh_code c = gh_stest_code(code_seed, sub, flow, NOW + 60);
     int rc = s->ops->code_put(s, &c);
     if (rc < 0)
         return rc;
@@ -204,30 +186,30 @@ static int start_family(struct gh_store *s, int code_seed, const char *sub, cons
     r.now = NOW;
     r.issue_refresh = 1;
     snprintf(r.family_id, sizeof(r.family_id), "%s", family);
-    hash_of(rt_seed, r.rt_hash);
+    gh_stest_hash(rt_seed, r.rt_hash);
     r.abs_expires_at = NOW + 86400;
     r.idle_expires_at = idle_exp;
     return s->ops->code_redeem(s, &r, res);
 }
 
-static int rotate(struct gh_store *s, int old_seed, int new_seed, int64_t now, int64_t grace,
-                  enum gh_rotate_result *res)
+int gh_stest_rotate(struct gh_store *s, int old_seed, int new_seed, int64_t now, int64_t grace,
+                    enum gh_rotate_result *res)
 {
     struct gh_rotate r;
     memset(&r, 0, sizeof(r));
-    hash_of(old_seed, r.old_hash);
-    hash_of(new_seed, r.new_hash);
+    gh_stest_hash(old_seed, r.old_hash);
+    gh_stest_hash(new_seed, r.new_hash);
     r.now = now;
     r.idle_expires_at = now + 3600;
     r.grace = grace;
     return s->ops->refresh_rotate(s, &r, res);
 }
 
-static int rt_state(struct gh_store *s, int seed)
+int gh_stest_rt_state(struct gh_store *s, int seed)
 {
     unsigned char h[GH_SHA256_LEN];
     struct gh_refresh rt;
-    hash_of(seed, h);
+    gh_stest_hash(seed, h);
     int rc = s->ops->refresh_get(s, h, &rt);
     return rc < 0 ? rc : rt.state;
 }
@@ -239,7 +221,7 @@ static struct gh_client client_of(const char *id, int is_public)
     snprintf(c.id, sizeof(c.id), "%s", id);
     c.is_public = is_public;
     if (!is_public)
-        hash_of(77, c.secret_hash);
+        gh_stest_hash(77, c.secret_hash);
     snprintf(c.scope, sizeof(c.scope), "openid api");
     c.n_redirect = 2;
     snprintf(c.redirect[0], GH_URI_MAX, "https://%s.example/cb", id);
@@ -275,7 +257,7 @@ STORE_TEST(schema_newer_refused, 1)
     int from = 0, to = 0;
     const char *sql = strcmp(b->name, "sqlite") == 0 ? "PRAGMA user_version = 99"
                                                      : "UPDATE gh_schema SET version = 99";
-    ASSERT_INT_EQ(raw_exec(b, sql), 0);
+    ASSERT_INT_EQ(gh_stest_raw(b, sql), 0);
     ASSERT_INT_EQ(s->ops->check_schema(s), GH_ESCHEMA);
     ASSERT_INT_EQ(s->ops->migrate(s, &from, &to), GH_ESCHEMA);
     ASSERT_INT_EQ(s->ops->check_schema(s), GH_ESCHEMA);
@@ -284,7 +266,8 @@ STORE_TEST(schema_newer_refused, 1)
 STORE_TEST(foreign_refused, 0)
 {
     int from = 0, to = 0;
-    ASSERT_INT_EQ(raw_exec(b, "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER)"), 0);
+    ASSERT_INT_EQ(gh_stest_raw(b, "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER)"),
+                  0);
     ASSERT_INT_EQ(s->ops->check_schema(s), GH_ESCHEMA);
     ASSERT_INT_EQ(s->ops->migrate(s, &from, &to), GH_ESCHEMA);
     struct gh_store *again = NULL;
@@ -292,8 +275,8 @@ STORE_TEST(foreign_refused, 0)
     ASSERT_INT_EQ(gh_store_open(b->url, &again, err, sizeof(err)), GH_ESCHEMA);
     ASSERT_TRUE(strstr(err, "not a gatehouse database") != NULL);
     /* untouched: the foreign table is still the only one */
-    ASSERT_INT_EQ(raw_exec(b, "SELECT id, total FROM invoices"), 0);
-    ASSERT_TRUE(raw_exec(b, "SELECT key FROM setting") < 0);
+    ASSERT_INT_EQ(gh_stest_raw(b, "SELECT id, total FROM invoices"), 0);
+    ASSERT_TRUE(gh_stest_raw(b, "SELECT key FROM setting") < 0);
 }
 
 /* ---- settings, keys, clients, users ---- */
@@ -448,242 +431,6 @@ STORE_TEST(users, 1)
     ASSERT_INT_EQ(s->ops->user_get(s, "bob", &u), GH_ENOTFOUND);
 }
 
-/* ---- codes and refresh tokens ---- */
-
-STORE_TEST(codes, 1)
-{
-    (void)b;
-    struct gh_code c = code_of(1, "alice", "flow-1", NOW + 60), got;
-    ASSERT_INT_EQ(s->ops->code_put(s, &c), 0);
-    ASSERT_INT_EQ(s->ops->code_put(s, &c), GH_EEXIST);
-    ASSERT_INT_EQ(s->ops->code_get(s, c.hash, &got), 0);
-    ASSERT_STR_EQ(got.client_id, "spa");
-    ASSERT_STR_EQ(got.redirect_uri, c.redirect_uri);
-    ASSERT_STR_EQ(got.challenge, c.challenge);
-    ASSERT_STR_EQ(got.sub, "alice");
-    ASSERT_STR_EQ(got.scope, "openid api");
-    ASSERT_STR_EQ(got.flow_id, "flow-1");
-    ASSERT_INT_EQ(got.auth_time, NOW - 5);
-    ASSERT_INT_EQ(got.expires_at, NOW + 60);
-    ASSERT_INT_EQ(got.used_at, 0);
-
-    struct gh_redeem r;
-    memset(&r, 0, sizeof(r));
-    memcpy(r.code_hash, c.hash, GH_SHA256_LEN);
-    r.now = NOW;
-    r.issue_refresh = 1;
-    snprintf(r.family_id, sizeof(r.family_id), "fam-1");
-    hash_of(100, r.rt_hash);
-    r.abs_expires_at = NOW + 86400;
-    r.idle_expires_at = NOW + 3600;
-    enum gh_redeem_result res = GH_REDEEM_INVALID;
-    ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
-    ASSERT_INT_EQ(res, GH_REDEEM_OK);
-    ASSERT_INT_EQ(s->ops->code_get(s, c.hash, &got), 0);
-    ASSERT_INT_EQ(got.used_at, NOW);
-    struct gh_refresh rt;
-    ASSERT_INT_EQ(s->ops->refresh_get(s, r.rt_hash, &rt), 0);
-    ASSERT_STR_EQ(rt.family_id, "fam-1");
-    ASSERT_INT_EQ(rt.state, GH_RT_ACTIVE);
-    ASSERT_STR_EQ(rt.client_id, "spa");
-    ASSERT_STR_EQ(rt.sub, "alice");
-    ASSERT_STR_EQ(rt.scope, "openid api");
-    ASSERT_STR_EQ(rt.flow_id, "flow-1");
-    ASSERT_INT_EQ(rt.created_at, NOW);
-    ASSERT_INT_EQ(rt.idle_expires_at, NOW + 3600);
-    ASSERT_INT_EQ(rt.family_created_at, NOW);
-    ASSERT_INT_EQ(rt.abs_expires_at, NOW + 86400);
-    ASSERT_INT_EQ(rt.family_revoked_at, 0);
-    int revoked = -1;
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
-    ASSERT_INT_EQ(revoked, 0);
-
-    /* RFC 6749 4.1.2: a second use revokes what the code issued */
-    r.now = NOW + 1;
-    snprintf(r.family_id, sizeof(r.family_id), "fam-1b");
-    hash_of(101, r.rt_hash);
-    ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
-    ASSERT_INT_EQ(res, GH_REDEEM_REPLAYED);
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
-    ASSERT_INT_EQ(revoked, 1);
-    ASSERT_INT_EQ(rt_state(s, 100), GH_RT_REVOKED);
-    ASSERT_INT_EQ(rt_state(s, 101), GH_ENOTFOUND);
-
-    /* expired, unknown: invalid, nothing changes */
-    struct gh_code old = code_of(2, "alice", "", NOW - 1);
-    ASSERT_INT_EQ(s->ops->code_put(s, &old), 0);
-    memcpy(r.code_hash, old.hash, GH_SHA256_LEN);
-    ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
-    ASSERT_INT_EQ(res, GH_REDEEM_INVALID);
-    ASSERT_INT_EQ(s->ops->code_get(s, old.hash, &got), 0);
-    ASSERT_INT_EQ(got.used_at, 0);
-    hash_of(3, r.code_hash);
-    ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
-    ASSERT_INT_EQ(res, GH_REDEEM_INVALID);
-    ASSERT_INT_EQ(s->ops->code_get(s, r.code_hash, &got), GH_ENOTFOUND);
-
-    /* without a refresh token: no family */
-    struct gh_code plain = code_of(4, "bob", "", NOW + 60);
-    ASSERT_INT_EQ(s->ops->code_put(s, &plain), 0);
-    memcpy(r.code_hash, plain.hash, GH_SHA256_LEN);
-    r.issue_refresh = 0;
-    snprintf(r.family_id, sizeof(r.family_id), "fam-4");
-    ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
-    ASSERT_INT_EQ(res, GH_REDEEM_OK);
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-4", &revoked), 0);
-    ASSERT_INT_EQ(revoked, 1); /* unknown family */
-}
-
-STORE_TEST(refresh_rotation, 1)
-{
-    (void)b;
-    enum gh_redeem_result rr;
-    enum gh_rotate_result res = GH_ROTATE_INVALID;
-    ASSERT_INT_EQ(start_family(s, 1, "alice", "", "fam-1", 10, NOW + 3600, &rr), 0);
-    ASSERT_INT_EQ(rr, GH_REDEEM_OK);
-    ASSERT_INT_EQ(rotate(s, 10, 11, NOW + 10, 0, &res), 0);
-    ASSERT_INT_EQ(res, GH_ROTATE_OK);
-    struct gh_refresh rt;
-    unsigned char h[GH_SHA256_LEN];
-    hash_of(10, h);
-    ASSERT_INT_EQ(s->ops->refresh_get(s, h, &rt), 0);
-    ASSERT_INT_EQ(rt.state, GH_RT_ROTATED);
-    ASSERT_INT_EQ(rt.rotated_at, NOW + 10);
-    hash_of(11, h);
-    ASSERT_INT_EQ(s->ops->refresh_get(s, h, &rt), 0);
-    ASSERT_INT_EQ(rt.state, GH_RT_ACTIVE);
-    ASSERT_STR_EQ(rt.family_id, "fam-1");
-    ASSERT_INT_EQ(rt.created_at, NOW + 10);
-    ASSERT_INT_EQ(rt.idle_expires_at, NOW + 10 + 3600);
-    ASSERT_INT_EQ(rotate(s, 11, 12, NOW + 20, 0, &res), 0);
-    ASSERT_INT_EQ(res, GH_ROTATE_OK);
-
-    /* grace: the just-rotated token again, inside the window */
-    ASSERT_INT_EQ(rotate(s, 11, 13, NOW + 25, 10, &res), 0);
-    ASSERT_INT_EQ(res, GH_ROTATE_GRACE);
-    ASSERT_INT_EQ(rt_state(s, 13), GH_RT_ACTIVE);
-    ASSERT_INT_EQ(rt_state(s, 12), GH_RT_ACTIVE);
-    int revoked = -1;
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
-    ASSERT_INT_EQ(revoked, 0);
-
-    /* RFC 9700 4.14.2: outside the window it is reuse, the family dies */
-    ASSERT_INT_EQ(rotate(s, 11, 14, NOW + 31, 10, &res), 0);
-    ASSERT_INT_EQ(res, GH_ROTATE_REUSED);
-    ASSERT_INT_EQ(rt_state(s, 14), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
-    ASSERT_INT_EQ(revoked, 1);
-    ASSERT_INT_EQ(rt_state(s, 12), GH_RT_REVOKED);
-    ASSERT_INT_EQ(rt_state(s, 13), GH_RT_REVOKED);
-    ASSERT_INT_EQ(rotate(s, 12, 15, NOW + 32, 10, &res), 0);
-    ASSERT_INT_EQ(res, GH_ROTATE_REVOKED);
-    ASSERT_INT_EQ(rotate(s, 99, 16, NOW + 32, 10, &res), 0);
-    ASSERT_INT_EQ(res, GH_ROTATE_INVALID);
-    ASSERT_INT_EQ(rt_state(s, 16), GH_ENOTFOUND);
-
-    /* grace 0: a second use is reuse at once */
-    ASSERT_INT_EQ(start_family(s, 2, "alice", "", "fam-2", 20, NOW + 3600, &rr), 0);
-    ASSERT_INT_EQ(rotate(s, 20, 21, NOW + 40, 0, &res), 0);
-    ASSERT_INT_EQ(res, GH_ROTATE_OK);
-    ASSERT_INT_EQ(rotate(s, 20, 22, NOW + 40, 0, &res), 0);
-    ASSERT_INT_EQ(res, GH_ROTATE_REUSED);
-    ASSERT_INT_EQ(rt_state(s, 21), GH_RT_REVOKED);
-}
-
-STORE_TEST(family_revoke, 1)
-{
-    (void)b;
-    enum gh_redeem_result rr;
-    enum gh_rotate_result res;
-    int revoked = -1, n = -1;
-    ASSERT_INT_EQ(start_family(s, 1, "alice", "", "fam-a1", 10, NOW + 3600, &rr), 0);
-    ASSERT_INT_EQ(start_family(s, 2, "alice", "", "fam-a2", 20, NOW + 3600, &rr), 0);
-    ASSERT_INT_EQ(start_family(s, 3, "bob", "", "fam-b1", 30, NOW + 3600, &rr), 0);
-    ASSERT_INT_EQ(start_family(s, 4, "alice", "", "fam-a3", 40, NOW + 3600, &rr), 0);
-    ASSERT_INT_EQ(s->ops->family_revoke(s, "fam-a3", NOW + 1), 0);
-    ASSERT_INT_EQ(s->ops->family_revoke(s, "fam-a3", NOW + 2), 0); /* idempotent */
-    ASSERT_INT_EQ(s->ops->family_revoke(s, "fam-none", NOW + 2), 0);
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-a3", &revoked), 0);
-    ASSERT_INT_EQ(revoked, 1);
-    ASSERT_INT_EQ(rt_state(s, 40), GH_RT_REVOKED);
-    ASSERT_INT_EQ(rotate(s, 40, 41, NOW + 3, 10, &res), 0);
-    ASSERT_INT_EQ(res, GH_ROTATE_REVOKED);
-
-    ASSERT_INT_EQ(s->ops->families_revoke_user(s, "alice", NOW + 5, &n), 0);
-    ASSERT_INT_EQ(n, 2); /* fam-a3 was revoked already */
-    ASSERT_INT_EQ(s->ops->families_revoke_user(s, "alice", NOW + 6, &n), 0);
-    ASSERT_INT_EQ(n, 0);
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-a1", &revoked), 0);
-    ASSERT_INT_EQ(revoked, 1);
-    ASSERT_INT_EQ(rt_state(s, 20), GH_RT_REVOKED);
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-b1", &revoked), 0);
-    ASSERT_INT_EQ(revoked, 0);
-    ASSERT_INT_EQ(rotate(s, 30, 31, NOW + 7, 0, &res), 0);
-    ASSERT_INT_EQ(res, GH_ROTATE_OK);
-}
-
-/* ---- jti, sessions, login failures ---- */
-
-STORE_TEST(jti, 1)
-{
-    (void)b;
-    int revoked = -1;
-    ASSERT_INT_EQ(s->ops->jti_revoked(s, "jti-1", &revoked), 0);
-    ASSERT_INT_EQ(revoked, 0);
-    ASSERT_INT_EQ(s->ops->jti_revoke(s, "jti-1", NOW + 300), 0);
-    ASSERT_INT_EQ(s->ops->jti_revoke(s, "jti-1", NOW + 300), 0);
-    ASSERT_INT_EQ(s->ops->jti_revoked(s, "jti-1", &revoked), 0);
-    ASSERT_INT_EQ(revoked, 1);
-    ASSERT_INT_EQ(s->ops->jti_revoked(s, "jti-2", &revoked), 0);
-    ASSERT_INT_EQ(revoked, 0);
-}
-
-STORE_TEST(sessions, 1)
-{
-    (void)b;
-    struct gh_session in, out;
-    memset(&in, 0, sizeof(in));
-    hash_of(5, in.hash);
-    snprintf(in.sub, sizeof(in.sub), "alice");
-    in.created_at = NOW;
-    in.expires_at = NOW + 3600;
-    ASSERT_INT_EQ(s->ops->session_get(s, in.hash, &out), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->session_put(s, &in), 0);
-    ASSERT_INT_EQ(s->ops->session_put(s, &in), GH_EEXIST);
-    ASSERT_INT_EQ(s->ops->session_get(s, in.hash, &out), 0);
-    ASSERT_MEM_EQ(out.hash, in.hash, GH_SHA256_LEN);
-    ASSERT_STR_EQ(out.sub, "alice");
-    ASSERT_INT_EQ(out.created_at, NOW);
-    ASSERT_INT_EQ(out.expires_at, NOW + 3600);
-    ASSERT_INT_EQ(s->ops->session_delete(s, in.hash), 0);
-    ASSERT_INT_EQ(s->ops->session_delete(s, in.hash), 0);
-    ASSERT_INT_EQ(s->ops->session_get(s, in.hash, &out), GH_ENOTFOUND);
-}
-
-STORE_TEST(login_fail, 1)
-{
-    (void)b;
-    int count = -1;
-    int64_t last = -1;
-    ASSERT_INT_EQ(s->ops->login_fail_get(s, "u:alice", &count, &last), 0);
-    ASSERT_INT_EQ(count, 0);
-    ASSERT_INT_EQ(last, 0);
-    ASSERT_INT_EQ(s->ops->login_fail_add(s, "u:alice", NOW, &count), 0);
-    ASSERT_INT_EQ(count, 1);
-    ASSERT_INT_EQ(s->ops->login_fail_add(s, "u:alice", NOW + 5, &count), 0);
-    ASSERT_INT_EQ(count, 2);
-    ASSERT_INT_EQ(s->ops->login_fail_add(s, "a:127.0.0.1", NOW + 6, &count), 0);
-    ASSERT_INT_EQ(count, 1);
-    ASSERT_INT_EQ(s->ops->login_fail_get(s, "u:alice", &count, &last), 0);
-    ASSERT_INT_EQ(count, 2);
-    ASSERT_INT_EQ(last, NOW + 5);
-    ASSERT_INT_EQ(s->ops->login_fail_clear(s, "u:alice"), 0);
-    ASSERT_INT_EQ(s->ops->login_fail_get(s, "u:alice", &count, &last), 0);
-    ASSERT_INT_EQ(count, 0);
-    ASSERT_INT_EQ(s->ops->login_fail_get(s, "a:127.0.0.1", &count, &last), 0);
-    ASSERT_INT_EQ(count, 1);
-}
-
 /* ---- flow recorder ---- */
 
 static struct gh_trace_step step_of(int64_t t, const char *label)
@@ -747,12 +494,12 @@ STORE_TEST(trace, 1)
     /* correlation through the code's flow id */
     enum gh_redeem_result rr;
     char flow[40] = "x";
-    ASSERT_INT_EQ(start_family(s, 1, "alice", "flow-1", "fam-1", 10, NOW + 3600, &rr), 0);
+    ASSERT_INT_EQ(gh_stest_family(s, 1, "alice", "flow-1", "fam-1", 10, NOW + 3600, &rr), 0);
     unsigned char h[GH_SHA256_LEN];
-    hash_of(10, h);
+    gh_stest_hash(10, h);
     ASSERT_INT_EQ(s->ops->trace_flow_of_refresh(s, h, flow, sizeof(flow)), 0);
     ASSERT_STR_EQ(flow, "flow-1");
-    hash_of(11, h);
+    gh_stest_hash(11, h);
     ASSERT_INT_EQ(s->ops->trace_flow_of_refresh(s, h, flow, sizeof(flow)), 0);
     ASSERT_STR_EQ(flow, "");
     ASSERT_INT_EQ(s->ops->trace_flow_of_family(s, "fam-1", flow, sizeof(flow)), 0);
@@ -769,217 +516,4 @@ STORE_TEST(trace, 1)
     ASSERT_INT_EQ(s->ops->trace_steps(s, "flow-1", &rows, &n), 0);
     free(rows);
     ASSERT_INT_EQ(n, 0);
-}
-
-/* ---- purge ---- */
-
-STORE_TEST(purge, 1)
-{
-    (void)b;
-    enum gh_redeem_result rr;
-    enum gh_rotate_result res;
-    struct gh_code old = code_of(1, "alice", "", NOW - 10), live = code_of(2, "alice", "", NOW + 60);
-    ASSERT_INT_EQ(s->ops->code_put(s, &old), 0);
-    ASSERT_INT_EQ(s->ops->code_put(s, &live), 0);
-    /* a live family whose first token was rotated and idled out */
-    ASSERT_INT_EQ(start_family(s, 3, "alice", "", "fam-live", 30, NOW - 5, &rr), 0);
-    ASSERT_INT_EQ(rotate(s, 30, 31, NOW - 50, 0, &res), 0);
-    ASSERT_INT_EQ(res, GH_ROTATE_OK);
-    /* a family revoked two days ago */
-    ASSERT_INT_EQ(start_family(s, 4, "bob", "", "fam-dead", 40, NOW + 3600, &rr), 0);
-    ASSERT_INT_EQ(s->ops->family_revoke(s, "fam-dead", NOW - 2 * 86400), 0);
-    ASSERT_INT_EQ(s->ops->jti_revoke(s, "jti-old", NOW - 1), 0);
-    ASSERT_INT_EQ(s->ops->jti_revoke(s, "jti-new", NOW + 300), 0);
-    for (int i = 0; i < 4; i++) {
-        struct gh_session se;
-        memset(&se, 0, sizeof(se));
-        hash_of(50 + i, se.hash);
-        snprintf(se.sub, sizeof(se.sub), "alice");
-        se.created_at = NOW - 100;
-        se.expires_at = i < 3 ? NOW - 1 : NOW + 100;
-        ASSERT_INT_EQ(s->ops->session_put(s, &se), 0);
-    }
-    int count = 0;
-    ASSERT_INT_EQ(s->ops->login_fail_add(s, "u:old", NOW - 2 * 86400, &count), 0);
-    ASSERT_INT_EQ(s->ops->login_fail_add(s, "u:new", NOW, &count), 0);
-
-    int deleted = -1;
-    ASSERT_INT_EQ(s->ops->purge(s, NOW, 2, &deleted), 0);
-    /* code 1 + family 1 + token 1 + jti 1 + sessions 2 (batch) + counter 1 */
-    ASSERT_INT_EQ(deleted, 7);
-    ASSERT_INT_EQ(s->ops->purge(s, NOW, 2, &deleted), 0);
-    ASSERT_INT_EQ(deleted, 1);
-    ASSERT_INT_EQ(s->ops->purge(s, NOW, 2, &deleted), 0);
-    ASSERT_INT_EQ(deleted, 0);
-    struct gh_code got;
-    ASSERT_INT_EQ(s->ops->code_get(s, old.hash, &got), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->code_get(s, live.hash, &got), 0);
-    ASSERT_INT_EQ(rt_state(s, 30), GH_ENOTFOUND);
-    ASSERT_INT_EQ(rt_state(s, 31), GH_RT_ACTIVE);
-    ASSERT_INT_EQ(rt_state(s, 40), GH_ENOTFOUND); /* with its family */
-    int revoked = 0;
-    ASSERT_INT_EQ(s->ops->jti_revoked(s, "jti-new", &revoked), 0);
-    ASSERT_INT_EQ(revoked, 1);
-    ASSERT_INT_EQ(s->ops->jti_revoked(s, "jti-old", &revoked), 0);
-    ASSERT_INT_EQ(revoked, 0);
-    int64_t last = 0;
-    ASSERT_INT_EQ(s->ops->login_fail_get(s, "u:new", &count, &last), 0);
-    ASSERT_INT_EQ(count, 1);
-    struct gh_session se;
-    hash_of(53, se.hash);
-    ASSERT_INT_EQ(s->ops->session_get(s, se.hash, &se), 0);
-}
-
-/* ---- races ---- */
-
-#define RACERS 16
-
-struct racer {
-    struct gh_store *s;
-    pthread_barrier_t *go;
-    int id, rc, result;
-};
-
-static void *rotate_racer(void *arg)
-{
-    struct racer *r = arg;
-    enum gh_rotate_result res = GH_ROTATE_INVALID;
-    pthread_barrier_wait(r->go);
-    r->rc = rotate(r->s, 10, 1000 + r->id, NOW + 1, 0, &res);
-    r->result = (int)res;
-    return NULL;
-}
-
-static void *redeem_racer(void *arg)
-{
-    struct racer *r = arg;
-    struct gh_redeem d;
-    enum gh_redeem_result res = GH_REDEEM_INVALID;
-    memset(&d, 0, sizeof(d));
-    hash_of(2, d.code_hash);
-    d.now = NOW;
-    d.issue_refresh = 1;
-    snprintf(d.family_id, sizeof(d.family_id), "race-%d", r->id);
-    hash_of(2000 + r->id, d.rt_hash);
-    d.abs_expires_at = NOW + 86400;
-    d.idle_expires_at = NOW + 3600;
-    pthread_barrier_wait(r->go);
-    r->rc = r->s->ops->code_redeem(r->s, &d, &res);
-    r->result = (int)res;
-    return NULL;
-}
-
-/* Runs RACERS threads of fn at once; the number that got `winner`. */
-static int race(struct gh_store *s, void *(*fn)(void *), int winner, int *errors)
-{
-    pthread_t t[RACERS];
-    struct racer r[RACERS];
-    pthread_barrier_t go;
-    pthread_barrier_init(&go, NULL, RACERS);
-    for (int i = 0; i < RACERS; i++) {
-        r[i] = (struct racer){s, &go, i, 0, -1};
-        pthread_create(&t[i], NULL, fn, &r[i]);
-    }
-    int won = 0;
-    *errors = 0;
-    for (int i = 0; i < RACERS; i++) {
-        pthread_join(t[i], NULL);
-        won += r[i].rc == 0 && r[i].result == winner;
-        *errors += r[i].rc != 0;
-    }
-    pthread_barrier_destroy(&go);
-    return won;
-}
-
-STORE_TEST(concurrent_rotation, 1)
-{
-    (void)b;
-    enum gh_redeem_result rr;
-    int errors = -1;
-    ASSERT_INT_EQ(start_family(s, 1, "alice", "", "fam-1", 10, NOW + 3600, &rr), 0);
-    ASSERT_INT_EQ(race(s, rotate_racer, GH_ROTATE_OK, &errors), 1);
-    ASSERT_INT_EQ(errors, 0);
-    struct gh_code c = code_of(2, "alice", "", NOW + 60);
-    ASSERT_INT_EQ(s->ops->code_put(s, &c), 0);
-    ASSERT_INT_EQ(race(s, redeem_racer, GH_REDEEM_OK, &errors), 1);
-    ASSERT_INT_EQ(errors, 0);
-}
-
-/* ---- PostgreSQL connection handling ---- */
-
-GH_TEST(store_pg_unreachable)
-{
-    struct gh_store *s = NULL;
-    char err[600] = "";
-    ASSERT_INT_EQ(gh_store_open("postgres://gh:s3cr3t-pw@127.0.0.1:1/gh", &s, err, sizeof(err)),
-                  GH_EUNAVAIL);
-    ASSERT_TRUE(strstr(err, "cannot connect to PostgreSQL at 'postgres://gh:***@127.0.0.1:1/gh'") !=
-                NULL);
-    ASSERT_TRUE(strstr(err, "s3cr3t") == NULL);
-    ASSERT_TRUE(strchr(err, '\n') == NULL);
-    ASSERT_INT_EQ(gh_store_open("postgresql://127.0.0.1:1/gh?user=gh&password=s3cr3t&sslmode=disable",
-                                &s, err, sizeof(err)),
-                  GH_EUNAVAIL);
-    ASSERT_TRUE(strstr(err, "s3cr3t") == NULL);
-    ASSERT_TRUE(strstr(err, "password=***&sslmode=disable") != NULL);
-}
-
-static int terminate_backends(const struct backend *b)
-{
-    char sql[200];
-    snprintf(sql, sizeof(sql),
-             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'",
-             b->dbname);
-    int rc = pg_admin(sql);
-    usleep(100 * 1000); /* let the backends go */
-    return rc;
-}
-
-static void pg_reconnect(struct gh_store *s, struct backend *b, int *gh_failed_)
-{
-    char sql[200];
-    char v[32];
-    enum gh_redeem_result rr;
-    enum gh_rotate_result res;
-    ASSERT_INT_EQ(start_family(s, 1, "alice", "", "fam-1", 10, NOW + 3600, &rr), 0);
-    /* the server dropped every connection: the pool reconnects unseen */
-    ASSERT_INT_EQ(terminate_backends(b), 0);
-    ASSERT_INT_EQ(s->ops->setting_get(s, "revision", v, sizeof(v)), 0);
-    ASSERT_INT_EQ(terminate_backends(b), 0);
-    ASSERT_INT_EQ(rotate(s, 10, 11, NOW + 1, 0, &res), 0);
-    ASSERT_INT_EQ(res, GH_ROTATE_OK);
-    /* the database is unreachable: 503, not a crash, not a hang */
-    snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS false", b->dbname);
-    ASSERT_INT_EQ(pg_admin(sql), 0);
-    ASSERT_INT_EQ(terminate_backends(b), 0);
-    ASSERT_INT_EQ(s->ops->setting_get(s, "revision", v, sizeof(v)), GH_EUNAVAIL);
-    ASSERT_INT_EQ(rotate(s, 11, 12, NOW + 2, 0, &res), GH_EUNAVAIL);
-    ASSERT_INT_EQ(s->ops->check_schema(s), GH_EUNAVAIL);
-    /* and back */
-    snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS true", b->dbname);
-    ASSERT_INT_EQ(pg_admin(sql), 0);
-    ASSERT_INT_EQ(rotate(s, 11, 12, NOW + 2, 0, &res), 0);
-    ASSERT_INT_EQ(res, GH_ROTATE_OK);
-    ASSERT_INT_EQ(s->ops->check_schema(s), 0);
-}
-
-GH_TEST(store_pg_reconnect)
-{
-    if (getenv("GH_PG_URL") == NULL || *getenv("GH_PG_URL") == '\0')
-        return; /* needs a server */
-    struct backend b;
-    memset(&b, 0, sizeof(b));
-    ASSERT_INT_EQ(pg_make(&b), 0);
-    struct gh_store *s = NULL;
-    char err[600] = "";
-    int from, to, failed = 0;
-    int rc = gh_store_open(b.url, &s, err, sizeof(err));
-    if (rc == 0)
-        rc = s->ops->migrate(s, &from, &to);
-    if (rc == 0)
-        pg_reconnect(s, &b, &failed);
-    gh_store_close(s);
-    pg_drop(&b);
-    ASSERT_INT_EQ(rc, 0);
-    ASSERT_INT_EQ(failed, 0);
 }

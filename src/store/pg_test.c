@@ -1,0 +1,91 @@
+/*
+ * PostgreSQL store: connection handling. An unreachable server gives a
+ * one-line error without the password; connections the server drops are
+ * replaced unseen; while the database refuses connections operations fail
+ * with GH_EUNAVAIL (no crash, no hang) and work again once it is back.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store_test.h"
+#include "core/err.h"
+
+GH_TEST(store_pg_unreachable)
+{
+    struct gh_store *s = NULL;
+    char err[600] = "";
+    ASSERT_INT_EQ(gh_store_open("postgres://gh:s3cr3t-pw@127.0.0.1:1/gh", &s, err, sizeof(err)),
+                  GH_EUNAVAIL);
+    ASSERT_TRUE(strstr(err, "cannot connect to PostgreSQL at 'postgres://gh:***@127.0.0.1:1/gh'") !=
+                NULL);
+    ASSERT_TRUE(strstr(err, "s3cr3t") == NULL);
+    ASSERT_TRUE(strchr(err, '\n') == NULL);
+    ASSERT_INT_EQ(
+        gh_store_open("postgresql://127.0.0.1:1/gh?user=gh&password=s3cr3t&sslmode=disable", &s,
+                      err, sizeof(err)),
+        GH_EUNAVAIL);
+    ASSERT_TRUE(strstr(err, "s3cr3t") == NULL);
+    ASSERT_TRUE(strstr(err, "password=***&sslmode=disable") != NULL);
+}
+
+static int terminate_backends(const struct backend *b)
+{
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'",
+             b->dbname);
+    int rc = gh_stest_pg_admin(sql);
+    usleep(100 * 1000); /* let the backends go */
+    return rc;
+}
+
+static void pg_reconnect(struct gh_store *s, struct backend *b, int *gh_failed_)
+{
+    char sql[200];
+    char v[32];
+    enum gh_redeem_result rr;
+    enum gh_rotate_result res;
+    ASSERT_INT_EQ(gh_stest_family(s, 1, "alice", "", "fam-1", 10, NOW + 3600, &rr), 0);
+    /* the server dropped every connection: the pool reconnects unseen */
+    ASSERT_INT_EQ(terminate_backends(b), 0);
+    ASSERT_INT_EQ(s->ops->setting_get(s, "revision", v, sizeof(v)), 0);
+    ASSERT_INT_EQ(terminate_backends(b), 0);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 10, 11, NOW + 1, 0, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_OK);
+    /* the database is unreachable: 503, not a crash, not a hang */
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS false", b->dbname);
+    ASSERT_INT_EQ(gh_stest_pg_admin(sql), 0);
+    ASSERT_INT_EQ(terminate_backends(b), 0);
+    ASSERT_INT_EQ(s->ops->setting_get(s, "revision", v, sizeof(v)), GH_EUNAVAIL);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 11, 12, NOW + 2, 0, &res), GH_EUNAVAIL);
+    ASSERT_INT_EQ(s->ops->check_schema(s), GH_EUNAVAIL);
+    /* and back */
+    snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS true", b->dbname);
+    ASSERT_INT_EQ(gh_stest_pg_admin(sql), 0);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 11, 12, NOW + 2, 0, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_OK);
+    ASSERT_INT_EQ(s->ops->check_schema(s), 0);
+}
+
+GH_TEST(store_pg_reconnect)
+{
+    if (!gh_stest_have_pg())
+        return; /* needs a server */
+    struct backend b;
+    memset(&b, 0, sizeof(b));
+    ASSERT_INT_EQ(gh_stest_pg_make(&b), 0);
+    struct gh_store *s = NULL;
+    char err[600] = "";
+    int from, to, failed = 0;
+    int rc = gh_store_open(b.url, &s, err, sizeof(err));
+    if (rc == 0)
+        rc = s->ops->migrate(s, &from, &to);
+    if (rc == 0)
+        pg_reconnect(s, &b, &failed);
+    gh_store_close(s);
+    gh_stest_pg_drop(&b);
+    ASSERT_INT_EQ(rc, 0);
+    ASSERT_INT_EQ(failed, 0);
+}

@@ -103,8 +103,8 @@ static int aud_contains(const json_t *aud, const char *want)
         return strcmp(json_string_value(aud), want) == 0;
     size_t i;
     json_t *v;
-    json_array_foreach(aud, i, v) if (json_is_string(v) && strcmp(json_string_value(v), want) == 0)
-        return 1;
+    json_array_foreach(aud, i, v) if (json_is_string(v) &&
+                                      strcmp(json_string_value(v), want) == 0) return 1;
     return 0;
 }
 
@@ -129,8 +129,8 @@ static int parse_claims(struct gh_api *api, const char *payload, size_t n, struc
     const json_t *exp = json_object_get(doc, "exp"), *nbf = json_object_get(doc, "nbf");
     const json_t *iat = json_object_get(doc, "iat");
     const char *iss = json_string_value(json_object_get(doc, "iss"));
-    if (rc == 0 && (!json_is_integer(exp) || (nbf && !json_is_integer(nbf)) ||
-                    (iat && !json_is_integer(iat))))
+    if (rc == 0 &&
+        (!json_is_integer(exp) || (nbf && !json_is_integer(nbf)) || (iat && !json_is_integer(iat))))
         rc = GH_EINVAL;
     if (rc == 0) {
         c->exp = json_integer_value(exp);
@@ -318,8 +318,7 @@ static void serve_resource(struct gh_req *r, const char *need_scope)
         challenge(r, why && strcmp(why, "issuer keys unavailable") == 0 ? 503 : 401,
                   "invalid_token", why, NULL);
     } else if (need_scope != NULL && !gh_scope_has(c.scope, need_scope)) {
-        challenge(r, 403, "insufficient_scope", "the token lacks the required scope",
-                  need_scope);
+        challenge(r, 403, "insufficient_scope", "the token lacks the required scope", need_scope);
     } else {
         json_t *doc = json_pack("{s:s,s:s,s:s,s:s}", "sub", c.sub, "client_id", c.client_id,
                                 "scope", c.scope, "preferred_username", c.sub);

@@ -45,8 +45,7 @@ extern const size_t gh_api_n_routes;
 
 /* ---- JWKS client (jwks_client.c) ---- */
 struct gh_jwks_client;
-int gh_jwks_client_new(const char *issuer, int64_t refetch_interval,
-                       struct gh_jwks_client **out);
+int gh_jwks_client_new(const char *issuer, int64_t refetch_interval, struct gh_jwks_client **out);
 void gh_jwks_client_free(struct gh_jwks_client *jc);
 /* Verifies jws with the issuer's key of its kid, fetching the JWKS when
  * the kid is unknown (at most once per refetch interval). 0: verified;

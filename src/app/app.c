@@ -125,10 +125,10 @@ static void trace_callback(struct gh_req *r, struct gh_app *app)
         return;
     char c4[16];
     gh_rec_short(code, c4);
-    gh_rec_step(app->cfg.rec, k.flow_id, GH_P_BROWSER, GH_P_APP, GH_STEP_CALL, 0, gh_now_us(), 0,
-                gh_arena_printf(r->arena, "GET /callback?code=%s&state&iss%s", c4,
-                                err ? " (error)" : ""),
-                "app checks state and iss (RFC 9207)", NULL, GH_GROUP_NONE);
+    gh_rec_step(
+        app->cfg.rec, k.flow_id, GH_P_BROWSER, GH_P_APP, GH_STEP_CALL, 0, gh_now_us(), 0,
+        gh_arena_printf(r->arena, "GET /callback?code=%s&state&iss%s", c4, err ? " (error)" : ""),
+        "app checks state and iss (RFC 9207)", NULL, GH_GROUP_NONE);
 }
 
 static void h_index(struct gh_req *r)

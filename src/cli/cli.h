@@ -14,7 +14,7 @@
 enum { GH_EXIT_OK = 0, GH_EXIT_FAIL = 1, GH_EXIT_USAGE = 2 };
 
 struct gh_cli {
-    const char *db; /* database URL: --db, else GATEHOUSE_DB, else the default */
+    const char *db;  /* database URL: --db, else GATEHOUSE_DB, else the default */
     int db_explicit; /* given by --db or GATEHOUSE_DB */
     const char *prog;
 };
@@ -27,8 +27,7 @@ struct gh_store *gh_cli_store(const struct gh_cli *cli, int need_schema);
 /* Parses argv with a table (defaults, then flags; no environment) after
  * --help handling; returns -1 to continue,
  * or an exit status to return (help shown: 0; usage error: 2). */
-int gh_cli_opts(const char *usage, const struct gh_opt_table *t, void *base, int argc,
-                char **argv);
+int gh_cli_opts(const char *usage, const struct gh_opt_table *t, void *base, int argc, char **argv);
 /* Reads all of stdin (at most max bytes), strips one trailing newline.
  * New (caller wipes and frees). NULL when empty or too long. */
 char *gh_cli_read_stdin(size_t max);

@@ -34,8 +34,7 @@ struct client_opts {
 static const struct gh_opt table[] = {
     {"id", GH_OPT_STR, O(id), NULL, 0, 0, "client id ([A-Za-z0-9._:-], at most 127)", 0},
     {"redirect-uri", GH_OPT_LIST, O(redirect), NULL, 0, 0, "redirect URI (repeatable)", 0},
-    {"public", GH_OPT_BOOL, O(is_public), "false", 0, 0, "public client: no secret, PKCE only",
-     0},
+    {"public", GH_OPT_BOOL, O(is_public), "false", 0, 0, "public client: no secret, PKCE only", 0},
     {"secret-stdin", GH_OPT_BOOL, O(secret_stdin), "false", 0, 0,
      "confidential client: read its secret (>= 32 characters) from stdin", 0},
     {"scope", GH_OPT_STR, O(scope), NULL, 0, 0,
@@ -278,8 +277,7 @@ int gh_cmd_client(struct gh_cli *cli, int argc, char **argv)
     int status = GH_EXIT_USAGE;
     struct gh_store *s = NULL;
     if (k != 1 && (o.id == NULL || !valid_id(o.id))) {
-        gh_cli_err(o.id ? "bad client id '%s'" : "client %s needs --id ID",
-                   o.id ? o.id : subs[k]);
+        gh_cli_err(o.id ? "bad client id '%s'" : "client %s needs --id ID", o.id ? o.id : subs[k]);
         goto out;
     }
     status = GH_EXIT_FAIL;

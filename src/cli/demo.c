@@ -45,8 +45,7 @@ static int demo_args(int *argc, char **argv, const char **dir, int *reset)
 
 static void remove_db(const struct demo *d)
 {
-    const char *files[] = {"gatehouse.db", "gatehouse.db-wal", "gatehouse.db-shm",
-                           "demo-password"};
+    const char *files[] = {"gatehouse.db", "gatehouse.db-wal", "gatehouse.db-shm", "demo-password"};
     char path[600];
     for (size_t i = 0; i < GH_ARRAY_LEN(files); i++) {
         snprintf(path, sizeof(path), "%s/%s", d->dir, files[i]);

@@ -149,9 +149,14 @@ static int run(const struct diagram_opts *o, enum gh_trace_format fmt, const cha
         gh_cli_err("cannot start the servers: %s", err);
         goto out;
     }
-    struct gh_player p = {.issuer = srv.issuer, .api = srv.api_url, .client_id = "demo-app",
-                          .redirect_uri = redirect, .username = "alice", .password = password,
-                          .store = s, .rec = srv.rec};
+    struct gh_player p = {.issuer = srv.issuer,
+                          .api = srv.api_url,
+                          .client_id = "demo-app",
+                          .redirect_uri = redirect,
+                          .username = "alice",
+                          .password = password,
+                          .store = s,
+                          .rec = srv.rec};
     int rc = gh_player_init(&p);
     if (rc == 0 && (rc = play(&p, o->scenario, cfg.refresh_ttl)) < 0)
         gh_cli_err("scenario '%s' failed: %s", o->scenario, p.error);

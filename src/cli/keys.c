@@ -106,7 +106,8 @@ int gh_cli_prepare(struct gh_store *s, const char *issuer, const char *alg, char
     }
     char cur[GH_URI_MAX] = "";
     s->ops->setting_get(s, "issuer", cur, sizeof(cur)); /* after migrate: the table exists */
-    if (issuer != NULL && strcmp(cur, issuer) != 0 && s->ops->setting_set(s, "issuer", issuer) < 0) {
+    if (issuer != NULL && strcmp(cur, issuer) != 0 &&
+        s->ops->setting_set(s, "issuer", issuer) < 0) {
         gh_cli_err("cannot store the issuer");
         return GH_EXIT_FAIL;
     }
@@ -123,8 +124,8 @@ int gh_cli_prepare(struct gh_store *s, const char *issuer, const char *alg, char
 int gh_cmd_init(struct gh_cli *cli, int argc, char **argv)
 {
     struct init_opts o;
-    int rc = gh_cli_opts("gatehouse init --issuer URL [--alg ES256|EdDSA|RS256]",
-                         &init_opts_table, &o, argc, argv);
+    int rc = gh_cli_opts("gatehouse init --issuer URL [--alg ES256|EdDSA|RS256]", &init_opts_table,
+                         &o, argc, argv);
     if (rc >= 0)
         return rc;
     int status = GH_EXIT_FAIL;
@@ -161,7 +162,9 @@ int gh_cmd_init(struct gh_cli *cli, int argc, char **argv)
     status = gh_cli_prepare(s, o.issuer, o.alg, kid, sizeof(kid), &from, &to);
     if (status == GH_EXIT_OK) {
         printf("database %s: schema v%d%s\nissuer %s\n", cli->db, to,
-               from == to ? " (already current)" : from == 0 ? " (created)" : " (migrated)",
+               from == to  ? " (already current)"
+               : from == 0 ? " (created)"
+                           : " (migrated)",
                o.issuer ? o.issuer : issuer);
         if (kid[0] != '\0')
             printf("signing key %s (%s) created\n", kid, o.alg);
@@ -206,9 +209,9 @@ static int keys_list(struct gh_store *s)
         char created[32], until[32];
         fmt_time(rows[i].created_at, created, sizeof(created));
         fmt_time(rows[i].publish_until, until, sizeof(until));
-        const char *state = rows[i].active                     ? "active (signs new tokens)"
-                            : rows[i].publish_until > now      ? "published until"
-                                                               : "retired";
+        const char *state = rows[i].active                ? "active (signs new tokens)"
+                            : rows[i].publish_until > now ? "published until"
+                                                          : "retired";
         printf("%s  %-6s created %s  %s%s%s\n", rows[i].kid, rows[i].alg, created, state,
                !rows[i].active && rows[i].publish_until > now ? " " : "",
                !rows[i].active && rows[i].publish_until > now ? until : "");

@@ -109,8 +109,8 @@ static void form_fields(const char *html, struct gh_buf *out)
         size_t vn = strcspn(v, "\"");
         char *val = strndup(v, vn), *w = val;
         for (const char *q = val; q != NULL && *q; w++) {
-            static const char *const ents[][2] = {{"&amp;", "&"}, {"&quot;", "\""},
-                                                  {"&#39;", "'"}, {"&lt;", "<"}, {"&gt;", ">"}};
+            static const char *const ents[][2] = {
+                {"&amp;", "&"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&lt;", "<"}, {"&gt;", ">"}};
             size_t k = 0;
             while (k < 5 && strncmp(q, ents[k][0], strlen(ents[k][0])) != 0)
                 k++;
@@ -261,8 +261,9 @@ int gh_player_sign_in(struct gh_player *p)
     gh_buf_printf(&url, "%s/authorize?response_type=code&client_id=%s&redirect_uri=", p->issuer,
                   p->client_id);
     gh_buf_urlenc(&url, p->redirect_uri, strlen(p->redirect_uri));
-    gh_buf_printf(&url, "&scope=openid%%20api&state=%s&code_challenge=%s"
-                        "&code_challenge_method=S256",
+    gh_buf_printf(&url,
+                  "&scope=openid%%20api&state=%s&code_challenge=%s"
+                  "&code_challenge_method=S256",
                   state, challenge);
     int64_t t_open = gh_now_us();
     struct reply r;

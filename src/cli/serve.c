@@ -59,7 +59,8 @@ int gh_cli_load_settings(struct gh_cli *cli, struct gh_settings *cfg, int argc, 
     }
     if (!cli->db_explicit && cfg->db != NULL)
         cli->db = cfg->db; /* from --config; --db and GATEHOUSE_DB win */
-    if (gh_cli_setup_logging(cfg) < 0 || ((cfg->tls_cert[0] != '\0') != (cfg->tls_key[0] != '\0'))) {
+    if (gh_cli_setup_logging(cfg) < 0 ||
+        ((cfg->tls_cert[0] != '\0') != (cfg->tls_key[0] != '\0'))) {
         if (gh_log_level_parse(cfg->log_level) >= 0)
             gh_cli_err("--tls-cert and --tls-key go together");
         gh_opts_free(&gh_settings_table, cfg);
@@ -68,7 +69,8 @@ int gh_cli_load_settings(struct gh_cli *cli, struct gh_settings *cfg, int argc, 
     return -1;
 }
 
-int gh_cli_run(struct gh_settings *cfg, struct gh_store *s, void (*banner)(struct gh_server *srv, void *arg), void *arg)
+int gh_cli_run(struct gh_settings *cfg, struct gh_store *s,
+               void (*banner)(struct gh_server *srv, void *arg), void *arg)
 {
     sigset_t set;
     sigemptyset(&set);

@@ -108,8 +108,8 @@ static int export(struct gh_store *s, const struct trace_opts *o)
         snprintf(flow, sizeof(flow), "%s", rows[n - 1].id);
         free(rows);
     }
-    return gh_cli_export(s, flow, fmt, !o->no_timings, "OAuth 2.0 authorization code flow with PKCE",
-                         o->output);
+    return gh_cli_export(s, flow, fmt, !o->no_timings,
+                         "OAuth 2.0 authorization code flow with PKCE", o->output);
 }
 
 int gh_cmd_trace(struct gh_cli *cli, int argc, char **argv)

@@ -42,8 +42,7 @@ struct gh_store *gh_cli_store(const struct gh_cli *cli, int need_schema)
     return s;
 }
 
-int gh_cli_opts(const char *usage, const struct gh_opt_table *t, void *base, int argc,
-                char **argv)
+int gh_cli_opts(const char *usage, const struct gh_opt_table *t, void *base, int argc, char **argv)
 {
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

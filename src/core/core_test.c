@@ -13,13 +13,13 @@ GH_TEST(b64url_rfc4648_vectors)
 {
     static const struct {
         const char *in, *out;
-    } v[] = {{"", ""},         {"f", "Zg"},         {"fo", "Zm8"},         {"foo", "Zm9v"},
+    } v[] = {{"", ""},           {"f", "Zg"},          {"fo", "Zm8"},         {"foo", "Zm9v"},
              {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         char out[32];
         unsigned char back[32];
-        long n = gh_b64url_encode((const unsigned char *)v[i].in, strlen(v[i].in), out,
-                                  sizeof(out));
+        long n =
+            gh_b64url_encode((const unsigned char *)v[i].in, strlen(v[i].in), out, sizeof(out));
         ASSERT_INT_EQ(n, strlen(v[i].out));
         ASSERT_STR_EQ(out, v[i].out);
         long m = gh_b64url_decode(out, (size_t)n, back, sizeof(back));

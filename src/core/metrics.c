@@ -25,8 +25,8 @@ static const struct {
     [GH_M_LOGIN_FAILURES] = {"gatehouse_logins_total", NULL, "result=\"failed\""},
     [GH_M_LOGIN_THROTTLED] = {"gatehouse_logins_total", NULL, "result=\"rate_limited\""},
     [GH_M_DB_ERRORS] = {"gatehouse_db_errors_total", "Failed store operations", NULL},
-    [GH_M_JWKS_FETCHES] = {"gatehouse_api_jwks_fetches_total",
-                           "JWKS fetches by the Resource API", NULL},
+    [GH_M_JWKS_FETCHES] = {"gatehouse_api_jwks_fetches_total", "JWKS fetches by the Resource API",
+                           NULL},
     [GH_M_API_REJECTED] = {"gatehouse_api_tokens_rejected_total",
                            "Bearer tokens the Resource API refused", NULL},
 };
@@ -99,8 +99,7 @@ static void render_counters(struct gh_buf *b)
         if (counter_info[c].help != NULL)
             gh_buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n", counter_info[c].name,
                           counter_info[c].help, counter_info[c].name);
-        gh_buf_printf(b, "%s%s%s%s %llu\n", counter_info[c].name,
-                      counter_info[c].label ? "{" : "",
+        gh_buf_printf(b, "%s%s%s%s %llu\n", counter_info[c].name, counter_info[c].label ? "{" : "",
                       counter_info[c].label ? counter_info[c].label : "",
                       counter_info[c].label ? "}" : "",
                       (unsigned long long)atomic_load(&counters[c]));

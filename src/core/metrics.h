@@ -12,26 +12,26 @@
 #include "core/buf.h"
 
 enum gh_counter {
-    GH_M_TOKENS_CODE,          /* tokens issued by grant type */
+    GH_M_TOKENS_CODE, /* tokens issued by grant type */
     GH_M_TOKENS_REFRESH,
     GH_M_TOKENS_CC,
-    GH_M_ROTATIONS,            /* refresh rotations */
-    GH_M_REUSE_DETECTED,       /* rotated refresh token presented again */
-    GH_M_FAMILY_REVOCATIONS,   /* families revoked (reuse, code replay, /revoke) */
+    GH_M_ROTATIONS,          /* refresh rotations */
+    GH_M_REUSE_DETECTED,     /* rotated refresh token presented again */
+    GH_M_FAMILY_REVOCATIONS, /* families revoked (reuse, code replay, /revoke) */
     GH_M_CODE_REPLAYS,
     GH_M_LOGIN_OK,
     GH_M_LOGIN_FAILURES,
-    GH_M_LOGIN_THROTTLED,      /* rate-limit hits */
+    GH_M_LOGIN_THROTTLED, /* rate-limit hits */
     GH_M_DB_ERRORS,
-    GH_M_JWKS_FETCHES,         /* by the Resource API */
-    GH_M_API_REJECTED,         /* tokens the API refused */
+    GH_M_JWKS_FETCHES, /* by the Resource API */
+    GH_M_API_REJECTED, /* tokens the API refused */
     GH_M_COUNTERS
 };
 
 enum gh_histogram {
-    GH_H_TOKEN,       /* token endpoint latency */
-    GH_H_API,         /* API token validation latency */
-    GH_H_DB_WRITE,    /* store write (commit) latency */
+    GH_H_TOKEN,    /* token endpoint latency */
+    GH_H_API,      /* API token validation latency */
+    GH_H_DB_WRITE, /* store write (commit) latency */
     GH_H_HISTOGRAMS
 };
 

@@ -34,7 +34,7 @@ enum gh_opt_flags {
 struct gh_opt {
     const char *name; /* flag without dashes, also the config-file key */
     enum gh_opt_type type;
-    size_t offset; /* of the field in the target struct */
+    size_t offset;   /* of the field in the target struct */
     const char *def; /* default as text, NULL for none */
     int64_t min, max;
     const char *help;

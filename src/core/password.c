@@ -15,8 +15,8 @@ int gh_password_hash(const struct gh_argon2_params *p, const char *pw, size_t n,
     unsigned char salt[16];
     if (gh_rand_bytes(salt, sizeof(salt)) < 0)
         return GH_ECRYPTO;
-    int rc = argon2id_hash_encoded(p->t_cost, p->m_cost, p->threads, pw, n, salt, sizeof(salt),
-                                   32, out, outlen);
+    int rc = argon2id_hash_encoded(p->t_cost, p->m_cost, p->threads, pw, n, salt, sizeof(salt), 32,
+                                   out, outlen);
     return rc == ARGON2_OK ? 0 : GH_EINVAL;
 }
 

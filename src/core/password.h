@@ -16,7 +16,10 @@ struct gh_argon2_params {
 };
 
 /* OWASP's argon2id baseline: t=2, m=19 MiB, p=1. */
-#define GH_ARGON2_DEFAULTS {2, 19456, 1}
+#define GH_ARGON2_DEFAULTS                                                                         \
+    {                                                                                              \
+        2, 19456, 1                                                                                \
+    }
 #define GH_PASSWORD_MIN 8
 #define GH_PASSWORD_MAX 1024
 

@@ -24,8 +24,8 @@ struct gh_req {
     struct gh_arena *arena;
     enum gh_method method;
     const char *path;
-    const char *route;    /* the matched route's path (static), NULL if none */
-    const char *listener; /* gh_http_opts.name */
+    const char *route;     /* the matched route's path (static), NULL if none */
+    const char *listener;  /* gh_http_opts.name */
     const char *client_id; /* set by handlers that know it, for the access log */
     const char *body;
     size_t body_len;
@@ -72,7 +72,7 @@ struct gh_http_opts {
     const struct gh_route *routes;
     size_t n_routes;
     void *ctx;
-    unsigned threads;        /* epoll threads (0: 2) */
+    unsigned threads;   /* epoll threads (0: 2) */
     size_t max_body;    /* bytes */
     unsigned max_conns; /* global connection limit */
     unsigned max_conns_per_ip;

@@ -50,8 +50,8 @@ struct gh_as {
 };
 
 /* Loads the first snapshot; err names the problem (no issuer, no key). */
-int gh_as_init(struct gh_as *as, const struct gh_settings *cfg, struct gh_store *store,
-               char *err, size_t errlen);
+int gh_as_init(struct gh_as *as, const struct gh_settings *cfg, struct gh_store *store, char *err,
+               size_t errlen);
 void gh_as_release(struct gh_as *as);
 /* The current snapshot, referenced (release with gh_snap_put). May reload
  * first when a second has passed since the last check. */

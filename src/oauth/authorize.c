@@ -77,7 +77,8 @@ int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_fo
         why = "code_challenge_method must be S256";
     else if (!gh_pkce_challenge_valid(a->challenge, strlen(a->challenge)))
         why = "code_challenge must be 43 base64url characters";
-    else if (a->scope != NULL && (!gh_scope_valid(a->scope) || !gh_scope_subset(a->scope, a->c->scope)))
+    else if (a->scope != NULL &&
+             (!gh_scope_valid(a->scope) || !gh_scope_subset(a->scope, a->c->scope)))
         e = GH_OAUTH_INVALID_SCOPE, why = "requested scope is not allowed for this client";
     if (why != NULL) {
         gh_authz_error(r, s, a, e, why);
@@ -190,8 +191,8 @@ int gh_authz_csrf_ok(struct gh_req *r, const struct gh_snap *s, const struct gh_
     return gh_ct_streq(expect, strlen(expect), posted, strlen(posted));
 }
 
-void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *label,
-                    const char *note, int64_t t0_us)
+void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *label, const char *note,
+                    int64_t t0_us)
 {
     struct gh_recorder *rec = gh_as_of(r)->rec;
     if (rec == NULL || a->flow == NULL || a->flow[0] == '\0')
@@ -219,12 +220,11 @@ void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *labe
                                     err ? (int)strcspn(err + 6, "&") : 0, err ? err + 6 : "");
         }
     } else {
-        reply = gh_arena_printf(r->arena, "%d %s", r->status,
-                                strstr(r->resp ? r->resp : "", "action=\"/consent\"")
-                                    ? "consent page"
-                                : strstr(r->resp ? r->resp : "", "action=\"/login\"")
-                                    ? "sign-in page"
-                                    : "error page");
+        reply =
+            gh_arena_printf(r->arena, "%d %s", r->status,
+                            strstr(r->resp ? r->resp : "", "action=\"/consent\"") ? "consent page"
+                            : strstr(r->resp ? r->resp : "", "action=\"/login\"") ? "sign-in page"
+                                                                                  : "error page");
     }
     gh_rec_step(rec, a->flow, GH_P_AS, GH_P_BROWSER, GH_STEP_REPLY, r->status, end,
                 (int32_t)(end - t0_us), reply, NULL, NULL, GH_GROUP_NONE);

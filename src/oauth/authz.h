@@ -30,7 +30,7 @@ int gh_session_user(struct gh_req *r, char *sub);
 /* Starts a browser session for sub and sets its cookie. */
 int gh_session_start(struct gh_req *r, const struct gh_snap *s, const char *sub);
 /* Records a browser step of the flow (no-op without tracing). */
-void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *label,
-                    const char *note, int64_t t0_us);
+void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *label, const char *note,
+                    int64_t t0_us);
 
 #endif

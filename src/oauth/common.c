@@ -65,8 +65,7 @@ const struct gh_client *gh_oauth_client(struct gh_req *r, const struct gh_snap *
             return NULL;
         }
         if (secret != NULL || (id != NULL && strcmp(id, bid) != 0)) {
-            gh_oauth_error(r, GH_OAUTH_INVALID_REQUEST,
-                           "use one client authentication method");
+            gh_oauth_error(r, GH_OAUTH_INVALID_REQUEST, "use one client authentication method");
             return NULL;
         }
         id = bid;

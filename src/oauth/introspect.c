@@ -166,10 +166,10 @@ void gh_h_revoke(struct gh_req *r)
     /* RFC 7009 2.1: the hint only orders the lookups */
     const char *hint = gh_form_get(&f, "token_type_hint", NULL);
     int rc = hint != NULL && strcmp(hint, "access_token") == 0 ? revoke_access(as, s, c, token)
-                                                              : revoke_refresh(as, c, token);
+                                                               : revoke_refresh(as, c, token);
     if (rc == 0)
         rc = hint != NULL && strcmp(hint, "access_token") == 0 ? revoke_refresh(as, c, token)
-                                                              : revoke_access(as, s, c, token);
+                                                               : revoke_access(as, s, c, token);
     if (rc < 0) {
         gh_oauth_error(r, GH_OAUTH_TEMPORARILY_UNAVAILABLE, "storage temporarily unavailable");
         goto out;

@@ -55,8 +55,7 @@ int gh_session_start(struct gh_req *r, const struct gh_snap *s, const char *sub)
     gh_resp_header(r, "Set-Cookie",
                    gh_arena_printf(r->arena,
                                    "gh_session=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%lld%s",
-                                   sid, (long long)as->cfg->session_ttl,
-                                   secure ? "; Secure" : ""));
+                                   sid, (long long)as->cfg->session_ttl, secure ? "; Secure" : ""));
     return 0;
 }
 

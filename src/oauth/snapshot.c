@@ -83,17 +83,17 @@ static int build_discovery(struct gh_snap *s)
                   "\"jwks_uri\":\"%s/jwks\",\"revocation_endpoint\":\"%s/revoke\","
                   "\"introspection_endpoint\":\"%s/introspect\"",
                   i, i, i, i, i);
-    gh_buf_puts(
-        &b, ",\"response_types_supported\":[\"code\"],\"response_modes_supported\":[\"query\"],"
-            "\"grant_types_supported\":[\"authorization_code\",\"refresh_token\","
-            "\"client_credentials\"],\"code_challenge_methods_supported\":[\"S256\"],"
-            "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\","
-            "\"client_secret_post\",\"none\"],"
-            "\"revocation_endpoint_auth_methods_supported\":[\"client_secret_basic\","
-            "\"client_secret_post\",\"none\"],"
-            "\"introspection_endpoint_auth_methods_supported\":[\"client_secret_basic\","
-            "\"client_secret_post\"],\"authorization_response_iss_parameter_supported\":true,"
-            "\"subject_types_supported\":[\"public\"],\"scopes_supported\":[");
+    gh_buf_puts(&b,
+                ",\"response_types_supported\":[\"code\"],\"response_modes_supported\":[\"query\"],"
+                "\"grant_types_supported\":[\"authorization_code\",\"refresh_token\","
+                "\"client_credentials\"],\"code_challenge_methods_supported\":[\"S256\"],"
+                "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\","
+                "\"client_secret_post\",\"none\"],"
+                "\"revocation_endpoint_auth_methods_supported\":[\"client_secret_basic\","
+                "\"client_secret_post\",\"none\"],"
+                "\"introspection_endpoint_auth_methods_supported\":[\"client_secret_basic\","
+                "\"client_secret_post\"],\"authorization_response_iss_parameter_supported\":true,"
+                "\"subject_types_supported\":[\"public\"],\"scopes_supported\":[");
     /* union of the clients' scopes */
     char seen[4096] = "";
     size_t k = 0;
@@ -103,8 +103,7 @@ static int build_discovery(struct gh_snap *s)
             size_t n = strcspn(p, " ");
             char tok[256];
             snprintf(tok, sizeof(tok), "%.*s", (int)n, p);
-            if (n > 0 && n < sizeof(tok) && !gh_scope_has(seen, tok) &&
-                k + n + 2 < sizeof(seen)) {
+            if (n > 0 && n < sizeof(tok) && !gh_scope_has(seen, tok) && k + n + 2 < sizeof(seen)) {
                 k += (size_t)snprintf(seen + k, sizeof(seen) - k, "%s%s", k ? " " : "", tok);
                 gh_buf_printf(&b, "%s", b.p[b.len - 1] == '[' ? "" : ",");
                 gh_buf_json_str(&b, tok, strlen(tok));
@@ -202,8 +201,8 @@ static int snap_build(struct gh_as *as, struct gh_snap **out, char *err, size_t 
     return 0;
 }
 
-int gh_as_init(struct gh_as *as, const struct gh_settings *cfg, struct gh_store *store,
-               char *err, size_t errlen)
+int gh_as_init(struct gh_as *as, const struct gh_settings *cfg, struct gh_store *store, char *err,
+               size_t errlen)
 {
     memset(as, 0, sizeof(*as));
     as->cfg = cfg;

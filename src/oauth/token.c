@@ -27,9 +27,9 @@ struct grant {
     const struct gh_client *c;
     struct gh_form f;
     int64_t now;
-    int64_t t0_us; /* wall-clock start, for the trace */
-    int store_rc;  /* result of the deferred write */
-    struct gh_buf at; /* the signed access token */
+    int64_t t0_us;             /* wall-clock start, for the trace */
+    int store_rc;              /* result of the deferred write */
+    struct gh_buf at;          /* the signed access token */
     char rt[GH_TOKEN_LEN + 1]; /* the new refresh token, "" when none */
     /* authorization_code */
     const char *code, *verifier;
@@ -84,8 +84,7 @@ static void trace_token(struct grant *g, const char *flow, const char *label, co
     if (rec == NULL)
         return;
     int64_t end = gh_now_us();
-    gh_rec_step(rec, flow, GH_P_APP, GH_P_AS, GH_STEP_CALL, 0, g->t0_us, 0, label, note, group,
-                gk);
+    gh_rec_step(rec, flow, GH_P_APP, GH_P_AS, GH_STEP_CALL, 0, g->t0_us, 0, label, note, group, gk);
     gh_rec_step(rec, flow, GH_P_AS, GH_P_APP, GH_STEP_REPLY, g->r->status, end,
                 (int32_t)(end - g->t0_us), reply, NULL, group, gk);
 }
@@ -96,8 +95,8 @@ static const char *reply_label(struct grant *g, const char *at, const char *rt)
         json_t *doc = json_loadb(g->r->resp, g->r->resp_len, 0, NULL);
         const char *e = json_string_value(json_object_get(doc, "error"));
         const char *d = json_string_value(json_object_get(doc, "error_description"));
-        const char *label = gh_arena_printf(g->r->arena, "%d %s: %s", g->r->status,
-                                            e ? e : "error", d ? d : "");
+        const char *label =
+            gh_arena_printf(g->r->arena, "%d %s: %s", g->r->status, e ? e : "error", d ? d : "");
         json_decref(doc);
         return label;
     }
@@ -304,8 +303,8 @@ static void trace_refresh(struct grant *g)
     const char *reply = reply_label(g, g->at.p ? g->at.p : "", g->rt[0] ? g->rt : NULL);
     if (g->r->status == 200) {
         trace_token(g, g->t.flow_id, label,
-                    gh_arena_printf(g->r->arena, "refresh token rotation (%s → %s)", o4, n4),
-                    reply, "refresh token rotation", GH_GROUP_LOOP);
+                    gh_arena_printf(g->r->arena, "refresh token rotation (%s → %s)", o4, n4), reply,
+                    "refresh token rotation", GH_GROUP_LOOP);
         return;
     }
     const char *title = g->expired                      ? "refresh token expired"

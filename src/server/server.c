@@ -46,8 +46,10 @@ static void access_log(struct gh_req *r)
     snprintf(status, sizeof(status), "%d", r->status);
     snprintf(us, sizeof(us), "%lld", (long long)(gh_mono_us() - r->start_us));
     snprintf(id, sizeof(id), "%llx", (unsigned long long)atomic_fetch_add(&next_id, 1) + 1);
-    gh_log(GH_LOG_INFO, "request", "id", id, "listener", r->listener,
-           "method", r->method == GH_POST ? "POST" : r->method == GH_GET ? "GET" : "OTHER",
+    gh_log(GH_LOG_INFO, "request", "id", id, "listener", r->listener, "method",
+           r->method == GH_POST  ? "POST"
+           : r->method == GH_GET ? "GET"
+                                 : "OTHER",
            "path", r->route ? r->route : "(unknown)", "status", status, "client_id",
            r->client_id ? r->client_id : "-", "latency_us", us, "addr", r->addr, NULL);
 }

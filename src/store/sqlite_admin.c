@@ -168,8 +168,8 @@ static void join(char out[], size_t outlen, char items[][GH_URI_MAX], int n)
     size_t k = 0;
     out[0] = '\0';
     for (int i = 0; i < n; i++)
-        k += (size_t)snprintf(out + k, k < outlen ? outlen - k : 0, "%s%s", i ? "\n" : "",
-                              items[i]);
+        k +=
+            (size_t)snprintf(out + k, k < outlen ? outlen - k : 0, "%s%s", i ? "\n" : "", items[i]);
 }
 
 static int split(const char *s, char items[][GH_URI_MAX], int max)
@@ -427,4 +427,3 @@ int sq_user_list(struct gh_store *gs, struct gh_user **rows, size_t *n)
     *n = len;
     return 0;
 }
-

@@ -271,8 +271,8 @@ static void async_done(void *arg, int rc)
     done(done_arg, rc);
 }
 
-int sq_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r,
-                         enum gh_redeem_result *out, gh_store_done done, void *arg)
+int sq_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out,
+                         gh_store_done done, void *arg)
 {
     struct async_call *call = malloc(sizeof(*call));
     if (call == NULL)

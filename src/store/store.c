@@ -20,8 +20,7 @@ int gh_store_open(const char *url, struct gh_store **out, char *err, size_t errl
     }
     if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
         return gh_pg_open(url, out, err, errlen);
-    snprintf(err, errlen, "unsupported database URL '%s' (use sqlite:PATH or postgres://...)",
-             url);
+    snprintf(err, errlen, "unsupported database URL '%s' (use sqlite:PATH or postgres://...)", url);
     return GH_EINVAL;
 }
 
@@ -45,8 +44,7 @@ void gh_key_rows_free(struct gh_key_row *rows, size_t n)
 void gh_store_code_redeem_async(struct gh_store *s, const struct gh_redeem *r,
                                 enum gh_redeem_result *out, gh_store_done done, void *arg)
 {
-    if (s->ops->code_redeem_async != NULL &&
-        s->ops->code_redeem_async(s, r, out, done, arg) == 0)
+    if (s->ops->code_redeem_async != NULL && s->ops->code_redeem_async(s, r, out, done, arg) == 0)
         return;
     done(arg, s->ops->code_redeem(s, r, out));
 }

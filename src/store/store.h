@@ -47,10 +47,10 @@ struct gh_user {
 struct gh_key_row {
     char kid[96];
     char alg[16];
-    char *pem;          /* private key, PKCS#8; owned, freed by gh_key_rows_free */
+    char *pem; /* private key, PKCS#8; owned, freed by gh_key_rows_free */
     int64_t created_at;
-    int active;         /* the key that signs new tokens */
-    int64_t retired_at; /* when it stopped signing, 0 while active/never */
+    int active;            /* the key that signs new tokens */
+    int64_t retired_at;    /* when it stopped signing, 0 while active/never */
     int64_t publish_until; /* public key leaves the JWKS after this, 0 = no limit */
 };
 
@@ -173,8 +173,7 @@ struct gh_store_ops {
     int (*code_put)(struct gh_store *s, const struct gh_code *c);
     int (*code_get)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
                     struct gh_code *out);
-    int (*code_redeem)(struct gh_store *s, const struct gh_redeem *r,
-                       enum gh_redeem_result *out);
+    int (*code_redeem)(struct gh_store *s, const struct gh_redeem *r, enum gh_redeem_result *out);
 
     int (*refresh_get)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
                        struct gh_refresh *out);
@@ -207,8 +206,8 @@ struct gh_store_ops {
     int (*login_fail_clear)(struct gh_store *s, const char *key);
 
     /* Flow recorder. */
-    int (*trace_append)(struct gh_store *s, const char *flow_id,
-                        const struct gh_trace_step *steps, size_t n);
+    int (*trace_append)(struct gh_store *s, const char *flow_id, const struct gh_trace_step *steps,
+                        size_t n);
     int (*trace_flow_start)(struct gh_store *s, const struct gh_flow_info *f);
     int (*trace_flow_update)(struct gh_store *s, const char *flow_id, const char *sub,
                              const char *outcome);

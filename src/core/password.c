@@ -30,6 +30,11 @@ static void make_dummy(void)
         dummy[0] = '\0';
 }
 
+void gh_password_prepare(void)
+{
+    pthread_once(&dummy_once, make_dummy);
+}
+
 int gh_password_verify(const char *encoded, const char *pw, size_t n)
 {
     if (encoded == NULL) {

@@ -30,5 +30,8 @@ int gh_password_hash(const struct gh_argon2_params *p, const char *pw, size_t n,
  * against a fixed dummy hash and returns 0, so an unknown user costs the
  * same time as a wrong password. */
 int gh_password_verify(const char *encoded, const char *pw, size_t n);
+/* Builds the dummy hash now (servers call it at start), so the first
+ * unknown-user sign-in costs no more than any other. */
+void gh_password_prepare(void);
 
 #endif

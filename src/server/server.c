@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/password.h"
 #include "oauth/oauth.h"
 #include "oauth/pages.h"
 #include "proto/proto.h"
@@ -271,6 +272,7 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
         snprintf(err, errlen, "cannot start the flow recorder");
         return GH_ENOMEM;
     }
+    gh_password_prepare();
     int rc = load_tls(srv, err, errlen);
     if (rc == 0)
         rc = gh_as_init(&srv->as, cfg, store, err, errlen);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -208,6 +209,14 @@ static void print_client(const struct gh_client *c, int verbose)
         printf("%s%s", verbose ? "\n  redirect_uri " : " ", c->redirect[i]);
     for (int i = 0; verbose && i < c->n_origin; i++)
         printf("\n  origin %s", c->origin[i]);
+    if (verbose) {
+        time_t t = (time_t)c->created_at;
+        struct tm tm;
+        char created[32] = "?";
+        if (gmtime_r(&t, &tm) != NULL)
+            strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        printf("\n  created %s", created);
+    }
     putchar('\n');
 }
 

@@ -99,11 +99,17 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
         return GH_EXIT_OK;
     }
     if (strcmp(sub, "remove") == 0) {
+        /* removed first, so no sign-in can start a family after the revocation */
         status = report(s->ops->user_remove(s, o->username), "remove", o->username);
-        if (status == GH_EXIT_OK) {
-            int n = 0;
-            s->ops->families_revoke_user(s, o->username, gh_now(), &n);
-            printf("user %s removed\n", o->username);
+        int n = 0, rc = 0;
+        if (status == GH_EXIT_OK &&
+            (rc = s->ops->families_revoke_user(s, o->username, gh_now(), &n)) < 0) {
+            gh_cli_err("user '%s' removed, but cannot revoke their sessions: %s (run "
+                       "'gatehouse sessions revoke --user %s')",
+                       o->username, gh_strerror(rc), o->username);
+            status = GH_EXIT_FAIL;
+        } else if (status == GH_EXIT_OK) {
+            printf("user %s removed, %d refresh-token families revoked\n", o->username, n);
         }
         return status;
     }
@@ -156,6 +162,41 @@ out:
     return status;
 }
 
+struct sessions_opts {
+    char *user;
+};
+
+static const struct gh_opt sessions_table[] = {
+    {"user", GH_OPT_STR, offsetof(struct sessions_opts, user), NULL, 0, 0,
+     "user whose refresh-token families are revoked", 0},
+};
+static const struct gh_opt_table sessions_opts_table = {sessions_table,
+                                                        GH_ARRAY_LEN(sessions_table)};
+
+/* Revokes every family of username; an unknown name with no families is an
+ * error (a typo must not look like success). */
+static int revoke_sessions(struct gh_store *s, const char *username)
+{
+    int n = 0, rc = s->ops->families_revoke_user(s, username, gh_now(), &n);
+    if (rc == 0 && n == 0) {
+        struct gh_user *u = calloc(1, sizeof(*u));
+        rc = u ? s->ops->user_get(s, username, u) : GH_ENOMEM;
+        if (u != NULL)
+            OPENSSL_cleanse(u, sizeof(*u));
+        free(u);
+    }
+    if (rc == GH_ENOTFOUND) {
+        gh_cli_err("no user '%s'", username);
+        return GH_EXIT_FAIL;
+    }
+    if (rc < 0) {
+        gh_cli_err("cannot revoke sessions of '%s': %s", username, gh_strerror(rc));
+        return GH_EXIT_FAIL;
+    }
+    printf("revoked %d refresh-token families of %s\n", n, username);
+    return GH_EXIT_OK;
+}
+
 int gh_cmd_sessions(struct gh_cli *cli, int argc, char **argv)
 {
     const char *usage = "gatehouse sessions revoke --user NAME";
@@ -163,19 +204,25 @@ int gh_cmd_sessions(struct gh_cli *cli, int argc, char **argv)
         printf("usage: %s\n", usage);
         return GH_EXIT_OK;
     }
-    if (argc != 3 || strcmp(argv[0], "revoke") != 0 || strcmp(argv[1], "--user") != 0) {
+    if (argc < 1 || strcmp(argv[0], "revoke") != 0) {
         gh_cli_err("usage: %s", usage);
         return GH_EXIT_USAGE;
     }
-    struct gh_store *s = gh_cli_store(cli, 1);
-    if (s == NULL)
-        return GH_EXIT_FAIL;
-    int n = 0, rc = s->ops->families_revoke_user(s, argv[2], gh_now(), &n);
-    gh_store_close(s);
-    if (rc < 0) {
-        gh_cli_err("cannot revoke sessions of '%s': %s", argv[2], gh_strerror(rc));
-        return GH_EXIT_FAIL;
+    struct sessions_opts o;
+    int rc = gh_cli_opts(usage, &sessions_opts_table, &o, argc - 1, argv + 1);
+    if (rc >= 0)
+        return rc;
+    int status = GH_EXIT_USAGE;
+    struct gh_store *s = NULL;
+    if (o.user == NULL || !valid_username(o.user)) {
+        gh_cli_err(o.user ? "bad user name '%s'" : "sessions revoke needs --user NAME", o.user);
+        goto out;
     }
-    printf("revoked %d refresh-token families of %s\n", n, argv[2]);
-    return GH_EXIT_OK;
+    status = GH_EXIT_FAIL;
+    if ((s = gh_cli_store(cli, 1)) != NULL)
+        status = revoke_sessions(s, o.user);
+out:
+    gh_store_close(s);
+    gh_opts_free(&sessions_opts_table, &o);
+    return status;
 }

@@ -197,6 +197,11 @@ int gh_opts_file(const struct gh_opt_table *t, void *base, const char *path, cha
     int lineno = 0, rc = 0;
     while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
         lineno++;
+        if (strchr(line, '\n') == NULL && !feof(f)) {
+            rc = fail(err, errlen, "%s:%d: line longer than %zu characters", path, lineno,
+                      sizeof(line) - 2);
+            break;
+        }
         char *s = trim(line);
         if (*s == '\0' || *s == '#')
             continue;

@@ -2,12 +2,12 @@
 # The whole test suite: installs what it needs, builds under ASan+UBSan,
 # runs every tier and ends with one line "N passed, N failed".
 #   bash scripts/test.sh            everything
-#   TIERS="unit e2e" bash scripts/test.sh   a subset (unit e2e browser diagram)
+#   TIERS="unit e2e" bash scripts/test.sh   a subset (unit e2e browser diagram fuzz)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${GH_TEST_OUT:-$ROOT/build/test-out}
-TIERS=${TIERS:-"unit e2e browser diagram"}
+TIERS=${TIERS:-"unit e2e browser diagram fuzz"}
 mkdir -p "$OUT"
 passed=0
 failed=0
@@ -61,11 +61,32 @@ PY
     count "$OUT/$name.count"
 }
 
+# PostgreSQL: one throwaway cluster (scripts/pg.sh) for the unit tier's store
+# suite and the e2e tier, stopped by PID at the end (also on interruption).
+pg_url=
+pg_stop() {
+    [[ -n $pg_url ]] && bash scripts/pg.sh stop "$OUT/pg" >/dev/null 2>&1
+    pg_url=
+}
+if [[ " $TIERS " == *" unit "* || " $TIERS " == *" e2e "* ]] && [[ -f scripts/pg.sh ]] &&
+    grep -q 'gh_pg_open' src/store/pg*.c && ! grep -q 'not available in this build' src/store/pg.c; then
+    note "PostgreSQL (throwaway cluster)"
+    if source scripts/pg.sh start "$OUT/pg"; then
+        pg_url=$GH_PG_URL
+        trap pg_stop EXIT
+        echo "running at ${pg_url} (pid $GH_PG_PID)"
+    else
+        echo "test: could not start PostgreSQL (counted as 1 failure)"
+        failed=$((failed + 1))
+    fi
+    unset GH_PG_URL GH_PG_PID
+fi
+
 for tier in $TIERS; do
     case $tier in
     unit)
-        note "unit tests"
-        ./build/unit >"$OUT/unit.log" 2>&1
+        note "unit tests${pg_url:+ (store suite on SQLite and PostgreSQL)}"
+        GH_PG_URL=$pg_url ./build/unit >"$OUT/unit.log" 2>&1
         grep -E '^(FAIL|unit:)' "$OUT/unit.log"
         grep -A3 '^  ' "$OUT/unit.log" | head -n 40
         count "$OUT/unit.log"
@@ -73,15 +94,9 @@ for tier in $TIERS; do
     e2e)
         note "end-to-end tests (SQLite)"
         GH_TEST_DB=sqlite run_pytest e2e-sqlite tests/e2e
-        if [[ -f scripts/pg.sh ]] && grep -q 'gh_pg_open' src/store/pg*.c && ! grep -q 'not available in this build' src/store/pg.c; then
+        if [[ -n $pg_url ]]; then
             note "end-to-end tests (PostgreSQL)"
-            if source scripts/pg.sh start "$OUT/pg"; then
-                GH_TEST_DB=postgres GH_PG_URL=$GH_PG_URL run_pytest e2e-postgres tests/e2e
-                bash scripts/pg.sh stop "$OUT/pg"
-            else
-                echo "test: could not start PostgreSQL (counted as 1 failure)"
-                failed=$((failed + 1))
-            fi
+            GH_TEST_DB=postgres GH_PG_URL=$pg_url run_pytest e2e-postgres tests/e2e
         fi
         ;;
     browser)
@@ -96,8 +111,15 @@ for tier in $TIERS; do
         grep -E '^(ok|not ok)|passed, ' "$OUT/diagram.log" | tail -n 60
         count "$OUT/diagram.log"
         ;;
+    fuzz)
+        note "fuzz corpus replay (libFuzzer drivers, ASan + UBSan)"
+        bash tests/fuzz/run.sh "$OUT/fuzz" >"$OUT/fuzz.log" 2>&1
+        grep -E '^(ok|not ok)|passed, ' "$OUT/fuzz.log" | tail -n 60
+        count "$OUT/fuzz.log"
+        ;;
     esac
 done
+pg_stop
 
 echo
 echo "$passed passed, $failed failed"

@@ -161,7 +161,9 @@ int gh_cmd_init(struct gh_cli *cli, int argc, char **argv)
     int from = 0, to = 0;
     status = gh_cli_prepare(s, o.issuer, o.alg, kid, sizeof(kid), &from, &to);
     if (status == GH_EXIT_OK) {
-        printf("database %s: schema v%d%s\nissuer %s\n", cli->db, to,
+        char shown[512];
+        gh_store_redact_url(cli->db, shown, sizeof(shown));
+        printf("database %s: schema v%d%s\nissuer %s\n", shown, to,
                from == to  ? " (already current)"
                : from == 0 ? " (created)"
                            : " (migrated)",

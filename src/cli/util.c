@@ -30,12 +30,14 @@ struct gh_store *gh_cli_store(const struct gh_cli *cli, int need_schema)
         return NULL;
     }
     if (need_schema && (rc = s->ops->check_schema(s)) < 0) {
+        char shown[512];
+        gh_store_redact_url(cli->db, shown, sizeof(shown));
         if (rc == GH_ESCHEMA)
             gh_cli_err("database '%s' is not initialised or has another schema version "
                        "(run 'gatehouse init')",
-                       cli->db);
+                       shown);
         else
-            gh_cli_err("cannot read database '%s': %s", cli->db, gh_strerror(rc));
+            gh_cli_err("cannot read database '%s': %s", shown, gh_strerror(rc));
         gh_store_close(s);
         return NULL;
     }

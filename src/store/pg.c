@@ -117,11 +117,10 @@ static void conn_free(struct pg_conn *c)
 static int conn_open(struct pg_store *s, struct pg_conn **out, char *err, size_t errlen)
 {
     /* Defaults first: the URL, expanded from dbname, may override them. */
-    static const char *const keys[] = {"connect_timeout",  "keepalives_idle",
-                                       "keepalives_interval", "keepalives_count",
-                                       "tcp_user_timeout", "fallback_application_name",
-                                       "client_encoding",  "dbname",
-                                       NULL};
+    static const char *const keys[] = {
+        "connect_timeout",  "keepalives_idle",  "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout", "fallback_application_name",
+        "client_encoding",  "dbname",           NULL};
     const char *vals[] = {"5", "30", "10", "3", "30000", "gatehouse", "UTF8", s->url, NULL};
     struct pg_conn *c = calloc(1, sizeof(*c));
     if (c == NULL)
@@ -182,6 +181,7 @@ int pg_borrow(struct pg_store *s, struct pg_conn **out)
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += PG_BORROW_WAIT_S;
+    int timed_out = 0;
     pthread_mutex_lock(&s->lock);
     for (;;) {
         while (s->idle != NULL) {
@@ -199,12 +199,12 @@ int pg_borrow(struct pg_store *s, struct pg_conn **out)
         }
         if (s->open < PG_POOL_MAX)
             break;
-        if (pthread_cond_timedwait(&s->freed, &s->lock, &deadline) == ETIMEDOUT &&
-            s->idle == NULL) {
+        if (timed_out) {
             pthread_mutex_unlock(&s->lock);
             log_unavailable("no PostgreSQL connection came free", "pool exhausted");
             return GH_EUNAVAIL;
         }
+        timed_out = pthread_cond_timedwait(&s->freed, &s->lock, &deadline) == ETIMEDOUT;
     }
     s->open++;
     pthread_mutex_unlock(&s->lock);
@@ -264,8 +264,8 @@ static int result_err(struct pg_conn *c, const PGresult *r)
         strcmp(state, "55P03") == 0 || strcmp(state, "25P03") == 0)
         return GH_EUNAVAIL; /* out of resources, statement or lock timeout */
     const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-    gh_log(GH_LOG_ERROR, "postgresql statement failed", "sqlstate", state, "error",
-           msg ? msg : "", NULL);
+    gh_log(GH_LOG_ERROR, "postgresql statement failed", "sqlstate", state, "error", msg ? msg : "",
+           NULL);
     return GH_ESTORE;
 }
 
@@ -387,6 +387,26 @@ PGresult *pg_query(struct pg_store *s, const char *sql, int *rc, const char *fmt
     return r;
 }
 
+int pg_exec1(struct pg_store *s, const char *sql, const char *fmt, ...)
+{
+    struct pg_conn *c = NULL;
+    int rc = pg_borrow(s, &c);
+    if (rc < 0)
+        return rc;
+    int64_t t0 = gh_mono_us();
+    va_list ap;
+    va_start(ap, fmt);
+    PGresult *r = run_va(c, sql, &rc, fmt, ap);
+    va_end(ap);
+    if (r != NULL) {
+        rc = (int)strtol(PQcmdTuples(r), NULL, 10);
+        PQclear(r);
+    }
+    pg_release(s, c);
+    gh_metric_observe(GH_H_DB_WRITE, gh_mono_us() - t0);
+    return rc;
+}
+
 static int simple(struct pg_conn *c, const char *sql)
 {
     PGresult *r = PQexec(c->db, sql);
@@ -477,7 +497,7 @@ static void *worker_main(void *arg)
         s->queued--;
         s->idle_workers--;
         pthread_mutex_unlock(&s->lock);
-        int rc = pg_write(s, j->fn, j->arg);
+        int rc = j->op(s, j->arg);
         j->done(j->done_arg, rc);
         free(j);
         pthread_mutex_lock(&s->lock);
@@ -488,13 +508,13 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int pg_write_async(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *arg,
-                   gh_store_done done, void *done_arg)
+int pg_async(struct pg_store *s, int (*op)(struct pg_store *s, void *arg), void *arg,
+             gh_store_done done, void *done_arg)
 {
     struct pg_job *j = calloc(1, sizeof(*j));
     if (j == NULL)
         return GH_ENOMEM;
-    *j = (struct pg_job){fn, arg, done, done_arg, NULL};
+    *j = (struct pg_job){op, arg, done, done_arg, NULL};
     pthread_mutex_lock(&s->lock);
     if (s->stopping) {
         pthread_mutex_unlock(&s->lock);
@@ -547,8 +567,7 @@ int pg_hash(const PGresult *r, int row, int col, unsigned char out[GH_SHA256_LEN
 {
     memset(out, 0, GH_SHA256_LEN);
     const char *v = PQgetvalue(r, row, col);
-    if (PQgetisnull(r, row, col) || strncmp(v, "\\x", 2) != 0 ||
-        strlen(v + 2) != 2 * GH_SHA256_LEN)
+    if (PQgetisnull(r, row, col) || strncmp(v, "\\x", 2) != 0 || strlen(v + 2) != 2 * GH_SHA256_LEN)
         return GH_ENOTFOUND;
     unsigned char tmp[GH_SHA256_LEN];
     for (size_t i = 0; i < GH_SHA256_LEN; i++) {

@@ -164,8 +164,8 @@ static void join(char out[], size_t outlen, const char items[][GH_URI_MAX], int 
     size_t k = 0;
     out[0] = '\0';
     for (int i = 0; i < n; i++)
-        k += (size_t)snprintf(out + k, k < outlen ? outlen - k : 0, "%s%s", i ? "\n" : "",
-                              items[i]);
+        k +=
+            (size_t)snprintf(out + k, k < outlen ? outlen - k : 0, "%s%s", i ? "\n" : "", items[i]);
 }
 
 static int split(const char *s, char items[][GH_URI_MAX], int max)
@@ -207,9 +207,9 @@ static int client_write_fn(struct pg_conn *c, void *arg)
     join(origins, URIS_TEXT, cl->origin, cl->n_origin);
     rc = bump(c);
     if (rc == 0)
-        rc = pg_exec(c, j->sql, j->fmt, cl->id, (int64_t)cl->is_public,
-                     (int64_t)cl->trusted, cl->is_public ? NULL : cl->secret_hash, cl->scope,
-                     uris, origins, (int64_t)cl->created_at);
+        rc = pg_exec(c, j->sql, j->fmt, cl->id, (int64_t)cl->is_public, (int64_t)cl->trusted,
+                     cl->is_public ? NULL : cl->secret_hash, cl->scope, uris, origins,
+                     (int64_t)cl->created_at);
     if (rc == 0)
         rc = GH_ENOTFOUND;
     else if (rc > 0)

@@ -4,11 +4,18 @@
  * browser sessions, login-failure counters and the purge of expired rows.
  *
  * Atomic across processes (SPEC section 7): code redemption and rotation
- * are conditional UPDATEs inside one READ COMMITTED transaction. A racing
- * UPDATE on the same row waits for the winner's commit and then re-checks
- * its WHERE clause against the committed row, so exactly one of the racers
- * changes the row; the losers find out why with a fresh read in the same
- * transaction.
+ * are conditional UPDATEs. A racing UPDATE on the same row waits for the
+ * winner's commit and then re-checks its WHERE clause against the committed
+ * row, so exactly one of the racers changes the row. The winning path is
+ * one statement (UPDATE ... RETURNING feeding the INSERTs in a WITH), one
+ * round trip and one commit; a request that did not win runs the general
+ * path in a READ COMMITTED transaction, which finds out why (replayed,
+ * grace, reuse, revoked, unknown) with fresh reads.
+ *
+ * Retries are idempotent: an attempt whose answer was lost with its
+ * connection may have committed, so the general path first recognises the
+ * request's own work by the fresh random family id or successor hash it
+ * carries, and reports success rather than a replay or a reuse.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +91,18 @@ static const char SQL_RT_REVOKE_CODE[] =
     "UPDATE refresh_token SET state = 2 WHERE family_id IN (SELECT id FROM family WHERE "
     "code_hash = $1) AND state <> 2";
 
+static const char SQL_FAMILY_MINE[] = "SELECT 1 FROM family WHERE id = $1 AND code_hash = $2";
+/* The winning path in one statement, one round trip: take the code, start
+ * its family, insert the first token. One row: this request won. */
+static const char SQL_REDEEM_FAST[] =
+    "WITH taken AS (UPDATE auth_code SET used_at = $1 WHERE hash = $2 AND used_at = 0 AND "
+    "expires_at > $1 RETURNING client_id, sub, scope, flow_id, hash), fam AS (INSERT INTO "
+    "family(id, client_id, sub, scope, flow_id, code_hash, created_at, abs_expires_at, "
+    "last_used_at) SELECT $3, client_id, sub, scope, flow_id, hash, $1, $4, $1 FROM taken "
+    "RETURNING id) INSERT INTO refresh_token(hash, family_id, state, created_at, "
+    "idle_expires_at) SELECT $5, id, 0, $1, $6 FROM fam";
+
+/* The general path, in a transaction: also tells replayed from invalid. */
 static int redeem_fn(struct pg_conn *c, void *arg)
 {
     struct redeem_job *j = arg;
@@ -112,6 +131,19 @@ static int redeem_fn(struct pg_conn *c, void *arg)
     PQclear(res);
     if (used_at == 0)
         return 0;
+    /* Taken by this very request, whose answer was lost with its
+     * connection: the family it created (a fresh random id) is there. */
+    if (r->issue_refresh) {
+        res = pg_run(c, SQL_FAMILY_MINE, &rc, "th", r->family_id, r->code_hash);
+        if (res == NULL)
+            return rc;
+        int mine = PQntuples(res) == 1;
+        PQclear(res);
+        if (mine) {
+            *j->result = GH_REDEEM_OK;
+            return 0;
+        }
+    }
     /* RFC 6749 4.1.2 / RFC 9700 4.5: revoke what the code issued. */
     *j->result = GH_REDEEM_REPLAYED;
     rc = pg_exec(c, SQL_FAMILY_REVOKE_CODE, "ih", r->now, r->code_hash);
@@ -120,11 +152,30 @@ static int redeem_fn(struct pg_conn *c, void *arg)
     return rc < 0 ? rc : 0;
 }
 
+static int redeem_op(struct pg_store *s, void *arg)
+{
+    struct redeem_job *j = arg;
+    const struct gh_redeem *r = j->r;
+    *j->result = GH_REDEEM_INVALID;
+    if (r->issue_refresh) {
+        int rc = pg_exec1(s, SQL_REDEEM_FAST, "ihtihi", r->now, r->code_hash, r->family_id,
+                          r->abs_expires_at, r->rt_hash, r->idle_expires_at);
+        if (rc == 1) {
+            *j->result = GH_REDEEM_OK;
+            return 0;
+        }
+        /* not won, or unknown after a lost connection: the transaction
+         * finds out which (and recognises its own family) */
+        if (rc < 0 && rc != GH_EUNAVAIL && rc != PG_ERETRY)
+            return rc;
+    }
+    return pg_write(s, redeem_fn, j);
+}
+
 int pg_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out)
 {
     struct redeem_job j = {r, out};
-    *out = GH_REDEEM_INVALID;
-    return pg_write((struct pg_store *)gs, redeem_fn, &j);
+    return redeem_op((struct pg_store *)gs, &j);
 }
 
 /* ---- refresh tokens and families ---- */
@@ -176,6 +227,14 @@ static const char SQL_RT_STATE[] = "SELECT t.state, t.rotated_at, f.revoked_at, 
                                    "refresh_token t JOIN family f ON f.id = t.family_id WHERE "
                                    "t.hash = $1";
 
+static const char SQL_RT_MINE[] = "SELECT 1 FROM refresh_token WHERE hash = $1 AND family_id = $2";
+/* The winning path in one statement, one round trip. */
+static const char SQL_RT_ROTATE_FAST[] =
+    "WITH taken AS (UPDATE refresh_token SET state = 1, rotated_at = $1 WHERE hash = $2 AND "
+    "state = 0 AND family_id IN (SELECT id FROM family WHERE revoked_at = 0) RETURNING "
+    "family_id) INSERT INTO refresh_token(hash, family_id, state, created_at, idle_expires_at) "
+    "SELECT $3, family_id, 0, $1, $4 FROM taken";
+
 static int family_revoke_in(struct pg_conn *c, const char *family_id, int64_t now);
 
 static int insert_successor(struct pg_conn *c, const struct gh_rotate *r, const char *family)
@@ -217,6 +276,17 @@ static int rotate_fn(struct pg_conn *c, void *arg)
         *j->result = GH_ROTATE_REVOKED;
         return 0;
     }
+    /* Rotated by this very request, whose answer was lost with its
+     * connection: its successor (a fresh random hash) is there. */
+    res = pg_run(c, SQL_RT_MINE, &rc, "ht", r->new_hash, family);
+    if (res == NULL)
+        return rc;
+    int mine = PQntuples(res) == 1;
+    PQclear(res);
+    if (mine) {
+        *j->result = GH_ROTATE_OK;
+        return 0;
+    }
     if (state == GH_RT_ROTATED && r->grace > 0 && r->now - rotated_at <= r->grace) {
         *j->result = GH_ROTATE_GRACE;
         return insert_successor(c, r, family);
@@ -226,11 +296,28 @@ static int rotate_fn(struct pg_conn *c, void *arg)
     return family_revoke_in(c, family, r->now);
 }
 
+static int rotate_op(struct pg_store *s, void *arg)
+{
+    struct rotate_job *j = arg;
+    const struct gh_rotate *r = j->r;
+    *j->result = GH_ROTATE_INVALID;
+    int rc = pg_exec1(s, SQL_RT_ROTATE_FAST, "ihhi", r->now, r->old_hash, r->new_hash,
+                      r->idle_expires_at);
+    if (rc == 1) {
+        *j->result = GH_ROTATE_OK;
+        return 0;
+    }
+    /* not won, or unknown after a lost connection: the transaction finds
+     * out which (grace, reuse, revoked, unknown, or our own success) */
+    if (rc < 0 && rc != GH_EUNAVAIL && rc != PG_ERETRY)
+        return rc;
+    return pg_write(s, rotate_fn, j);
+}
+
 int pg_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out)
 {
     struct rotate_job j = {r, out};
-    *out = GH_ROTATE_INVALID;
-    return pg_write((struct pg_store *)gs, rotate_fn, &j);
+    return rotate_op((struct pg_store *)gs, &j);
 }
 
 /* The job's own state for an asynchronous call: freed by the callback. */
@@ -252,8 +339,8 @@ static void async_done(void *arg, int rc)
     done(done_arg, rc);
 }
 
-int pg_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r,
-                         enum gh_redeem_result *out, gh_store_done done, void *arg)
+int pg_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out,
+                         gh_store_done done, void *arg)
 {
     struct async_call *call = malloc(sizeof(*call));
     if (call == NULL)
@@ -262,7 +349,7 @@ int pg_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r,
     call->job.redeem = (struct redeem_job){r, out};
     call->done = done;
     call->arg = arg;
-    int rc = pg_write_async((struct pg_store *)gs, redeem_fn, &call->job.redeem, async_done, call);
+    int rc = pg_async((struct pg_store *)gs, redeem_op, &call->job.redeem, async_done, call);
     if (rc < 0)
         free(call);
     return rc;
@@ -278,7 +365,7 @@ int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
     call->job.rotate = (struct rotate_job){r, out};
     call->done = done;
     call->arg = arg;
-    int rc = pg_write_async((struct pg_store *)gs, rotate_fn, &call->job.rotate, async_done, call);
+    int rc = pg_async((struct pg_store *)gs, rotate_op, &call->job.rotate, async_done, call);
     if (rc < 0)
         free(call);
     return rc;

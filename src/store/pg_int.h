@@ -30,9 +30,11 @@ struct pg_conn {
     struct pg_conn *next;            /* idle list */
 };
 
-/* An asynchronous write: a worker runs fn with pg_write, then done. */
+struct pg_store;
+
+/* An asynchronous operation: a worker runs op, then done. */
 struct pg_job {
-    int (*fn)(struct pg_conn *c, void *arg);
+    int (*op)(struct pg_store *s, void *arg);
     void *arg;
     gh_store_done done;
     void *done_arg;
@@ -83,11 +85,16 @@ PGresult *pg_query(struct pg_store *s, const char *sql, int *rc, const char *fmt
  * so is everything that failed on a broken connection before COMMIT was
  * sent; fn must therefore set its outputs from scratch on each call. */
 int pg_write(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *arg);
-/* Queues fn and returns at once; a worker runs it as pg_write does and
- * then calls done(done_arg, rc) on its thread. arg must stay valid until
- * then. GH_ENOMEM / GH_EUNAVAIL (closing) when it could not be queued. */
-int pg_write_async(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *arg,
-                   gh_store_done done, void *done_arg);
+/* Runs one statement in its own implicit transaction (one round trip, the
+ * fast path of the token endpoint's writes): the number of changed rows or
+ * a negative gh_err / PG_ERETRY. Never retried here: after a lost
+ * connection its outcome is unknown, and the caller decides. */
+int pg_exec1(struct pg_store *s, const char *sql, const char *fmt, ...);
+/* Queues op and returns at once; a worker runs op(s, arg) and then calls
+ * done(done_arg, rc) on its thread. arg must stay valid until then.
+ * GH_ENOMEM / GH_EUNAVAIL (closing) when it could not be queued. */
+int pg_async(struct pg_store *s, int (*op)(struct pg_store *s, void *arg), void *arg,
+             gh_store_done done, void *done_arg);
 
 /* Column accessors for text-format results. */
 void pg_text(const PGresult *r, int row, int col, char *out, size_t outlen);
@@ -126,8 +133,8 @@ int pg_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redee
 int pg_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
                    struct gh_refresh *out);
 int pg_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out);
-int pg_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r,
-                         enum gh_redeem_result *out, gh_store_done done, void *arg);
+int pg_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out,
+                         gh_store_done done, void *arg);
 int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
                             enum gh_rotate_result *out, gh_store_done done, void *arg);
 int pg_family_revoke(struct gh_store *gs, const char *family_id, int64_t now);

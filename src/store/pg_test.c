@@ -69,7 +69,8 @@ static void pg_reconnect(struct gh_store *s, struct backend *b, int *gh_failed_)
     ASSERT_INT_EQ(s->ops->check_schema(s), 0);
 }
 
-GH_TEST(store_pg_reconnect)
+/* Runs fn on a fresh, migrated PostgreSQL database (skipped without one). */
+static void pg_only(store_case_fn fn, int *gh_failed_)
 {
     if (!gh_stest_have_pg())
         return; /* needs a server */
@@ -83,9 +84,59 @@ GH_TEST(store_pg_reconnect)
     if (rc == 0)
         rc = s->ops->migrate(s, &from, &to);
     if (rc == 0)
-        pg_reconnect(s, &b, &failed);
+        fn(s, &b, &failed);
     gh_store_close(s);
     gh_stest_pg_drop(&b);
     ASSERT_INT_EQ(rc, 0);
     ASSERT_INT_EQ(failed, 0);
+}
+
+GH_TEST(store_pg_reconnect)
+{
+    pg_only(pg_reconnect, gh_failed_);
+}
+
+/* After a lost answer the operation runs again; the retry recognises what
+ * the first attempt committed (its fresh family id, its successor hash)
+ * and reports success instead of replay or reuse. */
+static void pg_retry_idempotent(struct gh_store *s, struct backend *b, int *gh_failed_)
+{
+    (void)b;
+    struct gh_code c = gh_stest_code(1, "alice", "", NOW + 60);
+    ASSERT_INT_EQ(s->ops->code_put(s, &c), 0);
+    struct gh_redeem d;
+    memset(&d, 0, sizeof(d));
+    memcpy(d.code_hash, c.hash, GH_SHA256_LEN);
+    d.now = NOW;
+    d.issue_refresh = 1;
+    snprintf(d.family_id, sizeof(d.family_id), "fam-1");
+    gh_stest_hash(10, d.rt_hash);
+    d.abs_expires_at = NOW + 86400;
+    d.idle_expires_at = NOW + 3600;
+    enum gh_redeem_result rr;
+    ASSERT_INT_EQ(s->ops->code_redeem(s, &d, &rr), 0);
+    ASSERT_INT_EQ(rr, GH_REDEEM_OK);
+    ASSERT_INT_EQ(s->ops->code_redeem(s, &d, &rr), 0);
+    ASSERT_INT_EQ(rr, GH_REDEEM_OK);
+    ASSERT_INT_EQ(gh_stest_rt_state(s, 10), GH_RT_ACTIVE);
+    enum gh_rotate_result res;
+    ASSERT_INT_EQ(gh_stest_rotate(s, 10, 11, NOW + 1, 0, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_OK);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 10, 11, NOW + 2, 0, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_OK);
+    ASSERT_INT_EQ(gh_stest_rt_state(s, 11), GH_RT_ACTIVE);
+    /* anyone else presenting the rotated token is still a reuse */
+    ASSERT_INT_EQ(gh_stest_rotate(s, 10, 12, NOW + 3, 0, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_REUSED);
+    ASSERT_INT_EQ(gh_stest_rt_state(s, 11), GH_RT_REVOKED);
+    /* and a different family for a used code is a replay */
+    snprintf(d.family_id, sizeof(d.family_id), "fam-2");
+    gh_stest_hash(20, d.rt_hash);
+    ASSERT_INT_EQ(s->ops->code_redeem(s, &d, &rr), 0);
+    ASSERT_INT_EQ(rr, GH_REDEEM_REPLAYED);
+}
+
+GH_TEST(store_pg_retry_idempotent)
+{
+    pg_only(pg_retry_idempotent, gh_failed_);
 }

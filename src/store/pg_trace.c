@@ -27,9 +27,9 @@ static int append_fn(struct pg_conn *c, void *arg)
     struct append_job *j = arg;
     for (size_t i = 0; i < j->n; i++) {
         const struct gh_trace_step *t = &j->steps[i];
-        int rc = pg_exec(c, SQL_STEP_INSERT, "tiiiiiiittt", j->flow_id, t->t_us,
-                         (int64_t)t->dur_us, (int64_t)t->from, (int64_t)t->to, (int64_t)t->kind,
-                         (int64_t)t->group_kind, (int64_t)t->status, t->label, t->note, t->group);
+        int rc = pg_exec(c, SQL_STEP_INSERT, "tiiiiiiittt", j->flow_id, t->t_us, (int64_t)t->dur_us,
+                         (int64_t)t->from, (int64_t)t->to, (int64_t)t->kind, (int64_t)t->group_kind,
+                         (int64_t)t->status, t->label, t->note, t->group);
         if (rc < 0)
             return rc;
     }
@@ -117,8 +117,7 @@ static const char SQL_STEPS[] =
     "SELECT t_us, dur_us, src, dst, kind, group_kind, status, label, note, grp FROM trace_step "
     "WHERE flow_id = $1 ORDER BY t_us, id";
 
-int pg_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_step **rows,
-                   size_t *n)
+int pg_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_step **rows, size_t *n)
 {
     int rc;
     PGresult *r = pg_query((struct pg_store *)gs, SQL_STEPS, &rc, "t", flow_id);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/pg_int.h"
 #include "store/store.h"
 #include "core/err.h"
 
@@ -22,6 +23,14 @@ int gh_store_open(const char *url, struct gh_store **out, char *err, size_t errl
         return gh_pg_open(url, out, err, errlen);
     snprintf(err, errlen, "unsupported database URL '%s' (use sqlite:PATH or postgres://...)", url);
     return GH_EINVAL;
+}
+
+void gh_store_redact_url(const char *url, char *out, size_t outlen)
+{
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+        pg_redact(url, out, outlen);
+    else
+        snprintf(out, outlen, "%s", url);
 }
 
 void gh_store_close(struct gh_store *s)

@@ -235,6 +235,8 @@ struct gh_store {
  * (caller closes with gh_store_close). err names the problem on failure. */
 int gh_store_open(const char *url, struct gh_store **out, char *err, size_t errlen);
 void gh_store_close(struct gh_store *s);
+/* The database URL with any password masked, for messages and logs. */
+void gh_store_redact_url(const char *url, char *out, size_t outlen);
 void gh_key_rows_free(struct gh_key_row *rows, size_t n);
 /* Run the asynchronous operation, or the synchronous one followed by done
  * when the backend has no asynchronous form. done is always called. */

@@ -349,15 +349,16 @@ static void *redeem_racer(void *arg)
     return NULL;
 }
 
-/* Runs RACERS threads of fn at once; the number that got `winner`. */
-static int race(struct gh_store *s, void *(*fn)(void *), int winner, int *errors)
+/* Runs RACERS threads of fn at once, spread over the n stores; the number
+ * that got `winner`. */
+static int race_on(struct gh_store **s, int n, void *(*fn)(void *), int winner, int *errors)
 {
     pthread_t t[RACERS];
     struct racer r[RACERS];
     pthread_barrier_t go;
     pthread_barrier_init(&go, NULL, RACERS);
     for (int i = 0; i < RACERS; i++) {
-        r[i] = (struct racer){s, &go, i, 0, -1};
+        r[i] = (struct racer){s[i % n], &go, i, 0, -1};
         pthread_create(&t[i], NULL, fn, &r[i]);
     }
     int won = 0;
@@ -371,6 +372,11 @@ static int race(struct gh_store *s, void *(*fn)(void *), int winner, int *errors
     return won;
 }
 
+static int race(struct gh_store *s, void *(*fn)(void *), int winner, int *errors)
+{
+    return race_on(&s, 1, fn, winner, errors);
+}
+
 STORE_TEST(concurrent_rotation, 1)
 {
     (void)b;
@@ -382,6 +388,35 @@ STORE_TEST(concurrent_rotation, 1)
     struct gh_code c = gh_stest_code(2, "alice", "", NOW + 60);
     ASSERT_INT_EQ(s->ops->code_put(s, &c), 0);
     ASSERT_INT_EQ(race(s, redeem_racer, GH_REDEEM_OK, &errors), 1);
+    ASSERT_INT_EQ(errors, 0);
+}
+
+/* Three stores on one database, as three server processes: still exactly
+ * one winner (SPEC section 7). */
+STORE_TEST(race_across_stores, 1)
+{
+    enum gh_redeem_result rr;
+    int errors = -1;
+    struct gh_store *st[3] = {s, NULL, NULL};
+    char err[600];
+    ASSERT_INT_EQ(gh_store_open(b->url, &st[1], err, sizeof(err)), 0);
+    if (gh_store_open(b->url, &st[2], err, sizeof(err)) < 0) {
+        gh_store_close(st[1]);
+        GH_FAIL_("cannot open a third store: %s", err);
+    }
+    int rc = gh_stest_family(s, 1, "alice", "", "fam-1", 10, NOW + 3600, &rr);
+    int won_rotation = race_on(st, 3, rotate_racer, GH_ROTATE_OK, &errors);
+    int rotation_errors = errors;
+    struct gh_code c = gh_stest_code(2, "alice", "", NOW + 60);
+    if (rc == 0)
+        rc = st[1]->ops->code_put(st[1], &c);
+    int won_redeem = race_on(st, 3, redeem_racer, GH_REDEEM_OK, &errors);
+    gh_store_close(st[1]);
+    gh_store_close(st[2]);
+    ASSERT_INT_EQ(rc, 0);
+    ASSERT_INT_EQ(won_rotation, 1);
+    ASSERT_INT_EQ(rotation_errors, 0);
+    ASSERT_INT_EQ(won_redeem, 1);
     ASSERT_INT_EQ(errors, 0);
 }
 

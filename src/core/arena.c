@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "arena.h"
 #include "err.h"
 
@@ -33,7 +34,7 @@ static struct chunk *chunk_new(size_t size)
 
 struct gh_arena *gh_arena_new(size_t chunk, size_t cap)
 {
-    struct gh_arena *a = malloc(sizeof(*a));
+    struct gh_arena *a = gh_alloc_fail_now() ? NULL : malloc(sizeof(*a));
     if (a == NULL)
         return NULL;
     a->chunk_size = chunk < 256 ? 256 : chunk;
@@ -77,6 +78,8 @@ void gh_arena_reset(struct gh_arena *a)
 void *gh_arena_alloc(struct gh_arena *a, size_t n)
 {
     const size_t align = sizeof(max_align_t);
+    if (gh_alloc_fail_now()) /* tests: as if the cap was reached */
+        return NULL;
     n = (n + align - 1) & ~(align - 1);
     if (n == 0)
         n = align;

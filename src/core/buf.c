@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "err.h"
 
@@ -47,7 +48,7 @@ static int reserve(struct gh_buf *b, size_t n)
         cap *= 2;
     if (cap > b->max + 1)
         cap = b->max + 1;
-    char *p = realloc(b->p, cap);
+    char *p = gh_alloc_fail_now() ? NULL : realloc(b->p, cap);
     if (p == NULL)
         return GH_ENOMEM;
     b->p = p;

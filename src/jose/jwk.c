@@ -17,6 +17,7 @@
 #include <openssl/obj_mac.h>
 #include <openssl/pem.h>
 
+#include "core/alloc.h"
 #include "core/b64url.h"
 #include "core/buf.h"
 #include "core/crypto.h"
@@ -172,7 +173,7 @@ int gh_jose_wrap(EVP_PKEY *pkey, enum gh_jwa alg, int has_private, const char *k
     if (kid != NULL && strlen(kid) >= sizeof(k->kid))
         goto out;
     rc = GH_ENOMEM;
-    k = calloc(1, sizeof(*k));
+    k = gh_alloc_fail_now() ? NULL : calloc(1, sizeof(*k));
     if (k == NULL)
         goto out;
     k->alg = alg;

@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "core/alloc.h"
 #include "core/b64url.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -257,7 +258,7 @@ int gh_jws_parse(const char *token, size_t n, struct gh_jws *out)
     out->sig_len = (size_t)len;
     rc = GH_ENOMEM;
     pay_n = (size_t)(dot2 - dot1 - 1);
-    out->payload = malloc(pay_n / 4 * 3 + 3);
+    out->payload = gh_alloc_fail_now() ? NULL : malloc(pay_n / 4 * 3 + 3);
     if (out->payload == NULL)
         goto out;
     rc = GH_EINVAL;

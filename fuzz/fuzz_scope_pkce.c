@@ -1,0 +1,93 @@
+/*
+ * libFuzzer driver: scope strings (src/proto/scope.c, RFC 6749 3.3) and
+ * PKCE (src/proto/pkce.c, RFC 7636). The input is two strings separated by
+ * a newline (the requested scope or verifier, and the allowed scope or
+ * challenge). Invariants: a valid scope is a subset of itself and has each
+ * of its tokens; subset(a, b) means every token of a is in b; a valid
+ * verifier verifies against its own S256 challenge, which is itself a
+ * valid challenge, and against nothing else of the input.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "proto/proto.h"
+
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c))                                                                                  \
+            GH_BUG("fuzz invariant failed: " #c);                                                  \
+    } while (0)
+
+static void check_scope(const char *a, const char *b)
+{
+    int valid = gh_scope_valid(a);
+    if (valid)
+        CHECK(gh_scope_subset(a, a) == 1);
+    int sub = gh_scope_subset(a, b);
+    /* subset means: each token of a (split on spaces) is in b */
+    char *tok = malloc(strlen(a) + 1);
+    CHECK(tok != NULL);
+    for (const char *p = a; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len > 0) {
+            memcpy(tok, p, len);
+            tok[len] = '\0';
+            if (valid)
+                CHECK(gh_scope_has(a, tok) == 1);
+            if (sub)
+                CHECK(gh_scope_has(b, tok) == 1);
+        }
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    free(tok);
+    if (valid)
+        for (const char *q = a; *q; q++)
+            CHECK(*q == ' ' || ((unsigned char)*q > 0x20 && (unsigned char)*q < 0x7f && *q != '"' &&
+                                *q != '\\'));
+}
+
+static void check_pkce(const char *v, size_t vn, const char *c, size_t cn)
+{
+    char s256[44];
+    if (gh_pkce_verifier_valid(v, vn)) {
+        gh_pkce_s256(v, vn, s256);
+        CHECK(strlen(s256) == 43);
+        CHECK(gh_pkce_challenge_valid(s256, 43) == 1);
+        CHECK(gh_pkce_verify(v, vn, s256, 43) == 1);
+        CHECK(gh_pkce_verify(v, vn, c, cn) == (cn == 43 && memcmp(c, s256, 43) == 0));
+    } else {
+        CHECK(gh_pkce_verify(v, vn, c, cn) == 0);
+    }
+    int cv = gh_pkce_challenge_valid(c, cn);
+    CHECK(!cv || cn == 43);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *buf = malloc(size + 1);
+    if (buf == NULL)
+        return 0;
+    memcpy(buf, data, size);
+    buf[size] = '\0';
+    size_t an = strcspn(buf, "\n");
+    const char *a = buf, *b = "";
+    size_t bn = 0;
+    if (an < size) {
+        buf[an] = '\0';
+        b = buf + an + 1;
+        bn = size - an - 1;
+    }
+    /* the raw halves, NULs included, for the length-taking PKCE calls */
+    check_pkce(a, an, b, bn);
+    check_pkce(b, bn, a, an);
+    check_scope(a, b);
+    check_scope(b, a);
+    free(buf);
+    return 0;
+}

@@ -124,6 +124,53 @@ PY
 peak=$(hwm_mb "$gpid")
 kill "$gpid"
 
+# ---- PostgreSQL: rotation with 1 and 3 processes on one database ----
+pg_rows() {
+    source scripts/pg.sh start "$tmp/pg" >/dev/null 2>&1 || return 0
+    local pgdb="${GH_PG_URL%/*}/gh_bench" ports=() p i
+    psql "$GH_PG_URL" -qc "CREATE DATABASE gh_bench" >/dev/null
+    for i in 1 2 3; do ports+=("$(port)"); done
+    $G --db "$pgdb" init --issuer "http://127.0.0.1:${ports[0]}" >/dev/null
+    $G --db "$pgdb" client add --id bench-spa --public --trusted --redirect-uri "http://127.0.0.1:1/cb" --scope api >/dev/null
+    printf %s "bench-password-1" | $G --db "$pgdb" user add --username alice --password-stdin >/dev/null
+    local pg_pids=()
+    for p in "${ports[@]}"; do
+        $G --db "$pgdb" serve --listen "127.0.0.1:$p" --issuer "http://127.0.0.1:${ports[0]}" \
+            --log-level warn >>"$tmp/serve-pg.log" 2>&1 &
+        pg_pids+=($!)
+        pids+=($!)
+    done
+    sleep 1
+    /usr/bin/python3 bench/mint.py "http://127.0.0.1:${ports[0]}" bench-spa "http://127.0.0.1:1/cb" \
+        alice bench-password-1 $((CONNS * 4)) >"$tmp/rts-pg.txt"
+    load "refresh rotation (PostgreSQL, 1 process)" "http://127.0.0.1:${ports[0]}/token" \
+        "${pg_pids[0]}" RT_FILE="$tmp/rts-pg.txt" \
+        BODY="grant_type=refresh_token&client_id=bench-spa&refresh_token="
+    # three processes, each loaded by its own wrk with a third of the connections
+    /usr/bin/python3 bench/mint.py "http://127.0.0.1:${ports[0]}" bench-spa "http://127.0.0.1:1/cb" \
+        alice bench-password-1 $((CONNS * 4)) >"$tmp/rts-pg3.txt"
+    for i in 0 1 2; do
+        awk -v i=$i 'NR % 3 == i' "$tmp/rts-pg3.txt" >"$tmp/rts-pg3-$i.txt"
+        RT_FILE="$tmp/rts-pg3-$i.txt" BODY="grant_type=refresh_token&client_id=bench-spa&refresh_token=" \
+            THREADS=1 wrk -t1 -c$((CONNS / 3)) -d"${DUR}s" --timeout 5s --latency -s bench/load.lua \
+            "http://127.0.0.1:${ports[$i]}/token" >"$tmp/wrk3-$i.out" 2>&1 &
+    done
+    wait $(jobs -p | tail -n 3) 2>/dev/null || true
+    local sum=0 p99=0 bad=0 x
+    for i in 0 1 2; do
+        x=$(sed -n 's/.* rps=\([0-9]*\).*/\1/p' "$tmp/wrk3-$i.out")
+        sum=$((sum + ${x:-0}))
+        x=$(sed -n 's/.* bad=\([0-9]*\).*/\1/p' "$tmp/wrk3-$i.out")
+        bad=$((bad + ${x:-0}))
+        x=$(sed -n 's/.* p99=\([0-9.]*\).*/\1/p' "$tmp/wrk3-$i.out")
+        p99=$(awk -v a="$p99" -v b="${x:-0}" 'BEGIN { print (b > a ? b : a) }')
+    done
+    rows+=("refresh rotation (PostgreSQL, 3 processes)|$sum|-|$p99|-|-|$bad")
+    for p in "${pg_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    bash scripts/pg.sh stop "$tmp/pg" >/dev/null 2>&1 || true
+}
+pg_rows
+
 # ---- table ----
 base_rps=$(cut -d'|' -f2 <<<"${rows[0]}")
 printf '\nMachine: %s, %s cores; wrk -t2 -c%s -d%ss on the same cores; ES256 sign (openssl speed, 1 core): %s/s\n\n' \

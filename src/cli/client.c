@@ -153,8 +153,13 @@ static int do_add(struct gh_store *s, const struct client_opts *o)
     if (status == GH_EXIT_OK && o->secret_stdin)
         status = read_secret(c);
     if (status == GH_EXIT_OK) {
-        int rc = s->ops->client_add(s, c);
-        if (rc == GH_EEXIST)
+        /* client_credentials tokens carry sub = client id: it must not
+         * name a user too (RFC 9700 4.15) */
+        struct gh_user u;
+        int rc = s->ops->user_get(s, o->id, &u) == 0 ? GH_ECONFLICT : s->ops->client_add(s, c);
+        if (rc == GH_ECONFLICT)
+            gh_cli_err("'%s' is a user name: a client may not share it", o->id);
+        else if (rc == GH_EEXIST)
             gh_cli_err("client '%s' already exists", o->id);
         else if (rc < 0)
             gh_cli_err("cannot add client '%s': %s", o->id, gh_strerror(rc));

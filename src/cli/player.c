@@ -212,7 +212,7 @@ consent:
         rc = http(p, url, form.p, NULL, r);
         gh_buf_release(&form);
     }
-    if (rc == 0 && r->status != 302)
+    if (rc == 0 && r->status != 302 && r->status != 303)
         rc = fail(p, "sign-in did not redirect back to the app", r);
     return rc;
 }

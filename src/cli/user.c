@@ -115,7 +115,14 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
     }
     if ((status = hash_from_stdin(o, hash, sizeof(hash))) != GH_EXIT_OK)
         return status;
-    if (strcmp(sub, "add") == 0) {
+    struct gh_client *c = calloc(1, sizeof(*c));
+    int clash = c != NULL && s->ops->client_get(s, o->username, c) == 0;
+    free(c);
+    if (strcmp(sub, "add") == 0 && clash) {
+        /* a client's tokens carry sub = client id (RFC 9700 4.15) */
+        gh_cli_err("'%s' is a client id: a user may not share it", o->username);
+        status = GH_EXIT_FAIL;
+    } else if (strcmp(sub, "add") == 0) {
         status = report(s->ops->user_add(s, o->username, hash), "add", o->username);
         if (status == GH_EXIT_OK)
             printf("user %s added\n", o->username);

@@ -409,5 +409,6 @@ void gh_resp_redirect(struct gh_req *r, const char *location)
 {
     gh_resp_header(r, "Location", location);
     gh_resp_header(r, "Cache-Control", "no-store");
-    gh_resp_body(r, 302, "text/plain", "", 0);
+    /* RFC 9700 4.12: after a form post, 303 so the browser does not re-post */
+    gh_resp_body(r, r->method == GH_POST ? 303 : 302, "text/plain", "", 0);
 }

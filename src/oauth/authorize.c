@@ -150,7 +150,8 @@ void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct
     redirect_with(r, s, a, "code", code, NULL, NULL);
 }
 
-/* CSRF token: HMAC-SHA256(csrf_key, browser cookie | request). */
+/* CSRF token: HMAC-SHA256(csrf_key, browser cookie | request). When the
+ * MAC cannot be computed the token is empty, which no check accepts. */
 static void csrf_token(const struct gh_snap *s, const char *cookie, const struct gh_authz *a,
                        char out[64])
 {
@@ -160,8 +161,10 @@ static void csrf_token(const struct gh_snap *s, const char *cookie, const struct
     snprintf(msg, sizeof(msg), "%s|%s|%s|%s|%s|%s", cookie, a->client_id, a->redirect_uri,
              a->challenge, a->state ? a->state : "", a->scope);
     if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, s->csrf_key, sizeof(s->csrf_key),
-                  (const unsigned char *)msg, strlen(msg), mac, sizeof(mac), &maclen) == NULL)
-        memset(mac, 0, sizeof(mac));
+                  (const unsigned char *)msg, strlen(msg), mac, sizeof(mac), &maclen) == NULL) {
+        out[0] = '\0';
+        return;
+    }
     gh_b64url_encode(mac, sizeof(mac), out, 64);
 }
 
@@ -188,7 +191,7 @@ int gh_authz_csrf_ok(struct gh_req *r, const struct gh_snap *s, const struct gh_
         return 0;
     char expect[64];
     csrf_token(s, cookie, a, expect);
-    return gh_ct_streq(expect, strlen(expect), posted, strlen(posted));
+    return expect[0] != '\0' && gh_ct_streq(expect, strlen(expect), posted, strlen(posted));
 }
 
 void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *label, const char *note,
@@ -201,7 +204,7 @@ void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *labe
     gh_rec_step(rec, a->flow, GH_P_BROWSER, GH_P_AS, GH_STEP_CALL, 0, t0_us, 0, label, note, NULL,
                 GH_GROUP_NONE);
     const char *reply;
-    if (r->status == 302) {
+    if (r->status == 302 || r->status == 303) {
         const char *loc = NULL;
         for (int i = 0; i < r->n_headers; i++)
             if (strcmp(r->hdr_name[i], "Location") == 0)
@@ -213,10 +216,10 @@ void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *labe
             char tmp[GH_TOKEN_LEN + 1];
             snprintf(tmp, sizeof(tmp), "%.*s", (int)strcspn(code + 5, "&"), code + 5);
             gh_rec_short(tmp, c4);
-            reply = gh_arena_printf(r->arena, "302 → redirect_uri?code=%s&state&iss", c4);
+            reply = gh_arena_printf(r->arena, "%d → redirect_uri?code=%s&state&iss", r->status, c4);
         } else {
             const char *err = q ? strstr(q, "error=") : NULL;
-            reply = gh_arena_printf(r->arena, "302 → redirect_uri?error=%.*s&state&iss",
+            reply = gh_arena_printf(r->arena, "%d → redirect_uri?error=%.*s&state&iss", r->status,
                                     err ? (int)strcspn(err + 6, "&") : 0, err ? err + 6 : "");
         }
     } else {

@@ -115,10 +115,14 @@ void gh_h_cors_preflight(struct gh_req *r)
     gh_snap_put(gh_as_of(r), s);
 }
 
-static void claim_str(struct gh_buf *b, const char *name, const char *v)
+/* Appends ,"name":"v"; any failure sticks in *rc so no partial JSON is
+ * ever signed. */
+static void claim_str(struct gh_buf *b, int *rc, const char *name, const char *v)
 {
-    gh_buf_printf(b, ",\"%s\":", name);
-    gh_buf_json_str(b, v, strlen(v));
+    if (*rc == 0)
+        *rc = gh_buf_printf(b, ",\"%s\":", name);
+    if (*rc == 0)
+        *rc = gh_buf_json_str(b, v, strlen(v));
 }
 
 int gh_oauth_access_token(const struct gh_snap *s, const char *sub, const char *client_id,
@@ -132,18 +136,21 @@ int gh_oauth_access_token(const struct gh_snap *s, const char *sub, const char *
     /* RFC 9068 2.2: iss, exp, aud, sub, client_id, iat, jti (+ scope) */
     char claims_mem[2048];
     struct gh_buf claims = {claims_mem, 0, sizeof(claims_mem), sizeof(claims_mem) - 1};
-    gh_buf_puts(&claims, "{\"iss\":");
-    gh_buf_json_str(&claims, s->issuer, strlen(s->issuer));
-    claim_str(&claims, "sub", sub);
-    claim_str(&claims, "aud", s->audience);
-    gh_buf_printf(&claims, ",\"exp\":%lld,\"iat\":%lld,\"nbf\":%lld", (long long)(now + ttl),
-                  (long long)now, (long long)now);
-    claim_str(&claims, "jti", jti_out);
-    claim_str(&claims, "client_id", client_id);
-    claim_str(&claims, "scope", scope);
+    int rc = gh_buf_puts(&claims, "{\"iss\":");
+    if (rc == 0)
+        rc = gh_buf_json_str(&claims, s->issuer, strlen(s->issuer));
+    claim_str(&claims, &rc, "sub", sub);
+    claim_str(&claims, &rc, "aud", s->audience);
+    if (rc == 0)
+        rc = gh_buf_printf(&claims, ",\"exp\":%lld,\"iat\":%lld,\"nbf\":%lld",
+                           (long long)(now + ttl), (long long)now, (long long)now);
+    claim_str(&claims, &rc, "jti", jti_out);
+    claim_str(&claims, &rc, "client_id", client_id);
+    claim_str(&claims, &rc, "scope", scope);
     if (family != NULL)
-        claim_str(&claims, "gh_fid", family);
-    int rc = gh_buf_putc(&claims, '}');
+        claim_str(&claims, &rc, "gh_fid", family);
+    if (rc == 0)
+        rc = gh_buf_putc(&claims, '}');
     if (rc == 0)
         rc = gh_jws_sign(s->signer, "at+jwt", claims.p, claims.len, jwt);
     return rc;

@@ -7,7 +7,7 @@ import sys
 
 SEED = [
     ("authorization request", r"GET /authorize \(response_type=code, code_challenge="),
-    ("redirect back with code and iss", r"302 → redirect_uri\?code=[^&\s]{1,5}…&(amp;)?state&(amp;)?iss"),
+    ("redirect back with code and iss", r"30[23] → redirect_uri\?code=[^&\s]{1,5}…&(amp;)?state&(amp;)?iss"),
     ("code exchange with verifier", r"grant_type=authorization_code, code=.{4}…, code_verifier="),
     ("access token use", r"GET /api/me \(Authorization: Bearer"),
     ("API validation step", r"validate JWT: signature, typ, iss, aud, exp"),

@@ -176,7 +176,7 @@ class Gatehouse:
                                  redirect=redirect)
         assert page.status_code == 200, page.text
         r = self.login(s, page)
-        assert r.status_code == 302, r.text
+        assert r.status_code in (302, 303), r.text
         loc = r.headers["Location"]
         code = re.search(r"[?&]code=([^&]+)", loc).group(1)
         return code, verifier, redirect

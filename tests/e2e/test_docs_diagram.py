@@ -12,7 +12,7 @@ from conftest import BIN, ROOT
 
 SEED_STEPS = [  # the six steps of the seed diagram, in order
     r"GET /authorize \(response_type=code, code_challenge=",
-    r"302 → redirect_uri\?code=",
+    r"30[23] → redirect_uri\?code=",
     r"grant_type=authorization_code, code=.{4}…, code_verifier=",
     r"GET /api/me \(Authorization: Bearer",
     r"validate JWT: signature, typ, iss, aud, exp",

@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 src=${PEERS:-../shared/peers}
 [[ -d $src ]] || { echo "peers: no $src" >&2; exit 1; }
+bash scripts/deps.sh bench
+dpkg-query -W -f='${Status}' glewlwyd 2>/dev/null | grep -q "install ok installed" ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq glewlwyd jq >/dev/null
 tmp=$(mktemp -d /tmp/gatehouse-peers-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 cp -r "$src" "$tmp/peers"

@@ -114,6 +114,7 @@ int gh_cmd_demo(struct gh_cli *cli, int argc, char **argv)
     setenv("GATEHOUSE_API_LISTEN", "127.0.0.1:9001", 0);
     setenv("GATEHOUSE_APP_LISTEN", "127.0.0.1:9002", 0);
     setenv("GATEHOUSE_TRACE", "true", 0);
+    setenv("GATEHOUSE_LOG_LEVEL", "warn", 0); /* keep the banner readable */
     struct gh_settings cfg;
     int status = gh_cli_load_settings(cli, &cfg, argc, argv);
     if (status >= 0)

@@ -83,8 +83,7 @@ int gh_redirect_valid(const char *uri, int allow_http)
 int gh_uri_origin(const char *uri, char *out, size_t outlen)
 {
     const char *sep = strstr(uri, "://");
-    if (sep == NULL ||
-        !(strncmp(uri, "http://", 7) == 0 || strncmp(uri, "https://", 8) == 0))
+    if (sep == NULL || !(strncmp(uri, "http://", 7) == 0 || strncmp(uri, "https://", 8) == 0))
         return GH_EINVAL;
     size_t hl = strcspn(sep + 3, "/?#");
     size_t n = (size_t)(sep + 3 - uri) + hl;

@@ -71,11 +71,6 @@ int pg_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], st
     return rc;
 }
 
-struct redeem_job {
-    const struct gh_redeem *r;
-    enum gh_redeem_result *result;
-};
-
 static const char SQL_CODE_TAKE[] = "UPDATE auth_code SET used_at = $1 WHERE hash = $2 AND "
                                     "used_at = 0 AND expires_at > $1";
 static const char SQL_CODE_USED[] = "SELECT used_at FROM auth_code WHERE hash = $1";
@@ -105,14 +100,15 @@ static const char SQL_REDEEM_FAST[] =
 /* The general path, in a transaction: also tells replayed from invalid. */
 static int redeem_fn(struct pg_conn *c, void *arg)
 {
-    struct redeem_job *j = arg;
-    const struct gh_redeem *r = j->r;
-    *j->result = GH_REDEEM_INVALID;
+    struct gh_store_call *j = arg;
+    const struct gh_redeem *r = j->req;
+    enum gh_redeem_result *result = j->out;
+    *result = GH_REDEEM_INVALID;
     int rc = pg_exec(c, SQL_CODE_TAKE, "ih", r->now, r->code_hash);
     if (rc < 0)
         return rc;
     if (rc == 1) {
-        *j->result = GH_REDEEM_OK;
+        *result = GH_REDEEM_OK;
         if (!r->issue_refresh)
             return 0;
         rc = pg_exec(c, SQL_FAMILY_FROM_CODE, "tiih", r->family_id, r->now, r->abs_expires_at,
@@ -140,12 +136,12 @@ static int redeem_fn(struct pg_conn *c, void *arg)
         int mine = PQntuples(res) == 1;
         PQclear(res);
         if (mine) {
-            *j->result = GH_REDEEM_OK;
+            *result = GH_REDEEM_OK;
             return 0;
         }
     }
     /* RFC 6749 4.1.2 / RFC 9700 4.5: revoke what the code issued. */
-    *j->result = GH_REDEEM_REPLAYED;
+    *result = GH_REDEEM_REPLAYED;
     rc = pg_exec(c, SQL_FAMILY_REVOKE_CODE, "ih", r->now, r->code_hash);
     if (rc >= 0)
         rc = pg_exec(c, SQL_RT_REVOKE_CODE, "h", r->code_hash);
@@ -154,14 +150,15 @@ static int redeem_fn(struct pg_conn *c, void *arg)
 
 static int redeem_op(struct pg_store *s, void *arg)
 {
-    struct redeem_job *j = arg;
-    const struct gh_redeem *r = j->r;
-    *j->result = GH_REDEEM_INVALID;
+    struct gh_store_call *j = arg;
+    const struct gh_redeem *r = j->req;
+    enum gh_redeem_result *result = j->out;
+    *result = GH_REDEEM_INVALID;
     if (r->issue_refresh) {
         int rc = pg_exec1(s, SQL_REDEEM_FAST, "ihtihi", r->now, r->code_hash, r->family_id,
                           r->abs_expires_at, r->rt_hash, r->idle_expires_at);
         if (rc == 1) {
-            *j->result = GH_REDEEM_OK;
+            *result = GH_REDEEM_OK;
             return 0;
         }
         /* not won, or unknown after a lost connection: the transaction
@@ -174,7 +171,7 @@ static int redeem_op(struct pg_store *s, void *arg)
 
 int pg_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out)
 {
-    struct redeem_job j = {r, out};
+    struct gh_store_call j = {r, out, NULL, NULL};
     return redeem_op((struct pg_store *)gs, &j);
 }
 
@@ -213,11 +210,6 @@ int pg_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
     return rc;
 }
 
-struct rotate_job {
-    const struct gh_rotate *r;
-    enum gh_rotate_result *result;
-};
-
 /* One row changed: this request won the token. Revoking a family also
  * marks its tokens revoked (state 2), the family test is belt and braces. */
 static const char SQL_RT_ROTATE[] =
@@ -245,11 +237,12 @@ static int insert_successor(struct pg_conn *c, const struct gh_rotate *r, const 
 
 static int rotate_fn(struct pg_conn *c, void *arg)
 {
-    struct rotate_job *j = arg;
-    const struct gh_rotate *r = j->r;
+    struct gh_store_call *j = arg;
+    const struct gh_rotate *r = j->req;
+    enum gh_rotate_result *result = j->out;
     char family[40];
     int rc;
-    *j->result = GH_ROTATE_INVALID;
+    *result = GH_ROTATE_INVALID;
     PGresult *res = pg_run(c, SQL_RT_ROTATE, &rc, "ih", r->now, r->old_hash);
     if (res == NULL)
         return rc;
@@ -258,7 +251,7 @@ static int rotate_fn(struct pg_conn *c, void *arg)
         pg_text(res, 0, 0, family, sizeof(family));
     PQclear(res);
     if (won) {
-        *j->result = GH_ROTATE_OK;
+        *result = GH_ROTATE_OK;
         return insert_successor(c, r, family);
     }
     res = pg_run(c, SQL_RT_STATE, &rc, "h", r->old_hash);
@@ -273,7 +266,7 @@ static int rotate_fn(struct pg_conn *c, void *arg)
     pg_text(res, 0, 3, family, sizeof(family));
     PQclear(res);
     if (revoked_at != 0 || state == GH_RT_REVOKED) {
-        *j->result = GH_ROTATE_REVOKED;
+        *result = GH_ROTATE_REVOKED;
         return 0;
     }
     /* Rotated by this very request, whose answer was lost with its
@@ -284,27 +277,28 @@ static int rotate_fn(struct pg_conn *c, void *arg)
     int mine = PQntuples(res) == 1;
     PQclear(res);
     if (mine) {
-        *j->result = GH_ROTATE_OK;
+        *result = GH_ROTATE_OK;
         return 0;
     }
     if (state == GH_RT_ROTATED && r->grace > 0 && r->now - rotated_at <= r->grace) {
-        *j->result = GH_ROTATE_GRACE;
+        *result = GH_ROTATE_GRACE;
         return insert_successor(c, r, family);
     }
     /* RFC 9700 4.14.2: a rotated token presented again — revoke the family. */
-    *j->result = GH_ROTATE_REUSED;
+    *result = GH_ROTATE_REUSED;
     return family_revoke_in(c, family, r->now);
 }
 
 static int rotate_op(struct pg_store *s, void *arg)
 {
-    struct rotate_job *j = arg;
-    const struct gh_rotate *r = j->r;
-    *j->result = GH_ROTATE_INVALID;
+    struct gh_store_call *j = arg;
+    const struct gh_rotate *r = j->req;
+    enum gh_rotate_result *result = j->out;
+    *result = GH_ROTATE_INVALID;
     int rc = pg_exec1(s, SQL_RT_ROTATE_FAST, "ihhi", r->now, r->old_hash, r->new_hash,
                       r->idle_expires_at);
     if (rc == 1) {
-        *j->result = GH_ROTATE_OK;
+        *result = GH_ROTATE_OK;
         return 0;
     }
     /* not won, or unknown after a lost connection: the transaction finds
@@ -316,40 +310,18 @@ static int rotate_op(struct pg_store *s, void *arg)
 
 int pg_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out)
 {
-    struct rotate_job j = {r, out};
+    struct gh_store_call j = {r, out, NULL, NULL};
     return rotate_op((struct pg_store *)gs, &j);
-}
-
-/* The job's own state for an asynchronous call: freed by the callback. */
-struct async_call {
-    union {
-        struct redeem_job redeem;
-        struct rotate_job rotate;
-    } job;
-    gh_store_done done;
-    void *arg;
-};
-
-static void async_done(void *arg, int rc)
-{
-    struct async_call *call = arg;
-    gh_store_done done = call->done;
-    void *done_arg = call->arg;
-    free(call);
-    done(done_arg, rc);
 }
 
 int pg_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out,
                          gh_store_done done, void *arg)
 {
-    struct async_call *call = malloc(sizeof(*call));
+    *out = GH_REDEEM_INVALID;
+    struct gh_store_call *call = gh_store_call_new(r, out, done, arg);
     if (call == NULL)
         return GH_ENOMEM;
-    *out = GH_REDEEM_INVALID;
-    call->job.redeem = (struct redeem_job){r, out};
-    call->done = done;
-    call->arg = arg;
-    int rc = pg_async((struct pg_store *)gs, redeem_op, &call->job.redeem, async_done, call);
+    int rc = pg_async((struct pg_store *)gs, redeem_op, call, gh_store_call_finish, call);
     if (rc < 0)
         free(call);
     return rc;
@@ -358,14 +330,11 @@ int pg_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh
 int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
                             enum gh_rotate_result *out, gh_store_done done, void *arg)
 {
-    struct async_call *call = malloc(sizeof(*call));
+    *out = GH_ROTATE_INVALID;
+    struct gh_store_call *call = gh_store_call_new(r, out, done, arg);
     if (call == NULL)
         return GH_ENOMEM;
-    *out = GH_ROTATE_INVALID;
-    call->job.rotate = (struct rotate_job){r, out};
-    call->done = done;
-    call->arg = arg;
-    int rc = pg_async((struct pg_store *)gs, rotate_op, &call->job.rotate, async_done, call);
+    int rc = pg_async((struct pg_store *)gs, rotate_op, call, gh_store_call_finish, call);
     if (rc < 0)
         free(call);
     return rc;

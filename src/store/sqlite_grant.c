@@ -61,11 +61,6 @@ int sq_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], st
     return rc;
 }
 
-struct redeem_job {
-    const struct gh_redeem *r;
-    enum gh_redeem_result *result;
-};
-
 static const char SQL_CODE_TAKE[] = "UPDATE auth_code SET used_at = ?1 WHERE hash = ?2 AND "
                                     "used_at = 0 AND expires_at > ?1";
 static const char SQL_CODE_USED[] = "SELECT used_at FROM auth_code WHERE hash = ?";
@@ -83,13 +78,14 @@ static const char SQL_RT_REVOKE_CODE[] =
 
 static int redeem_fn(struct sq_conn *c, void *arg)
 {
-    struct redeem_job *j = arg;
-    const struct gh_redeem *r = j->r;
+    struct gh_store_call *j = arg;
+    const struct gh_redeem *r = j->req;
+    enum gh_redeem_result *result = j->out;
     int rc = sq_exec(c, SQL_CODE_TAKE, "ih", r->now, r->code_hash);
     if (rc < 0)
         return rc;
     if (rc == 1) {
-        *j->result = GH_REDEEM_OK;
+        *result = GH_REDEEM_OK;
         if (!r->issue_refresh)
             return 0;
         rc = sq_exec(c, SQL_FAMILY_FROM_CODE, "tiih", r->family_id, r->now, r->abs_expires_at,
@@ -108,11 +104,11 @@ static int redeem_fn(struct sq_conn *c, void *arg)
     int64_t used_at = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
     if (used_at == 0) {
-        *j->result = GH_REDEEM_INVALID;
+        *result = GH_REDEEM_INVALID;
         return 0;
     }
     /* RFC 6749 4.1.2 / RFC 9700 4.5: revoke what the code issued. */
-    *j->result = GH_REDEEM_REPLAYED;
+    *result = GH_REDEEM_REPLAYED;
     rc = sq_exec(c, SQL_FAMILY_REVOKE_CODE, "ih", r->now, r->code_hash);
     if (rc >= 0)
         rc = sq_exec(c, SQL_RT_REVOKE_CODE, "h", r->code_hash);
@@ -121,7 +117,7 @@ static int redeem_fn(struct sq_conn *c, void *arg)
 
 int sq_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out)
 {
-    struct redeem_job j = {r, out};
+    struct gh_store_call j = {r, out, NULL, NULL};
     *out = GH_REDEEM_INVALID;
     return sq_write((struct sq_store *)gs, redeem_fn, &j);
 }
@@ -168,11 +164,6 @@ int sq_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
     return rc;
 }
 
-struct rotate_job {
-    const struct gh_rotate *r;
-    enum gh_rotate_result *result;
-};
-
 /* Revoking a family also marks each of its tokens revoked (state 2), so
  * state = 0 alone says the token and its family are live. */
 static const char SQL_RT_ROTATE[] = "UPDATE refresh_token SET state = 1, rotated_at = ?1 WHERE "
@@ -208,14 +199,15 @@ static int take_token(struct sq_conn *c, const struct gh_rotate *r, char *family
 
 static int rotate_fn(struct sq_conn *c, void *arg)
 {
-    struct rotate_job *j = arg;
-    const struct gh_rotate *r = j->r;
+    struct gh_store_call *j = arg;
+    const struct gh_rotate *r = j->req;
+    enum gh_rotate_result *result = j->out;
     char family[40];
     int rc = take_token(c, r, family, sizeof(family));
     if (rc < 0)
         return rc;
     if (rc == 1) {
-        *j->result = GH_ROTATE_OK;
+        *result = GH_ROTATE_OK;
         return insert_successor(c, r, family);
     }
     sqlite3_stmt *st = sq_prep(c, SQL_RT_STATE);
@@ -225,7 +217,7 @@ static int rotate_fn(struct sq_conn *c, void *arg)
     int s = sqlite3_step(st);
     if (s != SQLITE_ROW) {
         sqlite3_reset(st);
-        *j->result = GH_ROTATE_INVALID;
+        *result = GH_ROTATE_INVALID;
         return s == SQLITE_DONE ? 0 : sq_err(s);
     }
     int state = sqlite3_column_int(st, 0);
@@ -233,55 +225,33 @@ static int rotate_fn(struct sq_conn *c, void *arg)
     sq_text(st, 3, family, sizeof(family));
     sqlite3_reset(st);
     if (revoked_at != 0 || state == GH_RT_REVOKED) {
-        *j->result = GH_ROTATE_REVOKED;
+        *result = GH_ROTATE_REVOKED;
         return 0;
     }
     if (state == GH_RT_ROTATED && r->grace > 0 && r->now - rotated_at <= r->grace) {
-        *j->result = GH_ROTATE_GRACE;
+        *result = GH_ROTATE_GRACE;
         return insert_successor(c, r, family);
     }
     /* RFC 9700 4.14.2: a rotated token presented again — revoke the family. */
-    *j->result = GH_ROTATE_REUSED;
+    *result = GH_ROTATE_REUSED;
     return family_revoke_in(c, family, r->now);
 }
 
 int sq_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out)
 {
-    struct rotate_job j = {r, out};
+    struct gh_store_call j = {r, out, NULL, NULL};
     *out = GH_ROTATE_INVALID;
     return sq_write((struct sq_store *)gs, rotate_fn, &j);
-}
-
-/* The job's own state for an asynchronous call: freed by the callback. */
-struct async_call {
-    union {
-        struct redeem_job redeem;
-        struct rotate_job rotate;
-    } job;
-    gh_store_done done;
-    void *arg;
-};
-
-static void async_done(void *arg, int rc)
-{
-    struct async_call *call = arg;
-    gh_store_done done = call->done;
-    void *done_arg = call->arg;
-    free(call);
-    done(done_arg, rc);
 }
 
 int sq_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out,
                          gh_store_done done, void *arg)
 {
-    struct async_call *call = malloc(sizeof(*call));
+    *out = GH_REDEEM_INVALID;
+    struct gh_store_call *call = gh_store_call_new(r, out, done, arg);
     if (call == NULL)
         return GH_ENOMEM;
-    *out = GH_REDEEM_INVALID;
-    call->job.redeem = (struct redeem_job){r, out};
-    call->done = done;
-    call->arg = arg;
-    int rc = sq_write_async((struct sq_store *)gs, redeem_fn, &call->job.redeem, async_done, call);
+    int rc = sq_write_async((struct sq_store *)gs, redeem_fn, call, gh_store_call_finish, call);
     if (rc < 0)
         free(call);
     return rc;
@@ -290,14 +260,11 @@ int sq_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh
 int sq_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
                             enum gh_rotate_result *out, gh_store_done done, void *arg)
 {
-    struct async_call *call = malloc(sizeof(*call));
+    *out = GH_ROTATE_INVALID;
+    struct gh_store_call *call = gh_store_call_new(r, out, done, arg);
     if (call == NULL)
         return GH_ENOMEM;
-    *out = GH_ROTATE_INVALID;
-    call->job.rotate = (struct rotate_job){r, out};
-    call->done = done;
-    call->arg = arg;
-    int rc = sq_write_async((struct sq_store *)gs, rotate_fn, &call->job.rotate, async_done, call);
+    int rc = sq_write_async((struct sq_store *)gs, rotate_fn, call, gh_store_call_finish, call);
     if (rc < 0)
         free(call);
     return rc;

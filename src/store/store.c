@@ -66,3 +66,20 @@ void gh_store_refresh_rotate_async(struct gh_store *s, const struct gh_rotate *r
         return;
     done(arg, s->ops->refresh_rotate(s, r, out));
 }
+
+struct gh_store_call *gh_store_call_new(const void *req, void *out, gh_store_done done, void *arg)
+{
+    struct gh_store_call *call = malloc(sizeof(*call));
+    if (call != NULL)
+        *call = (struct gh_store_call){req, out, done, arg};
+    return call;
+}
+
+void gh_store_call_finish(void *arg, int rc)
+{
+    struct gh_store_call *call = arg;
+    gh_store_done done = call->done;
+    void *done_arg = call->arg;
+    free(call);
+    done(done_arg, rc);
+}

@@ -138,6 +138,21 @@ struct gh_store;
  * operation would have returned. Runs on a store thread. */
 typedef void (*gh_store_done)(void *arg, int rc);
 
+/* A job of the two asynchronous operations, as each backend runs it: the
+ * request (struct gh_redeem / gh_rotate), where the result goes, and, for
+ * an asynchronous call, the caller's completion. */
+struct gh_store_call {
+    const void *req;
+    void *out;
+    gh_store_done done;
+    void *arg;
+};
+
+/* New call (caller frees with free() if it is never submitted). */
+struct gh_store_call *gh_store_call_new(const void *req, void *out, gh_store_done done, void *arg);
+/* A gh_store_done for backends: frees the call, then runs its completion. */
+void gh_store_call_finish(void *call, int rc);
+
 struct gh_store_ops {
     const char *name;
     void (*close)(struct gh_store *s);

@@ -169,6 +169,38 @@ int sq_exec(struct sq_conn *c, const char *sql, const char *fmt, ...)
     return sqlite3_changes(c->db);
 }
 
+int sq_collect(sqlite3_stmt *st, size_t elem, int (*row)(sqlite3_stmt *st, void *out),
+               void (*release)(void *rows, size_t n), void **rows, size_t *n)
+{
+    char *v = NULL;
+    size_t len = 0;
+    int s, rc = 0;
+    while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        char *nv = realloc(v, (len + 1) * elem);
+        if (nv == NULL) {
+            rc = GH_ENOMEM;
+            break;
+        }
+        v = nv;
+        memset(v + len * elem, 0, elem);
+        rc = row(st, v + len * elem);
+        len++;
+    }
+    if (rc == 0 && s != SQLITE_DONE)
+        rc = sq_err(s);
+    sqlite3_reset(st);
+    if (rc < 0) {
+        if (release != NULL)
+            release(v, len);
+        else
+            free(v);
+        return rc;
+    }
+    *rows = v;
+    *n = len;
+    return 0;
+}
+
 void sq_text(sqlite3_stmt *st, int i, char *out, size_t outlen)
 {
     const unsigned char *t = sqlite3_column_text(st, i);

@@ -95,46 +95,31 @@ int sq_key_add(struct gh_store *gs, const struct gh_key_row *k)
 static const char SQL_KEY_LIST[] = "SELECT kid, alg, pem, created_at, active, retired_at, "
                                    "publish_until FROM signing_key ORDER BY created_at, kid";
 
+static int key_row(sqlite3_stmt *st, void *out)
+{
+    struct gh_key_row *k = out;
+    sq_text(st, 0, k->kid, sizeof(k->kid));
+    sq_text(st, 1, k->alg, sizeof(k->alg));
+    k->pem = strdup((const char *)sqlite3_column_text(st, 2));
+    k->created_at = sqlite3_column_int64(st, 3);
+    k->active = sqlite3_column_int(st, 4);
+    k->retired_at = sqlite3_column_int64(st, 5);
+    k->publish_until = sqlite3_column_int64(st, 6);
+    return k->pem != NULL ? 0 : GH_ENOMEM;
+}
+
+static void key_rows_release(void *rows, size_t n)
+{
+    gh_key_rows_free(rows, n);
+}
+
 int sq_key_list(struct gh_store *gs, struct gh_key_row **rows, size_t *n)
 {
     struct sq_conn *c = sq_reader((struct sq_store *)gs);
     sqlite3_stmt *st = c ? sq_prep(c, SQL_KEY_LIST) : NULL;
     if (st == NULL)
         return GH_EUNAVAIL;
-    struct gh_key_row *v = NULL;
-    size_t len = 0;
-    int s, rc = 0;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct gh_key_row *nv = realloc(v, (len + 1) * sizeof(*v));
-        if (nv == NULL) {
-            rc = GH_ENOMEM;
-            break;
-        }
-        v = nv;
-        struct gh_key_row *k = &v[len++];
-        memset(k, 0, sizeof(*k));
-        sq_text(st, 0, k->kid, sizeof(k->kid));
-        sq_text(st, 1, k->alg, sizeof(k->alg));
-        k->pem = strdup((const char *)sqlite3_column_text(st, 2));
-        k->created_at = sqlite3_column_int64(st, 3);
-        k->active = sqlite3_column_int(st, 4);
-        k->retired_at = sqlite3_column_int64(st, 5);
-        k->publish_until = sqlite3_column_int64(st, 6);
-        if (k->pem == NULL) {
-            rc = GH_ENOMEM;
-            break;
-        }
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = sq_err(s);
-    sqlite3_reset(st);
-    if (rc < 0) {
-        gh_key_rows_free(v, len);
-        return rc;
-    }
-    *rows = v;
-    *n = len;
-    return 0;
+    return sq_collect(st, sizeof(**rows), key_row, key_rows_release, (void **)rows, n);
 }
 
 struct key_retire_job {
@@ -285,34 +270,19 @@ int sq_client_get(struct gh_store *gs, const char *id, struct gh_client *out)
     return rc;
 }
 
+static int client_row_into(sqlite3_stmt *st, void *out)
+{
+    client_row(st, out);
+    return 0;
+}
+
 int sq_client_list(struct gh_store *gs, struct gh_client **rows, size_t *n)
 {
     struct sq_conn *c = sq_reader((struct sq_store *)gs);
     sqlite3_stmt *st = c ? sq_prep(c, SQL_CLIENT_LIST) : NULL;
     if (st == NULL)
         return GH_EUNAVAIL;
-    struct gh_client *v = NULL;
-    size_t len = 0;
-    int s, rc = 0;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct gh_client *nv = realloc(v, (len + 1) * sizeof(*v));
-        if (nv == NULL) {
-            rc = GH_ENOMEM;
-            break;
-        }
-        v = nv;
-        client_row(st, &v[len++]);
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = sq_err(s);
-    sqlite3_reset(st);
-    if (rc < 0) {
-        free(v);
-        return rc;
-    }
-    *rows = v;
-    *n = len;
-    return 0;
+    return sq_collect(st, sizeof(**rows), client_row_into, NULL, (void **)rows, n);
 }
 
 static const char SQL_CLIENT_DELETE[] = "DELETE FROM client WHERE id = ?";
@@ -398,32 +368,17 @@ int sq_user_get(struct gh_store *gs, const char *username, struct gh_user *out)
     return rc;
 }
 
+static int user_row_into(sqlite3_stmt *st, void *out)
+{
+    user_row(st, out);
+    return 0;
+}
+
 int sq_user_list(struct gh_store *gs, struct gh_user **rows, size_t *n)
 {
     struct sq_conn *c = sq_reader((struct sq_store *)gs);
     sqlite3_stmt *st = c ? sq_prep(c, SQL_USER_LIST) : NULL;
     if (st == NULL)
         return GH_EUNAVAIL;
-    struct gh_user *v = NULL;
-    size_t len = 0;
-    int s, rc = 0;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct gh_user *nv = realloc(v, (len + 1) * sizeof(*v));
-        if (nv == NULL) {
-            rc = GH_ENOMEM;
-            break;
-        }
-        v = nv;
-        user_row(st, &v[len++]);
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = sq_err(s);
-    sqlite3_reset(st);
-    if (rc < 0) {
-        free(v);
-        return rc;
-    }
-    *rows = v;
-    *n = len;
-    return 0;
+    return sq_collect(st, sizeof(**rows), user_row_into, NULL, (void **)rows, n);
 }

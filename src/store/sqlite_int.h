@@ -62,6 +62,12 @@ int sq_bind(sqlite3_stmt *st, const char *fmt, ...);
 /* Prepares, binds and runs to completion; returns the number of changed
  * rows or a negative gh_err. */
 int sq_exec(struct sq_conn *c, const char *sql, const char *fmt, ...);
+/* Runs a bound statement and collects its rows into a new array (caller
+ * frees) of elem-sized elements, each filled by row(); a negative return of
+ * row() stops with that error. On failure release(array, count) cleans up
+ * (free() when NULL) and nothing is returned. */
+int sq_collect(sqlite3_stmt *st, size_t elem, int (*row)(sqlite3_stmt *st, void *out),
+               void (*release)(void *rows, size_t n), void **rows, size_t *n);
 /* Maps a SQLite result code to gh_err. */
 int sq_err(int sqlite_rc);
 /* Copies column i as text into out (NUL-terminated, truncated). */

@@ -84,46 +84,46 @@ static const char SQL_FLOWS[] =
     "SELECT f.id, f.started_us, f.client_id, f.sub, f.outcome, (SELECT count(*) FROM trace_step "
     "s WHERE s.flow_id = f.id) FROM trace_flow f ORDER BY f.started_us, f.id";
 
+static int flow_row(sqlite3_stmt *st, void *out)
+{
+    struct gh_flow_info *f = out;
+    sq_text(st, 0, f->id, sizeof(f->id));
+    f->started_us = sqlite3_column_int64(st, 1);
+    sq_text(st, 2, f->client_id, sizeof(f->client_id));
+    sq_text(st, 3, f->sub, sizeof(f->sub));
+    sq_text(st, 4, f->outcome, sizeof(f->outcome));
+    f->steps = sqlite3_column_int(st, 5);
+    return 0;
+}
+
 int sq_trace_flows(struct gh_store *gs, struct gh_flow_info **rows, size_t *n)
 {
     struct sq_conn *c = sq_reader((struct sq_store *)gs);
     sqlite3_stmt *st = c ? sq_prep(c, SQL_FLOWS) : NULL;
     if (st == NULL)
         return GH_EUNAVAIL;
-    struct gh_flow_info *v = NULL;
-    size_t len = 0;
-    int s, rc = 0;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct gh_flow_info *nv = realloc(v, (len + 1) * sizeof(*v));
-        if (nv == NULL) {
-            rc = GH_ENOMEM;
-            break;
-        }
-        v = nv;
-        struct gh_flow_info *f = &v[len++];
-        memset(f, 0, sizeof(*f));
-        sq_text(st, 0, f->id, sizeof(f->id));
-        f->started_us = sqlite3_column_int64(st, 1);
-        sq_text(st, 2, f->client_id, sizeof(f->client_id));
-        sq_text(st, 3, f->sub, sizeof(f->sub));
-        sq_text(st, 4, f->outcome, sizeof(f->outcome));
-        f->steps = sqlite3_column_int(st, 5);
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = sq_err(s);
-    sqlite3_reset(st);
-    if (rc < 0) {
-        free(v);
-        return rc;
-    }
-    *rows = v;
-    *n = len;
-    return 0;
+    return sq_collect(st, sizeof(**rows), flow_row, NULL, (void **)rows, n);
 }
 
 static const char SQL_STEPS[] =
     "SELECT t_us, dur_us, src, dst, kind, group_kind, status, label, note, grp FROM trace_step "
     "WHERE flow_id = ? ORDER BY t_us, id";
+
+static int step_row(sqlite3_stmt *st, void *out)
+{
+    struct gh_trace_step *t = out;
+    t->t_us = sqlite3_column_int64(st, 0);
+    t->dur_us = sqlite3_column_int(st, 1);
+    t->from = (uint8_t)sqlite3_column_int(st, 2);
+    t->to = (uint8_t)sqlite3_column_int(st, 3);
+    t->kind = (uint8_t)sqlite3_column_int(st, 4);
+    t->group_kind = (uint8_t)sqlite3_column_int(st, 5);
+    t->status = (int16_t)sqlite3_column_int(st, 6);
+    sq_text(st, 7, t->label, sizeof(t->label));
+    sq_text(st, 8, t->note, sizeof(t->note));
+    sq_text(st, 9, t->group, sizeof(t->group));
+    return 0;
+}
 
 int sq_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_step **rows, size_t *n)
 {
@@ -132,39 +132,7 @@ int sq_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_ste
     if (st == NULL)
         return GH_EUNAVAIL;
     sq_bind(st, "t", flow_id);
-    struct gh_trace_step *v = NULL;
-    size_t len = 0;
-    int s, rc = 0;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct gh_trace_step *nv = realloc(v, (len + 1) * sizeof(*v));
-        if (nv == NULL) {
-            rc = GH_ENOMEM;
-            break;
-        }
-        v = nv;
-        struct gh_trace_step *t = &v[len++];
-        memset(t, 0, sizeof(*t));
-        t->t_us = sqlite3_column_int64(st, 0);
-        t->dur_us = sqlite3_column_int(st, 1);
-        t->from = (uint8_t)sqlite3_column_int(st, 2);
-        t->to = (uint8_t)sqlite3_column_int(st, 3);
-        t->kind = (uint8_t)sqlite3_column_int(st, 4);
-        t->group_kind = (uint8_t)sqlite3_column_int(st, 5);
-        t->status = (int16_t)sqlite3_column_int(st, 6);
-        sq_text(st, 7, t->label, sizeof(t->label));
-        sq_text(st, 8, t->note, sizeof(t->note));
-        sq_text(st, 9, t->group, sizeof(t->group));
-    }
-    if (rc == 0 && s != SQLITE_DONE)
-        rc = sq_err(s);
-    sqlite3_reset(st);
-    if (rc < 0) {
-        free(v);
-        return rc;
-    }
-    *rows = v;
-    *n = len;
-    return 0;
+    return sq_collect(st, sizeof(**rows), step_row, NULL, (void **)rows, n);
 }
 
 static const char SQL_FLOW_OF_RT[] = "SELECT f.flow_id FROM refresh_token t JOIN family f ON "

@@ -249,26 +249,29 @@ void gh_as_reload(struct gh_as *as)
     gh_log(GH_LOG_DEBUG, "reloaded keys and clients", NULL);
 }
 
+/* Takes a reference to the current snapshot; called locked. */
+static struct gh_snap *take(struct gh_as *as)
+{
+    as->snap->refs++;
+    return as->snap;
+}
+
 struct gh_snap *gh_as_snap(struct gh_as *as)
 {
     int64_t now = gh_mono_us();
-    int check = 0;
     pthread_mutex_lock(&as->lock);
-    if (!as->checking && now - as->last_check_us >= 1000000) {
-        as->checking = 1;
-        as->last_check_us = now;
-        check = 1;
-    }
-    pthread_mutex_unlock(&as->lock);
-    if (check) {
-        gh_as_reload(as);
-        pthread_mutex_lock(&as->lock);
-        as->checking = 0;
+    if (as->checking || now - as->last_check_us < 1000000) {
+        struct gh_snap *s = take(as); /* the common case: one lock */
         pthread_mutex_unlock(&as->lock);
+        return s;
     }
+    as->checking = 1;
+    as->last_check_us = now;
+    pthread_mutex_unlock(&as->lock);
+    gh_as_reload(as); /* at most one thread, at most once a second */
     pthread_mutex_lock(&as->lock);
-    struct gh_snap *s = as->snap;
-    s->refs++;
+    as->checking = 0;
+    struct gh_snap *s = take(as);
     pthread_mutex_unlock(&as->lock);
     return s;
 }

@@ -61,20 +61,6 @@ void gh_arena_free(struct gh_arena *a)
     free(a);
 }
 
-void gh_arena_reset(struct gh_arena *a)
-{
-    struct chunk *c = a->head;
-    /* keep the oldest chunk (the one of chunk_size) */
-    while (c->next != NULL) {
-        struct chunk *next = c->next;
-        free(c);
-        c = next;
-    }
-    c->used = 0;
-    a->head = c;
-    a->total = c->size;
-}
-
 void *gh_arena_alloc(struct gh_arena *a, size_t n)
 {
     const size_t align = sizeof(max_align_t);
@@ -133,12 +119,4 @@ char *gh_arena_printf(struct gh_arena *a, const char *fmt, ...)
     vsnprintf(s, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return s;
-}
-
-size_t gh_arena_used(const struct gh_arena *a)
-{
-    size_t used = 0;
-    for (const struct chunk *c = a->head; c != NULL; c = c->next)
-        used += c->used;
-    return used;
 }

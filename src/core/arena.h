@@ -15,8 +15,6 @@ struct gh_arena;
  * Caller frees with gh_arena_free. NULL on allocation failure. */
 struct gh_arena *gh_arena_new(size_t chunk, size_t cap);
 void gh_arena_free(struct gh_arena *a);
-/* Forget every allocation but keep the first chunk for reuse. */
-void gh_arena_reset(struct gh_arena *a);
 
 /* Borrowed memory valid until reset/free; aligned for any type. */
 void *gh_arena_alloc(struct gh_arena *a, size_t n);
@@ -26,6 +24,5 @@ char *gh_arena_strdup(struct gh_arena *a, const char *s);
 /* printf into the arena. */
 char *gh_arena_printf(struct gh_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-size_t gh_arena_used(const struct gh_arena *a);
 
 #endif

@@ -71,20 +71,15 @@ GH_TEST(arena_respects_cap)
     ASSERT_TRUE(gh_arena_alloc(a, 5000) == NULL);
     char *s = gh_arena_printf(a, "%s-%d", "x", 7);
     ASSERT_STR_EQ(s, "x-7");
-    gh_arena_reset(a);
-    ASSERT_NOT_NULL(gh_arena_alloc(a, 3000));
     gh_arena_free(a);
 }
 
-GH_TEST(ct_compare_and_fingerprint)
+GH_TEST(ct_compare_and_random_tokens)
 {
     ASSERT_TRUE(gh_ct_streq("secret", 6, "secret", 6));
     ASSERT_TRUE(!gh_ct_streq("secret", 6, "secreT", 6));
     ASSERT_TRUE(!gh_ct_streq("secret", 6, "secret1", 7));
-    char fp[GH_FP_LEN + 1], tok[GH_TOKEN_LEN + 1];
+    char tok[GH_TOKEN_LEN + 1];
     ASSERT_INT_EQ(gh_rand_token(tok, sizeof(tok)), 0);
     ASSERT_INT_EQ(strlen(tok), 43);
-    gh_fingerprint(tok, strlen(tok), fp);
-    ASSERT_INT_EQ(strlen(fp), GH_FP_LEN);
-    ASSERT_TRUE(strncmp(tok, fp, GH_FP_LEN) != 0);
 }

@@ -1,4 +1,4 @@
-/* CSPRNG, SHA-256, constant-time compare, fingerprints (see crypto.h). */
+/* CSPRNG, SHA-256, constant-time compare, hex (see crypto.h). */
 /* gh_sha256 uses OpenSSL's low-level SHA-256, deprecated in OpenSSL 3: it
  * is the one interface that never allocates (EVP_Digest and SHA256() do),
  * so hashing cannot fail when memory runs short. */
@@ -55,16 +55,6 @@ int gh_ct_streq(const char *a, size_t alen, const char *b, size_t blen)
     gh_sha256(a, alen, da);
     gh_sha256(b, blen, db);
     return CRYPTO_memcmp(da, db, sizeof(da)) == 0 && alen == blen;
-}
-
-void gh_fingerprint(const char *secret, size_t n, char out[GH_FP_LEN + 1])
-{
-    unsigned char d[GH_SHA256_LEN];
-    char enc[GH_B64URL_LEN(GH_SHA256_LEN) + 1];
-    gh_sha256(secret, n, d);
-    gh_b64url_encode(d, sizeof(d), enc, sizeof(enc));
-    memcpy(out, enc, GH_FP_LEN);
-    out[GH_FP_LEN] = '\0';
 }
 
 void gh_hex(const unsigned char *p, size_t n, char *out)

@@ -1,7 +1,6 @@
 /*
  * Small cryptographic primitives every module needs: the CSPRNG (OpenSSL
- * RAND_bytes), SHA-256, constant-time comparison and the short, non-secret
- * fingerprints used in logs and traces instead of secrets.
+ * RAND_bytes), SHA-256, constant-time comparison and hex encoding.
  */
 #ifndef GH_CRYPTO_H
 #define GH_CRYPTO_H
@@ -14,8 +13,6 @@
 /* A random token: 32 bytes (256 bits) as base64url, 43 characters. */
 #define GH_TOKEN_BYTES 32
 #define GH_TOKEN_LEN GH_B64URL_LEN(GH_TOKEN_BYTES)
-/* Fingerprint: first 8 base64url characters of SHA-256(secret). */
-#define GH_FP_LEN 8
 
 int gh_rand_bytes(unsigned char *out, size_t n);
 /* Fresh random token as base64url into out (out_size >= GH_TOKEN_LEN + 1). */
@@ -26,9 +23,6 @@ int gh_ct_eq(const void *a, const void *b, size_t n);
 /* Constant-time compare of two strings of possibly different length; the
  * time depends only on the lengths. */
 int gh_ct_streq(const char *a, size_t alen, const char *b, size_t blen);
-/* Writes GH_FP_LEN characters plus NUL: a stable fingerprint of a secret
- * that is safe to log (a prefix of its SHA-256, not of the secret). */
-void gh_fingerprint(const char *secret, size_t n, char out[GH_FP_LEN + 1]);
 /* Lower-case hex of p[0..n) into out (2n+1 bytes). */
 void gh_hex(const unsigned char *p, size_t n, char *out);
 

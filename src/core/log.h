@@ -1,8 +1,8 @@
 /*
  * Logging to stderr, one line per event, as logfmt or JSON. Secrets never
- * reach this module: callers pass gh_fingerprint() output instead, and the
- * field helpers quote and escape every value so a hostile value cannot
- * forge a line.
+ * reach this module (callers log names, routes, statuses and client ids,
+ * never tokens, codes or passwords), and every value is quoted and escaped
+ * so a hostile value cannot forge a line.
  */
 #ifndef GH_LOG_H
 #define GH_LOG_H

@@ -66,6 +66,11 @@ int main(int argc, char **argv)
     /* a fixed threshold: argon2id's 19 MiB blocks go back to the system
      * when freed instead of staying in each thread's arena */
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    /* Freed memory stays in its arena up to this much: trimming a thread's
+     * arena is an madvise whose TLB shootdown interrupts every core, and the
+     * group-commit writer would otherwise trim and regrow on each batch. */
+    mallopt(M_TRIM_THRESHOLD, 4 << 20);
+    mallopt(M_TOP_PAD, 1 << 20);
     struct gh_cli cli = {.db = getenv("GATEHOUSE_DB"), .prog = argv[0]};
     argc--;
     argv++;

@@ -4,7 +4,9 @@
  * writer thread owns the write connection (WAL, synchronous=FULL); request
  * threads queue their write and wait; the writer runs everything queued in
  * one transaction, each job in its own savepoint, commits once (one fsync
- * for the batch) and wakes the waiters.
+ * for the batch) and wakes the waiters. A checkpointer thread copies the
+ * WAL back into the database file on its own connection, so the writer
+ * never stops for a checkpoint.
  */
 #include <stdio.h>
 #include <stdarg.h>
@@ -329,13 +331,69 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-/* Starts the writer thread if needed and queues job; called locked. */
+/* ---- checkpoints ----
+ * SQLite's automatic checkpoint runs inside the commit that crossed the
+ * threshold: it copies ~1000 pages into the database file and syncs it
+ * while every queued write waits. Instead the writer's WAL hook only wakes
+ * the checkpointer, which runs PASSIVE checkpoints (they never block the
+ * writer or readers) on its own connection. Should it fall far behind or
+ * fail, the writer checkpoints itself, so the WAL stays bounded. */
+#define SQ_CKPT_PAGES 1000
+#define SQ_CKPT_SELF_PAGES (8 * SQ_CKPT_PAGES)
+
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct sq_store *s = arg;
+    if (pages >= SQ_CKPT_SELF_PAGES) {
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    } else if (pages >= SQ_CKPT_PAGES) {
+        pthread_mutex_lock(&s->lock);
+        s->ckpt_wanted = 1;
+        pthread_cond_signal(&s->wake_ckpt);
+        pthread_mutex_unlock(&s->lock);
+    }
+    return SQLITE_OK;
+}
+
+static void *ckpt_main(void *arg)
+{
+    struct sq_store *s = arg;
+    struct sq_conn *c = NULL;
+    char err[256];
+    pthread_setname_np(pthread_self(), "gh-checkpoint");
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!s->ckpt_wanted && !s->stopping)
+            pthread_cond_wait(&s->wake_ckpt, &s->lock);
+        if (s->stopping)
+            break;
+        s->ckpt_wanted = 0;
+        pthread_mutex_unlock(&s->lock);
+        if (c == NULL && sq_conn_open(s->path, 0, &c, err, sizeof(err)) < 0)
+            gh_log(GH_LOG_WARN, "checkpoint connection failed", "error", err, NULL);
+        int rc = c ? sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL)
+                   : SQLITE_OK;
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            gh_log(GH_LOG_WARN, "checkpoint failed", "error", sqlite3_errmsg(c->db), NULL);
+        pthread_mutex_lock(&s->lock);
+    }
+    pthread_mutex_unlock(&s->lock);
+    sq_conn_close(c);
+    return NULL;
+}
+
+/* Starts the writer (and checkpointer) threads if needed and queues job;
+ * called locked. */
 static int enqueue(struct sq_store *s, struct sq_job *job)
 {
     if (!s->writer_started) {
         if (pthread_create(&s->writer, NULL, writer_main, s) != 0)
             return GH_ENOMEM;
         s->writer_started = 1;
+        if (pthread_create(&s->ckpt, NULL, ckpt_main, s) == 0) {
+            s->writer_started = 2;
+            sqlite3_wal_hook(s->writer_conn->db, wal_hook, s);
+        }
     }
     *s->queue_tail = job;
     s->queue_tail = &job->next;
@@ -388,10 +446,13 @@ void sq_close(struct gh_store *gs)
     pthread_mutex_lock(&s->lock);
     s->stopping = 1;
     pthread_cond_signal(&s->wake_writer);
+    pthread_cond_signal(&s->wake_ckpt);
     int started = s->writer_started;
     pthread_mutex_unlock(&s->lock);
     if (started)
         pthread_join(s->writer, NULL);
+    if (started == 2)
+        pthread_join(s->ckpt, NULL);
     pthread_mutex_lock(&s->lock);
     struct sq_conn *readers = s->readers;
     s->readers = NULL;
@@ -405,6 +466,7 @@ void sq_close(struct gh_store *gs)
     pthread_key_delete(s->reader_key);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->wake_writer);
+    pthread_cond_destroy(&s->wake_ckpt);
     free(s->path);
     free(s);
 }
@@ -419,6 +481,7 @@ int gh_sqlite_open(const char *path, struct gh_store **out, char *err, size_t er
     s->queue_tail = &s->queue_head;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake_writer, NULL);
+    pthread_cond_init(&s->wake_ckpt, NULL);
     pthread_key_create(&s->reader_key, reader_free);
     int rc = s->path ? sq_conn_open(path, 0, &s->writer_conn, err, errlen) : GH_ENOMEM;
     /* Refuse a foreign database before changing anything in it. */

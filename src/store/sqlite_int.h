@@ -48,7 +48,9 @@ struct sq_store {
     struct sq_conn *readers;
     struct sq_conn *writer_conn;
     pthread_t writer;
-    int writer_started, stopping;
+    pthread_cond_t wake_ckpt;
+    pthread_t ckpt;
+    int writer_started, ckpt_wanted, stopping;
 };
 
 int sq_conn_open(const char *path, int readonly, struct sq_conn **out, char *err, size_t errlen);

@@ -23,8 +23,8 @@ struct gh_player {
     struct gh_recorder *rec;
     char flow[64];
     char access[4096];
-    char refresh[GH_TOKEN_LEN + 1];
-    char prev_refresh[GH_TOKEN_LEN + 1];
+    char refresh[256]; /* tokens are opaque to a client: room to spare */
+    char prev_refresh[256];
     char error[256]; /* what went wrong */
 };
 

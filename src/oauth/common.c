@@ -4,12 +4,14 @@
  * compared as SHA-256 digests with CRYPTO_memcmp), CORS for public
  * clients, RFC 9068 access tokens and page security headers.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "core/crypto.h"
 #include "core/b64url.h"
+#include "core/clock.h"
+#include "core/crypto.h"
 #include "oauth/oauth.h"
 #include "core/err.h"
 
@@ -176,4 +178,37 @@ void gh_oauth_page_headers(struct gh_req *r, const char *redirect_uri)
     gh_resp_header(r, "Referrer-Policy", "no-referrer");
     gh_resp_header(r, "Cache-Control", "no-store");
     gh_resp_header(r, "X-Content-Type-Options", "nosniff");
+}
+
+static void refresh_key_of(const char *tok, size_t n, const unsigned char when[8],
+                           unsigned char key[GH_SHA256_LEN])
+{
+    unsigned char d[GH_SHA256_LEN];
+    gh_sha256(tok, n, d);
+    memcpy(key, when, 8);
+    memcpy(key + 8, d, GH_SHA256_LEN - 8);
+}
+
+int gh_refresh_new(char tok[GH_REFRESH_LEN + 1], unsigned char key[GH_SHA256_LEN])
+{
+    unsigned char raw[GH_REFRESH_BYTES];
+    uint64_t us = (uint64_t)gh_now_us();
+    for (int i = 7; i >= 0; i--, us >>= 8)
+        raw[i] = (unsigned char)us;
+    int rc = gh_rand_bytes(raw + 8, sizeof(raw) - 8);
+    if (rc < 0)
+        return rc;
+    gh_b64url_encode(raw, sizeof(raw), tok, GH_REFRESH_LEN + 1);
+    refresh_key_of(tok, GH_REFRESH_LEN, raw, key);
+    return 0;
+}
+
+int gh_refresh_key(const char *tok, unsigned char key[GH_SHA256_LEN])
+{
+    unsigned char when[GH_REFRESH_BYTES];
+    size_t n = strlen(tok);
+    if (n != GH_REFRESH_LEN || gh_b64url_decode(tok, n, when, sizeof(when)) != GH_REFRESH_BYTES)
+        return GH_EINVAL;
+    refresh_key_of(tok, n, when, key);
+    return 0;
 }

@@ -76,10 +76,10 @@ static json_t *refresh_info(struct gh_as *as, const struct gh_snap *s, const cha
 {
     struct gh_refresh t;
     unsigned char hash[GH_SHA256_LEN];
-    gh_sha256(token, strlen(token), hash);
     int64_t now = gh_now();
-    if (as->store->ops->refresh_get(as->store, hash, &t) < 0 || t.state != GH_RT_ACTIVE ||
-        t.family_revoked_at != 0 || now >= t.idle_expires_at || now >= t.abs_expires_at)
+    if (gh_refresh_key(token, hash) < 0 || as->store->ops->refresh_get(as->store, hash, &t) < 0 ||
+        t.state != GH_RT_ACTIVE || t.family_revoked_at != 0 || now >= t.idle_expires_at ||
+        now >= t.abs_expires_at)
         return NULL;
     return json_pack("{s:b,s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "active", 1, "token_type",
                      "refresh_token", "scope", t.scope, "client_id", t.client_id, "sub", t.sub,
@@ -122,7 +122,8 @@ static int revoke_refresh(struct gh_as *as, const struct gh_client *c, const cha
 {
     struct gh_refresh t;
     unsigned char hash[GH_SHA256_LEN];
-    gh_sha256(token, strlen(token), hash);
+    if (gh_refresh_key(token, hash) < 0)
+        return 0; /* not a refresh token of ours */
     int rc = as->store->ops->refresh_get(as->store, hash, &t);
     if (rc < 0)
         return rc == GH_ENOTFOUND ? 0 : rc;

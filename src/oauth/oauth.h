@@ -43,6 +43,19 @@ const struct gh_client *gh_oauth_client(struct gh_req *r, const struct gh_snap *
  * a registered origin of a public client. */
 void gh_oauth_cors(struct gh_req *r, const struct gh_snap *s);
 
+/* Refresh tokens carry their issue time in front of 32 random bytes:
+ * base64url(8-byte big-endian microseconds || 32 random bytes). The store
+ * key is those 8 bytes followed by the first 24 bytes of SHA-256 over the
+ * whole token, so new rows land at the end of the store's index (a
+ * rotation dirties a few shared pages per group commit instead of random
+ * ones) while the store still holds only a hash of the secret. */
+#define GH_REFRESH_BYTES 40
+#define GH_REFRESH_LEN GH_B64URL_LEN(GH_REFRESH_BYTES)
+int gh_refresh_new(char tok[GH_REFRESH_LEN + 1], unsigned char key[GH_SHA256_LEN]);
+/* Store key of a presented refresh token; GH_EINVAL when it cannot be one
+ * of ours (wrong length or alphabet). */
+int gh_refresh_key(const char *tok, unsigned char key[GH_SHA256_LEN]);
+
 /* Signs an RFC 9068 access token into jwt. jti_out gets the token id
  * (23 bytes). family may be NULL (client_credentials). */
 int gh_oauth_access_token(const struct gh_snap *s, const char *sub, const char *client_id,

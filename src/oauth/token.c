@@ -27,10 +27,10 @@ struct grant {
     const struct gh_client *c;
     struct gh_form f;
     int64_t now;
-    int64_t t0_us;             /* wall-clock start, for the trace */
-    int store_rc;              /* result of the deferred write */
-    struct gh_buf at;          /* the signed access token */
-    char rt[GH_TOKEN_LEN + 1]; /* the new refresh token, "" when none */
+    int64_t t0_us;               /* wall-clock start, for the trace */
+    int store_rc;                /* result of the deferred write */
+    struct gh_buf at;            /* the signed access token */
+    char rt[GH_REFRESH_LEN + 1]; /* the new refresh token, "" when none */
     /* authorization_code */
     const char *code, *verifier;
     struct gh_code k;
@@ -106,15 +106,6 @@ static const char *reply_label(struct grant *g, const char *at, const char *rt)
         return gh_arena_printf(g->r->arena, "200 access_token %s (JWT)", a);
     gh_rec_short(rt, b);
     return gh_arena_printf(g->r->arena, "200 access_token %s, refresh_token %s", a, b);
-}
-
-/* New refresh token: the token to hand out and its hash for the store. */
-static int new_refresh(char tok[GH_TOKEN_LEN + 1], unsigned char hash[GH_SHA256_LEN])
-{
-    int rc = gh_rand_token(tok, GH_TOKEN_LEN + 1);
-    if (rc == 0)
-        gh_sha256(tok, strlen(tok), hash);
-    return rc;
 }
 
 static int64_t min64(int64_t a, int64_t b)
@@ -213,7 +204,7 @@ static void issue_from_code(struct grant *g)
     gh_b64url_encode(fid, sizeof(fid), rd->family_id, sizeof(rd->family_id));
     rd->abs_expires_at = g->now + g->as->cfg->refresh_ttl;
     rd->idle_expires_at = min64(g->now + g->as->cfg->refresh_idle_ttl, rd->abs_expires_at);
-    if (new_refresh(g->rt, rd->rt_hash) < 0 ||
+    if (gh_refresh_new(g->rt, rd->rt_hash) < 0 ||
         gh_oauth_access_token(g->s, g->k.sub, g->k.client_id, g->k.scope, rd->family_id, g->now,
                               g->as->cfg->access_ttl, &g->at, jti) < 0) {
         g->rt[0] = '\0';
@@ -355,9 +346,10 @@ static void grant_refresh(struct grant *g)
     struct gh_rotate *rot = &g->rot;
     rot->now = g->now;
     rot->grace = g->as->cfg->refresh_reuse_grace;
-    gh_sha256(g->presented, strlen(g->presented), rot->old_hash);
-    int rc = g->as->store->ops->refresh_get(g->as->store, rot->old_hash, &g->t);
-    if (rc == GH_ENOTFOUND) {
+    int rc = gh_refresh_key(g->presented, rot->old_hash);
+    if (rc == 0)
+        rc = g->as->store->ops->refresh_get(g->as->store, rot->old_hash, &g->t);
+    if (rc == GH_ENOTFOUND || rc == GH_EINVAL) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, "invalid refresh token");
         return;
     }
@@ -372,7 +364,7 @@ static void grant_refresh(struct grant *g)
     char jti[23];
     if (why != NULL) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, why);
-    } else if (new_refresh(g->rt, rot->new_hash) < 0 ||
+    } else if (gh_refresh_new(g->rt, rot->new_hash) < 0 ||
                gh_oauth_access_token(g->s, g->t.sub, g->t.client_id,
                                      g->scope ? g->scope : g->t.scope, g->t.family_id, g->now,
                                      g->as->cfg->access_ttl, &g->at, jti) < 0) {

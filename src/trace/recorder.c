@@ -230,5 +230,6 @@ void gh_rec_short(const char *secret, char out[16])
         snprintf(out, 16, "…");
         return;
     }
-    snprintf(out, 16, "%.4s…", secret);
+    /* the last four: refresh tokens begin with their (shared) issue time */
+    snprintf(out, 16, "%.4s…", secret + n - 4);
 }

@@ -47,7 +47,7 @@ void gh_rec_step(struct gh_recorder *rec, const char *flow_id, enum gh_part from
                  const char *label, const char *note, const char *group,
                  enum gh_group_kind group_kind);
 
-/* A secret shortened for display: its first 4 characters and "…" (no more
+/* A secret shortened for display: its last 4 characters and "…" (no more
  * is ever shown); secrets of 8 characters or less show only "…". */
 void gh_rec_short(const char *secret, char out[16]);
 

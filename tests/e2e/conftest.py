@@ -52,6 +52,13 @@ def pkce_pair():
     return verifier, challenge
 
 
+def refresh_key(rt):
+    """The key gatehouse stores a refresh token under: the token's first 8
+    bytes (its issue time) and the first 24 bytes of its SHA-256."""
+    head = base64.urlsafe_b64decode(rt[:12])[:8]
+    return head + hashlib.sha256(rt.encode()).digest()[:24]
+
+
 def query_of(url):
     """The query parameters of a URL (e.g. a redirect Location) as a dict."""
     return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query,

@@ -2,7 +2,6 @@
 durable: a token response is only sent after what it creates is committed
 (SPEC section 7), so kill -9 never makes the server forget a token a client
 holds, nor revive one it revoked."""
-import hashlib
 import signal
 import sqlite3
 import threading
@@ -10,7 +9,7 @@ import time
 
 import requests
 
-from conftest import BACKEND_SECRET
+from conftest import BACKEND_SECRET, refresh_key
 
 LOCKED = "database is locked"
 
@@ -129,7 +128,7 @@ def test_kill_9_mid_rotation_loses_no_token(gh):
     def stored_state(rt):
         """0 active, 1 rotated, 2 revoked, None unknown to the server."""
         row = db.execute("SELECT state FROM refresh_token WHERE hash = ?",
-                         (hashlib.sha256(rt.encode()).digest(),)).fetchone()
+                         (refresh_key(rt),)).fetchone()
         return row[0] if row else None
 
     try:

@@ -4,7 +4,7 @@
 // localStorage, sessionStorage, IndexedDB or cookies. Only the PKCE verifier
 // and state cross the redirect, in sessionStorage, and are deleted on return.
 
-import { createPkce, cryptoAvailable, fingerprint, randomToken, sha256 } from './pkce.js';
+import { createPkce, cryptoAvailable, fingerprint, randomToken, refreshKey, sha256 } from './pkce.js';
 import {
     apiGet, authorizeUrl, checkCallback, classifyGrantError, dropPending, exchangeCode,
     loadConfig, refreshGrant, revoke, savePending, takePending,
@@ -266,8 +266,8 @@ async function adoptTokens(tok, sentAt) {
     /* Counted from when the request left: never later than the server's clock. */
     session.expiresAt = sentAt + lifetimeMs;
     const oldFp = session.fp;
-    session.hash = await sha256(session.refresh);
-    session.fp = session.hash.slice(0, 8);
+    session.hash = await refreshKey(session.refresh);
+    session.fp = (await sha256(session.refresh)).slice(0, 8);
     if (old && session.refresh !== old) {
         session.rotations += 1;
         session.previousRefresh = old;
@@ -365,7 +365,7 @@ function forgetSession() {
 /* The server refused a refresh token: say which case, clear, offer sign in. */
 async function endSession(kind, presentedToken, description) {
     const ending = ENDINGS[kind] || ENDINGS.invalid;
-    const hash = await sha256(presentedToken);
+    const hash = await refreshKey(presentedToken).catch(() => '');
     forgetSession();
     const detail = kind === 'invalid' && description ? `${ending.detail} (${description})` : ending.detail;
     showSignedOut({ text: ending.text, detail, button: 'Sign in again' });

@@ -33,7 +33,7 @@ static const struct gh_opt opts[] = {
      "browser sign-in session lifetime at the Authorization Server, seconds", 0},
     {"trace", GH_OPT_BOOL, S(trace), "false", 0, 0, "record flows for `trace export`", 0},
     {"threads", GH_OPT_INT, S(threads), "0", 0, 1024,
-     "Authorization Server threads (0: four per core; sign-ins hold one while hashing)", 0},
+     "Authorization Server connection threads (0: one per core; password hashing has its own)", 0},
     {"max-body", GH_OPT_INT, S(max_body), "65536", 1024, 16777216,
      "largest request body accepted, bytes (larger: 413)", 0},
     {"max-conns", GH_OPT_INT, S(max_conns), "1024", 1, 100000, "connection limit per listener", 0},

@@ -18,6 +18,7 @@
 #include "store/store.h"
 
 struct gh_recorder;
+struct gh_workq;
 
 struct gh_snap {
     int refs;
@@ -43,6 +44,7 @@ struct gh_as {
     const struct gh_settings *cfg;
     struct gh_store *store;
     struct gh_recorder *rec; /* NULL when tracing is off */
+    struct gh_workq *hashq;  /* password checks; NULL: on the caller's thread */
     pthread_mutex_t lock;
     struct gh_snap *snap;
     int64_t last_check_us;

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/password.h"
+#include "core/workq.h"
 #include "oauth/authz.h"
 #include "core/err.h"
 
@@ -83,67 +84,126 @@ static int64_t throttled(struct gh_req *r, const char *ukey, const char *akey, i
     return w1 > w2 ? w1 : w2;
 }
 
+/* A sign-in across its deferral: the password is checked on the AS's
+ * hashing threads, never on a connection thread. */
+struct login {
+    struct gh_req *r;
+    struct gh_snap *s;
+    struct gh_authz a;
+    const char *user, *pw, *ukey, *akey;
+    struct gh_user u;
+    int found, ok;
+    int64_t t0, now;
+};
+
+static void login_check(void *arg)
+{
+    struct login *l = arg;
+    l->ok = gh_password_verify(l->found ? l->u.pwhash : NULL, l->pw, strlen(l->pw));
+    gh_req_resume(l->r);
+}
+
+static void login_start(struct gh_req *r)
+{
+    struct login *l = r->defer_arg;
+    if (gh_workq_push(gh_as_of(r)->hashq, login_check, l) < 0) {
+        l->ok = -1; /* queue full: finish says busy */
+        gh_req_resume(r);
+    }
+}
+
+/* After the password check: the session and the code (or consent page). */
+static void login_finish(struct gh_req *r)
+{
+    struct login *l = r->defer_arg;
+    struct gh_as *as = gh_as_of(r);
+    if (l->ok < 0) {
+        gh_resp_header(r, "Retry-After", "1");
+        gh_page_login(r, 503, &l->a, l->user, "The server is busy. Please try again in a moment.");
+    } else if (!l->ok) {
+        int n;
+        gh_metric_inc(GH_M_LOGIN_FAILURES);
+        as->store->ops->login_fail_add(as->store, l->ukey, l->now, &n);
+        as->store->ops->login_fail_add(as->store, l->akey, l->now, &n);
+        gh_log(GH_LOG_INFO, "sign-in failed", "addr", r->addr, NULL);
+        gh_page_login(r, 401, &l->a, l->user, "Wrong username or password.");
+    } else {
+        gh_metric_inc(GH_M_LOGIN_OK);
+        as->store->ops->login_fail_clear(as->store, l->ukey);
+        if (gh_session_start(r, l->s, l->u.username) < 0)
+            gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
+        else if (l->a.c->trusted)
+            gh_authz_issue_code(r, l->s, &l->a, l->u.username);
+        else
+            gh_page_consent(r, &l->a, l->u.username);
+    }
+    gh_authz_trace(r, &l->a, "POST /login (username, password)", "user signs in", l->t0);
+    gh_snap_put(as, l->s);
+}
+
 void gh_h_login(struct gh_req *r)
 {
     struct gh_as *as = gh_as_of(r);
-    struct gh_snap *s = gh_as_snap(as);
-    int64_t t0 = gh_now_us(), now = gh_now();
+    struct login *l = gh_arena_alloc(r->arena, sizeof(*l));
+    if (l == NULL) {
+        gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
+        return;
+    }
+    memset(l, 0, sizeof(*l));
+    l->r = r;
+    l->s = gh_as_snap(as);
+    l->t0 = gh_now_us();
+    l->now = gh_now();
+    struct gh_snap *s = l->s;
+    struct gh_authz *a = &l->a;
     struct gh_form f;
-    struct gh_authz a;
     if (gh_form_parse(r->arena, r->body, r->body_len, &f) < 0) {
         gh_page_error(r, 400, "Bad request", "The sign-in form is malformed.");
         goto out;
     }
-    if (gh_authz_parse(r, s, &f, &a) < 0)
+    if (gh_authz_parse(r, s, &f, a) < 0)
         goto out;
-    const char *user = gh_form_get(&f, "username", NULL);
-    const char *pw = gh_form_get(&f, "password", NULL);
-    int csrf_ok = gh_authz_csrf_ok(r, s, &a, gh_form_get(&f, "csrf", NULL));
-    gh_authz_csrf(r, s, &a);
+    const char *user = l->user = gh_form_get(&f, "username", NULL);
+    const char *pw = l->pw = gh_form_get(&f, "password", NULL);
+    int csrf_ok = gh_authz_csrf_ok(r, s, a, gh_form_get(&f, "csrf", NULL));
+    gh_authz_csrf(r, s, a);
     if (!csrf_ok) {
-        gh_page_login(r, 403, &a, user, "This sign-in form expired. Please sign in again.");
+        gh_page_login(r, 403, a, user, "This sign-in form expired. Please sign in again.");
         goto trace;
     }
     if (user == NULL || pw == NULL || strlen(user) >= GH_ID_MAX || strlen(pw) > GH_PASSWORD_MAX) {
-        gh_page_login(r, 400, &a, NULL, "Enter your username and password.");
+        gh_page_login(r, 400, a, NULL, "Enter your username and password.");
         goto trace;
     }
-    const char *ukey = gh_arena_printf(r->arena, "u:%s", user);
-    const char *akey = gh_arena_printf(r->arena, "a:%s", r->addr);
-    int64_t wait = throttled(r, ukey, akey, now);
+    l->ukey = gh_arena_printf(r->arena, "u:%s", user);
+    l->akey = gh_arena_printf(r->arena, "a:%s", r->addr);
+    if (l->ukey == NULL || l->akey == NULL) {
+        gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
+        goto trace;
+    }
+    int64_t wait = throttled(r, l->ukey, l->akey, l->now);
     if (wait > 0) {
         gh_metric_inc(GH_M_LOGIN_THROTTLED);
         gh_resp_header(r, "Retry-After", gh_arena_printf(r->arena, "%lld", (long long)wait));
-        gh_page_login(r, 429, &a, user,
+        gh_page_login(r, 429, a, user,
                       gh_arena_printf(r->arena,
                                       "Too many failed sign-in attempts. Wait %lld seconds and "
                                       "try again.",
                                       (long long)wait));
         goto trace;
     }
-    struct gh_user u;
-    int found = as->store->ops->user_get(as->store, user, &u) == 0;
-    if (!gh_password_verify(found ? u.pwhash : NULL, pw, strlen(pw))) {
-        int n;
-        gh_metric_inc(GH_M_LOGIN_FAILURES);
-        as->store->ops->login_fail_add(as->store, ukey, now, &n);
-        as->store->ops->login_fail_add(as->store, akey, now, &n);
-        gh_log(GH_LOG_INFO, "sign-in failed", "addr", r->addr, NULL);
-        gh_page_login(r, 401, &a, user, "Wrong username or password.");
-        goto trace;
+    l->found = as->store->ops->user_get(as->store, user, &l->u) == 0;
+    if (as->hashq != NULL) {
+        r->defer_arg = l;
+        gh_req_defer(r, login_start, login_finish);
+        return;
     }
-    gh_metric_inc(GH_M_LOGIN_OK);
-    as->store->ops->login_fail_clear(as->store, ukey);
-    if (gh_session_start(r, s, u.username) < 0) {
-        gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
-        goto trace;
-    }
-    if (a.c->trusted)
-        gh_authz_issue_code(r, s, &a, u.username);
-    else
-        gh_page_consent(r, &a, u.username);
+    l->ok = gh_password_verify(l->found ? l->u.pwhash : NULL, pw, strlen(pw));
+    r->defer_arg = l;
+    login_finish(r);
+    return;
 trace:
-    gh_authz_trace(r, &a, "POST /login (username, password)", "user signs in", t0);
+    gh_authz_trace(r, a, "POST /login (username, password)", "user signs in", l->t0);
 out:
     gh_snap_put(as, s);
 }

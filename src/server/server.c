@@ -18,6 +18,10 @@
 #include "server/server.h"
 #include "trace/recorder.h"
 #include "core/err.h"
+#include "core/workq.h"
+
+/* sign-ins waiting for a hashing thread; beyond this they get 503 */
+#define HASH_QUEUE_MAX 256
 
 static const struct gh_route as_routes[] = {
     {GH_GET, "/.well-known/oauth-authorization-server", gh_h_discovery},
@@ -287,8 +291,13 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
     snprintf(srv->issuer, sizeof(srv->issuer), "%s", s->issuer);
     gh_snap_put(&srv->as, s);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads =
-        cfg->threads ? (unsigned)cfg->threads : 4 * (unsigned)(cores > 0 ? cores : 1);
+    unsigned ncores = (unsigned)(cores > 0 ? cores : 1);
+    /* argon2id runs here, so no connection thread waits tens of ms on one;
+     * without the pool sign-ins hash on the connection threads */
+    if (gh_workq_start(ncores, HASH_QUEUE_MAX, "gh-hash", &srv->as.hashq) < 0)
+        srv->as.hashq = NULL;
+    /* one per core: more only adds tail latency (threads queue for cores) */
+    unsigned threads = cfg->threads ? (unsigned)cfg->threads : ncores;
     rc = listen_on(srv, "as", cfg->listen, as_routes, GH_ARRAY_LEN(as_routes), &srv->as, threads,
                    &srv->as_http, NULL, err, errlen);
     if (rc == 0 && cfg->api_listen && cfg->api_listen[0])
@@ -320,6 +329,9 @@ void gh_server_stop(struct gh_server *srv)
             break;
         usleep(100000);
     }
+    /* queued sign-ins finish (and resume their connections) first */
+    gh_workq_stop(srv->as.hashq);
+    srv->as.hashq = NULL;
     for (size_t i = 0; i < 4; i++)
         gh_http_stop(all[i]);
     pthread_mutex_lock(&srv->purge_lock);

@@ -1,7 +1,6 @@
 """Sign-ins hash passwords (argon2id, tens of milliseconds each) on their
 own threads: a burst of sign-ins never holds the connection threads, so
 token requests keep being answered meanwhile, and every sign-in completes."""
-import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -33,6 +32,8 @@ def test_token_requests_do_not_wait_for_sign_ins(gh):
             lat.append(cc_latency(gh))
         answers = [f.result() for f in futs]
     assert [a.status_code for a in answers if a.status_code not in (302, 303)] == []
-    # the burst takes several hash times; tokens were issued all along
+    # the burst takes several hash times; tokens were issued all along, none
+    # waiting behind queued password checks (with hashing on the connection
+    # threads the slowest waited 4-10 sign-in times here)
     assert len(lat) >= 3, lat
-    assert statistics.median(lat) < one_login / 2, (statistics.median(lat), one_login)
+    assert max(lat) < 2 * one_login, (max(lat), one_login)

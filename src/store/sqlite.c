@@ -336,22 +336,33 @@ static void *writer_main(void *arg)
  * threshold: it copies ~1000 pages into the database file and syncs it
  * while every queued write waits. Instead the writer's WAL hook only wakes
  * the checkpointer, which runs PASSIVE checkpoints (they never block the
- * writer or readers) on its own connection. Should it fall far behind or
- * fail, the writer checkpoints itself, so the WAL stays bounded. */
+ * writer or readers) on its own connection, copying the bulk of the pages
+ * and syncing the database file. After such a pass the writer finishes the
+ * few frames left, so the WAL restarts; should the checkpointer fall far
+ * behind or fail, the writer checkpoints itself. */
 #define SQ_CKPT_PAGES 1000
 #define SQ_CKPT_SELF_PAGES (8 * SQ_CKPT_PAGES)
 
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
     struct sq_store *s = arg;
-    if (pages >= SQ_CKPT_SELF_PAGES) {
-        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    } else if (pages >= SQ_CKPT_PAGES) {
-        pthread_mutex_lock(&s->lock);
+    if (pages < SQ_CKPT_PAGES)
+        return SQLITE_OK;
+    pthread_mutex_lock(&s->lock);
+    int finish = s->ckpt_passes > 0 || pages >= SQ_CKPT_SELF_PAGES;
+    if (finish)
+        s->ckpt_passes = 0;
+    else if (!s->ckpt_wanted) {
         s->ckpt_wanted = 1;
         pthread_cond_signal(&s->wake_ckpt);
-        pthread_mutex_unlock(&s->lock);
     }
+    pthread_mutex_unlock(&s->lock);
+    /* The checkpointer has copied all but the last few commits (or is far
+     * behind): finish here. With nothing appended meanwhile the checkpoint
+     * completes and the next commit starts the WAL over from its beginning;
+     * a writer that never pauses would otherwise keep the WAL growing. */
+    if (finish)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return SQLITE_OK;
 }
 
@@ -376,6 +387,8 @@ static void *ckpt_main(void *arg)
         if (rc != SQLITE_OK && rc != SQLITE_BUSY)
             gh_log(GH_LOG_WARN, "checkpoint failed", "error", sqlite3_errmsg(c->db), NULL);
         pthread_mutex_lock(&s->lock);
+        if (rc == SQLITE_OK)
+            s->ckpt_passes++;
     }
     pthread_mutex_unlock(&s->lock);
     sq_conn_close(c);

@@ -50,7 +50,7 @@ struct sq_store {
     pthread_t writer;
     pthread_cond_t wake_ckpt;
     pthread_t ckpt;
-    int writer_started, ckpt_wanted, stopping;
+    int writer_started, ckpt_wanted, ckpt_passes, stopping;
 };
 
 int sq_conn_open(const char *path, int readonly, struct sq_conn **out, char *err, size_t errlen);

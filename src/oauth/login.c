@@ -93,14 +93,46 @@ struct login {
     const char *user, *pw, *ukey, *akey;
     struct gh_user u;
     int found, ok;
-    int64_t t0, now;
+    int64_t t0, now, wait;
 };
+
+/* The throttle is checked again and the outcome recorded here, next to
+ * the hash: queued attempts cannot all pass the check made on arrival, so
+ * no more guesses go unrecorded at once than there are hashing threads. */
+static void login_verify(struct login *l)
+{
+    struct gh_as *as = gh_as_of(l->r);
+    int64_t now = gh_now();
+    l->wait = throttled(l->r, l->ukey, l->akey, now);
+    if (l->wait > 0)
+        return;
+    l->ok = gh_password_verify(l->found ? l->u.pwhash : NULL, l->pw, strlen(l->pw));
+    if (l->ok) {
+        as->store->ops->login_fail_clear(as->store, l->ukey);
+        return;
+    }
+    int n;
+    as->store->ops->login_fail_add(as->store, l->ukey, now, &n);
+    as->store->ops->login_fail_add(as->store, l->akey, now, &n);
+}
 
 static void login_check(void *arg)
 {
     struct login *l = arg;
-    l->ok = gh_password_verify(l->found ? l->u.pwhash : NULL, l->pw, strlen(l->pw));
+    login_verify(l);
     gh_req_resume(l->r);
+}
+
+static void throttled_page(struct gh_req *r, const struct gh_authz *a, const char *user,
+                           int64_t wait)
+{
+    gh_metric_inc(GH_M_LOGIN_THROTTLED);
+    gh_resp_header(r, "Retry-After", gh_arena_printf(r->arena, "%lld", (long long)wait));
+    gh_page_login(r, 429, a, user,
+                  gh_arena_printf(r->arena,
+                                  "Too many failed sign-in attempts. Wait %lld seconds and try "
+                                  "again.",
+                                  (long long)wait));
 }
 
 static void login_start(struct gh_req *r)
@@ -120,16 +152,14 @@ static void login_finish(struct gh_req *r)
     if (l->ok < 0) {
         gh_resp_header(r, "Retry-After", "1");
         gh_page_login(r, 503, &l->a, l->user, "The server is busy. Please try again in a moment.");
+    } else if (l->wait > 0) {
+        throttled_page(r, &l->a, l->user, l->wait);
     } else if (!l->ok) {
-        int n;
         gh_metric_inc(GH_M_LOGIN_FAILURES);
-        as->store->ops->login_fail_add(as->store, l->ukey, l->now, &n);
-        as->store->ops->login_fail_add(as->store, l->akey, l->now, &n);
         gh_log(GH_LOG_INFO, "sign-in failed", "addr", r->addr, NULL);
         gh_page_login(r, 401, &l->a, l->user, "Wrong username or password.");
     } else {
         gh_metric_inc(GH_M_LOGIN_OK);
-        as->store->ops->login_fail_clear(as->store, l->ukey);
         if (gh_session_start(r, l->s, l->u.username) < 0)
             gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
         else if (l->a.c->trusted)
@@ -182,14 +212,8 @@ void gh_h_login(struct gh_req *r)
         goto trace;
     }
     int64_t wait = throttled(r, l->ukey, l->akey, l->now);
-    if (wait > 0) {
-        gh_metric_inc(GH_M_LOGIN_THROTTLED);
-        gh_resp_header(r, "Retry-After", gh_arena_printf(r->arena, "%lld", (long long)wait));
-        gh_page_login(r, 429, a, user,
-                      gh_arena_printf(r->arena,
-                                      "Too many failed sign-in attempts. Wait %lld seconds and "
-                                      "try again.",
-                                      (long long)wait));
+    if (wait > 0) { /* cheap early answer; login_verify checks again */
+        throttled_page(r, a, user, wait);
         goto trace;
     }
     l->found = as->store->ops->user_get(as->store, user, &l->u) == 0;
@@ -198,7 +222,7 @@ void gh_h_login(struct gh_req *r)
         gh_req_defer(r, login_start, login_finish);
         return;
     }
-    l->ok = gh_password_verify(l->found ? l->u.pwhash : NULL, pw, strlen(pw));
+    login_verify(l);
     r->defer_arg = l;
     login_finish(r);
     return;

@@ -1,6 +1,7 @@
 """Sign-ins hash passwords (argon2id, tens of milliseconds each) on their
 own threads: a burst of sign-ins never holds the connection threads, so
 token requests keep being answered meanwhile, and every sign-in completes."""
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -37,3 +38,19 @@ def test_token_requests_do_not_wait_for_sign_ins(gh):
     # threads the slowest waited 4-10 sign-in times here)
     assert len(lat) >= 3, lat
     assert max(lat) < 2 * one_login, (max(lat), one_login)
+
+
+def test_concurrent_guesses_cannot_outrun_the_throttle(server):
+    """Twenty wrong passwords for one user at once: the throttle is checked
+    again beside each hash and every failure is recorded there, so beyond
+    the three free failures only as many guesses as there are hashing
+    threads (one per core) reach the password check; the rest get 429."""
+    gh = server
+    burst = 20
+    pages = [gh.authorize(challenge=pkce_pair()[1]) for _ in range(burst)]
+    with ThreadPoolExecutor(burst) as ex:
+        answers = list(ex.map(lambda sp: gh.login(sp[0], sp[1], password="wrong-guess"), pages))
+    codes = [a.status_code for a in answers]
+    assert set(codes) <= {401, 429}, codes
+    assert codes.count(401) <= 3 + (os.cpu_count() or 1), codes
+    assert codes.count(429) >= burst - 3 - (os.cpu_count() or 1), codes

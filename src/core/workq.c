@@ -1,26 +1,20 @@
 /*
- * Work queue: a mutex-guarded FIFO of jobs and a fixed set of workers.
- * Jobs are few and slow (tens of milliseconds each), so one lock is plenty.
+ * Work queue: a mutex-guarded FIFO of caller-owned jobs and threads started
+ * when more jobs wait than threads are idle. Jobs are few per second to a
+ * few thousand; one lock is plenty.
  */
 #include <pthread.h>
-#include <stdlib.h>
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 
 #include "core/err.h"
 #include "core/workq.h"
 
-struct job {
-    void (*fn)(void *arg);
-    void *arg;
-    struct job *next;
-};
-
 struct gh_workq {
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    struct job *head, **tail;
-    unsigned queued, max_queued, n_threads;
+    struct gh_work *head, **tail;
+    unsigned queued, max_queued, n_threads, idle, max_threads;
     int stopping;
     char name[16];
     pthread_t threads[];
@@ -34,67 +28,64 @@ static void *worker(void *arg)
     for (;;) {
         while (q->head == NULL && !q->stopping)
             pthread_cond_wait(&q->wake, &q->lock);
-        struct job *j = q->head;
-        if (j == NULL)
+        struct gh_work *w = q->head;
+        if (w == NULL)
             break; /* stopping and drained */
-        q->head = j->next;
+        q->head = w->next;
         if (q->head == NULL)
             q->tail = &q->head;
         q->queued--;
+        q->idle--;
         pthread_mutex_unlock(&q->lock);
-        j->fn(j->arg);
-        free(j);
+        w->fn(w);
         pthread_mutex_lock(&q->lock);
+        q->idle++;
     }
     pthread_mutex_unlock(&q->lock);
     return NULL;
 }
 
-int gh_workq_start(unsigned threads, unsigned max_queued, const char *name, struct gh_workq **out)
+int gh_workq_start(unsigned max_threads, unsigned max_queued, const char *name,
+                   struct gh_workq **out)
 {
-    if (threads == 0)
-        threads = 1;
-    struct gh_workq *q = calloc(1, sizeof(*q) + threads * sizeof(pthread_t));
+    if (max_threads == 0)
+        max_threads = 1;
+    struct gh_workq *q = calloc(1, sizeof(*q) + max_threads * sizeof(pthread_t));
     if (q == NULL)
         return GH_ENOMEM;
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->wake, NULL);
     q->tail = &q->head;
+    q->max_threads = max_threads;
     q->max_queued = max_queued;
     snprintf(q->name, sizeof(q->name), "%s", name);
-    for (; q->n_threads < threads; q->n_threads++)
-        if (pthread_create(&q->threads[q->n_threads], NULL, worker, q) != 0)
-            break;
-    if (q->n_threads == 0) {
-        gh_workq_stop(q);
-        return GH_ENOMEM;
-    }
     *out = q;
     return 0;
 }
 
-int gh_workq_push(struct gh_workq *q, void (*fn)(void *arg), void *arg)
+int gh_workq_push(struct gh_workq *q, struct gh_work *w)
 {
-    struct job *j = malloc(sizeof(*j));
-    if (j == NULL)
-        return GH_ENOMEM;
-    j->fn = fn;
-    j->arg = arg;
-    j->next = NULL;
+    w->next = NULL;
     pthread_mutex_lock(&q->lock);
-    int full = q->stopping || q->queued >= q->max_queued;
-    if (!full) {
-        *q->tail = j;
-        q->tail = &j->next;
+    int rc = 0;
+    if (q->stopping || (q->max_queued != 0 && q->queued >= q->max_queued))
+        rc = GH_EUNAVAIL;
+    /* one more thread when more jobs wait than threads are idle */
+    else if (q->queued >= q->idle && q->n_threads < q->max_threads &&
+             pthread_create(&q->threads[q->n_threads], NULL, worker, q) == 0) {
+        q->n_threads++;
+        q->idle++;
+    }
+    if (rc == 0 && q->n_threads == 0)
+        rc = GH_ENOMEM;
+    if (rc == 0) {
+        *q->tail = w;
+        q->tail = &w->next;
         q->queued++;
         pthread_cond_signal(&q->wake);
     }
     pthread_mutex_unlock(&q->lock);
-    if (full) {
-        free(j);
-        return GH_EUNAVAIL;
-    }
-    return 0;
+    return rc;
 }
 
 void gh_workq_stop(struct gh_workq *q)
@@ -104,8 +95,9 @@ void gh_workq_stop(struct gh_workq *q)
     pthread_mutex_lock(&q->lock);
     q->stopping = 1;
     pthread_cond_broadcast(&q->wake);
+    unsigned n = q->n_threads;
     pthread_mutex_unlock(&q->lock);
-    for (unsigned i = 0; i < q->n_threads; i++)
+    for (unsigned i = 0; i < n; i++)
         pthread_join(q->threads[i], NULL);
     pthread_mutex_destroy(&q->lock);
     pthread_cond_destroy(&q->wake);

@@ -1,19 +1,29 @@
 /*
- * A small pool of threads for slow, CPU-bound work that must not hold an
- * HTTP connection thread (argon2id password checks): the handler defers its
- * answer (gh_req_defer), pushes the work here and the work resumes it.
+ * A pool of threads for work that must not hold an HTTP connection thread:
+ * argon2id password checks, and the PostgreSQL store's asynchronous writes.
+ * A handler defers its answer (gh_req_defer), pushes the work here and the
+ * work resumes it. Threads start on demand, up to a maximum.
  */
 #ifndef GH_WORKQ_H
 #define GH_WORKQ_H
 
 struct gh_workq;
 
-/* Starts `threads` workers named `name` taking at most `max_queued` waiting
- * jobs. */
-int gh_workq_start(unsigned threads, unsigned max_queued, const char *name, struct gh_workq **out);
-/* Queues fn(arg); GH_EUNAVAIL when the queue is full or stopping. */
-int gh_workq_push(struct gh_workq *q, void (*fn)(void *arg), void *arg);
-/* Runs every queued job, then stops the workers and frees q (NULL: no-op). */
+/* One piece of work, embedded in the caller's own struct (no allocation
+ * here): a worker calls fn(w) once. */
+struct gh_work {
+    void (*fn)(struct gh_work *w);
+    struct gh_work *next;
+};
+
+/* A queue served by up to max_threads threads named `name`, started as
+ * work arrives, with at most max_queued waiting jobs (0: no limit). */
+int gh_workq_start(unsigned max_threads, unsigned max_queued, const char *name,
+                   struct gh_workq **out);
+/* Queues w; GH_EUNAVAIL when the queue is full or stopping, GH_ENOMEM when
+ * no thread could be started. */
+int gh_workq_push(struct gh_workq *q, struct gh_work *w);
+/* Runs every queued job, then stops the threads and frees q (NULL: no-op). */
 void gh_workq_stop(struct gh_workq *q);
 
 #endif

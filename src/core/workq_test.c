@@ -9,46 +9,52 @@
 
 static atomic_int ran;
 
-static void count(void *arg)
+static void count(struct gh_work *w)
 {
-    (void)arg;
+    (void)w;
     atomic_fetch_add(&ran, 1);
 }
 
 GH_TEST(workq_runs_every_job_and_stop_drains)
 {
     struct gh_workq *q;
+    static struct gh_work jobs[500];
     atomic_store(&ran, 0);
-    ASSERT_INT_EQ(gh_workq_start(3, 1000, "test", &q), 0);
-    for (int i = 0; i < 500; i++)
-        ASSERT_INT_EQ(gh_workq_push(q, count, NULL), 0);
+    ASSERT_INT_EQ(gh_workq_start(3, 0, "test", &q), 0);
+    for (int i = 0; i < 500; i++) {
+        jobs[i].fn = count;
+        ASSERT_INT_EQ(gh_workq_push(q, &jobs[i]), 0);
+    }
     gh_workq_stop(q);
     ASSERT_INT_EQ(atomic_load(&ran), 500);
 }
 
 static atomic_int holding;
+static sem_t gate;
 
-static void hold(void *arg)
+static void hold(struct gh_work *w)
 {
+    (void)w;
     atomic_store(&holding, 1);
-    sem_wait(arg);
+    sem_wait(&gate);
 }
 
 GH_TEST(workq_full_queue_refuses)
 {
     struct gh_workq *q;
-    sem_t gate;
+    struct gh_work first = {hold, NULL}, more[4];
     sem_init(&gate, 0, 0);
     atomic_store(&ran, 0);
-    ASSERT_INT_EQ(gh_workq_start(1, 2, "test", &q), 0);
     atomic_store(&holding, 0);
-    ASSERT_INT_EQ(gh_workq_push(q, hold, &gate), 0);
+    ASSERT_INT_EQ(gh_workq_start(1, 2, "test", &q), 0);
+    ASSERT_INT_EQ(gh_workq_push(q, &first), 0);
     while (!atomic_load(&holding))
         sched_yield();
-    /* the only worker is busy: two jobs may wait, the rest are refused */
+    /* the only thread is busy: two jobs may wait, the rest are refused */
     int accepted = 0, refused = 0;
     for (int i = 0; i < 4; i++) {
-        int rc = gh_workq_push(q, count, NULL);
+        more[i].fn = count;
+        int rc = gh_workq_push(q, &more[i]);
         if (rc == 0)
             accepted++;
         else if (rc == GH_EUNAVAIL)

@@ -87,6 +87,7 @@ static int64_t throttled(struct gh_req *r, const char *ukey, const char *akey, i
 /* A sign-in across its deferral: the password is checked on the AS's
  * hashing threads, never on a connection thread. */
 struct login {
+    struct gh_work work; /* first: the hashing pool hands it back */
     struct gh_req *r;
     struct gh_snap *s;
     struct gh_authz a;
@@ -116,9 +117,9 @@ static void login_verify(struct login *l)
     as->store->ops->login_fail_add(as->store, l->akey, now, &n);
 }
 
-static void login_check(void *arg)
+static void login_check(struct gh_work *w)
 {
-    struct login *l = arg;
+    struct login *l = (struct login *)w;
     login_verify(l);
     gh_req_resume(l->r);
 }
@@ -138,7 +139,8 @@ static void throttled_page(struct gh_req *r, const struct gh_authz *a, const cha
 static void login_start(struct gh_req *r)
 {
     struct login *l = r->defer_arg;
-    if (gh_workq_push(gh_as_of(r)->hashq, login_check, l) < 0) {
+    l->work.fn = login_check;
+    if (gh_workq_push(gh_as_of(r)->hashq, &l->work) < 0) {
         l->ok = -1; /* queue full: finish says busy */
         gh_req_resume(r);
     }

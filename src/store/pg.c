@@ -10,10 +10,10 @@
  * deadlocks are retried here and never reach the caller. Commits are
  * durable (synchronous_commit is forced on when the server turned it off).
  * The token endpoint's writes also come asynchronously: up to PG_WORKERS
- * threads run them, so no HTTP thread waits for a commit, and the server
- * lets concurrent commits share WAL flushes. A broken connection makes the operation
- * fail with GH_EUNAVAIL (503 temporarily_unavailable) unless it could be
- * retried safely on a fresh one; the pool reconnects on the next borrow.
+ * threads of a work queue (core/workq.h) run them, so no HTTP thread waits
+ * for a commit, and the server lets concurrent commits share WAL flushes. A broken connection makes
+ * the operation fail with GH_EUNAVAIL (503 temporarily_unavailable) unless it could be retried
+ * safely on a fresh one; the pool reconnects on the next borrow.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,6 +29,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/workq.h"
 #include "store/pg_int.h"
 #include "core/err.h"
 
@@ -481,63 +482,34 @@ int pg_write(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *
 
 /* ---- asynchronous writes ---- */
 
-static void *worker_main(void *arg)
+/* A queued write: the shared work queue runs op on a pool thread, then done. */
+struct pg_job {
+    struct gh_work work; /* first */
+    struct pg_store *s;
+    int (*op)(struct pg_store *s, void *arg);
+    void *arg;
+    gh_store_done done;
+    void *done_arg;
+};
+
+static void run_job(struct gh_work *w)
 {
-    struct pg_store *s = arg;
-    pthread_mutex_lock(&s->lock);
-    for (;;) {
-        while (s->queue_head == NULL && !s->stopping)
-            pthread_cond_wait(&s->wake, &s->lock);
-        struct pg_job *j = s->queue_head;
-        if (j == NULL)
-            break; /* stopping, queue drained */
-        s->queue_head = j->next;
-        if (s->queue_head == NULL)
-            s->queue_tail = &s->queue_head;
-        s->queued--;
-        s->idle_workers--;
-        pthread_mutex_unlock(&s->lock);
-        int rc = j->op(s, j->arg);
-        j->done(j->done_arg, rc);
-        free(j);
-        pthread_mutex_lock(&s->lock);
-        s->idle_workers++;
-    }
-    s->idle_workers--;
-    pthread_mutex_unlock(&s->lock);
-    return NULL;
+    struct pg_job *j = (struct pg_job *)w;
+    j->done(j->done_arg, j->op(j->s, j->arg));
+    free(j);
 }
 
 int pg_async(struct pg_store *s, int (*op)(struct pg_store *s, void *arg), void *arg,
              gh_store_done done, void *done_arg)
 {
-    struct pg_job *j = calloc(1, sizeof(*j));
+    struct pg_job *j = malloc(sizeof(*j));
     if (j == NULL)
         return GH_ENOMEM;
-    *j = (struct pg_job){op, arg, done, done_arg, NULL};
-    pthread_mutex_lock(&s->lock);
-    if (s->stopping) {
-        pthread_mutex_unlock(&s->lock);
+    *j = (struct pg_job){{run_job, NULL}, s, op, arg, done, done_arg};
+    int rc = gh_workq_push(s->async, &j->work);
+    if (rc < 0)
         free(j);
-        return GH_EUNAVAIL;
-    }
-    /* one more worker when more jobs wait than workers idle, up to PG_WORKERS */
-    if (s->queued >= s->idle_workers && s->n_workers < PG_WORKERS &&
-        pthread_create(&s->workers[s->n_workers], NULL, worker_main, s) == 0) {
-        s->n_workers++;
-        s->idle_workers++;
-    }
-    if (s->n_workers == 0) {
-        pthread_mutex_unlock(&s->lock);
-        free(j);
-        return GH_ENOMEM;
-    }
-    *s->queue_tail = j;
-    s->queue_tail = &j->next;
-    s->queued++;
-    pthread_cond_signal(&s->wake);
-    pthread_mutex_unlock(&s->lock);
-    return 0;
+    return rc;
 }
 
 /* ---- columns ---- */
@@ -585,13 +557,7 @@ int pg_hash(const PGresult *r, int row, int col, unsigned char out[GH_SHA256_LEN
 void pg_close(struct gh_store *gs)
 {
     struct pg_store *s = (struct pg_store *)gs;
-    pthread_mutex_lock(&s->lock);
-    s->stopping = 1;
-    pthread_cond_broadcast(&s->wake);
-    int n = s->n_workers;
-    pthread_mutex_unlock(&s->lock);
-    for (int i = 0; i < n; i++)
-        pthread_join(s->workers[i], NULL);
+    gh_workq_stop(s->async); /* queued writes finish first */
     while (s->idle != NULL) {
         struct pg_conn *c = s->idle;
         s->idle = c->next;
@@ -603,7 +569,6 @@ void pg_close(struct gh_store *gs)
     }
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->freed);
-    pthread_cond_destroy(&s->wake);
     free(s);
 }
 
@@ -615,12 +580,14 @@ int gh_pg_open(const char *url, struct gh_store **out, char *err, size_t errlen)
     s->base.ops = &gh_pg_ops;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->freed, NULL);
-    pthread_cond_init(&s->wake, NULL);
-    s->queue_tail = &s->queue_head;
     pg_redact(url, s->shown, sizeof(s->shown));
     s->url = strdup(url);
     struct pg_conn *c = NULL;
-    int rc = s->url ? conn_open(s, &c, err, errlen) : GH_ENOMEM;
+    int rc = s->url ? gh_workq_start(PG_WORKERS, 0, "gh-pg", &s->async) : GH_ENOMEM;
+    if (rc == 0)
+        rc = conn_open(s, &c, err, errlen);
+    else
+        snprintf(err, errlen, "out of memory");
     if (rc == 0) {
         s->open = 1;
         /* Refuse a foreign database before changing anything in it. */

@@ -32,15 +32,6 @@ struct pg_conn {
 
 struct pg_store;
 
-/* An asynchronous operation: a worker runs op, then done. */
-struct pg_job {
-    int (*op)(struct pg_store *s, void *arg);
-    void *arg;
-    gh_store_done done;
-    void *done_arg;
-    struct pg_job *next;
-};
-
 struct pg_store {
     struct gh_store base;
     char *url;            /* conninfo; holds the password, never printed */
@@ -49,12 +40,8 @@ struct pg_store {
     pthread_cond_t freed; /* a connection came back */
     struct pg_conn *idle;
     int open; /* connections open or being opened */
-    /* asynchronous writes: a queue and up to PG_WORKERS threads, started
-     * on demand */
-    pthread_cond_t wake;
-    struct pg_job *queue_head, **queue_tail;
-    pthread_t workers[PG_WORKERS];
-    int queued, n_workers, idle_workers, stopping;
+    /* asynchronous writes: up to PG_WORKERS threads, started on demand */
+    struct gh_workq *async;
 };
 
 /* Writes url into out with any password replaced by "***". */

@@ -150,12 +150,13 @@ int pg_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_ste
 static const char SQL_FLOW_OF_RT[] = "SELECT f.flow_id FROM refresh_token t JOIN family f ON "
                                      "f.id = t.family_id WHERE t.hash = $1";
 
-int pg_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
-                             char *flow_id, size_t len)
+/* The flow id a one-row query by key finds ("" when none); fmt binds key. */
+static int flow_of(struct gh_store *gs, const char *sql, const char *fmt, const void *key,
+                   char *flow_id, size_t len)
 {
     int rc;
     flow_id[0] = '\0';
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_FLOW_OF_RT, &rc, "h", hash);
+    PGresult *r = pg_query((struct pg_store *)gs, sql, &rc, fmt, key);
     if (r == NULL)
         return rc;
     if (PQntuples(r) == 1)
@@ -164,19 +165,17 @@ int pg_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SH
     return 0;
 }
 
+int pg_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
+                             char *flow_id, size_t len)
+{
+    return flow_of(gs, SQL_FLOW_OF_RT, "h", hash, flow_id, len);
+}
+
 static const char SQL_FLOW_OF_FAMILY[] = "SELECT flow_id FROM family WHERE id = $1";
 
 int pg_trace_flow_of_family(struct gh_store *gs, const char *family_id, char *flow_id, size_t len)
 {
-    int rc;
-    flow_id[0] = '\0';
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_FLOW_OF_FAMILY, &rc, "t", family_id);
-    if (r == NULL)
-        return rc;
-    if (PQntuples(r) == 1)
-        pg_text(r, 0, 0, flow_id, len);
-    PQclear(r);
-    return 0;
+    return flow_of(gs, SQL_FLOW_OF_FAMILY, "t", family_id, flow_id, len);
 }
 
 static const char SQL_PRUNE[] = "DELETE FROM trace_flow WHERE id NOT IN (SELECT id FROM "

@@ -138,14 +138,15 @@ int sq_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_ste
 static const char SQL_FLOW_OF_RT[] = "SELECT f.flow_id FROM refresh_token t JOIN family f ON "
                                      "f.id = t.family_id WHERE t.hash = ?";
 
-int sq_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
-                             char *flow_id, size_t len)
+/* The flow id a one-row query by key finds ("" when none); fmt binds key. */
+static int flow_of(struct gh_store *gs, const char *sql, const char *fmt, const void *key,
+                   char *flow_id, size_t len)
 {
     struct sq_conn *c = sq_reader((struct sq_store *)gs);
-    sqlite3_stmt *st = c ? sq_prep(c, SQL_FLOW_OF_RT) : NULL;
+    sqlite3_stmt *st = c ? sq_prep(c, sql) : NULL;
     if (st == NULL)
         return GH_EUNAVAIL;
-    sq_bind(st, "h", hash);
+    sq_bind(st, fmt, key);
     int s = sqlite3_step(st);
     flow_id[0] = '\0';
     if (s == SQLITE_ROW)
@@ -154,21 +155,17 @@ int sq_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SH
     return s == SQLITE_ROW || s == SQLITE_DONE ? 0 : sq_err(s);
 }
 
+int sq_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
+                             char *flow_id, size_t len)
+{
+    return flow_of(gs, SQL_FLOW_OF_RT, "h", hash, flow_id, len);
+}
+
 static const char SQL_FLOW_OF_FAMILY[] = "SELECT flow_id FROM family WHERE id = ?";
 
 int sq_trace_flow_of_family(struct gh_store *gs, const char *family_id, char *flow_id, size_t len)
 {
-    struct sq_conn *c = sq_reader((struct sq_store *)gs);
-    sqlite3_stmt *st = c ? sq_prep(c, SQL_FLOW_OF_FAMILY) : NULL;
-    if (st == NULL)
-        return GH_EUNAVAIL;
-    sq_bind(st, "t", family_id);
-    int s = sqlite3_step(st);
-    flow_id[0] = '\0';
-    if (s == SQLITE_ROW)
-        sq_text(st, 0, flow_id, len);
-    sqlite3_reset(st);
-    return s == SQLITE_ROW || s == SQLITE_DONE ? 0 : sq_err(s);
+    return flow_of(gs, SQL_FLOW_OF_FAMILY, "t", family_id, flow_id, len);
 }
 
 static const char SQL_PRUNE[] = "DELETE FROM trace_flow WHERE id NOT IN (SELECT id FROM "

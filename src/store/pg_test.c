@@ -104,15 +104,7 @@ static void pg_retry_idempotent(struct gh_store *s, struct backend *b, int *gh_f
     (void)b;
     struct gh_code c = gh_stest_code(1, "alice", "", NOW + 60);
     ASSERT_INT_EQ(s->ops->code_put(s, &c), 0);
-    struct gh_redeem d;
-    memset(&d, 0, sizeof(d));
-    memcpy(d.code_hash, c.hash, GH_SHA256_LEN);
-    d.now = NOW;
-    d.issue_refresh = 1;
-    snprintf(d.family_id, sizeof(d.family_id), "fam-1");
-    gh_stest_hash(10, d.rt_hash);
-    d.abs_expires_at = NOW + 86400;
-    d.idle_expires_at = NOW + 3600;
+    struct gh_redeem d = gh_stest_redeem_req(c.hash, "fam-1", 10);
     enum gh_redeem_result rr;
     ASSERT_INT_EQ(s->ops->code_redeem(s, &d, &rr), 0);
     ASSERT_INT_EQ(rr, GH_REDEEM_OK);

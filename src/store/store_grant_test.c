@@ -33,15 +33,7 @@ STORE_TEST(codes, 1)
     ASSERT_INT_EQ(got.expires_at, NOW + 60);
     ASSERT_INT_EQ(got.used_at, 0);
 
-    struct gh_redeem r;
-    memset(&r, 0, sizeof(r));
-    memcpy(r.code_hash, c.hash, GH_SHA256_LEN);
-    r.now = NOW;
-    r.issue_refresh = 1;
-    snprintf(r.family_id, sizeof(r.family_id), "fam-1");
-    gh_stest_hash(100, r.rt_hash);
-    r.abs_expires_at = NOW + 86400;
-    r.idle_expires_at = NOW + 3600;
+    struct gh_redeem r = gh_stest_redeem_req(c.hash, "fam-1", 100);
     enum gh_redeem_result res = GH_REDEEM_INVALID;
     ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
     ASSERT_INT_EQ(res, GH_REDEEM_OK);
@@ -333,16 +325,12 @@ static void *rotate_racer(void *arg)
 static void *redeem_racer(void *arg)
 {
     struct racer *r = arg;
-    struct gh_redeem d;
+    unsigned char code[GH_SHA256_LEN];
+    char family[16];
+    gh_stest_hash(2, code);
+    snprintf(family, sizeof(family), "race-%d", r->id);
+    struct gh_redeem d = gh_stest_redeem_req(code, family, 2000 + r->id);
     enum gh_redeem_result res = GH_REDEEM_INVALID;
-    memset(&d, 0, sizeof(d));
-    gh_stest_hash(2, d.code_hash);
-    d.now = NOW;
-    d.issue_refresh = 1;
-    snprintf(d.family_id, sizeof(d.family_id), "race-%d", r->id);
-    gh_stest_hash(2000 + r->id, d.rt_hash);
-    d.abs_expires_at = NOW + 86400;
-    d.idle_expires_at = NOW + 3600;
     pthread_barrier_wait(r->go);
     r->rc = r->s->ops->code_redeem(r->s, &d, &res);
     r->result = (int)res;
@@ -446,15 +434,7 @@ STORE_TEST(async_writes, 1)
     (void)b;
     struct gh_code c = gh_stest_code(1, "alice", "", NOW + 60);
     ASSERT_INT_EQ(s->ops->code_put(s, &c), 0);
-    struct gh_redeem d;
-    memset(&d, 0, sizeof(d));
-    memcpy(d.code_hash, c.hash, GH_SHA256_LEN);
-    d.now = NOW;
-    d.issue_refresh = 1;
-    snprintf(d.family_id, sizeof(d.family_id), "fam-1");
-    gh_stest_hash(10, d.rt_hash);
-    d.abs_expires_at = NOW + 86400;
-    d.idle_expires_at = NOW + 3600;
+    struct gh_redeem d = gh_stest_redeem_req(c.hash, "fam-1", 10);
     enum gh_redeem_result rr = GH_REDEEM_INVALID;
     struct waiter w = {.rc = -1};
     sem_init(&w.sem, 0, 0);

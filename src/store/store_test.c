@@ -171,6 +171,21 @@ struct gh_code gh_stest_code(int seed, const char *sub, const char *flow, int64_
     return c;
 }
 
+struct gh_redeem gh_stest_redeem_req(const unsigned char code_hash[GH_SHA256_LEN],
+                                     const char *family, int rt_seed)
+{
+    struct gh_redeem r;
+    memset(&r, 0, sizeof(r));
+    memcpy(r.code_hash, code_hash, GH_SHA256_LEN);
+    r.now = NOW;
+    r.issue_refresh = 1;
+    snprintf(r.family_id, sizeof(r.family_id), "%s", family);
+    gh_stest_hash(rt_seed, r.rt_hash);
+    r.abs_expires_at = NOW + 86400;
+    r.idle_expires_at = NOW + 3600;
+    return r;
+}
+
 /* Stores a code and redeems it into family `family` with first token of
  * seed rt_seed. 0 or a gh_err; *res the redeem result. */
 int gh_stest_family(struct gh_store *s, int code_seed, const char *sub, const char *flow,
@@ -180,14 +195,7 @@ int gh_stest_family(struct gh_store *s, int code_seed, const char *sub, const ch
     int rc = s->ops->code_put(s, &c);
     if (rc < 0)
         return rc;
-    struct gh_redeem r;
-    memset(&r, 0, sizeof(r));
-    memcpy(r.code_hash, c.hash, GH_SHA256_LEN);
-    r.now = NOW;
-    r.issue_refresh = 1;
-    snprintf(r.family_id, sizeof(r.family_id), "%s", family);
-    gh_stest_hash(rt_seed, r.rt_hash);
-    r.abs_expires_at = NOW + 86400;
+    struct gh_redeem r = gh_stest_redeem_req(c.hash, family, rt_seed);
     r.idle_expires_at = idle_exp;
     return s->ops->code_redeem(s, &r, res);
 }

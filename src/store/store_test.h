@@ -54,6 +54,10 @@ int gh_stest_raw(const struct backend *b, const char *sql);
  * token old_seed to new_seed; the state of token seed (or a gh_err). */
 void gh_stest_hash(int seed, unsigned char out[GH_SHA256_LEN]);
 struct gh_code gh_stest_code(int seed, const char *sub, const char *flow, int64_t expires_at);
+/* A redemption of code_hash starting family `family` with first token
+ * hash(rt_seed); absolute expiry NOW + 1 day, idle NOW + 1 hour. */
+struct gh_redeem gh_stest_redeem_req(const unsigned char code_hash[GH_SHA256_LEN],
+                                     const char *family, int rt_seed);
 int gh_stest_family(struct gh_store *s, int code_seed, const char *sub, const char *flow,
                     const char *family, int rt_seed, int64_t idle_exp, enum gh_redeem_result *res);
 int gh_stest_rotate(struct gh_store *s, int old_seed, int new_seed, int64_t now, int64_t grace,

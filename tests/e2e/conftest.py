@@ -7,6 +7,7 @@ Environment:
   GH_PG_URL    base libpq URL of a throwaway PostgreSQL server (postgres only)
 """
 import base64
+import contextlib
 import hashlib
 import html
 import os
@@ -219,9 +220,11 @@ class Gatehouse:
         return requests.post(self.issuer + "/revoke", data=data, auth=auth)
 
 
-@pytest.fixture
-def gh():
-    with tempfile.TemporaryDirectory(prefix="gh-e2e-") as tmp:
+@contextlib.contextmanager
+def gatehouse(prefix="gh-e2e-"):
+    """A Gatehouse in a fresh directory; on the way out its server is
+    stopped and its log must hold no sanitizer report."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         g = Gatehouse(tmp)
         try:
             yield g
@@ -229,6 +232,12 @@ def gh():
             g.stop()
             log = g.logtext() if os.path.exists(g.log_path) else ""
             assert "AddressSanitizer" not in log and "runtime error" not in log, log
+
+
+@pytest.fixture
+def gh():
+    with gatehouse() as g:
+        yield g
 
 
 @pytest.fixture

@@ -13,11 +13,9 @@ import concurrent.futures
 import hashlib
 import hmac
 import json
-import os
 import re
 import sqlite3
 import subprocess
-import tempfile
 import time
 import uuid
 
@@ -26,7 +24,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from jwcrypto import jwk, jws
 
-from conftest import Gatehouse
+from conftest import gatehouse
 
 # ---------------------------------------------------------------- helpers
 
@@ -155,16 +153,10 @@ def public_jwks(g):
 @pytest.fixture
 def other(request):
     """A second, independent gatehouse (own database, own issuer, own keys)."""
-    with tempfile.TemporaryDirectory(prefix="gh-e2e-other-") as tmp:
-        g = Gatehouse(tmp)
-        try:
-            g.setup()
-            g.start()
-            yield g
-        finally:
-            g.stop()
-            log = g.logtext() if os.path.exists(g.log_path) else ""
-            assert "AddressSanitizer" not in log and "runtime error" not in log, log
+    with gatehouse("gh-e2e-other-") as g:
+        g.setup()
+        g.start()
+        yield g
 
 
 @pytest.fixture

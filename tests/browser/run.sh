@@ -91,6 +91,17 @@ if [ ! -x "${GH_CHROMIUM:-/usr/bin/chromium}" ]; then
 fi
 
 # export_flow DB: the latest recorded flow in all four formats, checked.
+# relay FILE OK NOTOK: a checker's "OK..." / "NOTOK..." lines as results
+relay() {
+    local line
+    while read -r line; do
+        case $line in
+        "$2"*) result ok "traced flow: ${line#"$2"}" ;;
+        "$3"*) result fail "traced flow: ${line#"$3"}" ;;
+        esac
+    done <"$1"
+}
+
 export_flow() {
     files=
     for f in mmd:mermaid puml:plantuml svg:svg drawio:drawio; do
@@ -103,21 +114,11 @@ export_flow() {
     done
     # shellcheck disable=SC2086
     /usr/bin/python3 "$ROOT/tests/diagram/steps.py" $files >"$WORK/steps.out" 2>&1
-    while read -r line; do
-        case $line in
-        "ok - "*) result ok "traced flow: ${line#ok - }" ;;
-        "not ok - "*) result fail "traced flow: ${line#not ok - }" ;;
-        esac
-    done <"$WORK/steps.out"
+    relay "$WORK/steps.out" "ok - " "not ok - "
     if [ -d "$ROOT/tests/diagram/node_modules" ] || npm ci --prefix "$ROOT/tests/diagram" --no-audit --no-fund >/dev/null 2>&1; then
         # shellcheck disable=SC2086
         node "$ROOT/tests/diagram/check.mjs" --out "$OUT" $files >"$WORK/check.out" 2>&1
-        while read -r line; do
-            case $line in
-            "ok "*) result ok "traced flow: ${line#ok }" ;;
-            "not ok"*) result fail "traced flow: ${line#not ok}" ;;
-            esac
-        done <"$WORK/check.out"
+        relay "$WORK/check.out" "ok " "not ok"
     fi
 }
 

@@ -23,14 +23,18 @@
 
 #define CACHE_SLOTS 4096
 
+/* Longest claims accepted: a token with longer ones is refused, never cut. */
+#define CLAIM_ID_MAX 128
+#define CLAIM_SCOPE_MAX 1024
+
 /* What a verified token says; cached by the SHA-256 of the token. */
 struct claims {
     unsigned char hash[GH_SHA256_LEN];
     int64_t exp, nbf, iat;
     int aud_ok, iss_ok;
-    char sub[GH_ID_MAX];
-    char client_id[GH_ID_MAX];
-    char scope[GH_SCOPE_MAX];
+    char sub[CLAIM_ID_MAX];
+    char client_id[CLAIM_ID_MAX];
+    char scope[CLAIM_SCOPE_MAX];
     char fid[40];
 };
 
@@ -280,9 +284,8 @@ static void trace_api(struct gh_req *r, struct gh_api *api, const struct claims 
                       const char *token, int64_t t0)
 {
     char flow[64] = "";
-    if (api->cfg.rec == NULL || c->fid[0] == '\0' || api->cfg.store == NULL ||
-        api->cfg.store->ops->trace_flow_of_family(api->cfg.store, c->fid, flow, sizeof(flow)) < 0 ||
-        flow[0] == '\0')
+    if (api->cfg.rec == NULL || c->fid[0] == '\0' ||
+        gh_rec_flow_of_family(api->cfg.rec, c->fid, flow, sizeof(flow)) < 0 || flow[0] == '\0')
         return;
     char t4[16];
     gh_rec_short(token, t4);

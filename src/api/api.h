@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include "http/http.h"
-#include "store/store.h"
 
 struct gh_recorder;
 
@@ -21,7 +20,6 @@ struct gh_api_cfg {
     const char *audience; /* required in aud */
     int64_t leeway;
     int64_t refetch_interval; /* least seconds between JWKS fetches */
-    struct gh_store *store;   /* for trace correlation; may be NULL */
     struct gh_recorder *rec;  /* NULL when tracing is off */
     /* CORS: 1 when origin may call the API */
     int (*origin_ok)(void *arg, const char *origin);

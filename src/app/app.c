@@ -116,17 +116,14 @@ static void trace_callback(struct gh_req *r, struct gh_app *app)
 {
     const char *code = gh_form_get(&r->query, "code", NULL);
     const char *err = gh_form_get(&r->query, "error", NULL);
-    struct gh_code k;
-    unsigned char hash[GH_SHA256_LEN];
-    if (app->cfg.rec == NULL || code == NULL)
-        return;
-    gh_sha256(code, strlen(code), hash);
-    if (app->cfg.store->ops->code_get(app->cfg.store, hash, &k) < 0)
+    char flow[64];
+    if (app->cfg.rec == NULL || code == NULL ||
+        gh_rec_flow_of_code(app->cfg.rec, code, flow, sizeof(flow)) < 0 || flow[0] == '\0')
         return;
     char c4[16];
     gh_rec_short(code, c4);
     gh_rec_step(
-        app->cfg.rec, k.flow_id, GH_P_BROWSER, GH_P_APP, GH_STEP_CALL, 0, gh_now_us(), 0,
+        app->cfg.rec, flow, GH_P_BROWSER, GH_P_APP, GH_STEP_CALL, 0, gh_now_us(), 0,
         gh_arena_printf(r->arena, "GET /callback?code=%s&state&iss%s", c4, err ? " (error)" : ""),
         "app checks state and iss (RFC 9207)", NULL, GH_GROUP_NONE);
 }
@@ -169,8 +166,8 @@ static void h_trace_event(struct gh_req *r)
     char flow[64] = "";
     if (event != NULL && msg != NULL && rt_hash != NULL &&
         gh_b64url_decode(rt_hash, strlen(rt_hash), hash, sizeof(hash)) == GH_SHA256_LEN &&
-        app->cfg.store->ops->trace_flow_of_refresh(app->cfg.store, hash, flow, sizeof(flow)) == 0 &&
-        flow[0] != '\0' && strcmp(event, "signin") != 0)
+        gh_rec_flow_of_refresh(app->cfg.rec, hash, flow, sizeof(flow)) == 0 && flow[0] != '\0' &&
+        strcmp(event, "signin") != 0)
         gh_rec_step(app->cfg.rec, flow, GH_P_APP, GH_P_APP, GH_STEP_NOTE, 0, gh_now_us(), 0, msg,
                     NULL, NULL, GH_GROUP_NONE);
     json_decref(doc);

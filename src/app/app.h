@@ -7,7 +7,6 @@
 #define GH_APP_H
 
 #include "http/http.h"
-#include "store/store.h"
 
 struct gh_recorder;
 
@@ -17,7 +16,6 @@ struct gh_app_cfg {
     const char *origin; /* http://HOST:PORT of the app listener */
     const char *api_base;
     const char *scope;
-    struct gh_store *store;
     struct gh_recorder *rec; /* NULL when tracing is off */
 };
 

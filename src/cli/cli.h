@@ -9,7 +9,7 @@
 
 #include "core/opts.h"
 #include "store/store.h"
-#include "trace/trace.h"
+#include "trace/export.h"
 
 enum { GH_EXIT_OK = 0, GH_EXIT_FAIL = 1, GH_EXIT_USAGE = 2 };
 

@@ -36,7 +36,7 @@ struct diagram_opts {
 #define O(f) offsetof(struct diagram_opts, f)
 static const struct gh_opt table[] = {
     {"scenario", GH_OPT_STR, O(scenario), "all", 0, 0, "happy, expiry, reuse or all", 0},
-    {"format", GH_OPT_STR, O(format), "svg", 0, 0, "drawio, svg, mermaid or plantuml", 0},
+    {"format", GH_OPT_STR, O(format), "svg", 0, 0, GH_TRACE_FORMATS_TEXT, 0},
     {"o", GH_OPT_STR, O(output), NULL, 0, 0, "write to FILE instead of stdout", 0},
     {"no-timings", GH_OPT_BOOL, O(no_timings), "false", 0, 0,
      "leave times out (deterministic output)", 0},
@@ -123,12 +123,12 @@ static int run(const struct diagram_opts *o, enum gh_trace_format fmt, const cha
 {
     char db[512], issuer[64], redirect[96], password[GH_TOKEN_LEN + 1], err[512] = "";
     unsigned as_port = free_port(), api_port = free_port(), app_port = free_port();
-    snprintf(db, sizeof(db), "%s/gatehouse.db", dir);
+    snprintf(db, sizeof(db), "sqlite:%s/gatehouse.db", dir);
     snprintf(issuer, sizeof(issuer), "http://127.0.0.1:%u", as_port);
     snprintf(redirect, sizeof(redirect), "http://127.0.0.1:%u/callback", app_port);
     struct gh_store *s = NULL;
     if (gh_rand_token(password, sizeof(password)) < 0 ||
-        gh_sqlite_open(db, &s, err, sizeof(err)) < 0 || seed(s, issuer, redirect, password) != 0) {
+        gh_store_open(db, &s, err, sizeof(err)) < 0 || seed(s, issuer, redirect, password) != 0) {
         gh_cli_err("cannot prepare the temporary database %s", err);
         gh_store_close(s);
         return GH_EXIT_FAIL;
@@ -189,7 +189,7 @@ int gh_cmd_diagram(struct gh_cli *cli, int argc, char **argv)
 {
     (void)cli;
     const char *usage = "gatehouse diagram [--scenario happy|expiry|reuse|all] "
-                        "[--format drawio|svg|mermaid|plantuml] [-o FILE] [--no-timings]";
+                        "[--format " GH_TRACE_FORMATS_USAGE "] [-o FILE] [--no-timings]";
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], "-o") == 0)
             argv[i] = (char *)"--o";
@@ -206,7 +206,7 @@ int gh_cmd_diagram(struct gh_cli *cli, int argc, char **argv)
     if (k == GH_ARRAY_LEN(scenarios)) {
         gh_cli_err("unknown scenario '%s' (happy, expiry, reuse or all)", o.scenario);
     } else if (gh_trace_format_parse(o.format, &fmt) < 0) {
-        gh_cli_err("unknown format '%s' (drawio, svg, mermaid or plantuml)", o.format);
+        gh_cli_err("unknown format '%s' (" GH_TRACE_FORMATS_TEXT ")", o.format);
     } else {
         char dir[] = "/tmp/gatehouse-diagram-XXXXXX";
         status = GH_EXIT_FAIL;

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "trace/trace.h"
+#include "trace/export.h"
 #include "core/err.h"
 
 struct trace_opts {
@@ -22,7 +22,7 @@ struct trace_opts {
 
 #define O(f) offsetof(struct trace_opts, f)
 static const struct gh_opt table[] = {
-    {"format", GH_OPT_STR, O(format), "mermaid", 0, 0, "drawio, svg, mermaid or plantuml", 0},
+    {"format", GH_OPT_STR, O(format), "mermaid", 0, 0, GH_TRACE_FORMATS_TEXT, 0},
     {"flow", GH_OPT_STR, O(flow), NULL, 0, 0, "flow id (default: the latest flow)", 0},
     {"o", GH_OPT_STR, O(output), NULL, 0, 0, "write to FILE instead of stdout", 0},
     {"no-timings", GH_OPT_BOOL, O(no_timings), "false", 0, 0,
@@ -91,7 +91,7 @@ static int export(struct gh_store *s, const struct trace_opts *o)
 {
     enum gh_trace_format fmt;
     if (gh_trace_format_parse(o->format, &fmt) < 0) {
-        gh_cli_err("unknown format '%s' (drawio, svg, mermaid or plantuml)", o->format);
+        gh_cli_err("unknown format '%s' (" GH_TRACE_FORMATS_TEXT ")", o->format);
         return GH_EXIT_USAGE;
     }
     char flow[64];
@@ -114,7 +114,7 @@ static int export(struct gh_store *s, const struct trace_opts *o)
 
 int gh_cmd_trace(struct gh_cli *cli, int argc, char **argv)
 {
-    const char *usage = "gatehouse trace list | trace export --format drawio|svg|mermaid|plantuml "
+    const char *usage = "gatehouse trace list | trace export --format " GH_TRACE_FORMATS_USAGE " "
                         "[--flow ID] [-o FILE] [--no-timings]";
     if (argc < 1 || (strcmp(argv[0], "list") != 0 && strcmp(argv[0], "export") != 0)) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {

@@ -184,7 +184,6 @@ static int start_api(struct gh_server *srv, char *err, size_t errlen)
         .audience = s->audience,
         .leeway = srv->cfg->api_leeway,
         .refetch_interval = srv->cfg->jwks_refetch_interval,
-        .store = srv->store,
         .rec = srv->rec,
         .origin_ok = origin_ok,
         .origin_arg = &srv->as,
@@ -215,7 +214,6 @@ static int start_app(struct gh_server *srv, char *err, size_t errlen)
         .origin = srv->app_url,
         .api_base = srv->api_url[0] ? srv->api_url : srv->issuer,
         .scope = "openid profile offline_access api",
-        .store = srv->store,
         .rec = srv->rec,
     };
     int rc = gh_app_new(&pc, &srv->app);

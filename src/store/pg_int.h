@@ -152,4 +152,8 @@ int pg_trace_prune(struct gh_store *gs, int keep_flows);
 
 extern const struct gh_store_ops gh_pg_ops;
 
+/* Connects to PostgreSQL at a libpq URL; callers outside src/store/ use
+ * gh_store_open. */
+int gh_pg_open(const char *url, struct gh_store **out, char *err, size_t errlen);
+
 #endif

@@ -145,4 +145,8 @@ int sq_trace_prune(struct gh_store *gs, int keep_flows);
 
 extern const struct gh_store_ops gh_sqlite_ops;
 
+/* Opens (creating if needed) the SQLite database at path; callers outside
+ * src/store/ use gh_store_open("sqlite:PATH"). */
+int gh_sqlite_open(const char *path, struct gh_store **out, char *err, size_t errlen);
+
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "store/pg_int.h"
+#include "store/sqlite_int.h"
 #include "store/store.h"
 #include "core/err.h"
 

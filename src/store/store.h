@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "core/crypto.h"
-#include "trace/trace.h"
+#include "trace/step.h"
 
 #define GH_SCHEMA_VERSION 1
 
@@ -259,8 +259,5 @@ void gh_store_code_redeem_async(struct gh_store *s, const struct gh_redeem *r,
                                 enum gh_redeem_result *out, gh_store_done done, void *arg);
 void gh_store_refresh_rotate_async(struct gh_store *s, const struct gh_rotate *r,
                                    enum gh_rotate_result *out, gh_store_done done, void *arg);
-
-int gh_sqlite_open(const char *path, struct gh_store **out, char *err, size_t errlen);
-int gh_pg_open(const char *url, struct gh_store **out, char *err, size_t errlen);
 
 #endif

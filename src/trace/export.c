@@ -15,7 +15,7 @@
 
 #include "core/err.h"
 #include "trace/layout.h"
-#include "trace/trace.h"
+#include "trace/export.h"
 
 static const char *const part_names[GH_P_COUNT] = {
     [GH_P_BROWSER] = "Browser",

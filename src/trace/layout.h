@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
-#include "trace/trace.h"
+#include "trace/export.h"
 
 /* Text metrics. Widths are estimates (no font files): 13px sans-serif
  * averages well under 7px a character, bold under 8px. */

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/b64url.h"
 #include "core/crypto.h"
+#include "store/store.h"
 #include "trace/recorder.h"
 #include "core/err.h"
 
@@ -221,6 +222,31 @@ void gh_rec_step(struct gh_recorder *rec, const char *flow_id, enum gh_part from
         rec->dropped++;
     pthread_cond_signal(&rec->wake);
     pthread_mutex_unlock(&rec->lock);
+}
+
+int gh_rec_flow_of_family(struct gh_recorder *rec, const char *family_id, char *out, size_t n)
+{
+    out[0] = '\0';
+    return rec->store->ops->trace_flow_of_family(rec->store, family_id, out, n);
+}
+
+int gh_rec_flow_of_refresh(struct gh_recorder *rec, const unsigned char key[GH_SHA256_LEN],
+                           char *out, size_t n)
+{
+    out[0] = '\0';
+    return rec->store->ops->trace_flow_of_refresh(rec->store, key, out, n);
+}
+
+int gh_rec_flow_of_code(struct gh_recorder *rec, const char *code, char *out, size_t n)
+{
+    unsigned char hash[GH_SHA256_LEN];
+    struct gh_code k;
+    out[0] = '\0';
+    gh_sha256(code, strlen(code), hash);
+    int rc = rec->store->ops->code_get(rec->store, hash, &k);
+    if (rc == 0)
+        snprintf(out, n, "%s", k.flow_id);
+    return rc;
 }
 
 void gh_rec_short(const char *secret, char out[16])

@@ -15,12 +15,14 @@
 #ifndef GH_RECORDER_H
 #define GH_RECORDER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "store/store.h"
-#include "trace/trace.h"
+#include "core/crypto.h"
+#include "trace/step.h"
 
 struct gh_recorder;
+struct gh_store;
 
 #define GH_FLOW_ID_LEN 22
 
@@ -46,6 +48,16 @@ void gh_rec_step(struct gh_recorder *rec, const char *flow_id, enum gh_part from
                  enum gh_step_kind kind, int status, int64_t t_us, int32_t dur_us,
                  const char *label, const char *note, const char *group,
                  enum gh_group_kind group_kind);
+
+/* Correlation for the servers that check tokens as outsiders do (the
+ * Resource API, the Frontend App's server side): the flow a refresh-token
+ * family, a refresh token (by its store key) or an authorization code
+ * belongs to. 0 with the id in out (n bytes; "" when the flow is unknown),
+ * or a negative gh_err. rec must not be NULL. */
+int gh_rec_flow_of_family(struct gh_recorder *rec, const char *family_id, char *out, size_t n);
+int gh_rec_flow_of_refresh(struct gh_recorder *rec, const unsigned char key[GH_SHA256_LEN],
+                           char *out, size_t n);
+int gh_rec_flow_of_code(struct gh_recorder *rec, const char *code, char *out, size_t n);
 
 /* A secret shortened for display: its last 4 characters and "…" (no more
  * is ever shown); secrets of 8 characters or less show only "…". */

@@ -16,7 +16,7 @@
 #include "core/err.h"
 #include "core/test.h"
 #include "trace/layout.h"
-#include "trace/trace.h"
+#include "trace/export.h"
 
 #define B GH_P_BROWSER
 #define APP GH_P_APP

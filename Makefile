@@ -77,12 +77,12 @@ clean:
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
-# ---- fuzzing (issue 10; STYLE rule 14) -------------------------------------
+# ---- fuzzing (docs/security.md "Hostile input") -------------------------------------
 #   make fuzz    build/fuzz/<driver> for every fuzz/fuzz_*.c: libFuzzer with
 #                ASan + UBSan (Debian's clang). The library is compiled
 #                again with clang and -fsanitize=fuzzer-no-link into an
 #                archive, so each driver links only the objects it uses.
-#   tests/fuzz/run.sh replays the corpora; bench/fuzz.sh SECONDS fuzzes.
+#   fuzz/replay.sh replays the corpora; fuzz/explore.sh SECONDS fuzzes.
 FUZZ_CC      := clang
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -O1 -g -Isrc -fno-omit-frame-pointer $(FUZZ_SAN) \

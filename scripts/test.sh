@@ -113,7 +113,7 @@ for tier in $TIERS; do
         ;;
     fuzz)
         note "fuzz corpus replay (libFuzzer drivers, ASan + UBSan)"
-        bash tests/fuzz/run.sh "$OUT/fuzz" >"$OUT/fuzz.log" 2>&1
+        bash fuzz/replay.sh "$OUT/fuzz" >"$OUT/fuzz.log" 2>&1
         grep -E '^(ok|not ok)|passed, ' "$OUT/fuzz.log" | tail -n 60
         count "$OUT/fuzz.log"
         ;;

@@ -1,48 +1,9 @@
 /* Strict x-www-form-urlencoded parser; see form.h. */
 #include <string.h>
 
+#include "core/urldecode.h"
 #include "http/form.h"
 #include "core/err.h"
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decodes s[0..n) into a new arena string; returns its length or <0. */
-static long decode(struct gh_arena *a, const char *s, size_t n, char **out)
-{
-    char *d = gh_arena_alloc(a, n + 1);
-    if (d == NULL)
-        return GH_ENOMEM;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '+') {
-            c = ' ';
-        } else if (c == '%') {
-            if (n - i < 3)
-                return GH_EINVAL;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-            if (hi < 0 || lo < 0)
-                return GH_EINVAL;
-            c = (char)(hi << 4 | lo);
-            i += 2;
-        }
-        if (c == '\0')
-            return GH_EINVAL;
-        d[k++] = c;
-    }
-    d[k] = '\0';
-    *out = d;
-    return (long)k;
-}
 
 int gh_form_parse(struct gh_arena *a, const char *s, size_t n, struct gh_form *f)
 {
@@ -61,10 +22,10 @@ int gh_form_parse(struct gh_arena *a, const char *s, size_t n, struct gh_form *f
                 return GH_EINVAL;
             struct gh_param *p = &f->p[f->n];
             char *k, *val;
-            long kl = decode(a, s + i, klen, &k);
+            long kl = gh_url_decode(a, s + i, klen, &k);
             if (kl < 0)
                 return (int)kl;
-            long vl = decode(a, v, vlen, &val);
+            long vl = gh_url_decode(a, v, vlen, &val);
             if (vl < 0)
                 return (int)vl;
             p->key = k;

@@ -5,23 +5,16 @@
 
 #include <openssl/evp.h>
 
-#include "http/form.h"
+#include "core/urldecode.h"
 #include "proto/proto.h"
 #include "core/err.h"
 
+/* RFC 6749 2.3.1: each part is form-urlencoded, so a bare '&' is invalid */
 static int url_decode(struct gh_arena *a, const char *s, size_t n, char **out)
 {
-    /* reuse the form decoder: "x=<s>" decodes s with the same rules */
-    struct gh_form f;
-    char *tmp = gh_arena_alloc(a, n + 3);
-    if (tmp == NULL)
-        return GH_ENOMEM;
-    memcpy(tmp, "x=", 2);
-    memcpy(tmp + 2, s, n);
-    if (memchr(s, '&', n) != NULL || gh_form_parse(a, tmp, n + 2, &f) < 0 || f.n != 1)
+    if (memchr(s, '&', n) != NULL)
         return GH_EINVAL;
-    *out = (char *)f.p[0].value;
-    return 0;
+    return gh_url_decode(a, s, n, out) < 0 ? GH_EINVAL : 0;
 }
 
 int gh_basic_parse(struct gh_arena *a, const char *header, char **id, char **secret)

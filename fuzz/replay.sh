@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Corpus replay (issue 10): builds the libFuzzer drivers (make fuzz) and runs
+# Corpus replay: builds the libFuzzer drivers (make fuzz) and runs
 # each once over every input of its corpus, fuzz/corpus/<driver>/, without
 # fuzzing: seconds, not minutes. A crash, sanitizer report, leak or broken
 # invariant on any input fails that driver. Prints "ok - fuzz X: N inputs"
 # or "not ok - ..." per driver and ends with "fuzz: N passed, N failed".
-#   bash tests/fuzz/run.sh [OUTDIR]
+#   bash fuzz/replay.sh [OUTDIR]
 set -uo pipefail
-cd "$(dirname "$0")/../.." || exit 1
+cd "$(dirname "$0")/.." || exit 1
 OUT=${1:-build/test-out/fuzz}
 mkdir -p "$OUT"
 passed=0

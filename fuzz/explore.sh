@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Long fuzzing runs (issue 10): runs every libFuzzer driver of fuzz/ for
+# Long fuzzing runs: runs every libFuzzer driver of fuzz/ for
 # SECONDS each with its seed corpus, then merges what it found that adds
 # coverage into fuzz/corpus/<driver>/ (libFuzzer -merge=1), and prints the
 # executions per driver. Crashes, leaks and hangs are kept under
 # build/fuzz/artifacts/<driver>/ and make the script fail.
-#   bash bench/fuzz.sh 600                    every driver, 10 minutes each
-#   JOBS=2 bash bench/fuzz.sh 600 fuzz_jws    some drivers, two at a time
+#   bash fuzz/explore.sh 600                    every driver, 10 minutes each
+#   JOBS=2 bash fuzz/explore.sh 600 fuzz_jws    some drivers, two at a time
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-SECONDS_EACH=${1:?usage: bench/fuzz.sh SECONDS [DRIVER...]}
+SECONDS_EACH=${1:?usage: fuzz/explore.sh SECONDS [DRIVER...]}
 shift
 JOBS=${JOBS:-1}
 WORK=build/fuzz/work

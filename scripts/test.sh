@@ -2,12 +2,12 @@
 # The whole test suite: installs what it needs, builds under ASan+UBSan,
 # runs every tier and ends with one line "N passed, N failed".
 #   bash scripts/test.sh            everything
-#   TIERS="unit e2e" bash scripts/test.sh   a subset (unit e2e browser diagram fuzz)
+#   TIERS="unit e2e" bash scripts/test.sh   a subset (layers unit e2e browser diagram fuzz)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${GH_TEST_OUT:-$ROOT/build/test-out}
-TIERS=${TIERS:-"unit e2e browser diagram fuzz"}
+TIERS=${TIERS:-"layers unit e2e browser diagram fuzz"}
 mkdir -p "$OUT"
 passed=0
 failed=0
@@ -84,6 +84,12 @@ fi
 
 for tier in $TIERS; do
     case $tier in
+    layers)
+        note "include rules (docs/internals/layers.md)"
+        bash tests/layers/check.sh >"$OUT/layers.log" 2>&1
+        grep -E '^(not ok|#)' "$OUT/layers.log"
+        count "$OUT/layers.log"
+        ;;
     unit)
         note "unit tests${pg_url:+ (store suite on SQLite and PostgreSQL)}"
         GH_PG_URL=$pg_url ./build/unit >"$OUT/unit.log" 2>&1

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The include rules of docs/internals/layers.md, checked: every
+# `#include "dir/file.h"` in src/<layer>/ (unit tests, *_test.c, excepted)
+# must name a layer that <layer> may use, and no layer includes another's
+# internal headers (*_int.h). Prints one "ok"/"not ok" line per
+# layer and ends with "layers: N passed, N failed".
+#   bash tests/layers/check.sh
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+
+# layer -> the layers (or single headers) it may include, besides itself
+declare -A may=(
+    [core]=""
+    [proto]="core"
+    [jose]="core"
+    [http]="core"
+    [store]="core trace/step.h"
+    [trace]="core store"
+    [oauth]="core proto jose http store trace"
+    [api]="core proto jose http trace/recorder.h trace/step.h"
+    [app]="core http trace/recorder.h trace/step.h"
+    [server]="core proto jose http store trace oauth api app"
+    [cli]="core proto jose http store trace oauth api app server"
+)
+# single files with a narrower rule than their layer
+declare -A file_may=(
+    [src/trace/export.c]="core trace"
+    [src/trace/layout.c]="core trace"
+    [src/trace/export_drawio.c]="core trace"
+    [src/trace/export_svg.c]="core trace"
+    [src/trace/export_mermaid.c]="core trace"
+    [src/trace/export_plantuml.c]="core trace"
+)
+
+allowed() { # allowed LIST HEADER LAYER
+    local h=$2 dir=${2%%/*} a
+    [[ $dir == "$3" ]] && return 0
+    [[ $h == *_int.h ]] && return 1 # a layer's internals are its own
+    for a in $1; do
+        [[ $a == "$dir" || $a == "$h" ]] && return 0
+    done
+    return 1
+}
+
+passed=0
+failed=0
+for layer_dir in src/*/; do
+    layer=$(basename "$layer_dir")
+    if [[ -z ${may[$layer]+x} ]]; then
+        echo "not ok - layers: src/$layer/ is not in the layer table (docs/internals/layers.md)"
+        failed=$((failed + 1))
+        continue
+    fi
+    bad=()
+    while IFS= read -r f; do
+        [[ $f == *_test.c ]] && continue
+        rules=${file_may[$f]-${may[$layer]}}
+        while IFS= read -r h; do
+            allowed "$rules" "$h" "$layer" || bad+=("$f includes $h")
+        done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\/[^"]*\)".*/\1/p' "$f")
+    done < <(find "$layer_dir" -maxdepth 1 -name '*.[ch]' | sort)
+    if ((${#bad[@]})); then
+        echo "not ok - layers: src/$layer/ may include only: ${may[$layer]:-(nothing else)}"
+        printf '#   %s\n' "${bad[@]}"
+        failed=$((failed + 1))
+    else
+        echo "ok - layers: src/$layer/"
+        passed=$((passed + 1))
+    fi
+done
+echo "layers: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -25,7 +25,7 @@
 
 /* Longest claims accepted: a token with longer ones is refused, never cut. */
 #define CLAIM_ID_MAX 128
-#define CLAIM_SCOPE_MAX 1024
+#define CLAIM_SCOPE_MAX 512
 
 /* What a verified token says; cached by the SHA-256 of the token. */
 struct claims {

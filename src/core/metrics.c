@@ -11,10 +11,6 @@
 static const struct {
     const char *name, *help, *label;
 } counter_info[GH_M_COUNTERS] = {
-    [GH_M_TOKENS_CODE] = {"gatehouse_tokens_issued_total", "Access tokens issued",
-                          "grant_type=\"authorization_code\""},
-    [GH_M_TOKENS_REFRESH] = {"gatehouse_tokens_issued_total", NULL, "grant_type=\"refresh_token\""},
-    [GH_M_TOKENS_CC] = {"gatehouse_tokens_issued_total", NULL, "grant_type=\"client_credentials\""},
     [GH_M_ROTATIONS] = {"gatehouse_refresh_rotations_total", "Refresh tokens rotated", NULL},
     [GH_M_REUSE_DETECTED] = {"gatehouse_refresh_reuse_detected_total",
                              "Rotated refresh tokens presented again", NULL},
@@ -44,6 +40,9 @@ static const int64_t bounds[] = {100, 250, 500, 1000, 2500, 5000, 10000, 25000, 
 #define BUCKETS (sizeof(bounds) / sizeof(bounds[0]))
 
 static atomic_ullong counters[GH_M_COUNTERS];
+static atomic_ullong tokens_issued[GH_METRIC_GRANTS_MAX];
+static const char *grant_names[GH_METRIC_GRANTS_MAX];
+static _Atomic size_t n_grants;
 static struct {
     atomic_ullong bucket[BUCKETS + 1];
     atomic_ullong sum_us, count;
@@ -57,6 +56,22 @@ static struct {
 void gh_metric_inc(enum gh_counter c)
 {
     atomic_fetch_add_explicit(&counters[c], 1, memory_order_relaxed);
+}
+
+void gh_metric_grant_names(const char *const *names, size_t n)
+{
+    if (atomic_load(&n_grants) > 0)
+        return;
+    n = n < GH_METRIC_GRANTS_MAX ? n : GH_METRIC_GRANTS_MAX;
+    for (size_t i = 0; i < n; i++)
+        grant_names[i] = names[i];
+    atomic_store(&n_grants, n);
+}
+
+void gh_metric_token_issued(size_t grant)
+{
+    if (grant < GH_METRIC_GRANTS_MAX)
+        atomic_fetch_add_explicit(&tokens_issued[grant], 1, memory_order_relaxed);
 }
 
 void gh_metric_observe(enum gh_histogram h, int64_t us)
@@ -95,6 +110,13 @@ void gh_metric_request(const char *listener, const char *route, int status)
 
 static void render_counters(struct gh_buf *b)
 {
+    size_t n = atomic_load(&n_grants);
+    if (n > 0)
+        gh_buf_puts(b, "# HELP gatehouse_tokens_issued_total Access tokens issued\n"
+                       "# TYPE gatehouse_tokens_issued_total counter\n");
+    for (size_t i = 0; i < n; i++)
+        gh_buf_printf(b, "gatehouse_tokens_issued_total{grant_type=\"%s\"} %llu\n", grant_names[i],
+                      (unsigned long long)atomic_load(&tokens_issued[i]));
     for (int c = 0; c < GH_M_COUNTERS; c++) {
         if (counter_info[c].help != NULL)
             gh_buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n", counter_info[c].name,

@@ -7,14 +7,12 @@
 #ifndef GH_METRICS_H
 #define GH_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/buf.h"
 
 enum gh_counter {
-    GH_M_TOKENS_CODE, /* tokens issued by grant type */
-    GH_M_TOKENS_REFRESH,
-    GH_M_TOKENS_CC,
     GH_M_ROTATIONS,          /* refresh rotations */
     GH_M_REUSE_DETECTED,     /* rotated refresh token presented again */
     GH_M_FAMILY_REVOCATIONS, /* families revoked (reuse, code replay, /revoke) */
@@ -36,6 +34,13 @@ enum gh_histogram {
 };
 
 void gh_metric_inc(enum gh_counter c);
+/* Access tokens issued, by grant type: slot i is labelled names[i]. The
+ * token endpoint's grant table sets the names once, at start (static
+ * strings, at most GH_METRIC_GRANTS_MAX); every slot is exposed from then
+ * on, also at zero. */
+#define GH_METRIC_GRANTS_MAX 8
+void gh_metric_grant_names(const char *const *names, size_t n);
+void gh_metric_token_issued(size_t grant);
 void gh_metric_observe(enum gh_histogram h, int64_t us);
 /* Counts a finished request of route (a static string) by status. */
 void gh_metric_request(const char *listener, const char *route, int status);

@@ -24,6 +24,11 @@ void gh_h_cors_preflight(struct gh_req *r);
 void gh_h_healthz(struct gh_req *r);
 void gh_h_readyz(struct gh_req *r);
 
+/* The grant types /token serves, from its grant table (token.c): the name
+ * of the i-th (a static string), or NULL past the last. Discovery's
+ * grant_types_supported and the tokens-issued metric's labels come from it. */
+const char *gh_grant_type_name(size_t i);
+
 /* RFC 6749 5.2 error response (JSON, no-store); 401 invalid_client adds
  * WWW-Authenticate: Basic. */
 void gh_oauth_error(struct gh_req *r, enum gh_oauth_err e, const char *desc);

@@ -8,7 +8,9 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "oauth/as.h"
+#include "oauth/oauth.h"
 #include "proto/proto.h"
 #include "core/err.h"
 
@@ -85,15 +87,18 @@ static int build_discovery(struct gh_snap *s)
                   i, i, i, i, i);
     gh_buf_puts(&b,
                 ",\"response_types_supported\":[\"code\"],\"response_modes_supported\":[\"query\"],"
-                "\"grant_types_supported\":[\"authorization_code\",\"refresh_token\","
-                "\"client_credentials\"],\"code_challenge_methods_supported\":[\"S256\"],"
+                "\"code_challenge_methods_supported\":[\"S256\"],"
                 "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\","
                 "\"client_secret_post\",\"none\"],"
                 "\"revocation_endpoint_auth_methods_supported\":[\"client_secret_basic\","
                 "\"client_secret_post\",\"none\"],"
                 "\"introspection_endpoint_auth_methods_supported\":[\"client_secret_basic\","
                 "\"client_secret_post\"],\"authorization_response_iss_parameter_supported\":true,"
-                "\"subject_types_supported\":[\"public\"],\"scopes_supported\":[");
+                "\"subject_types_supported\":[\"public\"],\"grant_types_supported\":[");
+    const char *g;
+    for (size_t n = 0; (g = gh_grant_type_name(n)) != NULL; n++)
+        gh_buf_printf(&b, "%s\"%s\"", n ? "," : "", g);
+    gh_buf_puts(&b, "],\"scopes_supported\":[");
     /* union of the clients' scopes */
     char seen[4096] = "";
     size_t k = 0;
@@ -205,6 +210,11 @@ int gh_as_init(struct gh_as *as, const struct gh_settings *cfg, struct gh_store 
                size_t errlen)
 {
     memset(as, 0, sizeof(*as));
+    const char *grants[GH_METRIC_GRANTS_MAX];
+    size_t n = 0;
+    while (n < GH_METRIC_GRANTS_MAX && (grants[n] = gh_grant_type_name(n)) != NULL)
+        n++;
+    gh_metric_grant_names(grants, n);
     as->cfg = cfg;
     as->store = store;
     pthread_mutex_init(&as->lock, NULL);

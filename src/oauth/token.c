@@ -17,6 +17,9 @@
 #include "trace/recorder.h"
 #include "core/err.h"
 
+/* Rows of the grant table (grant_types below). */
+enum { GRANT_CODE, GRANT_REFRESH, GRANT_CLIENT_CREDENTIALS };
+
 /* The state of one token request. It lives in the request's arena because
  * the code and refresh grants defer their answer until the store's group
  * commit (gh_req_defer): no thread waits for the fsync. */
@@ -184,7 +187,7 @@ static void code_finish(struct gh_req *r)
     } else if (g->redeemed == GH_REDEEM_INVALID) {
         gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, "authorization code expired");
     } else {
-        gh_metric_inc(GH_M_TOKENS_CODE);
+        gh_metric_token_issued(GRANT_CODE);
         token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->k.scope);
     }
     if (r->status != 200)
@@ -319,7 +322,7 @@ static void refresh_finish(struct gh_req *r)
     if (g->store_rc < 0) {
         store_failed(r, g->store_rc);
     } else if ((why = rotate_error(g->rotated)) == NULL) {
-        gh_metric_inc(GH_M_TOKENS_REFRESH);
+        gh_metric_token_issued(GRANT_REFRESH);
         gh_metric_inc(GH_M_ROTATIONS);
         token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->scope ? g->scope : g->t.scope);
     } else {
@@ -381,11 +384,6 @@ static void grant_refresh(struct grant *g)
 
 static void grant_client_credentials(struct grant *g)
 {
-    if (g->c->is_public) {
-        gh_oauth_error(g->r, GH_OAUTH_UNAUTHORIZED_CLIENT,
-                       "client_credentials is for confidential clients");
-        return;
-    }
     const char *scope = gh_form_get(&g->f, "scope", NULL);
     if (scope != NULL && (!gh_scope_valid(scope) || !gh_scope_subset(scope, g->c->scope))) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_SCOPE, "scope not allowed for this client");
@@ -400,7 +398,46 @@ static void grant_client_credentials(struct grant *g)
         return;
     }
     token_response(g->r, &at, g->as->cfg->access_ttl, NULL, scope ? scope : g->c->scope);
-    gh_metric_inc(GH_M_TOKENS_CC);
+    gh_metric_token_issued(GRANT_CLIENT_CREDENTIALS);
+}
+
+/* The grant types, one row each: the grant_type value (also the metric's
+ * label and the discovery document's entry), its handler, and whether only
+ * confidential clients may use it (RFC 6749 4.4). Dispatch, discovery
+ * (gh_grant_type_name) and metrics all read this table. */
+static const struct {
+    const char *name;
+    void (*run)(struct grant *g);
+    int confidential_only;
+} grant_types[] = {
+    [GRANT_CODE] = {"authorization_code", grant_code, 0},
+    [GRANT_REFRESH] = {"refresh_token", grant_refresh, 0},
+    [GRANT_CLIENT_CREDENTIALS] = {"client_credentials", grant_client_credentials, 1},
+};
+
+const char *gh_grant_type_name(size_t i)
+{
+    return i < GH_ARRAY_LEN(grant_types) ? grant_types[i].name : NULL;
+}
+
+static void dispatch(struct grant *g)
+{
+    const char *type = gh_form_get(&g->f, "grant_type", NULL);
+    if (type == NULL) {
+        gh_oauth_error(g->r, GH_OAUTH_INVALID_REQUEST, "missing grant_type");
+        return;
+    }
+    for (size_t i = 0; i < GH_ARRAY_LEN(grant_types); i++) {
+        if (strcmp(type, grant_types[i].name) != 0)
+            continue;
+        if (grant_types[i].confidential_only && g->c->is_public)
+            gh_oauth_error(g->r, GH_OAUTH_UNAUTHORIZED_CLIENT,
+                           gh_arena_printf(g->r->arena, "%s is for confidential clients", type));
+        else
+            grant_types[i].run(g);
+        return;
+    }
+    gh_oauth_error(g->r, GH_OAUTH_UNSUPPORTED_GRANT_TYPE, "unsupported grant_type");
 }
 
 /* Releases what a token request holds; the last step of every request. */
@@ -433,17 +470,7 @@ void gh_h_token(struct gh_req *r)
     if (gh_oauth_form(r, &g->f) < 0 || (g->c = gh_oauth_client(r, g->s, &g->f)) == NULL)
         goto out;
     r->client_id = g->c->id;
-    const char *type = gh_form_get(&g->f, "grant_type", NULL);
-    if (type == NULL)
-        gh_oauth_error(r, GH_OAUTH_INVALID_REQUEST, "missing grant_type");
-    else if (strcmp(type, "authorization_code") == 0)
-        grant_code(g);
-    else if (strcmp(type, "refresh_token") == 0)
-        grant_refresh(g);
-    else if (strcmp(type, "client_credentials") == 0)
-        grant_client_credentials(g);
-    else
-        gh_oauth_error(r, GH_OAUTH_UNSUPPORTED_GRANT_TYPE, "unsupported grant_type");
+    dispatch(g);
 out:
     if (r->defer_start == NULL)
         grant_end(g);

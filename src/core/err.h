@@ -1,7 +1,8 @@
 /*
  * Status codes shared by every module. Fallible functions return 0 or a
  * negative enum gh_err; gh_strerror() names it. OAuth protocol errors are a
- * separate enum (src/proto/oauth_err.h) because they map to RFC strings.
+ * separate enum (enum gh_oauth_err in src/proto/proto.h, strings and HTTP
+ * statuses in src/proto/oauth_err.c) because they map to RFC strings.
  */
 #ifndef GH_ERR_H
 #define GH_ERR_H

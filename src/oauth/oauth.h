@@ -1,6 +1,6 @@
 /*
  * Authorization Server endpoints, one file each (discovery.c, authorize.c,
- * login.c, token.c, revoke.c, introspect.c), and the helpers they share:
+ * login.c, token.c, introspect.c with /revoke), and the helpers they share:
  * client authentication, CORS, token issuance and error responses.
  */
 #ifndef GH_OAUTH_H

@@ -28,7 +28,15 @@ count() {
 }
 
 note "dependencies"
-bash scripts/deps.sh test || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/deps.sh test
+case $? in
+0) ;;
+3) echo "test: the browser and diagram tiers need node >= 20 (above); they will count as failed" ;;
+*)
+    echo "0 passed, 1 failed"
+    exit 1
+    ;;
+esac
 
 note "build (AddressSanitizer + UndefinedBehaviorSanitizer)"
 if ! make -j"$(nproc)" SANITIZE=address,undefined build/gatehouse build/unit >"$OUT/build.log" 2>&1; then

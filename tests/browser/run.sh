@@ -77,6 +77,14 @@ if [ ! -x "$BIN" ]; then
     echo "$PASSED passed, $FAILED failed"
     exit 1
 fi
+# shellcheck source=scripts/node.sh
+. "$ROOT/scripts/node.sh"
+if ! gh_node_setup "$ROOT" >"$WORK/node.log" 2>&1; then
+    result fail "browser: node >= $GH_NODE_MIN for playwright-core" "$(tail -n 1 "$WORK/node.log")"
+    echo "$PASSED passed, $FAILED failed"
+    exit 1
+fi
+sed 's/^/# /' "$WORK/node.log"
 if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then
     if ! npm ci --prefix "$ROOT/tests/browser" --no-audit --no-fund >"$WORK/npm.log" 2>&1; then
         result fail "browser: npm ci installs playwright-core" "$(tail -1 "$WORK/npm.log")"

@@ -3,8 +3,17 @@
 # missing (idempotent; apt-get runs only then). Needs root for apt-get.
 #   bash scripts/deps.sh build   # compiler and libraries
 #   bash scripts/deps.sh test    # + test tools (PostgreSQL, Chromium, PlantUML, Python clients)
+#                                #   and node >= 20 (scripts/node.sh)
 #   bash scripts/deps.sh bench   # + wrk and nginx
+# Node.js: the browser and diagram tests need node >= 20 (playwright-core);
+# Debian 12 ships 18, so Debian's nodejs and npm only bootstrap: when `node`
+# is older, scripts/node.sh installs the exact Node.js 20 pinned in
+# scripts/node/package-lock.json from the npm registry into build/tools/node
+# (the test tiers put it first on PATH themselves).
+# Exit status 0, 1 when a Debian package cannot be installed, 3 when only
+# Node.js >= 20 is missing (the line above says which node and why).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 tier=${1:-build}
 pkgs=(make gcc pkg-config libmicrohttpd-dev libssl-dev libjansson-dev libsqlite3-dev libpq-dev
       libargon2-dev libcurl4-openssl-dev sqlite3 curl)
@@ -31,4 +40,7 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [[ $tier == test || $tier == bench ]]; then
+    bash scripts/node.sh >&2 || exit 3
 fi

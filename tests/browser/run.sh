@@ -77,6 +77,14 @@ if [ ! -x "$BIN" ]; then
     echo "$PASSED passed, $FAILED failed"
     exit 1
 fi
+# shellcheck source=scripts/node.sh
+. "$ROOT/scripts/node.sh"
+if ! gh_node_setup "$ROOT" >"$WORK/node.log" 2>&1; then
+    result fail "browser: node >= $GH_NODE_MIN for playwright-core" "$(tail -n 1 "$WORK/node.log")"
+    echo "$PASSED passed, $FAILED failed"
+    exit 1
+fi
+sed 's/^/# /' "$WORK/node.log"
 if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then
     if ! npm ci --prefix "$ROOT/tests/browser" --no-audit --no-fund >"$WORK/npm.log" 2>&1; then
         result fail "browser: npm ci installs playwright-core" "$(tail -1 "$WORK/npm.log")"
@@ -91,15 +99,23 @@ if [ ! -x "${GH_CHROMIUM:-/usr/bin/chromium}" ]; then
 fi
 
 # export_flow DB: the latest recorded flow in all four formats, checked.
-# relay FILE OK NOTOK: a checker's "OK..." / "NOTOK..." lines as results
+# relay FILE OK NOTOK STATUS WHAT: a checker's "OK..." / "NOTOK..." lines as
+# results; a checker that exited non-zero without a NOTOK line (it crashed,
+# or could not start) is one more failure, never silence
 relay() {
-    local line
+    local line bad=0
     while read -r line; do
         case $line in
         "$2"*) result ok "traced flow: ${line#"$2"}" ;;
-        "$3"*) result fail "traced flow: ${line#"$3"}" ;;
+        "$3"*)
+            result fail "traced flow: ${line#"$3"}"
+            bad=1
+            ;;
         esac
     done <"$1"
+    if [ "$4" -ne 0 ] && [ $bad -eq 0 ]; then
+        result fail "traced flow: $5 ran" "exit status $4: $(grep -v '^ *at ' "$1" | tail -n 1)"
+    fi
 }
 
 export_flow() {
@@ -114,11 +130,14 @@ export_flow() {
     done
     # shellcheck disable=SC2086
     /usr/bin/python3 "$ROOT/tests/diagram/steps.py" $files >"$WORK/steps.out" 2>&1
-    relay "$WORK/steps.out" "ok - " "not ok - "
-    if [ -d "$ROOT/tests/diagram/node_modules" ] || npm ci --prefix "$ROOT/tests/diagram" --no-audit --no-fund >/dev/null 2>&1; then
+    relay "$WORK/steps.out" "ok - " "not ok - " $? steps.py
+    if [ -d "$ROOT/tests/diagram/node_modules" ] ||
+        npm ci --prefix "$ROOT/tests/diagram" --no-audit --no-fund >"$WORK/npm-diagram.log" 2>&1; then
         # shellcheck disable=SC2086
         node "$ROOT/tests/diagram/check.mjs" --out "$OUT" $files >"$WORK/check.out" 2>&1
-        relay "$WORK/check.out" "ok " "not ok"
+        relay "$WORK/check.out" "ok " "FAIL " $? check.mjs
+    else
+        result fail "traced flow: npm ci installs tests/diagram" "$(tail -n 1 "$WORK/npm-diagram.log")"
     fi
 }
 
@@ -168,16 +187,14 @@ scenario() {
         result fail "$name: app.test.mjs ran" "exit status $rc: $(tail -1 "$dir/test.out")"
     fi
 
-    # The flow recorder saw the run (skipped while `trace list` does not exist).
+    # The flow recorder saw the run.
     if [ "$name" = main ]; then
-        if "$BIN" --db "$db" trace list >"$dir/trace.txt" 2>"$dir/trace.err"; then
-            if grep -q 'gatehouse-app' "$dir/trace.txt"; then
-                result ok "$name: trace list shows the app's flow"
-            else
-                result fail "$name: trace list shows the app's flow" "$(head -c 200 "$dir/trace.txt")"
-            fi
+        if ! "$BIN" --db "$db" trace list >"$dir/trace.txt" 2>"$dir/trace.err"; then
+            result fail "$name: trace list shows the app's flow" "$(head -n 1 "$dir/trace.err")"
+        elif grep -q 'gatehouse-app' "$dir/trace.txt"; then
+            result ok "$name: trace list shows the app's flow"
         else
-            echo "# skipped: trace list is not available ($(head -1 "$dir/trace.err"))"
+            result fail "$name: trace list shows the app's flow" "$(head -c 200 "$dir/trace.txt")"
         fi
     fi
 

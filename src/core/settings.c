@@ -45,6 +45,10 @@ static const struct gh_opt opts[] = {
      "failed sign-ins per user or address before a lockout", 0},
     {"login-lockout", GH_OPT_INT, S(login_lockout), "300", 1, DAY,
      "lockout after too many failed sign-ins, seconds", 0},
+    {"trusted-proxies", GH_OPT_STR, S(trusted_proxies), "", 0, 0,
+     "CIDR[,CIDR...] of reverse proxies whose X-Forwarded-For / Forwarded name the client "
+     "(empty: none; the headers are ignored)",
+     0},
     {"api-leeway", GH_OPT_INT, S(api_leeway), "30", 0, 300,
      "Resource API clock leeway for exp/nbf/iat, seconds", 0},
     {"jwks-refetch-interval", GH_OPT_INT, S(jwks_refetch_interval), "10", 1, 3600,

@@ -35,6 +35,7 @@ struct gh_settings {
     int64_t conn_timeout;
     int64_t login_max_failures;
     int64_t login_lockout;
+    char *trusted_proxies;
     int64_t api_leeway;
     int64_t jwks_refetch_interval;
     int app_trusted;

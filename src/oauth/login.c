@@ -207,8 +207,10 @@ void gh_h_login(struct gh_req *r)
         gh_page_login(r, 400, a, NULL, "Enter your username and password.");
         goto trace;
     }
+    char bucket[GH_BUCKET_LEN]; /* an IPv6 client per /64 */
+    gh_addr_bucket(r->addr, bucket);
     l->ukey = gh_arena_printf(r->arena, "u:%s", user);
-    l->akey = gh_arena_printf(r->arena, "a:%s", r->addr);
+    l->akey = gh_arena_printf(r->arena, "a:%s", bucket);
     if (l->ukey == NULL || l->akey == NULL) {
         gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
         goto trace;

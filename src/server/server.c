@@ -123,6 +123,7 @@ static int listen_on(struct gh_server *srv, const char *name, const char *addr,
         .after = access_log,
         .tls_cert_pem = srv->tls_cert,
         .tls_key_pem = srv->tls_key,
+        .trusted_proxies = &srv->trusted,
     };
     int rc = gh_http_start(&o, out, err, errlen);
     if (rc == 0 && url != NULL) {
@@ -272,6 +273,12 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
     store->ops->setting_get(store, "access_ttl", old, sizeof(old));
     if (strcmp(old, buf) != 0)
         store->ops->setting_set(store, "access_ttl", buf);
+    char why[160];
+    if (gh_cidrs_parse(cfg->trusted_proxies ? cfg->trusted_proxies : "", &srv->trusted, why,
+                       sizeof(why)) < 0) {
+        snprintf(err, errlen, "bad --trusted-proxies: %s", why);
+        return GH_EINVAL;
+    }
     if (cfg->trace && gh_recorder_new(store, &srv->rec) < 0) {
         snprintf(err, errlen, "cannot start the flow recorder");
         return GH_ENOMEM;

@@ -1,6 +1,8 @@
 """Sign-in throttling behind proxies and NATs: `--trusted-proxies` (only
-those peers' X-Forwarded-For / Forwarded name the client) and IPv6 clients
-throttled per /64.
+those peers' X-Forwarded-For / Forwarded name the client), IPv6 clients
+throttled per /64, and device cookies (OWASP "device cookies"): a browser
+that signed in as a user before is not held back by the per-address limit,
+so one address cannot lock everyone out.
 
 With --login-max-failures 3 an address is locked after 12 failures (four
 times the per-user allowance, src/oauth/login.c) and a user name after 3."""
@@ -32,6 +34,121 @@ def spray(gh, n, headers=None, first=0):
 
 def signed_in(r):
     return r.status_code in (302, 303) and "code=" in r.headers.get("Location", "")
+
+
+def add_bob(gh):
+    gh.cli("user", "add", "--username", "bob", "--password-stdin", stdin=PASSWORD)
+
+
+def sign_out(browser):
+    """The browser's session at the server ends (expiry, sign-out); its
+    other cookies stay."""
+    for c in list(browser.cookies):
+        if c.name == "gh_session":
+            browser.cookies.clear(c.domain, c.path, c.name)
+
+
+# ---- device cookies ----
+
+def test_device_cookie_keeps_its_user_signing_in_through_an_address_lockout(gh):
+    gh.setup()
+    add_bob(gh)
+    gh.start(*LIMITS)
+    bob = requests.Session()
+    assert signed_in(attempt(gh, "bob", PASSWORD, session=bob))
+    assert "gh_device" in bob.cookies.get_dict()
+    # an attacker on the same address (a NAT) locks it: 12 failures, then 429
+    assert spray(gh, ADDRESS_LIMIT) == [401] * ADDRESS_LIMIT
+    assert attempt(gh, "alice", PASSWORD).status_code == 429
+    assert attempt(gh, "bob", PASSWORD).status_code == 429  # a browser without the cookie
+    # bob's own browser still signs in, after its session ended
+    sign_out(bob)
+    assert signed_in(attempt(gh, "bob", PASSWORD, session=bob))
+    # the cookie is bob's: alice from bob's browser is held back
+    sign_out(bob)
+    assert attempt(gh, "alice", PASSWORD, session=bob).status_code == 429
+
+
+def test_device_cookie_failures_lock_that_cookie_only(gh):
+    gh.setup()
+    add_bob(gh)
+    gh.start(*LIMITS)
+    bob = requests.Session()
+    assert signed_in(attempt(gh, "bob", PASSWORD, session=bob))
+    sign_out(bob)
+    # wrong passwords with the cookie count against the cookie...
+    assert [attempt(gh, "bob", "wrong", session=bob).status_code for _ in range(3)] == [401] * 3
+    r = attempt(gh, "bob", PASSWORD, session=bob)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    # ...not against bob: his other browser signs in
+    assert signed_in(attempt(gh, "bob", PASSWORD))
+
+
+def test_forged_or_outdated_device_cookie_is_ignored(gh):
+    gh.setup()
+    add_bob(gh)
+    gh.start(*LIMITS)
+    bob = requests.Session()
+    assert signed_in(attempt(gh, "bob", PASSWORD, session=bob))
+    good = bob.cookies.get("gh_device")
+    assert spray(gh, ADDRESS_LIMIT) == [401] * ADDRESS_LIMIT
+    flipped = good[:-2] + ("A" if good[-2] != "A" else "B") + good[-1]
+    for bad in (flipped, good[:40], "x" * len(good), good + "A", good.replace(".", "_")):
+        b = requests.Session()
+        b.cookies.set("gh_device", bad)
+        assert attempt(gh, "bob", PASSWORD, session=b).status_code == 429, bad
+    b = requests.Session()
+    b.cookies.set("gh_device", good)
+    assert signed_in(attempt(gh, "bob", PASSWORD, session=b))
+    # a new password ends the device cookies issued before it
+    gh.cli("user", "passwd", "--username", "bob", "--password-stdin", stdin=PASSWORD + "!")
+    b = requests.Session()
+    b.cookies.set("gh_device", good)
+    assert attempt(gh, "bob", PASSWORD + "!", session=b).status_code == 429
+
+
+def set_cookies(r):
+    """The Set-Cookie lines of a response: {name: [attributes, lower-case]}."""
+    out = {}
+    for c in re.split(r", (?=[\w-]+=)", r.headers.get("Set-Cookie", "")):
+        if "=" in c:
+            out[c.split("=")[0]] = [a.strip().lower() for a in c.split(";")[1:]]
+    return out
+
+
+def test_device_cookie_attributes(gh):
+    gh.setup()
+    gh.start()
+    s = requests.Session()
+    _, page = gh.authorize(session=s, challenge=pkce_pair()[1])
+    fields = form_fields(page.text)
+    r = s.post(gh.issuer + "/login", data=dict(fields, username="alice", password="wrong"),
+               allow_redirects=False)
+    assert r.status_code == 401 and "gh_device" not in set_cookies(r)
+    r = s.post(gh.issuer + "/login", data=dict(fields, username="alice", password=PASSWORD),
+               allow_redirects=False)
+    attrs = set_cookies(r)["gh_device"]
+    assert "httponly" in attrs and "samesite=lax" in attrs and "path=/" in attrs
+    assert "secure" not in attrs  # http issuer
+    assert not any(a.startswith("domain") for a in attrs)
+    assert any(a.startswith("max-age=") and int(a[8:]) > 86400 for a in attrs)
+
+
+def test_device_cookie_is_host_prefixed_and_secure_for_an_https_issuer(gh):
+    gh.setup()
+    gh.start("--issuer", f"https://127.0.0.1:{gh.port}")
+    _, page = gh.authorize(challenge=pkce_pair()[1])
+    csrf = re.search(r"gh_csrf=([^;]+)", page.headers["Set-Cookie"]).group(1)
+    fields = dict(form_fields(page.text), username="alice", password=PASSWORD)
+    # Secure cookies are not sent over http: hand the CSRF cookie over
+    r = requests.post(gh.issuer + "/login", data=fields, allow_redirects=False,
+                      cookies={"gh_csrf": csrf})
+    assert r.status_code in (200, 302, 303), r.text
+    cookies = set_cookies(r)
+    assert "gh_device" not in cookies
+    attrs = cookies["__Host-gh_device"]
+    assert "secure" in attrs and "path=/" in attrs and "httponly" in attrs
+    assert not any(a.startswith("domain") for a in attrs)
 
 
 # ---- trusted proxies ----

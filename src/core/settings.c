@@ -32,6 +32,8 @@ static const struct gh_opt opts[] = {
     {"session-ttl", GH_OPT_INT, S(session_ttl), "28800", 60, 30 * DAY,
      "browser sign-in session lifetime at the Authorization Server, seconds", 0},
     {"trace", GH_OPT_BOOL, S(trace), "false", 0, 0, "record flows for `trace export`", 0},
+    {"trace-keep", GH_OPT_INT, S(trace_keep), "200", 1, 1000000,
+     "most flows --trace keeps; the oldest are dropped", 0},
     {"threads", GH_OPT_INT, S(threads), "0", 0, 1024,
      "Authorization Server connection threads (0: one per core; password hashing has its own)", 0},
     {"max-body", GH_OPT_INT, S(max_body), "65536", 1024, 16777216,

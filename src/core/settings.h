@@ -28,6 +28,7 @@ struct gh_settings {
     int64_t refresh_reuse_grace;
     int64_t session_ttl;
     int trace;
+    int64_t trace_keep;
     int64_t threads;
     int64_t max_body;
     int64_t max_conns;

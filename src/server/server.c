@@ -279,7 +279,7 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
         snprintf(err, errlen, "bad --trusted-proxies: %s", why);
         return GH_EINVAL;
     }
-    if (cfg->trace && gh_recorder_new(store, &srv->rec) < 0) {
+    if (cfg->trace && gh_recorder_new(store, (int)cfg->trace_keep, &srv->rec) < 0) {
         snprintf(err, errlen, "cannot start the flow recorder");
         return GH_ENOMEM;
     }

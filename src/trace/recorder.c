@@ -13,7 +13,6 @@
 
 #define QUEUE_MAX 4096
 #define OPEN_FLOWS 64
-#define KEEP_FLOWS 200
 
 struct queued {
     char flow_id[GH_FLOW_ID_LEN + 1];
@@ -37,6 +36,8 @@ struct gh_recorder {
     struct queued *q;
     size_t n, dropped;
     int stopping, busy;
+    int keep;      /* most flows kept in the store */
+    int prune_due; /* a flow started since the last prune */
     struct failed_flow failed[OPEN_FLOWS];
     size_t next_failed;
 };
@@ -64,16 +65,22 @@ static void *writer(void *arg)
     struct queued *batch = malloc(QUEUE_MAX * sizeof(*batch));
     pthread_mutex_lock(&rec->lock);
     while (batch != NULL) {
-        while (rec->n == 0 && !rec->stopping)
+        while (rec->n == 0 && !rec->prune_due && !rec->stopping)
             pthread_cond_wait(&rec->wake, &rec->lock);
-        if (rec->n == 0 && rec->stopping)
+        if (rec->n == 0 && !rec->prune_due && rec->stopping)
             break;
         size_t n = rec->n;
+        int prune = rec->prune_due;
         memcpy(batch, rec->q, n * sizeof(*batch));
         rec->n = 0;
+        rec->prune_due = 0;
         rec->busy = 1;
         pthread_mutex_unlock(&rec->lock);
         write_batch(rec, batch, n);
+        /* once per batch, however many authorization requests started
+         * flows meanwhile: the store never holds many more than `keep` */
+        if (prune)
+            rec->store->ops->trace_prune(rec->store, rec->keep);
         pthread_mutex_lock(&rec->lock);
         rec->busy = 0;
         pthread_cond_broadcast(&rec->flushed);
@@ -83,12 +90,13 @@ static void *writer(void *arg)
     return NULL;
 }
 
-int gh_recorder_new(struct gh_store *store, struct gh_recorder **out)
+int gh_recorder_new(struct gh_store *store, int keep, struct gh_recorder **out)
 {
     struct gh_recorder *rec = calloc(1, sizeof(*rec));
     if (rec == NULL)
         return GH_ENOMEM;
     rec->store = store;
+    rec->keep = keep > 0 ? keep : 1;
     rec->q = malloc(QUEUE_MAX * sizeof(*rec->q));
     pthread_mutex_init(&rec->lock, NULL);
     pthread_cond_init(&rec->wake, NULL);
@@ -98,7 +106,7 @@ int gh_recorder_new(struct gh_store *store, struct gh_recorder **out)
         free(rec);
         return GH_ENOMEM;
     }
-    store->ops->trace_prune(store, KEEP_FLOWS);
+    store->ops->trace_prune(store, rec->keep);
     *out = rec;
     return 0;
 }
@@ -109,7 +117,7 @@ void gh_recorder_flush(struct gh_recorder *rec)
         return;
     pthread_mutex_lock(&rec->lock);
     pthread_cond_signal(&rec->wake);
-    while (rec->n > 0 || rec->busy)
+    while (rec->n > 0 || rec->prune_due || rec->busy)
         pthread_cond_wait(&rec->flushed, &rec->lock);
     pthread_mutex_unlock(&rec->lock);
 }
@@ -123,7 +131,7 @@ void gh_recorder_free(struct gh_recorder *rec)
     pthread_cond_signal(&rec->wake);
     pthread_mutex_unlock(&rec->lock);
     pthread_join(rec->thread, NULL);
-    rec->store->ops->trace_prune(rec->store, KEEP_FLOWS);
+    rec->store->ops->trace_prune(rec->store, rec->keep);
     pthread_mutex_destroy(&rec->lock);
     pthread_cond_destroy(&rec->wake);
     pthread_cond_destroy(&rec->flushed);
@@ -153,6 +161,10 @@ void gh_rec_flow_begin(struct gh_recorder *rec, const char *client_id, char *out
     snprintf(info.id, sizeof(info.id), "%s", out);
     snprintf(info.client_id, sizeof(info.client_id), "%s", client_id);
     rec->store->ops->trace_flow_start(rec->store, &info);
+    pthread_mutex_lock(&rec->lock);
+    rec->prune_due = 1;
+    pthread_cond_signal(&rec->wake);
+    pthread_mutex_unlock(&rec->lock);
 }
 
 void gh_rec_flow_fail(struct gh_recorder *rec, const char *flow_id, const char *client_id,

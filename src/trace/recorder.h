@@ -24,10 +24,13 @@ struct gh_recorder;
 
 #define GH_FLOW_ID_LEN 22
 
-int gh_recorder_new(struct gh_store *store, struct gh_recorder **out);
+/* Starts the recorder. At most `keep` flows stay in the store: each flow
+ * started makes the writer drop the oldest beyond that (serve --trace-keep). */
+int gh_recorder_new(struct gh_store *store, int keep, struct gh_recorder **out);
 /* Flushes what is queued and frees. */
 void gh_recorder_free(struct gh_recorder *rec);
-/* Waits until every step queued so far is in the store. */
+/* Waits until every step queued so far is in the store, and the store is
+ * pruned to `keep` flows. */
 void gh_recorder_flush(struct gh_recorder *rec);
 
 /* Starts a flow for client_id and writes its id into out (GH_FLOW_ID_LEN+1

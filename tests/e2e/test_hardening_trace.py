@@ -1,0 +1,84 @@
+"""The flow recorder (serve --trace) under hostile or heavy use: at most
+--trace-keep flows are kept however many authorization requests arrive."""
+import re
+import sqlite3
+import subprocess
+
+import requests
+
+from conftest import eventually, form_fields, pkce_pair, query_of
+
+
+def flows(gh):
+    """`trace list` as [{id, client, user, steps, outcome}], oldest first."""
+    out = gh.cli("trace", "list").stdout
+    return [dict(id=m[0], client=m[1], user=m[2], steps=int(m[3]), outcome=m[4])
+            for m in re.findall(r"^(\S+)\s+\S+\s+client=(\S+)\s+user=(\S+)\s+steps=(\d+)\s+"
+                                r"outcome=(.*)$", out, re.M)]
+
+
+def sql(gh, query):
+    """Rows of a query on the server's database, either backend."""
+    path = gh.sqlite_path()
+    if path is not None:
+        with sqlite3.connect(path) as con:
+            return con.execute(query).fetchall()
+    out = subprocess.run(["psql", gh.db, "-Atc", query], capture_output=True, text=True,
+                         check=True).stdout
+    return [tuple(line.split("|")) for line in out.splitlines()]
+
+
+def sign_in(gh, browser, username="alice"):
+    """Authorization request, sign-in (unless the browser still has a
+    session), consent and code exchange; the token response."""
+    verifier, challenge = pkce_pair()
+    _, page = gh.authorize(session=browser, challenge=challenge)
+    assert page.status_code == 200, page.text
+    if 'action="/login"' in page.text:
+        r = gh.login(browser, page, username=username)
+    else:
+        r = browser.post(gh.issuer + "/consent", data=dict(form_fields(page.text),
+                                                           decision="allow"),
+                         allow_redirects=False)
+    assert r.status_code in (302, 303), r.text
+    code = query_of(r.headers["Location"])["code"]
+    t = gh.token({"grant_type": "authorization_code", "code": code, "client_id": "spa",
+                  "redirect_uri": f"{gh.app}/callback", "code_verifier": verifier})
+    assert t.status_code == 200, t.text
+    return t.json()
+
+
+# ---- --trace-keep ----
+
+def test_trace_keeps_at_most_trace_keep_flows(gh):
+    gh.setup()
+    gh.start("--trace", "--trace-keep", "5")
+    for _ in range(2):
+        for _ in range(30):  # anonymous authorization requests, a flow each
+            assert gh.authorize(challenge=pkce_pair()[1])[1].status_code == 200
+        assert eventually(lambda: len(flows(gh)) == 5), len(flows(gh))
+    # a signed-in flow, the newest, is among them
+    sign_in(gh, requests.Session())
+    assert eventually(lambda: [f for f in flows(gh) if f["user"] == "alice"])
+    assert len(flows(gh)) == 5
+    # no steps of dropped flows stay behind
+    kept = {f["id"] for f in flows(gh)}
+    assert {r[0] for r in sql(gh, "SELECT DISTINCT flow_id FROM trace_step")} <= kept
+    gh.stop()
+    assert len(flows(gh)) == 5
+
+
+def test_trace_keep_defaults_to_200_while_serving(gh):
+    gh.setup()
+    gh.start("--trace")
+    s = requests.Session()
+    for _ in range(210):
+        assert gh.authorize(session=s, challenge=pkce_pair()[1])[1].status_code == 200
+    assert eventually(lambda: len(flows(gh)) == 200), len(flows(gh))
+
+
+def test_trace_keep_is_a_bounded_setting(gh):
+    gh.setup()
+    for bad in ("0", "-1", "many"):
+        r = gh.cli("serve", "--trace", "--trace-keep", bad, check=False)
+        assert r.returncode == 2 and "trace-keep" in r.stderr, r.stderr

@@ -1,12 +1,13 @@
 """The flow recorder (serve --trace) under hostile or heavy use: at most
---trace-keep flows are kept however many authorization requests arrive."""
+--trace-keep flows are kept however many authorization requests arrive, and
+a flow id is believed only under the sign-in and consent forms' CSRF MAC."""
 import re
 import sqlite3
 import subprocess
 
 import requests
 
-from conftest import eventually, form_fields, pkce_pair, query_of
+from conftest import PASSWORD, eventually, form_fields, pkce_pair, query_of
 
 
 def flows(gh):
@@ -26,6 +27,15 @@ def sql(gh, query):
     out = subprocess.run(["psql", gh.db, "-Atc", query], capture_output=True, text=True,
                          check=True).stdout
     return [tuple(line.split("|")) for line in out.splitlines()]
+
+
+def export(gh, flow):
+    return gh.cli("trace", "export", "--format", "mermaid", "--no-timings", "--flow",
+                  flow).stdout
+
+
+def add_bob(gh):
+    gh.cli("user", "add", "--username", "bob", "--password-stdin", stdin=PASSWORD)
 
 
 def sign_in(gh, browser, username="alice"):
@@ -82,3 +92,58 @@ def test_trace_keep_is_a_bounded_setting(gh):
     for bad in ("0", "-1", "many"):
         r = gh.cli("serve", "--trace", "--trace-keep", bad, check=False)
         assert r.returncode == 2 and "trace-keep" in r.stderr, r.stderr
+
+
+# ---- flow ids under the forms' MAC ----
+
+def test_forged_flow_id_in_the_forms_is_refused(gh):
+    gh.setup()
+    add_bob(gh)
+    gh.start("--trace")
+    sign_in(gh, requests.Session(), "alice")
+    victim = eventually(lambda: [f for f in flows(gh) if f["user"] == "alice"])[0]
+    gh.stop()  # every step written
+    before = next(f for f in flows(gh) if f["id"] == victim["id"])
+    gh.start("--trace")
+    # bob's own authorization request, its sign-in form posted with alice's flow id
+    bob = requests.Session()
+    _, page = gh.authorize(session=bob, challenge=pkce_pair()[1])
+    fields = form_fields(page.text)
+    own = fields["flow"]
+    assert own and own != victim["id"]
+    r = bob.post(gh.issuer + "/login",
+                 data=dict(fields, flow=victim["id"], username="bob", password=PASSWORD),
+                 allow_redirects=False)
+    assert r.status_code == 403 and "code=" not in r.headers.get("Location", "")
+    assert victim["id"] not in r.text
+    # the same form with its own flow id signs in; the consent form is bound too
+    r = bob.post(gh.issuer + "/login",
+                 data=dict(fields, username="bob", password=PASSWORD), allow_redirects=False)
+    assert r.status_code == 200 and 'action="/consent"' in r.text, r.text
+    consent = form_fields(r.text)
+    assert consent["flow"] == own
+    r = bob.post(gh.issuer + "/consent", data=dict(consent, flow=victim["id"], decision="allow"),
+                 allow_redirects=False)
+    assert r.status_code == 403 and "code=" not in r.headers.get("Location", "")
+    r = bob.post(gh.issuer + "/consent", data=dict(consent, decision="allow"),
+                 allow_redirects=False)
+    assert r.status_code in (302, 303) and "code=" in r.headers["Location"]
+    gh.stop()
+    after = {f["id"]: f for f in flows(gh)}
+    assert after[victim["id"]] == before  # nothing of bob's in alice's flow
+    assert after[own]["steps"] > 0
+
+
+def test_flow_id_in_the_authorization_request_is_ignored(gh):
+    gh.setup()
+    gh.start()  # not tracing: still no flow id is taken from the request
+    verifier, challenge = pkce_pair()
+    s, page = gh.authorize(challenge=challenge, extra={"flow": "attacker-chosen-flow-id"})
+    assert "attacker-chosen" not in page.text
+    r = gh.login(s, page)
+    code = query_of(r.headers["Location"])["code"]
+    t = gh.token({"grant_type": "authorization_code", "code": code, "client_id": "spa",
+                  "redirect_uri": f"{gh.app}/callback", "code_verifier": verifier})
+    assert t.status_code == 200, t.text
+    assert sql(gh, "SELECT flow_id FROM family") == [("",)] or \
+        sql(gh, "SELECT flow_id FROM family") == [(None,)]

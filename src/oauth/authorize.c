@@ -273,16 +273,17 @@ void gh_h_authorize(struct gh_req *r)
     struct gh_authz a;
     if (gh_authz_parse(r, s, f, &a) < 0)
         goto out;
+    char sub[GH_ID_MAX];
+    int signed_in = gh_session_user(r, sub);
     char flow[GH_FLOW_ID_LEN + 1] = "";
     a.flow = flow; /* flow ids are made here, never taken from the request */
     if (as->rec != NULL) {
-        gh_rec_flow_begin(as->rec, a.client_id, flow);
+        gh_rec_flow_begin(as->rec, a.client_id, signed_in ? sub : NULL, flow);
         gh_rec_step(as->rec, flow, GH_P_APP, GH_P_BROWSER, GH_STEP_REPLY, 0, t0 - 1, 0,
                     "redirect to /authorize (PKCE: S256 code_challenge, state)",
                     "authorization request prepared by the app", NULL, GH_GROUP_NONE);
     }
-    char sub[GH_ID_MAX];
-    if (gh_session_user(r, sub)) {
+    if (signed_in) {
         continue_signed_in(r, s, &a, sub);
     } else {
         gh_authz_csrf(r, s, &a);

@@ -19,11 +19,12 @@ struct queued {
     struct gh_trace_step step;
 };
 
-/* A flow that failed: its alt title and the client whose next
+/* A flow that failed: its alt title, and the client and user whose next
  * authorization request continues it. */
 struct failed_flow {
     char flow_id[GH_FLOW_ID_LEN + 1];
     char client_id[GH_ID_MAX];
+    char sub[GH_ID_MAX];
     char title[GH_TRACE_GROUP_MAX];
     int64_t until;
 };
@@ -139,13 +140,13 @@ void gh_recorder_free(struct gh_recorder *rec)
     free(rec);
 }
 
-void gh_rec_flow_begin(struct gh_recorder *rec, const char *client_id, char *out)
+void gh_rec_flow_begin(struct gh_recorder *rec, const char *client_id, const char *sub, char *out)
 {
     int64_t now = gh_now();
     pthread_mutex_lock(&rec->lock);
-    for (size_t i = 0; i < OPEN_FLOWS; i++) {
+    for (size_t i = 0; sub != NULL && sub[0] != '\0' && i < OPEN_FLOWS; i++) {
         struct failed_flow *f = &rec->failed[i];
-        if (f->until > now && strcmp(f->client_id, client_id) == 0) {
+        if (f->until > now && strcmp(f->client_id, client_id) == 0 && strcmp(f->sub, sub) == 0) {
             memcpy(out, f->flow_id, GH_FLOW_ID_LEN + 1);
             f->client_id[0] = '\0'; /* continue once */
             f->until = now + 300;   /* keep the alt title for the re-login */
@@ -168,7 +169,7 @@ void gh_rec_flow_begin(struct gh_recorder *rec, const char *client_id, char *out
 }
 
 void gh_rec_flow_fail(struct gh_recorder *rec, const char *flow_id, const char *client_id,
-                      const char *title, const char *outcome)
+                      const char *sub, const char *title, const char *outcome)
 {
     if (rec == NULL || flow_id == NULL || flow_id[0] == '\0')
         return;
@@ -176,6 +177,7 @@ void gh_rec_flow_fail(struct gh_recorder *rec, const char *flow_id, const char *
     struct failed_flow *f = &rec->failed[rec->next_failed++ % OPEN_FLOWS];
     snprintf(f->flow_id, sizeof(f->flow_id), "%s", flow_id);
     snprintf(f->client_id, sizeof(f->client_id), "%s", client_id);
+    snprintf(f->sub, sizeof(f->sub), "%s", sub ? sub : "");
     snprintf(f->title, sizeof(f->title), "%s", title);
     f->until = gh_now() + 300;
     pthread_mutex_unlock(&rec->lock);

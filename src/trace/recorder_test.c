@@ -1,5 +1,6 @@
 /* Flow recorder on both store backends: the bound on kept flows
- * (serve --trace-keep). */
+ * (serve --trace-keep) and which authorization request continues a
+ * failed flow. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,7 +29,7 @@ STORE_TEST(recorder_keeps_at_most_keep_flows, 1)
     int found = 0;
     ASSERT_INT_EQ(gh_recorder_new(s, 3, &rec), 0);
     for (int i = 0; i < 20; i++) {
-        gh_rec_flow_begin(rec, "spa", id);
+        gh_rec_flow_begin(rec, "spa", NULL, id);
         gh_rec_step(rec, id, GH_P_BROWSER, GH_P_AS, GH_STEP_CALL, 0, 1, 0, "GET /authorize", NULL,
                     NULL, GH_GROUP_NONE);
         if (i == 0)
@@ -49,4 +50,32 @@ STORE_TEST(recorder_keeps_at_most_keep_flows, 1)
     ASSERT_TRUE(!first_kept); /* the oldest is gone, with its steps */
     ASSERT_INT_EQ(rc, 0);
     ASSERT_INT_EQ(nsteps, 0);
+}
+
+STORE_TEST(recorder_failed_flow_continues_only_for_its_user, 1)
+{
+    (void)b;
+    struct gh_recorder *rec = NULL;
+    char failed[GH_FLOW_ID_LEN + 1], other[GH_FLOW_ID_LEN + 1];
+    ASSERT_INT_EQ(gh_recorder_new(s, 200, &rec), 0);
+    gh_rec_flow_begin(rec, "spa", NULL, failed);
+    gh_rec_flow_fail(rec, failed, "spa", "alice", "refresh token reused", "refresh token reused");
+    /* a browser not signed in, another user, another client: new flows */
+    gh_rec_flow_begin(rec, "spa", NULL, other);
+    int anon = strcmp(other, failed) != 0;
+    gh_rec_flow_begin(rec, "spa", "bob", other);
+    int bob = strcmp(other, failed) != 0;
+    gh_rec_flow_begin(rec, "other-app", "alice", other);
+    int client = strcmp(other, failed) != 0;
+    /* alice signing in to that client again continues it, once */
+    gh_rec_flow_begin(rec, "spa", "alice", other);
+    int again = strcmp(other, failed) == 0;
+    gh_rec_flow_begin(rec, "spa", "alice", other);
+    int once = strcmp(other, failed) != 0;
+    gh_recorder_free(rec);
+    ASSERT_TRUE(anon);
+    ASSERT_TRUE(bob);
+    ASSERT_TRUE(client);
+    ASSERT_TRUE(again);
+    ASSERT_TRUE(once);
 }

@@ -1,6 +1,8 @@
 """The flow recorder (serve --trace) under hostile or heavy use: at most
---trace-keep flows are kept however many authorization requests arrive, and
-a flow id is believed only under the sign-in and consent forms' CSRF MAC."""
+--trace-keep flows are kept however many authorization requests arrive; a
+flow id is believed only under the sign-in and consent forms' CSRF MAC; and
+a failed flow is continued only by its own user's next sign-in, never by
+the next user of the same client."""
 import re
 import sqlite3
 import subprocess
@@ -147,3 +149,33 @@ def test_flow_id_in_the_authorization_request_is_ignored(gh):
     assert t.status_code == 200, t.text
     assert sql(gh, "SELECT flow_id FROM family") == [("",)] or \
         sql(gh, "SELECT flow_id FROM family") == [(None,)]
+
+
+# ---- a failed flow belongs to its user ----
+
+def test_failed_flow_is_not_carried_into_the_next_users_flow(gh):
+    gh.setup()
+    add_bob(gh)
+    gh.start("--trace")
+    alice = requests.Session()
+    rt = sign_in(gh, alice, "alice")["refresh_token"]
+    assert gh.refresh(rt).status_code == 200
+    assert gh.refresh(rt).status_code == 400  # reuse: alice's flow fails
+    assert eventually(lambda: [f for f in flows(gh) if f["outcome"] == "refresh token reused"])
+    # bob, in another browser, signs in to the same client: a flow of his own
+    sign_in(gh, requests.Session(), "bob")
+    got = eventually(lambda: len(flows(gh)) == 2 and flows(gh))
+    assert got, flows(gh)
+    users = {f["user"]: f for f in got}
+    assert set(users) == {"alice", "bob"}, got
+    bob_flow = export(gh, users["bob"]["id"])
+    assert "reused" not in bob_flow and "alt" not in bob_flow
+    # alice, signing in again from her browser, continues her failed flow
+    sign_in(gh, alice, "alice")
+    gh.stop()
+    got = flows(gh)
+    assert len(got) == 2, got
+    alice_flow = export(gh, users["alice"]["id"])
+    assert "refresh token reused" in alice_flow
+    assert alice_flow.count("GET /authorize") == 2
+    assert export(gh, users["bob"]["id"]).count("GET /authorize") == 1

@@ -205,8 +205,10 @@ static void client_addr(const struct gh_http *h, struct MHD_Connection *c, struc
     peer_addr(c, r->peer, sizeof(r->peer));
     const struct gh_cidrs *t = h->o.trusted_proxies;
     struct gh_ip ip;
-    if (t == NULL || t->n == 0 || gh_ip_parse(r->peer, strlen(r->peer), &ip) < 0 ||
-        !gh_cidrs_match(t, &ip)) {
+    int ok = gh_ip_parse(r->peer, strlen(r->peer), &ip) == 0;
+    if (ok)
+        gh_ip_format(&ip, r->peer); /* ::ffff:a.b.c.d is a.b.c.d */
+    if (!ok || t == NULL || t->n == 0 || !gh_cidrs_match(t, &ip)) {
         gh_client_addr(NULL, r->peer, NULL, NULL, r->addr);
         return;
     }

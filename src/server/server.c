@@ -40,7 +40,8 @@ static const struct gh_route as_routes[] = {
     {GH_GET, "/readyz", gh_h_readyz},
 };
 
-/* One line per request (no query string, no secret) and the metrics. */
+/* One line per request (no query string, no secret) and the metrics. addr
+ * is the client (src/http/addr.h); peer, only when it differs, the proxy. */
 static void access_log(struct gh_req *r)
 {
     static atomic_ullong next_id;
@@ -56,7 +57,9 @@ static void access_log(struct gh_req *r)
            : r->method == GH_GET ? "GET"
                                  : "OTHER",
            "path", r->route ? r->route : "(unknown)", "status", status, "client_id",
-           r->client_id ? r->client_id : "-", "latency_us", us, "addr", r->addr, NULL);
+           r->client_id ? r->client_id : "-", "latency_us", us, "addr", r->addr,
+           /* the proxy, when a trusted one named the client (a NULL key ends the list) */
+           strcmp(r->addr, r->peer) != 0 ? "peer" : NULL, r->peer, NULL);
 }
 
 static void h_metrics(struct gh_req *r)

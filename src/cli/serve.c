@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/settings.h"
+#include "http/addr.h"
 #include "server/server.h"
 #include "core/err.h"
 
@@ -63,6 +64,13 @@ int gh_cli_load_settings(struct gh_cli *cli, struct gh_settings *cfg, int argc, 
         ((cfg->tls_cert[0] != '\0') != (cfg->tls_key[0] != '\0'))) {
         if (gh_log_level_parse(cfg->log_level) >= 0)
             gh_cli_err("--tls-cert and --tls-key go together");
+        gh_opts_free(&gh_settings_table, cfg);
+        return GH_EXIT_USAGE;
+    }
+    struct gh_cidrs trusted;
+    char why[160];
+    if (gh_cidrs_parse(cfg->trusted_proxies, &trusted, why, sizeof(why)) < 0) {
+        gh_cli_err("bad --trusted-proxies: %s", why);
         gh_opts_free(&gh_settings_table, cfg);
         return GH_EXIT_USAGE;
     }

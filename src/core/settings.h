@@ -28,6 +28,7 @@ struct gh_settings {
     int64_t refresh_reuse_grace;
     int64_t session_ttl;
     int trace;
+    int64_t trace_keep;
     int64_t threads;
     int64_t max_body;
     int64_t max_conns;
@@ -35,6 +36,7 @@ struct gh_settings {
     int64_t conn_timeout;
     int64_t login_max_failures;
     int64_t login_lockout;
+    char *trusted_proxies;
     int64_t api_leeway;
     int64_t jwks_refetch_interval;
     int app_trusted;

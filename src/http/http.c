@@ -155,7 +155,7 @@ static void dispatch(struct gh_http *h, struct req_state *st, const char *url)
     }
 }
 
-static void client_addr(struct MHD_Connection *c, char *out, size_t len)
+static void peer_addr(struct MHD_Connection *c, char *out, size_t len)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -169,6 +169,60 @@ static void client_addr(struct MHD_Connection *c, char *out, size_t len)
     else if (sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
                   (socklen_t)len);
+}
+
+/* Every field line of X-Forwarded-For and of Forwarded, each joined with
+ * "," (RFC 9110 5.3): a proxy may add its own line instead of appending. */
+struct fwd_lines {
+    struct gh_buf xff, fwd;
+    int has_xff, has_fwd, too_long;
+};
+
+#define FWD_LINES_MAX 16384
+
+static enum MHD_Result fwd_line(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    struct fwd_lines *l = cls;
+    struct gh_buf *b = NULL;
+    if (strcasecmp(key, "X-Forwarded-For") == 0) {
+        b = &l->xff;
+        l->has_xff = 1;
+    } else if (strcasecmp(key, "Forwarded") == 0) {
+        b = &l->fwd;
+        l->has_fwd = 1;
+    }
+    if (b != NULL &&
+        ((b->len > 0 && gh_buf_putc(b, ',') < 0) || gh_buf_puts(b, value ? value : "") < 0))
+        l->too_long = 1;
+    return MHD_YES;
+}
+
+/* r->peer is the TCP peer; r->addr the client (addr.h gh_client_addr). */
+static void client_addr(const struct gh_http *h, struct MHD_Connection *c, struct gh_req *r)
+{
+    peer_addr(c, r->peer, sizeof(r->peer));
+    const struct gh_cidrs *t = h->o.trusted_proxies;
+    struct gh_ip ip;
+    int ok = gh_ip_parse(r->peer, strlen(r->peer), &ip) == 0;
+    if (ok)
+        gh_ip_format(&ip, r->peer); /* ::ffff:a.b.c.d is a.b.c.d */
+    if (!ok || t == NULL || t->n == 0 || !gh_cidrs_match(t, &ip)) {
+        gh_client_addr(NULL, r->peer, NULL, NULL, r->addr);
+        return;
+    }
+    struct fwd_lines l = {.has_xff = 0};
+    gh_buf_init(&l.xff, FWD_LINES_MAX);
+    gh_buf_init(&l.fwd, FWD_LINES_MAX);
+    MHD_get_connection_values(c, MHD_HEADER_KIND, fwd_line, &l);
+    if (l.too_long) /* ignored, like any header it cannot read */
+        gh_client_addr(NULL, r->peer, NULL, NULL, r->addr);
+    else
+        gh_client_addr(t, r->peer, l.has_xff ? (l.xff.p ? l.xff.p : "") : NULL,
+                       l.has_fwd ? (l.fwd.p ? l.fwd.p : "") : NULL, r->addr);
+    gh_buf_release(&l.xff);
+    gh_buf_release(&l.fwd);
 }
 
 static struct req_state *state_new(struct gh_http *h, struct MHD_Connection *c, const char *m)
@@ -188,7 +242,7 @@ static struct req_state *state_new(struct gh_http *h, struct MHD_Connection *c, 
     st->r.conn = c;
     st->r.method = method_of(m);
     st->r.start_us = gh_mono_us();
-    client_addr(c, st->r.addr, sizeof(st->r.addr));
+    client_addr(h, c, &st->r);
     MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, add_query, &st->r);
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     if (cl != NULL && strtoull(cl, NULL, 10) > h->o.max_body)

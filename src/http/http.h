@@ -13,6 +13,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "http/addr.h"
 #include "http/form.h"
 
 enum gh_method { GH_GET = 1, GH_POST = 2, GH_OPTIONS = 4, GH_HEAD = 8 };
@@ -29,11 +30,12 @@ struct gh_req {
     const char *client_id; /* set by handlers that know it, for the access log */
     const char *body;
     size_t body_len;
-    struct gh_form query; /* decoded query parameters */
-    int query_invalid;    /* the query string could not be decoded */
-    char addr[64];        /* client address, no port */
-    int64_t start_us;     /* monotonic, for latency */
-    void *conn;           /* borrowed libmicrohttpd connection */
+    struct gh_form query;   /* decoded query parameters */
+    int query_invalid;      /* the query string could not be decoded */
+    char addr[GH_ADDR_LEN]; /* client address, no port (behind trusted proxies: theirs) */
+    char peer[GH_ADDR_LEN]; /* TCP peer address */
+    int64_t start_us;       /* monotonic, for latency */
+    void *conn;             /* borrowed libmicrohttpd connection */
     /* response, filled by the handler */
     int status;
     const char *content_type;
@@ -78,6 +80,9 @@ struct gh_http_opts {
     unsigned max_conns_per_ip;
     unsigned conn_timeout;                  /* seconds of inactivity */
     const char *tls_cert_pem, *tls_key_pem; /* NULL: plain HTTP */
+    /* peers whose X-Forwarded-For / Forwarded name the client (addr.h);
+     * NULL or empty: none, the client is the TCP peer */
+    const struct gh_cidrs *trusted_proxies;
     /* called after each response, e.g. for access logs; may be NULL */
     void (*after)(struct gh_req *r);
 };

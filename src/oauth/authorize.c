@@ -150,22 +150,32 @@ void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct
     redirect_with(r, s, a, "code", code, NULL, NULL);
 }
 
-/* CSRF token: HMAC-SHA256(csrf_key, browser cookie | request). When the
- * MAC cannot be computed the token is empty, which no check accepts. */
+/* CSRF token: HMAC-SHA256(csrf_key, browser cookie and request), the
+ * request being every field the forms carry, the trace flow id included (a
+ * form cannot move its steps into another flow). Each field goes in with
+ * its length, so no field can borrow another's bytes, and nothing is cut
+ * off. When the MAC cannot be computed the token is empty, which no check
+ * accepts. */
 static void csrf_token(const struct gh_snap *s, const char *cookie, const struct gh_authz *a,
                        char out[64])
 {
-    char msg[8192];
+    const char *fields[] = {
+        cookie,   a->client_id,          a->redirect_uri, a->challenge, a->state ? a->state : "",
+        a->scope, a->flow ? a->flow : ""};
+    struct gh_buf msg;
     unsigned char mac[32];
     size_t maclen = 0;
-    snprintf(msg, sizeof(msg), "%s|%s|%s|%s|%s|%s", cookie, a->client_id, a->redirect_uri,
-             a->challenge, a->state ? a->state : "", a->scope);
-    if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, s->csrf_key, sizeof(s->csrf_key),
-                  (const unsigned char *)msg, strlen(msg), mac, sizeof(mac), &maclen) == NULL) {
-        out[0] = '\0';
-        return;
-    }
-    gh_b64url_encode(mac, sizeof(mac), out, 64);
+    int ok = 1;
+    gh_buf_init(&msg, 1 << 20);
+    for (size_t i = 0; i < GH_ARRAY_LEN(fields); i++)
+        ok = ok && gh_buf_printf(&msg, "%zu:", strlen(fields[i])) == 0 &&
+             gh_buf_puts(&msg, fields[i]) == 0;
+    ok = ok && EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, s->csrf_key, sizeof(s->csrf_key),
+                         (const unsigned char *)msg.p, msg.len, mac, sizeof(mac), &maclen) != NULL;
+    gh_buf_release(&msg);
+    out[0] = '\0';
+    if (ok)
+        gh_b64url_encode(mac, sizeof(mac), out, 64);
 }
 
 void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a)
@@ -183,15 +193,17 @@ void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a
     csrf_token(s, cookie ? cookie : "", a, a->csrf);
 }
 
-int gh_authz_csrf_ok(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
+int gh_authz_csrf_ok(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
                      const char *posted)
 {
     const char *cookie = gh_req_cookie(r, "gh_csrf");
-    if (cookie == NULL || posted == NULL)
-        return 0;
-    char expect[64];
-    csrf_token(s, cookie, a, expect);
-    return expect[0] != '\0' && gh_ct_streq(expect, strlen(expect), posted, strlen(posted));
+    char expect[64] = "";
+    if (cookie != NULL && posted != NULL)
+        csrf_token(s, cookie, a, expect);
+    if (expect[0] != '\0' && gh_ct_streq(expect, strlen(expect), posted, strlen(posted)))
+        return 1;
+    a->flow = NULL; /* a posted flow id counts only under a valid MAC */
+    return 0;
 }
 
 void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *label, const char *note,
@@ -261,16 +273,17 @@ void gh_h_authorize(struct gh_req *r)
     struct gh_authz a;
     if (gh_authz_parse(r, s, f, &a) < 0)
         goto out;
+    char sub[GH_ID_MAX];
+    int signed_in = gh_session_user(r, sub);
     char flow[GH_FLOW_ID_LEN + 1] = "";
+    a.flow = flow; /* flow ids are made here, never taken from the request */
     if (as->rec != NULL) {
-        gh_rec_flow_begin(as->rec, a.client_id, flow);
-        a.flow = flow;
+        gh_rec_flow_begin(as->rec, a.client_id, signed_in ? sub : NULL, flow);
         gh_rec_step(as->rec, flow, GH_P_APP, GH_P_BROWSER, GH_STEP_REPLY, 0, t0 - 1, 0,
                     "redirect to /authorize (PKCE: S256 code_challenge, state)",
                     "authorization request prepared by the app", NULL, GH_GROUP_NONE);
     }
-    char sub[GH_ID_MAX];
-    if (gh_session_user(r, sub)) {
+    if (signed_in) {
         continue_signed_in(r, s, &a, sub);
     } else {
         gh_authz_csrf(r, s, &a);

@@ -22,8 +22,10 @@ void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct
                          const char *sub);
 /* Sets a->csrf for this browser (setting the CSRF cookie when missing). */
 void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a);
-/* 1 when the posted csrf field matches this browser and request. */
-int gh_authz_csrf_ok(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
+/* 1 when the posted csrf field matches this browser and request (the
+ * flow id included). Otherwise 0, and a->flow is dropped: a flow id from a
+ * form is never believed without its MAC. */
+int gh_authz_csrf_ok(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
                      const char *posted);
 /* The signed-in user of this browser into sub (GH_ID_MAX), or 0. */
 int gh_session_user(struct gh_req *r, char *sub);

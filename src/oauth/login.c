@@ -5,7 +5,9 @@
  * and per client address: a few are free, then an exponential wait, then a
  * lockout (settings login-max-failures and login-lockout); while waiting
  * the password is not even checked. Counters live in the store, so every
- * process of a deployment shares them.
+ * process of a deployment shares them. A browser with a device cookie for
+ * the user (device.h) is counted per cookie instead, so that an attacker
+ * sharing its address cannot lock it out.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "core/password.h"
 #include "core/workq.h"
 #include "oauth/authz.h"
+#include "oauth/device.h"
 #include "core/err.h"
 
 #define FREE_FAILURES 3
@@ -76,14 +79,6 @@ static int64_t wait_for(struct gh_as *as, const char *key, int64_t factor, int64
     return last + wait > now ? last + wait - now : 0;
 }
 
-static int64_t throttled(struct gh_req *r, const char *ukey, const char *akey, int64_t now)
-{
-    struct gh_as *as = gh_as_of(r);
-    int64_t w1 = wait_for(as, ukey, 1, now);
-    int64_t w2 = wait_for(as, akey, ADDR_FACTOR, now);
-    return w1 > w2 ? w1 : w2;
-}
-
 /* A sign-in across its deferral: the password is checked on the AS's
  * hashing threads, never on a connection thread. */
 struct login {
@@ -92,10 +87,23 @@ struct login {
     struct gh_snap *s;
     struct gh_authz a;
     const char *user, *pw, *ukey, *akey;
+    char dkey[GH_DEVICE_LOCK_LEN]; /* the device cookie's counter, "" without one */
     struct gh_user u;
     int found, ok;
     int64_t t0, now, wait;
 };
+
+/* Seconds this sign-in must still wait. With a valid device cookie only
+ * the cookie's own failures count (OWASP device cookies); otherwise those
+ * of the user name and of the address. */
+static int64_t throttled(struct gh_as *as, const struct login *l, int64_t now)
+{
+    if (l->dkey[0] != '\0')
+        return wait_for(as, l->dkey, 1, now);
+    int64_t w1 = wait_for(as, l->ukey, 1, now);
+    int64_t w2 = wait_for(as, l->akey, ADDR_FACTOR, now);
+    return w1 > w2 ? w1 : w2;
+}
 
 /* The throttle is checked again and the outcome recorded here, next to
  * the hash: queued attempts cannot all pass the check made on arrival, so
@@ -104,17 +112,19 @@ static void login_verify(struct login *l)
 {
     struct gh_as *as = gh_as_of(l->r);
     int64_t now = gh_now();
-    l->wait = throttled(l->r, l->ukey, l->akey, now);
+    l->wait = throttled(as, l, now);
     if (l->wait > 0)
         return;
     l->ok = gh_password_verify(l->found ? l->u.pwhash : NULL, l->pw, strlen(l->pw));
+    const char *own = l->dkey[0] != '\0' ? l->dkey : l->ukey;
     if (l->ok) {
-        as->store->ops->login_fail_clear(as->store, l->ukey);
+        as->store->ops->login_fail_clear(as->store, own);
         return;
     }
     int n;
-    as->store->ops->login_fail_add(as->store, l->ukey, now, &n);
-    as->store->ops->login_fail_add(as->store, l->akey, now, &n);
+    as->store->ops->login_fail_add(as->store, own, now, &n);
+    if (own == l->ukey)
+        as->store->ops->login_fail_add(as->store, l->akey, now, &n);
 }
 
 static void login_check(struct gh_work *w)
@@ -162,6 +172,8 @@ static void login_finish(struct gh_req *r)
         gh_page_login(r, 401, &l->a, l->user, "Wrong username or password.");
     } else {
         gh_metric_inc(GH_M_LOGIN_OK);
+        if (gh_device_issue(r, l->s, l->u.username, l->u.pwhash) < 0)
+            gh_log(GH_LOG_WARN, "cannot issue a device cookie", NULL);
         if (gh_session_start(r, l->s, l->u.username) < 0)
             gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
         else if (l->a.c->trusted)
@@ -207,18 +219,21 @@ void gh_h_login(struct gh_req *r)
         gh_page_login(r, 400, a, NULL, "Enter your username and password.");
         goto trace;
     }
+    char bucket[GH_BUCKET_LEN]; /* an IPv6 client per /64 */
+    gh_addr_bucket(r->addr, bucket);
     l->ukey = gh_arena_printf(r->arena, "u:%s", user);
-    l->akey = gh_arena_printf(r->arena, "a:%s", r->addr);
+    l->akey = gh_arena_printf(r->arena, "a:%s", bucket);
     if (l->ukey == NULL || l->akey == NULL) {
         gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
         goto trace;
     }
-    int64_t wait = throttled(r, l->ukey, l->akey, l->now);
+    l->found = as->store->ops->user_get(as->store, user, &l->u) == 0;
+    gh_device_valid(r, s, user, l->found ? l->u.pwhash : NULL, l->dkey);
+    int64_t wait = throttled(as, l, l->now);
     if (wait > 0) { /* cheap early answer; login_verify checks again */
         throttled_page(r, a, user, wait);
         goto trace;
     }
-    l->found = as->store->ops->user_get(as->store, user, &l->u) == 0;
     if (as->hashq != NULL) {
         r->defer_arg = l;
         gh_req_defer(r, login_start, login_finish);

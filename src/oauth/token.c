@@ -304,7 +304,7 @@ static void trace_refresh(struct grant *g)
     const char *title = g->expired                      ? "refresh token expired"
                         : strstr(reply, "already used") ? "refresh token reused"
                                                         : "refresh token rejected";
-    gh_rec_flow_fail(g->as->rec, g->t.flow_id, g->t.client_id, title, title);
+    gh_rec_flow_fail(g->as->rec, g->t.flow_id, g->t.client_id, g->t.sub, title, title);
     trace_token(g, g->t.flow_id, label, "refresh attempt", reply, NULL, GH_GROUP_NONE);
 }
 

@@ -40,7 +40,8 @@ static const struct gh_route as_routes[] = {
     {GH_GET, "/readyz", gh_h_readyz},
 };
 
-/* One line per request (no query string, no secret) and the metrics. */
+/* One line per request (no query string, no secret) and the metrics. addr
+ * is the client (src/http/addr.h); peer, only when it differs, the proxy. */
 static void access_log(struct gh_req *r)
 {
     static atomic_ullong next_id;
@@ -56,7 +57,9 @@ static void access_log(struct gh_req *r)
            : r->method == GH_GET ? "GET"
                                  : "OTHER",
            "path", r->route ? r->route : "(unknown)", "status", status, "client_id",
-           r->client_id ? r->client_id : "-", "latency_us", us, "addr", r->addr, NULL);
+           r->client_id ? r->client_id : "-", "latency_us", us, "addr", r->addr,
+           /* the proxy, when a trusted one named the client (a NULL key ends the list) */
+           strcmp(r->addr, r->peer) != 0 ? "peer" : NULL, r->peer, NULL);
 }
 
 static void h_metrics(struct gh_req *r)
@@ -123,6 +126,7 @@ static int listen_on(struct gh_server *srv, const char *name, const char *addr,
         .after = access_log,
         .tls_cert_pem = srv->tls_cert,
         .tls_key_pem = srv->tls_key,
+        .trusted_proxies = &srv->trusted,
     };
     int rc = gh_http_start(&o, out, err, errlen);
     if (rc == 0 && url != NULL) {
@@ -270,7 +274,13 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
     store->ops->setting_get(store, "access_ttl", old, sizeof(old));
     if (strcmp(old, buf) != 0)
         store->ops->setting_set(store, "access_ttl", buf);
-    if (cfg->trace && gh_recorder_new(store, &srv->rec) < 0) {
+    char why[160];
+    if (gh_cidrs_parse(cfg->trusted_proxies ? cfg->trusted_proxies : "", &srv->trusted, why,
+                       sizeof(why)) < 0) {
+        snprintf(err, errlen, "bad --trusted-proxies: %s", why);
+        return GH_EINVAL;
+    }
+    if (cfg->trace && gh_recorder_new(store, (int)cfg->trace_keep, &srv->rec) < 0) {
         snprintf(err, errlen, "cannot start the flow recorder");
         return GH_ENOMEM;
     }

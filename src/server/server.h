@@ -25,6 +25,7 @@ struct gh_server {
     char api_url[GH_URI_MAX];
     char app_url[GH_URI_MAX];
     char *tls_cert, *tls_key; /* PEM text when serving HTTPS */
+    struct gh_cidrs trusted;  /* --trusted-proxies */
     pthread_t purger;
     pthread_mutex_t purge_lock;
     pthread_cond_t purge_wake;

@@ -14,18 +14,18 @@
 
 #define QUEUE_MAX 4096
 #define OPEN_FLOWS 64
-#define KEEP_FLOWS 200
 
 struct queued {
     char flow_id[GH_FLOW_ID_LEN + 1];
     struct gh_trace_step step;
 };
 
-/* A flow that failed: its alt title and the client whose next
+/* A flow that failed: its alt title, and the client and user whose next
  * authorization request continues it. */
 struct failed_flow {
     char flow_id[GH_FLOW_ID_LEN + 1];
     char client_id[GH_ID_MAX];
+    char sub[GH_ID_MAX];
     char title[GH_TRACE_GROUP_MAX];
     int64_t until;
 };
@@ -38,6 +38,8 @@ struct gh_recorder {
     struct queued *q;
     size_t n, dropped;
     int stopping, busy;
+    int keep;      /* most flows kept in the store */
+    int prune_due; /* a flow started since the last prune */
     struct failed_flow failed[OPEN_FLOWS];
     size_t next_failed;
 };
@@ -65,16 +67,22 @@ static void *writer(void *arg)
     struct queued *batch = malloc(QUEUE_MAX * sizeof(*batch));
     pthread_mutex_lock(&rec->lock);
     while (batch != NULL) {
-        while (rec->n == 0 && !rec->stopping)
+        while (rec->n == 0 && !rec->prune_due && !rec->stopping)
             pthread_cond_wait(&rec->wake, &rec->lock);
-        if (rec->n == 0 && rec->stopping)
+        if (rec->n == 0 && !rec->prune_due && rec->stopping)
             break;
         size_t n = rec->n;
+        int prune = rec->prune_due;
         memcpy(batch, rec->q, n * sizeof(*batch));
         rec->n = 0;
+        rec->prune_due = 0;
         rec->busy = 1;
         pthread_mutex_unlock(&rec->lock);
         write_batch(rec, batch, n);
+        /* once per batch, however many authorization requests started
+         * flows meanwhile: the store never holds many more than `keep` */
+        if (prune)
+            rec->store->ops->trace_prune(rec->store, rec->keep);
         pthread_mutex_lock(&rec->lock);
         rec->busy = 0;
         pthread_cond_broadcast(&rec->flushed);
@@ -84,12 +92,13 @@ static void *writer(void *arg)
     return NULL;
 }
 
-int gh_recorder_new(struct gh_store *store, struct gh_recorder **out)
+int gh_recorder_new(struct gh_store *store, int keep, struct gh_recorder **out)
 {
     struct gh_recorder *rec = calloc(1, sizeof(*rec));
     if (rec == NULL)
         return GH_ENOMEM;
     rec->store = store;
+    rec->keep = keep > 0 ? keep : 1;
     rec->q = malloc(QUEUE_MAX * sizeof(*rec->q));
     pthread_mutex_init(&rec->lock, NULL);
     pthread_cond_init(&rec->wake, NULL);
@@ -99,7 +108,7 @@ int gh_recorder_new(struct gh_store *store, struct gh_recorder **out)
         free(rec);
         return GH_ENOMEM;
     }
-    store->ops->trace_prune(store, KEEP_FLOWS);
+    store->ops->trace_prune(store, rec->keep);
     *out = rec;
     return 0;
 }
@@ -110,7 +119,7 @@ void gh_recorder_flush(struct gh_recorder *rec)
         return;
     pthread_mutex_lock(&rec->lock);
     pthread_cond_signal(&rec->wake);
-    while (rec->n > 0 || rec->busy)
+    while (rec->n > 0 || rec->prune_due || rec->busy)
         pthread_cond_wait(&rec->flushed, &rec->lock);
     pthread_mutex_unlock(&rec->lock);
 }
@@ -124,7 +133,7 @@ void gh_recorder_free(struct gh_recorder *rec)
     pthread_cond_signal(&rec->wake);
     pthread_mutex_unlock(&rec->lock);
     pthread_join(rec->thread, NULL);
-    rec->store->ops->trace_prune(rec->store, KEEP_FLOWS);
+    rec->store->ops->trace_prune(rec->store, rec->keep);
     pthread_mutex_destroy(&rec->lock);
     pthread_cond_destroy(&rec->wake);
     pthread_cond_destroy(&rec->flushed);
@@ -132,13 +141,13 @@ void gh_recorder_free(struct gh_recorder *rec)
     free(rec);
 }
 
-void gh_rec_flow_begin(struct gh_recorder *rec, const char *client_id, char *out)
+void gh_rec_flow_begin(struct gh_recorder *rec, const char *client_id, const char *sub, char *out)
 {
     int64_t now = gh_now();
     pthread_mutex_lock(&rec->lock);
-    for (size_t i = 0; i < OPEN_FLOWS; i++) {
+    for (size_t i = 0; sub != NULL && sub[0] != '\0' && i < OPEN_FLOWS; i++) {
         struct failed_flow *f = &rec->failed[i];
-        if (f->until > now && strcmp(f->client_id, client_id) == 0) {
+        if (f->until > now && strcmp(f->client_id, client_id) == 0 && strcmp(f->sub, sub) == 0) {
             memcpy(out, f->flow_id, GH_FLOW_ID_LEN + 1);
             f->client_id[0] = '\0'; /* continue once */
             f->until = now + 300;   /* keep the alt title for the re-login */
@@ -154,10 +163,14 @@ void gh_rec_flow_begin(struct gh_recorder *rec, const char *client_id, char *out
     snprintf(info.id, sizeof(info.id), "%s", out);
     snprintf(info.client_id, sizeof(info.client_id), "%s", client_id);
     rec->store->ops->trace_flow_start(rec->store, &info);
+    pthread_mutex_lock(&rec->lock);
+    rec->prune_due = 1;
+    pthread_cond_signal(&rec->wake);
+    pthread_mutex_unlock(&rec->lock);
 }
 
 void gh_rec_flow_fail(struct gh_recorder *rec, const char *flow_id, const char *client_id,
-                      const char *title, const char *outcome)
+                      const char *sub, const char *title, const char *outcome)
 {
     if (rec == NULL || flow_id == NULL || flow_id[0] == '\0')
         return;
@@ -165,6 +178,7 @@ void gh_rec_flow_fail(struct gh_recorder *rec, const char *flow_id, const char *
     struct failed_flow *f = &rec->failed[rec->next_failed++ % OPEN_FLOWS];
     snprintf(f->flow_id, sizeof(f->flow_id), "%s", flow_id);
     snprintf(f->client_id, sizeof(f->client_id), "%s", client_id);
+    snprintf(f->sub, sizeof(f->sub), "%s", sub ? sub : "");
     snprintf(f->title, sizeof(f->title), "%s", title);
     f->until = gh_now() + 300;
     pthread_mutex_unlock(&rec->lock);

@@ -10,7 +10,9 @@
  * with the code and the refresh-token family, so every later step (code
  * exchange, refresh, API call through the token's family claim) finds it.
  * After a failed refresh the flow stays open in an "alt" fragment, and
- * the client's next authorization request continues the same flow.
+ * the user's next authorization request to that client, from a browser
+ * signed in as that user, continues the same flow; any other
+ * authorization request starts a new one.
  */
 #ifndef GH_RECORDER_H
 #define GH_RECORDER_H
@@ -26,20 +28,25 @@ struct gh_store;
 
 #define GH_FLOW_ID_LEN 22
 
-int gh_recorder_new(struct gh_store *store, struct gh_recorder **out);
+/* Starts the recorder. At most `keep` flows stay in the store: each flow
+ * started makes the writer drop the oldest beyond that (serve --trace-keep). */
+int gh_recorder_new(struct gh_store *store, int keep, struct gh_recorder **out);
 /* Flushes what is queued and frees. */
 void gh_recorder_free(struct gh_recorder *rec);
-/* Waits until every step queued so far is in the store. */
+/* Waits until every step queued so far is in the store, and the store is
+ * pruned to `keep` flows. */
 void gh_recorder_flush(struct gh_recorder *rec);
 
 /* Starts a flow for client_id and writes its id into out (GH_FLOW_ID_LEN+1
- * bytes). If a previous flow of this client ended in a failed refresh in
- * the last five minutes, that flow continues instead. */
-void gh_rec_flow_begin(struct gh_recorder *rec, const char *client_id, char *out);
-/* Marks a flow as failed: later steps go into an alt fragment `title`, and
- * the client's next authorization request continues this flow. */
+ * bytes). sub is the user the browser is signed in as (NULL: none). If a
+ * flow of this client and this user ended in a failed refresh in the last
+ * five minutes, that flow continues instead (once). */
+void gh_rec_flow_begin(struct gh_recorder *rec, const char *client_id, const char *sub, char *out);
+/* Marks a flow of sub's grant as failed: later steps go into an alt
+ * fragment `title`, and sub's next authorization request to the client
+ * continues this flow. */
 void gh_rec_flow_fail(struct gh_recorder *rec, const char *flow_id, const char *client_id,
-                      const char *title, const char *outcome);
+                      const char *sub, const char *title, const char *outcome);
 void gh_rec_flow_outcome(struct gh_recorder *rec, const char *flow_id, const char *sub,
                          const char *outcome);
 

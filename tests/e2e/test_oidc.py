@@ -357,6 +357,8 @@ def test_userinfo_errors(op):
     assert_challenge(userinfo(op, method="POST"), 401)
     assert_challenge(userinfo(op, "not.a.token"), 401, "invalid_token")
     assert_challenge(userinfo(op, at[:-4] + "AAAA"), 401, "invalid_token")  # signature
+    # an id_token is no access token (typ JWT, not at+jwt)
+    assert_challenge(userinfo(op, body["id_token"]), 401, "invalid_token")
     r = userinfo(op, headers={"Authorization": "Basic " + b64u(b"alice:pw")})
     assert r.status_code == 400 and r.json()["error"] == "invalid_request"
     # one method only (RFC 6750 2), never the query string (2.3 refused)

@@ -2,12 +2,12 @@
 # The whole test suite: installs what it needs, builds under ASan+UBSan,
 # runs every tier and ends with one line "N passed, N failed".
 #   bash scripts/test.sh            everything
-#   TIERS="unit e2e" bash scripts/test.sh   a subset (layers unit e2e browser diagram fuzz)
+#   TIERS="unit e2e" bash scripts/test.sh   a subset (layers unit e2e browser rp diagram fuzz)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${GH_TEST_OUT:-$ROOT/build/test-out}
-TIERS=${TIERS:-"layers unit e2e browser diagram fuzz"}
+TIERS=${TIERS:-"layers unit e2e browser rp diagram fuzz"}
 mkdir -p "$OUT"
 passed=0
 failed=0
@@ -126,6 +126,12 @@ for tier in $TIERS; do
         bash tests/browser/run.sh "$OUT/browser" >"$OUT/browser.log" 2>&1
         grep -E '^(ok|not ok)|passed, ' "$OUT/browser.log" | tail -n 60
         count "$OUT/browser.log"
+        ;;
+    rp)
+        note "OpenID Connect relying party (openid-client)"
+        bash tests/rp/run.sh "$OUT/rp" >"$OUT/rp.log" 2>&1
+        grep -E '^(ok|not ok)|passed, ' "$OUT/rp.log" | tail -n 60
+        count "$OUT/rp.log"
         ;;
     diagram)
         note "diagram checks (mermaid, mxgraph, PlantUML, Chromium)"

@@ -76,8 +76,14 @@ static int demo_user(struct gh_store *s, struct demo *d)
     const struct gh_argon2_params ap = GH_ARGON2_DEFAULTS;
     int rc = gh_password_hash(&ap, d->password, strlen(d->password), hash, sizeof(hash));
     s->ops->user_remove(s, "demo");
+    memset(&u, 0, sizeof(u));
+    snprintf(u.username, sizeof(u.username), "demo");
+    snprintf(u.pwhash, sizeof(u.pwhash), "%s", hash);
+    snprintf(u.name, sizeof(u.name), "Demo User");
+    snprintf(u.given_name, sizeof(u.given_name), "Demo");
+    snprintf(u.family_name, sizeof(u.family_name), "User");
     if (rc == 0)
-        rc = s->ops->user_add(s, "demo", hash);
+        rc = s->ops->user_add(s, &u);
     umask(077);
     if (rc == 0 && (f = fopen(path, "w")) != NULL) {
         fprintf(f, "%s\n", d->password);

@@ -60,12 +60,15 @@ static unsigned free_port(void)
 /* Seeds the demo user and client into a prepared store. */
 static int seed(struct gh_store *s, const char *issuer, const char *redirect, const char *pw)
 {
-    char kid[96], hash[GH_PWHASH_MAX];
+    char kid[96];
     int from, to;
+    struct gh_user u;
+    memset(&u, 0, sizeof(u));
+    snprintf(u.username, sizeof(u.username), "alice");
     const struct gh_argon2_params ap = GH_ARGON2_DEFAULTS;
     if (gh_cli_prepare(s, issuer, "ES256", kid, sizeof(kid), &from, &to) != GH_EXIT_OK ||
-        gh_password_hash(&ap, pw, strlen(pw), hash, sizeof(hash)) < 0 ||
-        s->ops->user_add(s, "alice", hash) < 0)
+        gh_password_hash(&ap, pw, strlen(pw), u.pwhash, sizeof(u.pwhash)) < 0 ||
+        s->ops->user_add(s, &u) < 0)
         return GH_EXIT_FAIL;
     struct gh_client *c = calloc(1, sizeof(*c));
     if (c == NULL)

@@ -18,7 +18,7 @@ static const struct {
 } commands[] = {
     {"init", gh_cmd_init, "create or migrate the database, set the issuer, make a signing key"},
     {"client", gh_cmd_client, "add, list, show, update or remove OAuth clients"},
-    {"user", gh_cmd_user, "add, list, remove users or set a password"},
+    {"user", gh_cmd_user, "add, list, show, update, remove users or set a password"},
     {"keys", gh_cmd_keys, "rotate, list or retire signing keys"},
     {"sessions", gh_cmd_sessions, "revoke every refresh-token family of a user"},
     {"serve", gh_cmd_serve, "run the Authorization Server (and Resource API, Frontend App)"},

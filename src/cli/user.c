@@ -1,7 +1,8 @@
 /*
- * `gatehouse user add|list|remove|passwd` and `gatehouse sessions revoke`.
- * Passwords come from stdin and are stored as argon2id hashes whose
- * parameters are options (defaults: OWASP's t=2, m=19 MiB, p=1).
+ * `gatehouse user add|list|remove|passwd|update|show` and `gatehouse
+ * sessions revoke`. Passwords come from stdin and are stored as argon2id
+ * hashes whose parameters are options (defaults: OWASP's t=2, m=19 MiB,
+ * p=1). Profile claims (update, show) live in user_claims.c.
  */
 #include <ctype.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "cli/cli.h"
+#include "cli/user_claims.h"
 #include "core/clock.h"
 #include "core/password.h"
 #include "core/err.h"
@@ -20,6 +22,7 @@ struct user_opts {
     char *username;
     int password_stdin;
     int64_t t_cost, m_cost, threads;
+    struct gh_user_claim_opts claims;
 };
 
 #define O(f) offsetof(struct user_opts, f)
@@ -30,6 +33,7 @@ static const struct gh_opt table[] = {
     {"argon2-t", GH_OPT_INT, O(t_cost), "2", 1, 100, "argon2id iterations", 0},
     {"argon2-m", GH_OPT_INT, O(m_cost), "19456", 8192, 4194304, "argon2id memory, KiB", 0},
     {"argon2-p", GH_OPT_INT, O(threads), "1", 1, 64, "argon2id parallelism", 0},
+    GH_USER_CLAIM_OPTS(struct user_opts, claims),
 };
 static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
 
@@ -84,6 +88,24 @@ static int report(int rc, const char *what, const char *username)
     return rc < 0 ? GH_EXIT_FAIL : GH_EXIT_OK;
 }
 
+/* `user add`: the user with its password hash and claims. */
+static int add(struct gh_store *s, const struct user_opts *o, const char *hash)
+{
+    struct gh_user *u = calloc(1, sizeof(*u));
+    if (u == NULL)
+        return report(GH_ENOMEM, "add", o->username);
+    snprintf(u->username, sizeof(u->username), "%s", o->username);
+    snprintf(u->pwhash, sizeof(u->pwhash), "%s", hash);
+    int status = gh_user_claims_apply(&o->claims, u);
+    if (status == GH_EXIT_OK)
+        status = report(s->ops->user_add(s, u), "add", o->username);
+    if (status == GH_EXIT_OK)
+        printf("user %s added\n", o->username);
+    OPENSSL_cleanse(u, sizeof(*u));
+    free(u);
+    return status;
+}
+
 static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
 {
     char hash[GH_PWHASH_MAX];
@@ -113,6 +135,10 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
         }
         return status;
     }
+    if (strcmp(sub, "show") == 0)
+        return gh_user_claims_show(s, o->username);
+    if (strcmp(sub, "update") == 0)
+        return gh_user_claims_update(s, o->username, &o->claims);
     if ((status = hash_from_stdin(o, hash, sizeof(hash))) != GH_EXIT_OK)
         return status;
     struct gh_client *c = calloc(1, sizeof(*c));
@@ -123,9 +149,7 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
         gh_cli_err("'%s' is a client id: a user may not share it", o->username);
         status = GH_EXIT_FAIL;
     } else if (strcmp(sub, "add") == 0) {
-        status = report(s->ops->user_add(s, o->username, hash), "add", o->username);
-        if (status == GH_EXIT_OK)
-            printf("user %s added\n", o->username);
+        status = add(s, o, hash);
     } else {
         status = report(s->ops->user_set_password(s, o->username, hash), "update", o->username);
         if (status == GH_EXIT_OK)
@@ -137,11 +161,17 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
 
 int gh_cmd_user(struct gh_cli *cli, int argc, char **argv)
 {
-    const char *usage = "gatehouse user add --username NAME --password-stdin | user list | "
-                        "user remove --username NAME | user passwd --username NAME "
-                        "--password-stdin";
-    if (argc < 1 || (strcmp(argv[0], "add") != 0 && strcmp(argv[0], "list") != 0 &&
-                     strcmp(argv[0], "remove") != 0 && strcmp(argv[0], "passwd") != 0)) {
+    const char *usage = "gatehouse user add --username NAME --password-stdin [--email E] "
+                        "[--email-verified] [--name N] [--given-name G] [--family-name F] | "
+                        "user list | user show --username NAME | user update --username NAME "
+                        "[--email E] [--email-verified|--email-unverified] [--name N] "
+                        "[--given-name G] [--family-name F] | user remove --username NAME | "
+                        "user passwd --username NAME --password-stdin";
+    static const char *const subs[] = {"add", "list", "remove", "passwd", "update", "show"};
+    size_t k = 0;
+    while (argc >= 1 && k < GH_ARRAY_LEN(subs) && strcmp(argv[0], subs[k]) != 0)
+        k++;
+    if (argc < 1 || k == GH_ARRAY_LEN(subs)) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
             printf("usage: %s\n", usage);
             return GH_EXIT_OK;
@@ -158,6 +188,13 @@ int gh_cmd_user(struct gh_cli *cli, int argc, char **argv)
     if (strcmp(argv[0], "list") != 0 && (o.username == NULL || !valid_username(o.username))) {
         gh_cli_err(o.username ? "bad user name '%s'" : "user %s needs --username NAME",
                    o.username ? o.username : argv[0]);
+        goto out;
+    }
+    const struct gh_user_claim_opts *c = &o.claims;
+    if (k != 0 && k != 4 &&
+        (c->email || c->name || c->given_name || c->family_name || c->email_verified ||
+         c->email_unverified)) {
+        gh_cli_err("claims (--email, --name, ...) go with user add or user update");
         goto out;
     }
     status = GH_EXIT_FAIL;

@@ -15,6 +15,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "oauth/authz.h"
+#include "oauth/idtoken.h"
 #include "trace/recorder.h"
 #include "core/err.h"
 
@@ -63,6 +64,9 @@ int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_fo
     const char *method = gh_form_get(f, "code_challenge_method", NULL);
     a->challenge = gh_form_get(f, "code_challenge", NULL);
     a->scope = gh_form_get(f, "scope", NULL);
+    a->nonce = gh_form_get(f, "nonce", NULL);
+    if (a->nonce != NULL && a->nonce[0] == '\0')
+        a->nonce = NULL; /* an empty nonce says nothing */
     enum gh_oauth_err e = GH_OAUTH_INVALID_REQUEST;
     const char *why = NULL;
     if (dup != NULL)
@@ -80,6 +84,8 @@ int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_fo
     else if (a->scope != NULL &&
              (!gh_scope_valid(a->scope) || !gh_scope_subset(a->scope, a->c->scope)))
         e = GH_OAUTH_INVALID_SCOPE, why = "requested scope is not allowed for this client";
+    else if (a->nonce != NULL && !gh_idtoken_nonce_ok(a->nonce)) /* echoed whole or refused */
+        why = "nonce must be 1 to 255 bytes of UTF-8 text without control characters";
     if (why != NULL) {
         gh_authz_error(r, s, a, e, why);
         return GH_EINVAL;
@@ -122,7 +128,7 @@ void gh_authz_error(struct gh_req *r, const struct gh_snap *s, const struct gh_a
 }
 
 void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
-                         const char *sub)
+                         const struct gh_session *sess)
 {
     struct gh_as *as = gh_as_of(r);
     char code[GH_TOKEN_LEN + 1];
@@ -134,11 +140,13 @@ void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct
         snprintf(k.client_id, sizeof(k.client_id), "%s", a->client_id);
         snprintf(k.redirect_uri, sizeof(k.redirect_uri), "%s", a->redirect_uri);
         snprintf(k.challenge, sizeof(k.challenge), "%s", a->challenge);
-        snprintf(k.sub, sizeof(k.sub), "%s", sub);
+        snprintf(k.sub, sizeof(k.sub), "%s", sess->sub);
         snprintf(k.scope, sizeof(k.scope), "%s", a->scope);
         snprintf(k.flow_id, sizeof(k.flow_id), "%s", a->flow ? a->flow : "");
-        k.auth_time = gh_now();
-        k.expires_at = k.auth_time + as->cfg->code_ttl;
+        snprintf(k.nonce, sizeof(k.nonce), "%s", a->nonce ? a->nonce : "");
+        snprintf(k.sid, sizeof(k.sid), "%s", sess->sid);
+        k.auth_time = sess->created_at; /* OIDC Core 2: when the user signed in */
+        k.expires_at = gh_now() + as->cfg->code_ttl;
         rc = as->store->ops->code_put(as->store, &k);
     }
     if (rc < 0) {
@@ -159,9 +167,14 @@ void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct
 static void csrf_token(const struct gh_snap *s, const char *cookie, const struct gh_authz *a,
                        char out[64])
 {
-    const char *fields[] = {
-        cookie,   a->client_id,          a->redirect_uri, a->challenge, a->state ? a->state : "",
-        a->scope, a->flow ? a->flow : ""};
+    const char *fields[] = {cookie,
+                            a->client_id,
+                            a->redirect_uri,
+                            a->challenge,
+                            a->state ? a->state : "",
+                            a->scope,
+                            a->flow ? a->flow : "",
+                            a->nonce ? a->nonce : ""};
     struct gh_buf msg;
     unsigned char mac[32];
     size_t maclen = 0;
@@ -247,14 +260,14 @@ void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *labe
 
 /* After sign-in: code right away for trusted clients, else consent. */
 static void continue_signed_in(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
-                               const char *sub)
+                               const struct gh_session *sess)
 {
     if (a->c->trusted) {
-        gh_authz_issue_code(r, s, a, sub);
+        gh_authz_issue_code(r, s, a, sess);
         return;
     }
     gh_authz_csrf(r, s, a);
-    gh_page_consent(r, a, sub);
+    gh_page_consent(r, a, sess->sub);
 }
 
 void gh_h_authorize(struct gh_req *r)
@@ -273,18 +286,18 @@ void gh_h_authorize(struct gh_req *r)
     struct gh_authz a;
     if (gh_authz_parse(r, s, f, &a) < 0)
         goto out;
-    char sub[GH_ID_MAX];
-    int signed_in = gh_session_user(r, sub);
+    struct gh_session sess;
+    int signed_in = gh_session_user(r, &sess);
     char flow[GH_FLOW_ID_LEN + 1] = "";
     a.flow = flow; /* flow ids are made here, never taken from the request */
     if (as->rec != NULL) {
-        gh_rec_flow_begin(as->rec, a.client_id, signed_in ? sub : NULL, flow);
+        gh_rec_flow_begin(as->rec, a.client_id, signed_in ? sess.sub : NULL, flow);
         gh_rec_step(as->rec, flow, GH_P_APP, GH_P_BROWSER, GH_STEP_REPLY, 0, t0 - 1, 0,
                     "redirect to /authorize (PKCE: S256 code_challenge, state)",
                     "authorization request prepared by the app", NULL, GH_GROUP_NONE);
     }
     if (signed_in) {
-        continue_signed_in(r, s, &a, sub);
+        continue_signed_in(r, s, &a, &sess);
     } else {
         gh_authz_csrf(r, s, &a);
         gh_page_login(r, 200, &a, NULL, NULL);
@@ -308,7 +321,7 @@ void gh_h_consent(struct gh_req *r)
     int64_t t0 = gh_now_us();
     struct gh_form f;
     struct gh_authz a;
-    char sub[GH_ID_MAX];
+    struct gh_session sess;
     if (gh_form_parse(r->arena, r->body, r->body_len, &f) < 0) {
         gh_page_error(r, 400, "Bad request", "The consent form is malformed.");
         goto out;
@@ -319,11 +332,11 @@ void gh_h_consent(struct gh_req *r)
     if (!gh_authz_csrf_ok(r, s, &a, gh_form_get(&f, "csrf", NULL))) {
         gh_page_error(r, 403, "Form expired",
                       "This form is no longer valid. Go back to the application and try again.");
-    } else if (!gh_session_user(r, sub)) {
+    } else if (!gh_session_user(r, &sess)) {
         gh_authz_csrf(r, s, &a);
         gh_page_login(r, 200, &a, NULL, "Your session ended. Sign in again.");
     } else if (decision != NULL && strcmp(decision, "allow") == 0) {
-        gh_authz_issue_code(r, s, &a, sub);
+        gh_authz_issue_code(r, s, &a, &sess);
     } else {
         gh_authz_error(r, s, &a, GH_OAUTH_ACCESS_DENIED, "the user denied access");
     }

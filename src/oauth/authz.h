@@ -17,9 +17,10 @@ int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_fo
 /* Redirects to the client with error, error_description, state and iss. */
 void gh_authz_error(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
                     enum gh_oauth_err e, const char *desc);
-/* Issues a code for sub and redirects to the client. */
+/* Issues a code for the user of browser session sess (its sub, sign-in
+ * time and sid) and redirects to the client. */
 void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
-                         const char *sub);
+                         const struct gh_session *sess);
 /* Sets a->csrf for this browser (setting the CSRF cookie when missing). */
 void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a);
 /* 1 when the posted csrf field matches this browser and request (the
@@ -27,10 +28,13 @@ void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a
  * form is never believed without its MAC. */
 int gh_authz_csrf_ok(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
                      const char *posted);
-/* The signed-in user of this browser into sub (GH_ID_MAX), or 0. */
-int gh_session_user(struct gh_req *r, char *sub);
-/* Starts a browser session for sub and sets its cookie. */
-int gh_session_start(struct gh_req *r, const struct gh_snap *s, const char *sub);
+/* 1 and the browser session of this request's cookie (its user in
+ * sess->sub), or 0 when it has none that is live. */
+int gh_session_user(struct gh_req *r, struct gh_session *sess /* OUT */);
+/* Starts a browser session for sub with a fresh public sid, sets its
+ * cookie and returns the session in sess. */
+int gh_session_start(struct gh_req *r, const struct gh_snap *s, const char *sub,
+                     struct gh_session *sess /* OUT */);
 /* Records a browser step of the flow (no-op without tracing). */
 void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *label, const char *note,
                     int64_t t0_us);

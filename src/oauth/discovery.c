@@ -1,7 +1,10 @@
 /*
  * Metadata endpoints: RFC 8414 authorization server metadata (also served
- * at the OpenID path), the RFC 7517 JWKS, and health checks. The documents
- * are built once per snapshot, so serving them is a copy.
+ * at the OpenID path as OpenID Connect Discovery 1.0 metadata), the
+ * RFC 7517 JWKS, and health checks. The documents are built once per
+ * snapshot, so serving them is a copy. They are public: any origin may
+ * read them (Access-Control-Allow-Origin: *, never with credentials), as
+ * browser relying parties fetch them from their own origin.
  */
 #include <string.h>
 
@@ -32,6 +35,14 @@ void gh_h_jwks(struct gh_req *r)
     cached_json(r, s->jwks, s->jwks_len);
     r->content_type = "application/jwk-set+json";
     gh_snap_put(gh_as_of(r), s);
+}
+
+void gh_h_public_preflight(struct gh_req *r)
+{
+    gh_resp_header(r, "Access-Control-Allow-Origin", "*");
+    gh_resp_header(r, "Access-Control-Allow-Methods", "GET");
+    gh_resp_header(r, "Access-Control-Max-Age", "600");
+    gh_resp_body(r, 204, NULL, "", 0);
 }
 
 void gh_h_healthz(struct gh_req *r)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/b64url.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -25,35 +26,38 @@
 #define FREE_FAILURES 3
 #define ADDR_FACTOR 4 /* an address (NAT, proxies) gets more attempts */
 
-int gh_session_user(struct gh_req *r, char *sub)
+int gh_session_user(struct gh_req *r, struct gh_session *sess)
 {
     const char *sid = gh_req_cookie(r, "gh_session");
     if (sid == NULL || strlen(sid) != GH_TOKEN_LEN)
         return 0;
     struct gh_as *as = gh_as_of(r);
-    struct gh_session sess;
     unsigned char hash[GH_SHA256_LEN];
     gh_sha256(sid, strlen(sid), hash);
-    if (as->store->ops->session_get(as->store, hash, &sess) < 0 || sess.expires_at <= gh_now())
+    if (as->store->ops->session_get(as->store, hash, sess) < 0 || sess->expires_at <= gh_now())
         return 0;
-    snprintf(sub, GH_ID_MAX, "%s", sess.sub);
     return 1;
 }
 
-int gh_session_start(struct gh_req *r, const struct gh_snap *s, const char *sub)
+int gh_session_start(struct gh_req *r, const struct gh_snap *s, const char *sub,
+                     struct gh_session *sess)
 {
     struct gh_as *as = gh_as_of(r);
     char sid[GH_TOKEN_LEN + 1];
-    struct gh_session sess;
-    memset(&sess, 0, sizeof(sess));
+    unsigned char pub[16];
+    memset(sess, 0, sizeof(*sess));
     int rc = gh_rand_token(sid, sizeof(sid));
+    /* the OpenID Connect sid: public and random, unrelated to the cookie */
+    if (rc == 0)
+        rc = gh_rand_bytes(pub, sizeof(pub));
     if (rc < 0)
         return rc;
-    gh_sha256(sid, strlen(sid), sess.hash);
-    snprintf(sess.sub, sizeof(sess.sub), "%s", sub);
-    sess.created_at = gh_now();
-    sess.expires_at = sess.created_at + as->cfg->session_ttl;
-    if ((rc = as->store->ops->session_put(as->store, &sess)) < 0)
+    gh_b64url_encode(pub, sizeof(pub), sess->sid, sizeof(sess->sid));
+    gh_sha256(sid, strlen(sid), sess->hash);
+    snprintf(sess->sub, sizeof(sess->sub), "%s", sub);
+    sess->created_at = gh_now();
+    sess->expires_at = sess->created_at + as->cfg->session_ttl;
+    if ((rc = as->store->ops->session_put(as->store, sess)) < 0)
         return rc;
     int secure = strncmp(s->issuer, "https:", 6) == 0;
     gh_resp_header(r, "Set-Cookie",
@@ -174,10 +178,11 @@ static void login_finish(struct gh_req *r)
         gh_metric_inc(GH_M_LOGIN_OK);
         if (gh_device_issue(r, l->s, l->u.username, l->u.pwhash) < 0)
             gh_log(GH_LOG_WARN, "cannot issue a device cookie", NULL);
-        if (gh_session_start(r, l->s, l->u.username) < 0)
+        struct gh_session sess;
+        if (gh_session_start(r, l->s, l->u.username, &sess) < 0)
             gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
         else if (l->a.c->trusted)
-            gh_authz_issue_code(r, l->s, &l->a, l->u.username);
+            gh_authz_issue_code(r, l->s, &l->a, &sess);
         else
             gh_page_consent(r, &l->a, l->u.username);
     }

@@ -14,12 +14,16 @@
 
 void gh_h_discovery(struct gh_req *r);
 void gh_h_jwks(struct gh_req *r);
+/* CORS preflight of the discovery documents and the JWKS: any origin. */
+void gh_h_public_preflight(struct gh_req *r);
 void gh_h_authorize(struct gh_req *r);
 void gh_h_login(struct gh_req *r);
 void gh_h_consent(struct gh_req *r);
 void gh_h_token(struct gh_req *r);
 void gh_h_revoke(struct gh_req *r);
 void gh_h_introspect(struct gh_req *r);
+void gh_h_userinfo(struct gh_req *r);
+void gh_h_userinfo_preflight(struct gh_req *r);
 void gh_h_cors_preflight(struct gh_req *r);
 void gh_h_healthz(struct gh_req *r);
 void gh_h_readyz(struct gh_req *r);

@@ -14,8 +14,9 @@
 struct gh_authz {
     const struct gh_client *c;
     const char *client_id, *redirect_uri, *scope, *state, *challenge;
-    const char *flow; /* trace flow id or "" */
-    char csrf[64];    /* form token bound to the browser and the request */
+    const char *nonce; /* OpenID Connect nonce, NULL when none */
+    const char *flow;  /* trace flow id or "" */
+    char csrf[64];     /* form token bound to the browser and the request */
 };
 
 /* status: 200, 401 (wrong password) or 429 (locked); message may be NULL. */

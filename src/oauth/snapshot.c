@@ -73,6 +73,18 @@ static int build_jwks(struct gh_snap *s)
     return s->jwks ? 0 : GH_ENOMEM;
 }
 
+/* What the OpenID Provider supports beyond RFC 8414's fields: id_tokens
+ * signed by whichever key is active (init and keys rotate make ES256,
+ * EdDSA or RS256 keys), the claims of idtoken.c and userinfo.c, and no
+ * request objects or claims parameter (request_uri_parameter_supported
+ * defaults to true, so it is said). */
+#define OIDC_METADATA                                                                              \
+    ",\"id_token_signing_alg_values_supported\":[\"ES256\",\"EdDSA\",\"RS256\"],"                  \
+    "\"claims_supported\":[\"sub\",\"iss\",\"aud\",\"exp\",\"iat\",\"auth_time\",\"nonce\","       \
+    "\"at_hash\",\"sid\",\"azp\",\"name\",\"given_name\",\"family_name\",\"preferred_username\","  \
+    "\"email\",\"email_verified\"],\"claims_parameter_supported\":false,"                          \
+    "\"request_parameter_supported\":false,\"request_uri_parameter_supported\":false"
+
 static int build_discovery(struct gh_snap *s)
 {
     const char *i = s->issuer;
@@ -80,11 +92,14 @@ static int build_discovery(struct gh_snap *s)
     gh_buf_init(&b, 16384);
     gh_buf_puts(&b, "{\"issuer\":");
     gh_buf_json_str(&b, i, strlen(i));
-    gh_buf_printf(&b,
-                  ",\"authorization_endpoint\":\"%s/authorize\",\"token_endpoint\":\"%s/token\","
-                  "\"jwks_uri\":\"%s/jwks\",\"revocation_endpoint\":\"%s/revoke\","
-                  "\"introspection_endpoint\":\"%s/introspect\"",
-                  i, i, i, i, i);
+    gh_buf_printf(
+        &b,
+        ",\"authorization_endpoint\":\"%s/authorize\",\"token_endpoint\":\"%s/token\","
+        "\"jwks_uri\":\"%s/jwks\",\"revocation_endpoint\":\"%s/revoke\","
+        "\"introspection_endpoint\":\"%s/introspect\",\"userinfo_endpoint\":\"%s/userinfo\"",
+        i, i, i, i, i, i);
+    /* OpenID Connect Discovery 1.0 section 3 */
+    gh_buf_puts(&b, OIDC_METADATA);
     gh_buf_puts(&b,
                 ",\"response_types_supported\":[\"code\"],\"response_modes_supported\":[\"query\"],"
                 "\"code_challenge_methods_supported\":[\"S256\"],"
@@ -99,9 +114,10 @@ static int build_discovery(struct gh_snap *s)
     for (size_t n = 0; (g = gh_grant_type_name(n)) != NULL; n++)
         gh_buf_printf(&b, "%s\"%s\"", n ? "," : "", g);
     gh_buf_puts(&b, "],\"scopes_supported\":[");
-    /* union of the clients' scopes */
-    char seen[4096] = "";
-    size_t k = 0;
+    /* the OpenID Connect scopes, then the union of the clients' scopes */
+    char seen[4096] = "openid profile email";
+    size_t k = strlen(seen);
+    gh_buf_puts(&b, "\"openid\",\"profile\",\"email\"");
     for (size_t c = 0; c < s->n_clients; c++) {
         const char *p = s->clients[c].scope;
         while (*p) {

@@ -13,6 +13,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "oauth/idtoken.h"
 #include "oauth/oauth.h"
 #include "trace/recorder.h"
 #include "core/err.h"
@@ -33,6 +34,7 @@ struct grant {
     int64_t t0_us;               /* wall-clock start, for the trace */
     int store_rc;                /* result of the deferred write */
     struct gh_buf at;            /* the signed access token */
+    struct gh_buf idt;           /* the signed id_token, empty when none */
     char rt[GH_REFRESH_LEN + 1]; /* the new refresh token, "" when none */
     /* authorization_code */
     const char *code, *verifier;
@@ -54,9 +56,10 @@ static void store_failed(struct gh_req *r, int rc)
     gh_oauth_error(r, GH_OAUTH_TEMPORARILY_UNAVAILABLE, "storage temporarily unavailable");
 }
 
-/* Answers 200 with the token pair; rt may be NULL. */
+/* Answers 200 with the token pair; rt may be NULL, idt (the id_token)
+ * NULL or empty. */
 static void token_response(struct gh_req *r, const struct gh_buf *at, int64_t ttl, const char *rt,
-                           const char *scope)
+                           const char *scope, const struct gh_buf *idt)
 {
     struct gh_buf b;
     gh_buf_init(&b, 16384);
@@ -67,6 +70,11 @@ static void token_response(struct gh_req *r, const struct gh_buf *at, int64_t tt
         gh_buf_printf(&b, ",\"refresh_token\":\"%s\"", rt);
     gh_buf_puts(&b, ",\"scope\":");
     gh_buf_json_str(&b, scope, strlen(scope));
+    if (idt != NULL && idt->len > 0) {
+        gh_buf_puts(&b, ",\"id_token\":\"");
+        gh_buf_append(&b, idt->p, idt->len);
+        gh_buf_putc(&b, '"');
+    }
     gh_buf_putc(&b, '}');
     char *body = b.p ? gh_arena_strndup(r->arena, b.p, b.len) : NULL;
     gh_buf_release(&b);
@@ -188,7 +196,7 @@ static void code_finish(struct gh_req *r)
         gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, "authorization code expired");
     } else {
         gh_metric_token_issued(GRANT_CODE);
-        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->k.scope);
+        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->k.scope, &g->idt);
     }
     if (r->status != 200)
         g->rt[0] = '\0';
@@ -207,9 +215,17 @@ static void issue_from_code(struct grant *g)
     gh_b64url_encode(fid, sizeof(fid), rd->family_id, sizeof(rd->family_id));
     rd->abs_expires_at = g->now + g->as->cfg->refresh_ttl;
     rd->idle_expires_at = min64(g->now + g->as->cfg->refresh_idle_ttl, rd->abs_expires_at);
+    const struct gh_code *k = &g->k;
+    struct gh_idtoken it = {.sub = k->sub,
+                            .client_id = k->client_id,
+                            .auth_time = k->auth_time,
+                            .nonce = k->nonce,
+                            .sid = k->sid};
     if (gh_refresh_new(g->rt, rd->rt_hash) < 0 ||
         gh_oauth_access_token(g->s, g->k.sub, g->k.client_id, g->k.scope, rd->family_id, g->now,
-                              g->as->cfg->access_ttl, &g->at, jti) < 0) {
+                              g->as->cfg->access_ttl, &g->at, jti) < 0 ||
+        gh_idtoken_grant(g->s, k->scope, &it, &g->at, g->now, g->as->cfg->access_ttl, &g->idt) <
+            0) {
         g->rt[0] = '\0';
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue tokens");
         return;
@@ -324,7 +340,8 @@ static void refresh_finish(struct gh_req *r)
     } else if ((why = rotate_error(g->rotated)) == NULL) {
         gh_metric_token_issued(GRANT_REFRESH);
         gh_metric_inc(GH_M_ROTATIONS);
-        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->scope ? g->scope : g->t.scope);
+        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->scope ? g->scope : g->t.scope,
+                       &g->idt);
     } else {
         if (g->rotated == GH_ROTATE_REUSED) {
             gh_metric_inc(GH_M_REUSE_DETECTED);
@@ -365,12 +382,17 @@ static void grant_refresh(struct grant *g)
     }
     const char *why = check_refresh(g, &g->t, &g->expired);
     char jti[23];
+    /* OIDC Core 12.2: same sub, auth_time and sid; no nonce */
+    struct gh_idtoken it = {
+        .sub = g->t.sub, .client_id = g->t.client_id, .auth_time = g->t.auth_time, .sid = g->t.sid};
     if (why != NULL) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, why);
     } else if (gh_refresh_new(g->rt, rot->new_hash) < 0 ||
                gh_oauth_access_token(g->s, g->t.sub, g->t.client_id,
                                      g->scope ? g->scope : g->t.scope, g->t.family_id, g->now,
-                                     g->as->cfg->access_ttl, &g->at, jti) < 0) {
+                                     g->as->cfg->access_ttl, &g->at, jti) < 0 ||
+               gh_idtoken_grant(g->s, g->scope ? g->scope : g->t.scope, &it, &g->at, g->now,
+                                g->as->cfg->access_ttl, &g->idt) < 0) {
         g->rt[0] = '\0';
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue tokens");
     } else {
@@ -397,7 +419,7 @@ static void grant_client_credentials(struct grant *g)
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue token");
         return;
     }
-    token_response(g->r, &at, g->as->cfg->access_ttl, NULL, scope ? scope : g->c->scope);
+    token_response(g->r, &at, g->as->cfg->access_ttl, NULL, scope ? scope : g->c->scope, NULL);
     gh_metric_token_issued(GRANT_CLIENT_CREDENTIALS);
 }
 
@@ -448,6 +470,7 @@ static void grant_end(struct grant *g)
     if (r->client_id != NULL) /* the snapshot owns the string */
         r->client_id = gh_arena_strdup(r->arena, r->client_id);
     gh_buf_release(&g->at);
+    gh_buf_release(&g->idt);
     gh_snap_put(g->as, g->s);
 }
 
@@ -466,6 +489,7 @@ void gh_h_token(struct gh_req *r)
     g->now = gh_now();
     g->t0_us = gh_now_us();
     gh_buf_init(&g->at, 8192);
+    gh_buf_init(&g->idt, 8192);
     gh_oauth_cors(r, g->s);
     if (gh_oauth_form(r, &g->f) < 0 || (g->c = gh_oauth_client(r, g->s, &g->f)) == NULL)
         goto out;

@@ -624,6 +624,7 @@ const struct gh_store_ops gh_pg_ops = {
     .client_list = pg_client_list,
     .client_remove = pg_client_remove,
     .user_add = pg_user_add,
+    .user_update = pg_user_update,
     .user_get = pg_user_get,
     .user_list = pg_user_list,
     .user_remove = pg_user_remove,

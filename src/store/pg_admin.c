@@ -302,8 +302,12 @@ int pg_client_remove(struct gh_store *gs, const char *id)
 
 /* ---- users ---- */
 
-static const char SQL_USER_INSERT[] = "INSERT INTO \"user\"(username, pwhash, created_at) VALUES "
-                                      "($1, $2, extract(epoch FROM now())::bigint)";
+static const char SQL_USER_INSERT[] =
+    "INSERT INTO \"user\"(username, pwhash, created_at, email, email_verified, name, given_name, "
+    "family_name) VALUES ($1, $2, extract(epoch FROM now())::bigint, $3, $4, $5, $6, $7)";
+static const char SQL_USER_CLAIMS[] =
+    "UPDATE \"user\" SET email = $2, email_verified = $3, name = $4, given_name = $5, "
+    "family_name = $6 WHERE username = $1";
 static const char SQL_USER_PASSWD[] = "UPDATE \"user\" SET pwhash = $2 WHERE username = $1";
 static const char SQL_USER_DELETE[] = "DELETE FROM \"user\" WHERE username = $1";
 
@@ -321,10 +325,32 @@ static int user_fn(struct pg_conn *c, void *arg)
     return rc < 0 ? rc : 0;
 }
 
-int pg_user_add(struct gh_store *gs, const char *username, const char *pwhash)
+static int user_add_fn(struct pg_conn *c, void *arg)
 {
-    struct user_job j = {SQL_USER_INSERT, username, pwhash};
-    return pg_write((struct pg_store *)gs, user_fn, &j);
+    const struct gh_user *u = arg;
+    int rc = pg_exec(c, SQL_USER_INSERT, "tttittt", u->username, u->pwhash, u->email,
+                     (int64_t)u->email_verified, u->name, u->given_name, u->family_name);
+    return rc < 0 ? rc : 0;
+}
+
+static int user_update_fn(struct pg_conn *c, void *arg)
+{
+    const struct gh_user *u = arg;
+    int rc = pg_exec(c, SQL_USER_CLAIMS, "ttittt", u->username, u->email,
+                     (int64_t)u->email_verified, u->name, u->given_name, u->family_name);
+    if (rc == 0)
+        return GH_ENOTFOUND;
+    return rc < 0 ? rc : 0;
+}
+
+int pg_user_add(struct gh_store *gs, const struct gh_user *u)
+{
+    return pg_write((struct pg_store *)gs, user_add_fn, (void *)u);
+}
+
+int pg_user_update(struct gh_store *gs, const struct gh_user *u)
+{
+    return pg_write((struct pg_store *)gs, user_update_fn, (void *)u);
 }
 
 int pg_user_set_password(struct gh_store *gs, const char *username, const char *pwhash)
@@ -339,10 +365,11 @@ int pg_user_remove(struct gh_store *gs, const char *username)
     return pg_write((struct pg_store *)gs, user_fn, &j);
 }
 
-static const char SQL_USER_GET[] =
-    "SELECT id, username, pwhash, created_at FROM \"user\" WHERE username = $1";
-static const char SQL_USER_LIST[] =
-    "SELECT id, username, '', created_at FROM \"user\" ORDER BY username COLLATE \"C\"";
+#define USER_CLAIM_COLS "email, email_verified, name, given_name, family_name"
+static const char SQL_USER_GET[] = "SELECT id, username, pwhash, created_at, " USER_CLAIM_COLS
+                                   " FROM \"user\" WHERE username = $1";
+static const char SQL_USER_LIST[] = "SELECT id, username, '', created_at, " USER_CLAIM_COLS
+                                    " FROM \"user\" ORDER BY username COLLATE \"C\"";
 
 static void user_row(const PGresult *r, int row, struct gh_user *u)
 {
@@ -351,6 +378,11 @@ static void user_row(const PGresult *r, int row, struct gh_user *u)
     pg_text(r, row, 1, u->username, sizeof(u->username));
     pg_text(r, row, 2, u->pwhash, sizeof(u->pwhash));
     u->created_at = pg_int(r, row, 3);
+    pg_text(r, row, 4, u->email, sizeof(u->email));
+    u->email_verified = (int)pg_int(r, row, 5);
+    pg_text(r, row, 6, u->name, sizeof(u->name));
+    pg_text(r, row, 7, u->given_name, sizeof(u->given_name));
+    pg_text(r, row, 8, u->family_name, sizeof(u->family_name));
 }
 
 int pg_user_get(struct gh_store *gs, const char *username, struct gh_user *out)

@@ -28,13 +28,14 @@
 
 static const char SQL_CODE_INSERT[] =
     "INSERT INTO auth_code(hash, client_id, redirect_uri, challenge, sub, scope, flow_id, "
-    "auth_time, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    "auth_time, expires_at, nonce, sid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 static int code_put_fn(struct pg_conn *c, void *arg)
 {
     const struct gh_code *k = arg;
-    int rc = pg_exec(c, SQL_CODE_INSERT, "httttttii", k->hash, k->client_id, k->redirect_uri,
-                     k->challenge, k->sub, k->scope, k->flow_id, k->auth_time, k->expires_at);
+    int rc = pg_exec(c, SQL_CODE_INSERT, "httttttiitt", k->hash, k->client_id, k->redirect_uri,
+                     k->challenge, k->sub, k->scope, k->flow_id, k->auth_time, k->expires_at,
+                     k->nonce, k->sid);
     return rc < 0 ? rc : 0;
 }
 
@@ -45,7 +46,7 @@ int pg_code_put(struct gh_store *gs, const struct gh_code *k)
 
 static const char SQL_CODE_GET[] =
     "SELECT client_id, redirect_uri, challenge, sub, scope, flow_id, auth_time, expires_at, "
-    "used_at FROM auth_code WHERE hash = $1";
+    "used_at, nonce, sid FROM auth_code WHERE hash = $1";
 
 int pg_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_code *out)
 {
@@ -66,6 +67,8 @@ int pg_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], st
         out->auth_time = pg_int(r, 0, 6);
         out->expires_at = pg_int(r, 0, 7);
         out->used_at = pg_int(r, 0, 8);
+        pg_text(r, 0, 9, out->nonce, sizeof(out->nonce));
+        pg_text(r, 0, 10, out->sid, sizeof(out->sid));
     }
     PQclear(r);
     return rc;
@@ -76,8 +79,8 @@ static const char SQL_CODE_TAKE[] = "UPDATE auth_code SET used_at = $1 WHERE has
 static const char SQL_CODE_USED[] = "SELECT used_at FROM auth_code WHERE hash = $1";
 static const char SQL_FAMILY_FROM_CODE[] =
     "INSERT INTO family(id, client_id, sub, scope, flow_id, code_hash, created_at, "
-    "abs_expires_at, last_used_at) SELECT $1, client_id, sub, scope, flow_id, hash, $2, $3, $2 "
-    "FROM auth_code WHERE hash = $4";
+    "abs_expires_at, last_used_at, auth_time, sid) SELECT $1, client_id, sub, scope, flow_id, "
+    "hash, $2, $3, $2, auth_time, sid FROM auth_code WHERE hash = $4";
 static const char SQL_RT_INSERT[] = "INSERT INTO refresh_token(hash, family_id, state, "
                                     "created_at, idle_expires_at) VALUES ($1, $2, 0, $3, $4)";
 static const char SQL_FAMILY_REVOKE_CODE[] =
@@ -91,10 +94,11 @@ static const char SQL_FAMILY_MINE[] = "SELECT 1 FROM family WHERE id = $1 AND co
  * its family, insert the first token. One row: this request won. */
 static const char SQL_REDEEM_FAST[] =
     "WITH taken AS (UPDATE auth_code SET used_at = $1 WHERE hash = $2 AND used_at = 0 AND "
-    "expires_at > $1 RETURNING client_id, sub, scope, flow_id, hash), fam AS (INSERT INTO "
-    "family(id, client_id, sub, scope, flow_id, code_hash, created_at, abs_expires_at, "
-    "last_used_at) SELECT $3, client_id, sub, scope, flow_id, hash, $1, $4, $1 FROM taken "
-    "RETURNING id) INSERT INTO refresh_token(hash, family_id, state, created_at, "
+    "expires_at > $1 RETURNING client_id, sub, scope, flow_id, hash, auth_time, sid), fam AS "
+    "(INSERT INTO family(id, client_id, sub, scope, flow_id, code_hash, created_at, "
+    "abs_expires_at, last_used_at, auth_time, sid) SELECT $3, client_id, sub, scope, flow_id, "
+    "hash, $1, $4, $1, auth_time, sid FROM taken RETURNING id) INSERT INTO refresh_token(hash, "
+    "family_id, state, created_at, "
     "idle_expires_at) SELECT $5, id, 0, $1, $6 FROM fam";
 
 /* The general path, in a transaction: also tells replayed from invalid. */
@@ -179,8 +183,8 @@ int pg_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redee
 
 static const char SQL_RT_GET[] =
     "SELECT t.family_id, t.state, t.created_at, t.rotated_at, t.idle_expires_at, f.client_id, "
-    "f.sub, f.scope, f.flow_id, f.created_at, f.abs_expires_at, f.revoked_at FROM "
-    "refresh_token t JOIN family f ON f.id = t.family_id WHERE t.hash = $1";
+    "f.sub, f.scope, f.flow_id, f.created_at, f.abs_expires_at, f.revoked_at, f.auth_time, "
+    "f.sid FROM refresh_token t JOIN family f ON f.id = t.family_id WHERE t.hash = $1";
 
 int pg_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
                    struct gh_refresh *out)
@@ -205,6 +209,8 @@ int pg_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
         out->family_created_at = pg_int(r, 0, 9);
         out->abs_expires_at = pg_int(r, 0, 10);
         out->family_revoked_at = pg_int(r, 0, 11);
+        out->auth_time = pg_int(r, 0, 12);
+        pg_text(r, 0, 13, out->sid, sizeof(out->sid));
     }
     PQclear(r);
     return rc;
@@ -448,15 +454,17 @@ int pg_jti_revoked(struct gh_store *gs, const char *jti, int *revoked)
 /* ---- browser sessions ---- */
 
 static const char SQL_SESSION_INSERT[] =
-    "INSERT INTO browser_session(hash, sub, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+    "INSERT INTO browser_session(hash, sub, created_at, expires_at, sid) VALUES ($1, $2, $3, $4, "
+    "$5)";
 static const char SQL_SESSION_GET[] =
-    "SELECT sub, created_at, expires_at FROM browser_session WHERE hash = $1";
+    "SELECT sub, created_at, expires_at, sid FROM browser_session WHERE hash = $1";
 static const char SQL_SESSION_DELETE[] = "DELETE FROM browser_session WHERE hash = $1";
 
 static int session_put_fn(struct pg_conn *c, void *arg)
 {
     const struct gh_session *s = arg;
-    int rc = pg_exec(c, SQL_SESSION_INSERT, "htii", s->hash, s->sub, s->created_at, s->expires_at);
+    int rc = pg_exec(c, SQL_SESSION_INSERT, "htiit", s->hash, s->sub, s->created_at, s->expires_at,
+                     s->sid);
     return rc < 0 ? rc : 0;
 }
 
@@ -479,6 +487,7 @@ int pg_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
         pg_text(r, 0, 0, out->sub, sizeof(out->sub));
         out->created_at = pg_int(r, 0, 1);
         out->expires_at = pg_int(r, 0, 2);
+        pg_text(r, 0, 3, out->sid, sizeof(out->sid));
     }
     PQclear(r);
     return rc;

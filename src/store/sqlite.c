@@ -531,6 +531,7 @@ const struct gh_store_ops gh_sqlite_ops = {
     .client_list = sq_client_list,
     .client_remove = sq_client_remove,
     .user_add = sq_user_add,
+    .user_update = sq_user_update,
     .user_get = sq_user_get,
     .user_list = sq_user_list,
     .user_remove = sq_user_remove,

@@ -303,7 +303,11 @@ int sq_client_remove(struct gh_store *gs, const char *id)
 /* ---- users ---- */
 
 static const char SQL_USER_INSERT[] =
-    "INSERT INTO user(username, pwhash, created_at) VALUES (?, ?, strftime('%s','now'))";
+    "INSERT INTO user(username, pwhash, created_at, email, email_verified, name, given_name, "
+    "family_name) VALUES (?, ?, strftime('%s','now'), ?, ?, ?, ?, ?)";
+static const char SQL_USER_CLAIMS[] =
+    "UPDATE user SET email = ?2, email_verified = ?3, name = ?4, given_name = ?5, "
+    "family_name = ?6 WHERE username = ?1";
 static const char SQL_USER_PASSWD[] = "UPDATE user SET pwhash = ?2 WHERE username = ?1";
 static const char SQL_USER_DELETE[] = "DELETE FROM user WHERE username = ?";
 
@@ -321,10 +325,32 @@ static int user_fn(struct sq_conn *c, void *arg)
     return rc < 0 ? rc : 0;
 }
 
-int sq_user_add(struct gh_store *gs, const char *username, const char *pwhash)
+static int user_add_fn(struct sq_conn *c, void *arg)
 {
-    struct user_job j = {SQL_USER_INSERT, username, pwhash};
-    return sq_write((struct sq_store *)gs, user_fn, &j);
+    const struct gh_user *u = arg;
+    int rc = sq_exec(c, SQL_USER_INSERT, "tttittt", u->username, u->pwhash, u->email,
+                     (int64_t)u->email_verified, u->name, u->given_name, u->family_name);
+    return rc < 0 ? rc : 0;
+}
+
+static int user_update_fn(struct sq_conn *c, void *arg)
+{
+    const struct gh_user *u = arg;
+    int rc = sq_exec(c, SQL_USER_CLAIMS, "ttittt", u->username, u->email,
+                     (int64_t)u->email_verified, u->name, u->given_name, u->family_name);
+    if (rc == 0)
+        return GH_ENOTFOUND;
+    return rc < 0 ? rc : 0;
+}
+
+int sq_user_add(struct gh_store *gs, const struct gh_user *u)
+{
+    return sq_write((struct sq_store *)gs, user_add_fn, (void *)u);
+}
+
+int sq_user_update(struct gh_store *gs, const struct gh_user *u)
+{
+    return sq_write((struct sq_store *)gs, user_update_fn, (void *)u);
 }
 
 int sq_user_set_password(struct gh_store *gs, const char *username, const char *pwhash)
@@ -339,10 +365,11 @@ int sq_user_remove(struct gh_store *gs, const char *username)
     return sq_write((struct sq_store *)gs, user_fn, &j);
 }
 
+#define USER_CLAIM_COLS "email, email_verified, name, given_name, family_name"
 static const char SQL_USER_GET[] =
-    "SELECT id, username, pwhash, created_at FROM user WHERE username = ?";
+    "SELECT id, username, pwhash, created_at, " USER_CLAIM_COLS " FROM user WHERE username = ?";
 static const char SQL_USER_LIST[] =
-    "SELECT id, username, '', created_at FROM user ORDER BY username";
+    "SELECT id, username, '', created_at, " USER_CLAIM_COLS " FROM user ORDER BY username";
 
 static void user_row(sqlite3_stmt *st, struct gh_user *u)
 {
@@ -351,6 +378,11 @@ static void user_row(sqlite3_stmt *st, struct gh_user *u)
     sq_text(st, 1, u->username, sizeof(u->username));
     sq_text(st, 2, u->pwhash, sizeof(u->pwhash));
     u->created_at = sqlite3_column_int64(st, 3);
+    sq_text(st, 4, u->email, sizeof(u->email));
+    u->email_verified = sqlite3_column_int(st, 5);
+    sq_text(st, 6, u->name, sizeof(u->name));
+    sq_text(st, 7, u->given_name, sizeof(u->given_name));
+    sq_text(st, 8, u->family_name, sizeof(u->family_name));
 }
 
 int sq_user_get(struct gh_store *gs, const char *username, struct gh_user *out)

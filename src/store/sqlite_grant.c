@@ -16,13 +16,14 @@
 
 static const char SQL_CODE_INSERT[] =
     "INSERT INTO auth_code(hash, client_id, redirect_uri, challenge, sub, scope, flow_id, "
-    "auth_time, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "auth_time, expires_at, nonce, sid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 static int code_put_fn(struct sq_conn *c, void *arg)
 {
     const struct gh_code *k = arg;
-    int rc = sq_exec(c, SQL_CODE_INSERT, "httttttii", k->hash, k->client_id, k->redirect_uri,
-                     k->challenge, k->sub, k->scope, k->flow_id, k->auth_time, k->expires_at);
+    int rc = sq_exec(c, SQL_CODE_INSERT, "httttttiitt", k->hash, k->client_id, k->redirect_uri,
+                     k->challenge, k->sub, k->scope, k->flow_id, k->auth_time, k->expires_at,
+                     k->nonce, k->sid);
     return rc < 0 ? rc : 0;
 }
 
@@ -33,7 +34,7 @@ int sq_code_put(struct gh_store *gs, const struct gh_code *k)
 
 static const char SQL_CODE_GET[] =
     "SELECT client_id, redirect_uri, challenge, sub, scope, flow_id, auth_time, expires_at, "
-    "used_at FROM auth_code WHERE hash = ?";
+    "used_at, nonce, sid FROM auth_code WHERE hash = ?";
 
 int sq_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_code *out)
 {
@@ -56,6 +57,8 @@ int sq_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], st
         out->auth_time = sqlite3_column_int64(st, 6);
         out->expires_at = sqlite3_column_int64(st, 7);
         out->used_at = sqlite3_column_int64(st, 8);
+        sq_text(st, 9, out->nonce, sizeof(out->nonce));
+        sq_text(st, 10, out->sid, sizeof(out->sid));
     }
     sqlite3_reset(st);
     return rc;
@@ -66,8 +69,8 @@ static const char SQL_CODE_TAKE[] = "UPDATE auth_code SET used_at = ?1 WHERE has
 static const char SQL_CODE_USED[] = "SELECT used_at FROM auth_code WHERE hash = ?";
 static const char SQL_FAMILY_FROM_CODE[] =
     "INSERT INTO family(id, client_id, sub, scope, flow_id, code_hash, created_at, "
-    "abs_expires_at, last_used_at) SELECT ?1, client_id, sub, scope, flow_id, hash, ?2, ?3, ?2 "
-    "FROM auth_code WHERE hash = ?4";
+    "abs_expires_at, last_used_at, auth_time, sid) SELECT ?1, client_id, sub, scope, flow_id, "
+    "hash, ?2, ?3, ?2, auth_time, sid FROM auth_code WHERE hash = ?4";
 static const char SQL_RT_INSERT[] = "INSERT INTO refresh_token(hash, family_id, state, "
                                     "created_at, idle_expires_at) VALUES (?, ?, 0, ?, ?)";
 static const char SQL_FAMILY_REVOKE_CODE[] =
@@ -126,8 +129,8 @@ int sq_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redee
 
 static const char SQL_RT_GET[] =
     "SELECT t.family_id, t.state, t.created_at, t.rotated_at, t.idle_expires_at, f.client_id, "
-    "f.sub, f.scope, f.flow_id, f.created_at, f.abs_expires_at, f.revoked_at FROM "
-    "refresh_token t JOIN family f ON f.id = t.family_id WHERE t.hash = ?";
+    "f.sub, f.scope, f.flow_id, f.created_at, f.abs_expires_at, f.revoked_at, f.auth_time, "
+    "f.sid FROM refresh_token t JOIN family f ON f.id = t.family_id WHERE t.hash = ?";
 
 static void refresh_row(sqlite3_stmt *st, struct gh_refresh *out)
 {
@@ -143,6 +146,8 @@ static void refresh_row(sqlite3_stmt *st, struct gh_refresh *out)
     out->family_created_at = sqlite3_column_int64(st, 9);
     out->abs_expires_at = sqlite3_column_int64(st, 10);
     out->family_revoked_at = sqlite3_column_int64(st, 11);
+    out->auth_time = sqlite3_column_int64(st, 12);
+    sq_text(st, 13, out->sid, sizeof(out->sid));
 }
 
 int sq_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
@@ -381,15 +386,16 @@ int sq_jti_revoked(struct gh_store *gs, const char *jti, int *revoked)
 /* ---- browser sessions ---- */
 
 static const char SQL_SESSION_INSERT[] =
-    "INSERT INTO browser_session(hash, sub, created_at, expires_at) VALUES (?, ?, ?, ?)";
+    "INSERT INTO browser_session(hash, sub, created_at, expires_at, sid) VALUES (?, ?, ?, ?, ?)";
 static const char SQL_SESSION_GET[] =
-    "SELECT sub, created_at, expires_at FROM browser_session WHERE hash = ?";
+    "SELECT sub, created_at, expires_at, sid FROM browser_session WHERE hash = ?";
 static const char SQL_SESSION_DELETE[] = "DELETE FROM browser_session WHERE hash = ?";
 
 static int session_put_fn(struct sq_conn *c, void *arg)
 {
     const struct gh_session *s = arg;
-    int rc = sq_exec(c, SQL_SESSION_INSERT, "htii", s->hash, s->sub, s->created_at, s->expires_at);
+    int rc = sq_exec(c, SQL_SESSION_INSERT, "htiit", s->hash, s->sub, s->created_at, s->expires_at,
+                     s->sid);
     return rc < 0 ? rc : 0;
 }
 
@@ -414,6 +420,7 @@ int sq_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
         sq_text(st, 0, out->sub, sizeof(out->sub));
         out->created_at = sqlite3_column_int64(st, 1);
         out->expires_at = sqlite3_column_int64(st, 2);
+        sq_text(st, 3, out->sid, sizeof(out->sid));
     }
     sqlite3_reset(st);
     return rc;

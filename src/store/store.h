@@ -17,13 +17,16 @@
 #include "core/crypto.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 1
+#define GH_SCHEMA_VERSION 2
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */
 #define GH_URIS_MAX 8    /* redirect URIs (and origins) per client */
 #define GH_SCOPE_MAX 512 /* space-separated scope string */
 #define GH_PWHASH_MAX 160
+#define GH_CLAIM_MAX 256 /* a user's profile claim (email, name, ...) */
+#define GH_NONCE_MAX 256 /* OpenID Connect nonce of an authorization request */
+#define GH_SID_MAX 40    /* public id of a browser session (OpenID Connect sid) */
 
 struct gh_client {
     char id[GH_ID_MAX];
@@ -42,6 +45,12 @@ struct gh_user {
     char username[GH_ID_MAX];
     char pwhash[GH_PWHASH_MAX]; /* argon2id encoded string */
     int64_t created_at;
+    /* OpenID Connect Core 5.1 standard claims; "" when not set */
+    char email[GH_CLAIM_MAX];
+    int email_verified;
+    char name[GH_CLAIM_MAX];
+    char given_name[GH_CLAIM_MAX];
+    char family_name[GH_CLAIM_MAX];
 };
 
 struct gh_key_row {
@@ -63,7 +72,9 @@ struct gh_code {
     char scope[GH_SCOPE_MAX];
     char flow_id[40]; /* trace correlation, "" when tracing is off */
     int64_t auth_time, expires_at;
-    int64_t used_at; /* 0 until redeemed */
+    int64_t used_at;           /* 0 until redeemed */
+    char nonce[GH_NONCE_MAX];  /* OpenID Connect nonce as sent, "" when none */
+    char sid[GH_SID_MAX];      /* browser session the user signed in with */
 };
 
 /* A refresh token joined with its family. */
@@ -78,6 +89,8 @@ struct gh_refresh {
     char scope[GH_SCOPE_MAX];
     char flow_id[40];
     int64_t family_created_at, abs_expires_at, family_revoked_at;
+    int64_t auth_time;    /* of the sign-in that started the family */
+    char sid[GH_SID_MAX]; /* its browser session */
 };
 
 enum gh_rt_state { GH_RT_ACTIVE = 0, GH_RT_ROTATED = 1, GH_RT_REVOKED = 2 };
@@ -120,7 +133,8 @@ enum gh_rotate_result {
 struct gh_session {
     unsigned char hash[GH_SHA256_LEN];
     char sub[GH_ID_MAX];
-    int64_t created_at, expires_at;
+    int64_t created_at, expires_at; /* created_at: when the user signed in */
+    char sid[GH_SID_MAX];           /* public, random id (OpenID Connect sid) */
 };
 
 struct gh_flow_info {
@@ -179,7 +193,10 @@ struct gh_store_ops {
     int (*client_list)(struct gh_store *s, struct gh_client **rows, size_t *n);
     int (*client_remove)(struct gh_store *s, const char *id);
 
-    int (*user_add)(struct gh_store *s, const char *username, const char *pwhash);
+    /* Adds u (username, pwhash and claims); GH_EEXIST when the name is taken. */
+    int (*user_add)(struct gh_store *s, const struct gh_user *u);
+    /* Sets the claims of the user named u->username (not the password). */
+    int (*user_update)(struct gh_store *s, const struct gh_user *u);
     int (*user_get)(struct gh_store *s, const char *username, struct gh_user *out);
     int (*user_list)(struct gh_store *s, struct gh_user **rows, size_t *n);
     int (*user_remove)(struct gh_store *s, const char *username);

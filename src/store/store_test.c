@@ -188,6 +188,15 @@ struct gh_redeem gh_stest_redeem_req(const unsigned char code_hash[GH_SHA256_LEN
 
 /* Stores a code and redeems it into family `family` with first token of
  * seed rt_seed. 0 or a gh_err; *res the redeem result. */
+int gh_stest_user_add(struct gh_store *s, const char *username, const char *pwhash)
+{
+    struct gh_user u;
+    memset(&u, 0, sizeof(u));
+    snprintf(u.username, sizeof(u.username), "%s", username);
+    snprintf(u.pwhash, sizeof(u.pwhash), "%s", pwhash);
+    return s->ops->user_add(s, &u);
+}
+
 int gh_stest_family(struct gh_store *s, int code_seed, const char *sub, const char *flow,
                     const char *family, int rt_seed, int64_t idle_exp, enum gh_redeem_result *res)
 {
@@ -413,9 +422,9 @@ STORE_TEST(users, 1)
 {
     (void)b;
     struct gh_user u, v;
-    ASSERT_INT_EQ(s->ops->user_add(s, "bob", "$argon2id$v=19$bob"), 0);
-    ASSERT_INT_EQ(s->ops->user_add(s, "alice", "$argon2id$v=19$alice"), 0);
-    ASSERT_INT_EQ(s->ops->user_add(s, "alice", "$argon2id$v=19$other"), GH_EEXIST);
+    ASSERT_INT_EQ(gh_stest_user_add(s, "bob", "$argon2id$v=19$bob"), 0);
+    ASSERT_INT_EQ(gh_stest_user_add(s, "alice", "$argon2id$v=19$alice"), 0);
+    ASSERT_INT_EQ(gh_stest_user_add(s, "alice", "$argon2id$v=19$other"), GH_EEXIST);
     ASSERT_INT_EQ(s->ops->user_get(s, "carol", &u), GH_ENOTFOUND);
     ASSERT_INT_EQ(s->ops->user_get(s, "alice", &u), 0);
     ASSERT_STR_EQ(u.username, "alice");

@@ -63,5 +63,7 @@ int gh_stest_family(struct gh_store *s, int code_seed, const char *sub, const ch
 int gh_stest_rotate(struct gh_store *s, int old_seed, int new_seed, int64_t now, int64_t grace,
                     enum gh_rotate_result *res);
 int gh_stest_rt_state(struct gh_store *s, int seed);
+/* Adds a user without claims. */
+int gh_stest_user_add(struct gh_store *s, const char *username, const char *pwhash);
 
 #endif

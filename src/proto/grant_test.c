@@ -1,0 +1,106 @@
+/*
+ * Grant decisions (grant.c), table-driven: each row is the facts about a
+ * presented code or refresh token, the time and the grace window, and the
+ * outcome RFC 6749 4.1.2 / 6, RFC 7636 4.6 and RFC 9700 4.5 / 4.14.2 ask for.
+ */
+#include <stdio.h>
+
+#include "core/test.h"
+#include "proto/grant.h"
+
+#define T0 1700000000
+/* RFC 7636 appendix B */
+#define VERIFIER "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+#define CHALLENGE "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+
+GH_TEST(grant_code_binding)
+{
+    static const struct {
+        const char *client, *redirect, *verifier;
+        enum gh_code_binding want;
+    } rows[] = {
+        {"spa", "https://app/cb", VERIFIER, GH_BIND_OK},
+        {"other", "https://app/cb", VERIFIER, GH_BIND_CLIENT},
+        {"spa", "https://app/cb/", VERIFIER, GH_BIND_REDIRECT},
+        {"spa", "https://app/cb", VERIFIER "x", GH_BIND_VERIFIER},
+        /* the client is judged first: another client learns nothing more */
+        {"other", "https://evil/cb", "wrong-verifier-wrong-verifier-wrong-verifier",
+         GH_BIND_CLIENT},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        enum gh_code_binding b = gh_grant_code_binding(
+            "spa", "https://app/cb", CHALLENGE, rows[i].client, rows[i].redirect, rows[i].verifier);
+        if (b != rows[i].want)
+            GH_FAIL_("row %zu: binding %d, want %d", i, (int)b, (int)rows[i].want);
+    }
+}
+
+GH_TEST(grant_redeem_table)
+{
+    static const struct {
+        const char *name;
+        struct gh_code_facts f;
+        enum gh_redeem_result want;
+    } rows[] = {
+        {"unknown", {0, 0, 0, GH_BIND_OK, 0}, GH_REDEEM_INVALID},
+        {"live, bound", {1, 0, T0 + 60, GH_BIND_OK, 0}, GH_REDEEM_OK},
+        {"expires this second", {1, 0, T0, GH_BIND_OK, 0}, GH_REDEEM_EXPIRED},
+        {"expired", {1, 0, T0 - 1, GH_BIND_OK, 0}, GH_REDEEM_EXPIRED},
+        {"another client", {1, 0, T0 + 60, GH_BIND_CLIENT, 0}, GH_REDEEM_WRONG_CLIENT},
+        {"another redirect", {1, 0, T0 + 60, GH_BIND_REDIRECT, 0}, GH_REDEEM_WRONG_REDIRECT},
+        {"bad verifier", {1, 0, T0 + 60, GH_BIND_VERIFIER, 0}, GH_REDEEM_WRONG_VERIFIER},
+        {"replayed by its client", {1, T0 - 5, T0 + 60, GH_BIND_OK, 0}, GH_REDEEM_REPLAYED},
+        {"replayed after expiry", {1, T0 - 90, T0 - 30, GH_BIND_OK, 0}, GH_REDEEM_REPLAYED},
+        {"own earlier write", {1, T0, T0 + 60, GH_BIND_OK, 1}, GH_REDEEM_OK},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        enum gh_redeem_result got = gh_grant_redeem(&rows[i].f, T0);
+        if (got != rows[i].want)
+            GH_FAIL_("%s: outcome %d, want %d", rows[i].name, (int)got, (int)rows[i].want);
+    }
+}
+
+/* facts: found, state, rotated_at, idle_expires_at, abs_expires_at,
+ * family_revoked, other_client, own_successor */
+#define LIVE(state, rotated) 1, state, rotated, T0 + 3600, T0 + 86400
+GH_TEST(grant_rotate_table)
+{
+    static const struct {
+        const char *name;
+        struct gh_rt_facts f;
+        int64_t grace;
+        enum gh_rotate_result want;
+    } rows[] = {
+        {"unknown", {0, 0, 0, 0, 0, 0, 0, 0}, 0, GH_ROTATE_INVALID},
+        {"active", {LIVE(GH_RT_ACTIVE, 0), 0, 0, 0}, 0, GH_ROTATE_OK},
+        {"active, grace on", {LIVE(GH_RT_ACTIVE, 0), 0, 0, 0}, 10, GH_ROTATE_OK},
+        {"another client", {LIVE(GH_RT_ACTIVE, 0), 0, 1, 0}, 0, GH_ROTATE_WRONG_CLIENT},
+        {"family revoked", {LIVE(GH_RT_ACTIVE, 0), 1, 0, 0}, 0, GH_ROTATE_REVOKED},
+        {"token revoked", {LIVE(GH_RT_REVOKED, 0), 0, 0, 0}, 10, GH_ROTATE_REVOKED},
+        {"revoked before reuse", {LIVE(GH_RT_ROTATED, T0 - 1), 1, 0, 0}, 0, GH_ROTATE_REVOKED},
+        {"absolute expiry", {1, GH_RT_ACTIVE, 0, T0 + 3600, T0, 0, 0, 0}, 0, GH_ROTATE_EXPIRED},
+        {"idle expiry", {1, GH_RT_ACTIVE, 0, T0, T0 + 86400, 0, 0, 0}, 0, GH_ROTATE_IDLE},
+        /* idle expiry is the active token's: a rotated one is judged as reuse */
+        {"rotated, idle over",
+         {1, GH_RT_ROTATED, T0 - 50, T0 - 1, T0 + 86400, 0, 0, 0},
+         0,
+         GH_ROTATE_REUSED},
+        {"rotated, no grace", {LIVE(GH_RT_ROTATED, T0), 0, 0, 0}, 0, GH_ROTATE_REUSED},
+        {"rotated, in the window", {LIVE(GH_RT_ROTATED, T0 - 3), 0, 0, 0}, 10, GH_ROTATE_GRACE},
+        {"rotated, window's last second",
+         {LIVE(GH_RT_ROTATED, T0 - 10), 0, 0, 0},
+         10,
+         GH_ROTATE_GRACE},
+        {"rotated, after the window",
+         {LIVE(GH_RT_ROTATED, T0 - 11), 0, 0, 0},
+         10,
+         GH_ROTATE_REUSED},
+        {"own earlier write", {LIVE(GH_RT_ROTATED, T0), 0, 0, 1}, 0, GH_ROTATE_OK},
+        {"own write, window over", {LIVE(GH_RT_ROTATED, T0 - 60), 0, 0, 1}, 10, GH_ROTATE_OK},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        enum gh_rotate_result got = gh_grant_rotate(&rows[i].f, T0, rows[i].grace);
+        if (got != rows[i].want)
+            GH_FAIL_("%s: outcome %d, want %d", rows[i].name, (int)got, (int)rows[i].want);
+    }
+}

@@ -212,3 +212,16 @@ int gh_refresh_key(const char *tok, unsigned char key[GH_SHA256_LEN])
     refresh_key_of(tok, n, when, key);
     return 0;
 }
+
+struct gh_rt_facts gh_refresh_facts(const struct gh_refresh *t, const char *client)
+{
+    return (struct gh_rt_facts){
+        .found = 1,
+        .state = t->state,
+        .rotated_at = t->rotated_at,
+        .idle_expires_at = t->idle_expires_at,
+        .abs_expires_at = t->abs_expires_at,
+        .family_revoked = t->family_revoked_at != 0,
+        .other_client = client != NULL && strcmp(t->client_id, client) != 0,
+    };
+}

@@ -10,6 +10,7 @@
 
 #include "http/http.h"
 #include "oauth/as.h"
+#include "proto/grant.h"
 #include "proto/proto.h"
 
 void gh_h_discovery(struct gh_req *r);
@@ -55,6 +56,9 @@ int gh_refresh_new(char tok[GH_REFRESH_LEN + 1], unsigned char key[GH_SHA256_LEN
 /* Store key of a presented refresh token; GH_EINVAL when it cannot be one
  * of ours (wrong length or alphabet). */
 int gh_refresh_key(const char *tok, unsigned char key[GH_SHA256_LEN]);
+/* What gh_grant_rotate (proto/grant.h) needs to know about the stored token
+ * t presented by client `client` (NULL: no client binding, introspection). */
+struct gh_rt_facts gh_refresh_facts(const struct gh_refresh *t, const char *client);
 
 /* Signs an RFC 9068 access token into jwt. jti_out gets the token id
  * (23 bytes). family may be NULL (client_credentials). */

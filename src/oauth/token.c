@@ -113,28 +113,46 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-/* Why the code cannot be exchanged (NULL: it can). Reads only; a replayed
- * code is revoked here (RFC 6749 4.1.2). */
-static const char *check_code(struct grant *g, const char *redirect)
+static const char *redeem_error(enum gh_redeem_result res)
+{
+    switch (res) {
+    case GH_REDEEM_REPLAYED:
+        return "authorization code already used; tokens issued from it are revoked";
+    case GH_REDEEM_INVALID:
+        return "invalid authorization code";
+    case GH_REDEEM_EXPIRED:
+        return "authorization code expired";
+    case GH_REDEEM_WRONG_CLIENT:
+        return "authorization code was issued to another client";
+    case GH_REDEEM_WRONG_REDIRECT:
+        return "redirect_uri does not match the authorization request";
+    case GH_REDEEM_WRONG_VERIFIER:
+        return "code_verifier does not match the code_challenge";
+    default:
+        return NULL;
+    }
+}
+
+/* What the code as read allows (proto/grant.h). A replayed code is
+ * revoked here: the store judges it again and revokes what it issued. */
+static enum gh_redeem_result check_code(struct grant *g, const char *redirect)
 {
     const struct gh_code *k = &g->k;
-    if (k->used_at != 0) {
-        enum gh_redeem_result res;
+    struct gh_code_facts f = {
+        .found = 1,
+        .used_at = k->used_at,
+        .expires_at = k->expires_at,
+        .binding = gh_grant_code_binding(k->client_id, k->redirect_uri, k->challenge, g->c->id,
+                                         redirect, g->verifier),
+    };
+    enum gh_redeem_result res = gh_grant_redeem(&f, g->now);
+    if (res == GH_REDEEM_REPLAYED) {
+        enum gh_redeem_result revoked;
         gh_metric_inc(GH_M_CODE_REPLAYS);
         gh_metric_inc(GH_M_FAMILY_REVOCATIONS);
-        g->as->store->ops->code_redeem(g->as->store, &g->rd, &res);
-        return "authorization code already used; tokens issued from it are revoked";
+        g->as->store->ops->code_redeem(g->as->store, &g->rd, &revoked);
     }
-    if (k->expires_at <= g->now)
-        return "authorization code expired";
-    if (strcmp(k->client_id, g->c->id) != 0)
-        return "authorization code was issued to another client";
-    if (strcmp(k->redirect_uri, redirect) != 0)
-        return "redirect_uri does not match the authorization request";
-    /* RFC 7636 4.6 */
-    if (!gh_pkce_verify(g->verifier, strlen(g->verifier), k->challenge, strlen(k->challenge)))
-        return "code_verifier does not match the code_challenge";
-    return NULL;
+    return res;
 }
 
 static void code_trace(struct grant *g)
@@ -175,14 +193,14 @@ static void grant_end(struct grant *g);
 static void code_finish(struct gh_req *r)
 {
     struct grant *g = r->defer_arg;
+    /* found moments ago by code_get: gone now means purged, so expired */
+    enum gh_redeem_result res = g->redeemed == GH_REDEEM_INVALID ? GH_REDEEM_EXPIRED : g->redeemed;
     if (g->store_rc < 0) {
         store_failed(r, g->store_rc);
-    } else if (g->redeemed == GH_REDEEM_REPLAYED) {
-        gh_metric_inc(GH_M_CODE_REPLAYS);
-        gh_oauth_error(r, GH_OAUTH_INVALID_GRANT,
-                       "authorization code already used; tokens issued from it are revoked");
-    } else if (g->redeemed == GH_REDEEM_INVALID) {
-        gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, "authorization code expired");
+    } else if (res != GH_REDEEM_OK) {
+        if (res == GH_REDEEM_REPLAYED)
+            gh_metric_inc(GH_M_CODE_REPLAYS);
+        gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, redeem_error(res));
     } else {
         gh_metric_inc(GH_M_TOKENS_CODE);
         token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->k.scope);
@@ -241,31 +259,20 @@ static void grant_code(struct grant *g)
     }
     if (rc < 0)
         return store_failed(g->r, rc);
-    const char *why = check_code(g, redirect);
-    if (why == NULL)
+    enum gh_redeem_result res = check_code(g, redirect);
+    if (res == GH_REDEEM_OK)
         issue_from_code(g);
     else
-        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, why);
+        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, redeem_error(res));
     if (g->r->defer_start == NULL)
         code_trace(g);
 }
 
-/* Why the refresh token cannot be used before trying to rotate it; NULL
- * when rotation may proceed. *expired is set for expiry. */
-static const char *check_refresh(struct grant *g, const struct gh_refresh *t, int *expired)
+/* What the token as read allows (proto/grant.h). */
+static enum gh_rotate_result check_refresh(struct grant *g)
 {
-    *expired = 0;
-    if (strcmp(t->client_id, g->c->id) != 0)
-        return "refresh token was issued to another client";
-    if (t->family_revoked_at != 0 || t->state == GH_RT_REVOKED)
-        return "refresh token revoked";
-    *expired = 1;
-    if (g->now >= t->abs_expires_at)
-        return "refresh token expired (absolute lifetime reached); sign in again";
-    if (t->state == GH_RT_ACTIVE && g->now >= t->idle_expires_at)
-        return "refresh token expired (unused for too long); sign in again";
-    *expired = 0;
-    return NULL;
+    struct gh_rt_facts f = gh_refresh_facts(&g->t, g->c->id);
+    return gh_grant_rotate(&f, g->now, g->rot.grace);
 }
 
 static const char *rotate_error(enum gh_rotate_result res)
@@ -277,6 +284,12 @@ static const char *rotate_error(enum gh_rotate_result res)
         return "refresh token revoked";
     case GH_ROTATE_INVALID:
         return "invalid refresh token";
+    case GH_ROTATE_WRONG_CLIENT:
+        return "refresh token was issued to another client";
+    case GH_ROTATE_EXPIRED:
+        return "refresh token expired (absolute lifetime reached); sign in again";
+    case GH_ROTATE_IDLE:
+        return "refresh token expired (unused for too long); sign in again";
     default:
         return NULL;
     }
@@ -327,6 +340,7 @@ static void refresh_finish(struct gh_req *r)
             gh_metric_inc(GH_M_REUSE_DETECTED);
             gh_metric_inc(GH_M_FAMILY_REVOCATIONS);
         }
+        g->expired = g->rotated == GH_ROTATE_EXPIRED || g->rotated == GH_ROTATE_IDLE;
         gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, why);
     }
     if (r->status != 200)
@@ -360,10 +374,13 @@ static void grant_refresh(struct grant *g)
         gh_oauth_error(g->r, GH_OAUTH_INVALID_SCOPE, "scope exceeds the granted scope");
         return;
     }
-    const char *why = check_refresh(g, &g->t, &g->expired);
+    /* OK, GRACE and REUSED go to the store, which judges again on the rows
+     * as they are in its transaction and writes what the outcome needs */
+    enum gh_rotate_result pre = check_refresh(g);
+    g->expired = pre == GH_ROTATE_EXPIRED || pre == GH_ROTATE_IDLE;
     char jti[23];
-    if (why != NULL) {
-        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, why);
+    if (pre != GH_ROTATE_OK && pre != GH_ROTATE_GRACE && pre != GH_ROTATE_REUSED) {
+        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, rotate_error(pre));
     } else if (gh_refresh_new(g->rt, rot->new_hash) < 0 ||
                gh_oauth_access_token(g->s, g->t.sub, g->t.client_id,
                                      g->scope ? g->scope : g->t.scope, g->t.family_id, g->now,

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/crypto.h"
+#include "proto/grant.h"
 #include "trace/trace.h"
 
 #define GH_SCHEMA_VERSION 1
@@ -70,7 +71,7 @@ struct gh_code {
 struct gh_refresh {
     unsigned char hash[GH_SHA256_LEN];
     char family_id[40];
-    int state; /* enum gh_rt_state */
+    int state; /* enum gh_rt_state (proto/grant.h) */
     int64_t created_at, rotated_at, idle_expires_at;
     /* family */
     char client_id[GH_ID_MAX];
@@ -80,10 +81,11 @@ struct gh_refresh {
     int64_t family_created_at, abs_expires_at, family_revoked_at;
 };
 
-enum gh_rt_state { GH_RT_ACTIVE = 0, GH_RT_ROTATED = 1, GH_RT_REVOKED = 2 };
-
 /* Redeem a code and start a family with its first refresh token, or, when
- * the code was already used, revoke the family issued from it. */
+ * the code was already used, revoke the family issued from it. The caller
+ * has checked that the request is bound to the code (gh_grant_code_binding):
+ * the store judges the code's state (gh_grant_redeem) and reports the
+ * outcome, one of enum gh_redeem_result (proto/grant.h). */
 struct gh_redeem {
     unsigned char code_hash[GH_SHA256_LEN];
     int64_t now;
@@ -93,28 +95,19 @@ struct gh_redeem {
     unsigned char rt_hash[GH_SHA256_LEN];
     int64_t abs_expires_at, idle_expires_at;
 };
-enum gh_redeem_result {
-    GH_REDEEM_OK,       /* code taken, family created */
-    GH_REDEEM_REPLAYED, /* code had been used: its family is now revoked */
-    GH_REDEEM_INVALID,  /* no such code, or expired */
-};
 
 /* Rotate a refresh token: mark `old_hash` rotated and insert `new_hash`
- * into the same family, atomically; only one of racing rotations wins. */
+ * into the same family, atomically; only one of racing rotations wins. The
+ * caller has checked the client binding; the store judges the token's state
+ * (gh_grant_rotate) and reports the outcome, one of enum gh_rotate_result
+ * (proto/grant.h): GH_ROTATE_GRACE inserts the new token too, and
+ * GH_ROTATE_REUSED revokes the family. */
 struct gh_rotate {
     unsigned char old_hash[GH_SHA256_LEN];
     unsigned char new_hash[GH_SHA256_LEN];
     int64_t now;
     int64_t idle_expires_at; /* of the new token */
     int64_t grace;           /* reuse grace window in seconds */
-};
-enum gh_rotate_result {
-    GH_ROTATE_OK,      /* rotated; new token active */
-    GH_ROTATE_GRACE,   /* old token was rotated within the grace window:
-                          new token issued, family intact */
-    GH_ROTATE_REUSED,  /* old token was already rotated: family revoked */
-    GH_ROTATE_REVOKED, /* family (or token) revoked earlier */
-    GH_ROTATE_INVALID, /* unknown token */
 };
 
 struct gh_session {

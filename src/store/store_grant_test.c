@@ -67,12 +67,12 @@ STORE_TEST(codes, 1)
     ASSERT_INT_EQ(gh_stest_rt_state(s, 100), GH_RT_REVOKED);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 101), GH_ENOTFOUND);
 
-    /* expired, unknown: invalid, nothing changes */
+    /* expired, unknown: refused, nothing changes */
     struct gh_code old = gh_stest_code(2, "alice", "", NOW - 1);
     ASSERT_INT_EQ(s->ops->code_put(s, &old), 0);
     memcpy(r.code_hash, old.hash, GH_SHA256_LEN);
     ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
-    ASSERT_INT_EQ(res, GH_REDEEM_INVALID);
+    ASSERT_INT_EQ(res, GH_REDEEM_EXPIRED);
     ASSERT_INT_EQ(s->ops->code_get(s, old.hash, &got), 0);
     ASSERT_INT_EQ(got.used_at, 0);
     gh_stest_hash(3, r.code_hash);

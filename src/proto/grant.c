@@ -24,6 +24,7 @@ enum gh_code_binding gh_grant_code_binding(const char *code_client, const char *
     return GH_BIND_OK;
 }
 
+/* The refusal for a binding other than GH_BIND_OK. */
 static enum gh_redeem_result binding_error(enum gh_code_binding b)
 {
     switch (b) {
@@ -31,10 +32,8 @@ static enum gh_redeem_result binding_error(enum gh_code_binding b)
         return GH_REDEEM_WRONG_CLIENT;
     case GH_BIND_REDIRECT:
         return GH_REDEEM_WRONG_REDIRECT;
-    case GH_BIND_VERIFIER:
-        return GH_REDEEM_WRONG_VERIFIER;
     default:
-        return GH_REDEEM_OK;
+        return GH_REDEEM_WRONG_VERIFIER;
     }
 }
 
@@ -42,16 +41,24 @@ enum gh_redeem_result gh_grant_redeem(const struct gh_code_facts *f, int64_t now
 {
     if (!f->found)
         return GH_REDEEM_INVALID;
+    /* A request not bound to the code changes nothing, used or not: a
+     * client id is no secret, so a replay of a used code by anyone but its
+     * client, with the PKCE verifier (RFC 7636 4.6), must not end the
+     * session the code started. */
+    if (f->binding != GH_BIND_OK)
+        return binding_error(f->binding);
     if (f->used_at != 0) {
         /* a retried write finds its own family: it succeeded */
         if (f->own_family)
             return GH_REDEEM_OK;
-        /* RFC 6749 4.1.2, RFC 9700 4.5: revoke what the code issued */
+        /* RFC 6749 4.1.2, RFC 9700 4.5: its own client presents it again,
+         * so one of the two presentations was not the client's: revoke
+         * what the code issued */
         return GH_REDEEM_REPLAYED;
     }
     if (now >= f->expires_at)
         return GH_REDEEM_EXPIRED;
-    return binding_error(f->binding);
+    return GH_REDEEM_OK;
 }
 
 enum gh_rotate_result gh_grant_rotate(const struct gh_rt_facts *f, int64_t now, int64_t grace)

@@ -52,6 +52,13 @@ GH_TEST(grant_redeem_table)
         {"replayed by its client", {1, T0 - 5, T0 + 60, GH_BIND_OK, 0}, GH_REDEEM_REPLAYED},
         {"replayed after expiry", {1, T0 - 90, T0 - 30, GH_BIND_OK, 0}, GH_REDEEM_REPLAYED},
         {"own earlier write", {1, T0, T0 + 60, GH_BIND_OK, 1}, GH_REDEEM_OK},
+        /* a used code presented by anyone but its client changes nothing */
+        {"used, another client", {1, T0 - 5, T0 + 60, GH_BIND_CLIENT, 0}, GH_REDEEM_WRONG_CLIENT},
+        {"used, another redirect",
+         {1, T0 - 5, T0 + 60, GH_BIND_REDIRECT, 0},
+         GH_REDEEM_WRONG_REDIRECT},
+        {"used, no verifier", {1, T0 - 5, T0 + 60, GH_BIND_VERIFIER, 0}, GH_REDEEM_WRONG_VERIFIER},
+        {"expired, another client", {1, 0, T0 - 1, GH_BIND_CLIENT, 0}, GH_REDEEM_WRONG_CLIENT},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         enum gh_redeem_result got = gh_grant_redeem(&rows[i].f, T0);

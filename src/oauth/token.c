@@ -31,6 +31,7 @@ struct grant {
     int store_rc;                /* result of the deferred write */
     struct gh_buf at;            /* the signed access token */
     char rt[GH_REFRESH_LEN + 1]; /* the new refresh token, "" when none */
+    char granted[GH_SCOPE_MAX];  /* the scope this answer grants */
     /* authorization_code */
     const char *code, *verifier;
     struct gh_code k;
@@ -203,7 +204,7 @@ static void code_finish(struct gh_req *r)
         gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, redeem_error(res));
     } else {
         gh_metric_inc(GH_M_TOKENS_CODE);
-        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->k.scope);
+        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->granted);
     }
     if (r->status != 200)
         g->rt[0] = '\0';
@@ -223,7 +224,7 @@ static void issue_from_code(struct grant *g)
     rd->abs_expires_at = g->now + g->as->cfg->refresh_ttl;
     rd->idle_expires_at = min64(g->now + g->as->cfg->refresh_idle_ttl, rd->abs_expires_at);
     if (gh_refresh_new(g->rt, rd->rt_hash) < 0 ||
-        gh_oauth_access_token(g->s, g->k.sub, g->k.client_id, g->k.scope, rd->family_id, g->now,
+        gh_oauth_access_token(g->s, g->k.sub, g->k.client_id, g->granted, rd->family_id, g->now,
                               g->as->cfg->access_ttl, &g->at, jti) < 0) {
         g->rt[0] = '\0';
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue tokens");
@@ -260,10 +261,13 @@ static void grant_code(struct grant *g)
     if (rc < 0)
         return store_failed(g->r, rc);
     enum gh_redeem_result res = check_code(g, redirect);
-    if (res == GH_REDEEM_OK)
-        issue_from_code(g);
-    else
+    if (res != GH_REDEEM_OK)
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, redeem_error(res));
+    else if (gh_grant_scope(NULL, g->k.scope, g->c->scope, g->granted, sizeof(g->granted)) < 0)
+        gh_oauth_error(g->r, GH_OAUTH_INVALID_SCOPE,
+                       "no authorized scope is still allowed for this client");
+    else
+        issue_from_code(g);
     if (g->r->defer_start == NULL)
         code_trace(g);
 }
@@ -334,7 +338,7 @@ static void refresh_finish(struct gh_req *r)
     } else if ((why = rotate_error(g->rotated)) == NULL) {
         gh_metric_inc(GH_M_TOKENS_REFRESH);
         gh_metric_inc(GH_M_ROTATIONS);
-        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->scope ? g->scope : g->t.scope);
+        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->granted);
     } else {
         if (g->rotated == GH_ROTATE_REUSED) {
             gh_metric_inc(GH_M_REUSE_DETECTED);
@@ -369,9 +373,12 @@ static void grant_refresh(struct grant *g)
     }
     if (rc < 0)
         return store_failed(g->r, rc);
-    /* RFC 6749 6: the requested scope may narrow, never widen */
-    if (g->scope != NULL && (!gh_scope_valid(g->scope) || !gh_scope_subset(g->scope, g->t.scope))) {
-        gh_oauth_error(g->r, GH_OAUTH_INVALID_SCOPE, "scope exceeds the granted scope");
+    /* RFC 6749 6: the requested scope may narrow, never widen; and what the
+     * client may no longer have is no longer granted */
+    if (gh_grant_scope(g->scope, g->t.scope, g->c->scope, g->granted, sizeof(g->granted)) < 0) {
+        gh_oauth_error(g->r, GH_OAUTH_INVALID_SCOPE,
+                       g->scope != NULL ? "scope exceeds the granted scope"
+                                        : "no granted scope is still allowed for this client");
         return;
     }
     /* OK, GRACE and REUSED go to the store, which judges again on the rows
@@ -382,9 +389,8 @@ static void grant_refresh(struct grant *g)
     if (pre != GH_ROTATE_OK && pre != GH_ROTATE_GRACE && pre != GH_ROTATE_REUSED) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, rotate_error(pre));
     } else if (gh_refresh_new(g->rt, rot->new_hash) < 0 ||
-               gh_oauth_access_token(g->s, g->t.sub, g->t.client_id,
-                                     g->scope ? g->scope : g->t.scope, g->t.family_id, g->now,
-                                     g->as->cfg->access_ttl, &g->at, jti) < 0) {
+               gh_oauth_access_token(g->s, g->t.sub, g->t.client_id, g->granted, g->t.family_id,
+                                     g->now, g->as->cfg->access_ttl, &g->at, jti) < 0) {
         g->rt[0] = '\0';
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue tokens");
     } else {

@@ -1,11 +1,13 @@
 /*
  * Grant decisions (see grant.h): authorization-code redemption (RFC 6749
  * 4.1.2, 4.1.3; RFC 7636 4.6; RFC 9700 4.5) and refresh-token rotation
- * with reuse detection (RFC 6749 6; RFC 9700 4.14.2). The one place these
- * rules live; the token endpoint and both store backends ask here.
+ * with reuse detection (RFC 6749 6; RFC 9700 4.14.2), and the scope of a
+ * grant (RFC 6749 3.3). The one place these rules live; the token endpoint
+ * and both store backends ask here.
  */
 #include <string.h>
 
+#include "core/err.h"
 #include "proto/grant.h"
 #include "proto/proto.h"
 
@@ -80,4 +82,21 @@ enum gh_rotate_result gh_grant_rotate(const struct gh_rt_facts *f, int64_t now, 
         return GH_ROTATE_GRACE;
     /* RFC 9700 4.14.2: a rotated token presented again */
     return GH_ROTATE_REUSED;
+}
+
+int gh_grant_scope(const char *requested, const char *granted, const char *registered, char *out,
+                   size_t outlen)
+{
+    /* what the resource owner granted, less what the client may no longer
+     * have */
+    int rc = gh_scope_intersect(granted, registered, out, outlen);
+    if (rc < 0)
+        return rc;
+    if (requested == NULL)
+        return out[0] != '\0' ? 0 : GH_EINVAL;
+    /* RFC 6749 6: the requested scope may narrow, never widen; a scope the
+     * server cannot grant whole is refused, never truncated */
+    if (!gh_scope_valid(requested) || !gh_scope_subset(requested, out))
+        return GH_EINVAL;
+    return gh_scope_intersect(requested, requested, out, outlen); /* duplicates dropped */
 }

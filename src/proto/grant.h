@@ -2,7 +2,8 @@
  * Grant decisions: what becomes of an authorization code presented at the
  * token endpoint (RFC 6749 4.1.2, 4.1.3, 10.5; RFC 7636 4.6; RFC 9700 4.5)
  * and of a refresh token presented for rotation (RFC 6749 6; RFC 9700
- * 4.14.2). Pure functions of facts the caller has read: no I/O, no store.
+ * 4.14.2), and the scope a grant carries (RFC 6749 3.3). Pure functions of
+ * facts the caller has read: no I/O, no store.
  *
  * Two callers ask them. The token endpoint asks about the rows it read,
  * before it signs anything, to refuse early with a precise error. Each
@@ -17,6 +18,7 @@
 #ifndef GH_GRANT_H
 #define GH_GRANT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* State of a stored refresh token; the store keeps these numbers. */
@@ -89,5 +91,15 @@ enum gh_rotate_result {
 
 /* grace: the reuse grace window in seconds (--refresh-reuse-grace). */
 enum gh_rotate_result gh_grant_rotate(const struct gh_rt_facts *f, int64_t now, int64_t grace);
+
+/* ---- scope ---- */
+
+/* The scope a token request gets (RFC 6749 3.3, 6): the requested scope
+ * (NULL: as granted before), within what was granted before and within the
+ * client's current registration: a scope removed from the client is no
+ * longer granted. 0 and out; GH_EINVAL when the request asks for more, or
+ * nothing is left (invalid_scope). */
+int gh_grant_scope(const char *requested, const char *granted, const char *registered, char *out,
+                   size_t outlen);
 
 #endif

@@ -1,12 +1,16 @@
 /*
  * Grant decisions (grant.c), table-driven: each row is the facts about a
  * presented code or refresh token, the time and the grace window, and the
- * outcome RFC 6749 4.1.2 / 6, RFC 7636 4.6 and RFC 9700 4.5 / 4.14.2 ask for.
+ * outcome RFC 6749 4.1.2 / 6, RFC 7636 4.6 and RFC 9700 4.5 / 4.14.2 ask for;
+ * and the scope a grant carries (RFC 6749 3.3, 6).
  */
 #include <stdio.h>
+#include <string.h>
 
+#include "core/err.h"
 #include "core/test.h"
 #include "proto/grant.h"
+#include "proto/proto.h"
 
 #define T0 1700000000
 /* RFC 7636 appendix B */
@@ -110,4 +114,57 @@ GH_TEST(grant_rotate_table)
         if (got != rows[i].want)
             GH_FAIL_("%s: outcome %d, want %d", rows[i].name, (int)got, (int)rows[i].want);
     }
+}
+
+GH_TEST(grant_scope_table)
+{
+    static const struct {
+        const char *requested, *granted, *registered;
+        int rc;
+        const char *want;
+    } rows[] = {
+        {NULL, "openid api", "openid profile api admin", 0, "openid api"},
+        {"api", "openid api", "openid profile api admin", 0, "api"},
+        {"api api openid", "openid api", "openid api", 0, "api openid"},
+        /* RFC 6749 6: never wider than granted, even when registered */
+        {"openid api admin", "openid api", "openid profile api admin", GH_EINVAL, ""},
+        {"profile", "openid api", "openid profile api admin", GH_EINVAL, ""},
+        /* a scope removed from the client is no longer granted */
+        {NULL, "openid api", "openid profile", 0, "openid"},
+        {"openid", "openid api", "openid profile", 0, "openid"},
+        {"openid api", "openid api", "openid profile", GH_EINVAL, ""},
+        {"api", "openid api", "openid profile", GH_EINVAL, ""},
+        /* nothing left */
+        {NULL, "api", "openid profile", GH_EINVAL, ""},
+        {NULL, "api", "", GH_EINVAL, ""},
+        /* malformed requests */
+        {"", "openid api", "openid api", GH_EINVAL, ""},
+        {"openid  api", "openid api", "openid api", GH_EINVAL, ""},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        char out[64] = "";
+        int rc = gh_grant_scope(rows[i].requested, rows[i].granted, rows[i].registered, out,
+                                sizeof(out));
+        if (rc != rows[i].rc || (rc == 0 && strcmp(out, rows[i].want) != 0))
+            GH_FAIL_("row %zu: rc %d scope \"%s\", want %d \"%s\"", i, rc, out, rows[i].rc,
+                     rows[i].want);
+    }
+}
+
+GH_TEST(scope_intersect)
+{
+    char out[17];
+    ASSERT_INT_EQ(gh_scope_intersect("a b c", "c a", out, sizeof(out)), 0);
+    ASSERT_STR_EQ(out, "a c");
+    ASSERT_INT_EQ(gh_scope_intersect("a a b", "a b", out, sizeof(out)), 0);
+    ASSERT_STR_EQ(out, "a b");
+    ASSERT_INT_EQ(gh_scope_intersect("a", "b", out, sizeof(out)), 0);
+    ASSERT_STR_EQ(out, "");
+    ASSERT_INT_EQ(gh_scope_intersect("", "b", out, sizeof(out)), 0);
+    ASSERT_STR_EQ(out, "");
+    /* a token is never cut: too little room is an error */
+    ASSERT_INT_EQ(gh_scope_intersect("abcdefgh ijklmnop", "abcdefgh ijklmnop", out, sizeof(out)),
+                  GH_EINVAL);
+    ASSERT_INT_EQ(gh_scope_intersect("abcdefgh ijklmno", "abcdefgh ijklmno", out, sizeof(out)), 0);
+    ASSERT_STR_EQ(out, "abcdefgh ijklmno");
 }

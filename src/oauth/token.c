@@ -41,7 +41,7 @@ struct grant {
     const char *presented, *scope;
     struct gh_refresh t;
     struct gh_rotate rot;
-    enum gh_rotate_result rotated;
+    struct gh_rotated rotated;
     int expired;
 };
 
@@ -332,25 +332,52 @@ static void refresh_start(struct gh_req *r)
 static void refresh_finish(struct gh_req *r)
 {
     struct grant *g = r->defer_arg;
+    enum gh_rotate_result res = g->rotated.result;
     const char *why = NULL;
     if (g->store_rc < 0) {
         store_failed(r, g->store_rc);
-    } else if ((why = rotate_error(g->rotated)) == NULL) {
+    } else if (res == GH_ROTATE_GRACE &&
+               gh_refresh_unwrap(g->presented, g->rot.old_hash, g->rotated.wrap, g->rt) < 0) {
+        /* cannot happen: only the presented token sealed it */
+        gh_oauth_error(r, GH_OAUTH_SERVER_ERROR, "cannot recover the refresh token");
+    } else if ((why = rotate_error(res)) == NULL) {
+        /* GH_ROTATE_GRACE answers with the successor the token was rotated
+         * to, the same one for every presentation inside the window */
         gh_metric_inc(GH_M_TOKENS_REFRESH);
-        gh_metric_inc(GH_M_ROTATIONS);
+        if (res == GH_ROTATE_OK)
+            gh_metric_inc(GH_M_ROTATIONS);
         token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->granted);
     } else {
-        if (g->rotated == GH_ROTATE_REUSED) {
+        if (res == GH_ROTATE_REUSED) {
             gh_metric_inc(GH_M_REUSE_DETECTED);
             gh_metric_inc(GH_M_FAMILY_REVOCATIONS);
         }
-        g->expired = g->rotated == GH_ROTATE_EXPIRED || g->rotated == GH_ROTATE_IDLE;
+        g->expired = res == GH_ROTATE_EXPIRED || res == GH_ROTATE_IDLE;
         gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, why);
     }
     if (r->status != 200)
         g->rt[0] = '\0';
     trace_refresh(g);
     grant_end(g);
+}
+
+/* The candidate successor, wrapped for the grace window, and the access
+ * token: signed before the store is asked, so the answer waits only for
+ * the commit. */
+static int refresh_issue(struct grant *g)
+{
+    struct gh_rotate *rot = &g->rot;
+    char jti[23];
+    int rc = gh_refresh_new(g->rt, rot->new_hash);
+    /* a presentation of the old token inside the window gets this same
+     * successor back, which only the old token can unwrap */
+    rot->wrapped = rc == 0 && rot->grace > 0;
+    if (rot->wrapped)
+        rc = gh_refresh_wrap(g->presented, rot->old_hash, g->rt, rot->wrap);
+    if (rc == 0)
+        rc = gh_oauth_access_token(g->s, g->t.sub, g->t.client_id, g->granted, g->t.family_id,
+                                   g->now, g->as->cfg->access_ttl, &g->at, jti);
+    return rc;
 }
 
 static void grant_refresh(struct grant *g)
@@ -382,15 +409,14 @@ static void grant_refresh(struct grant *g)
         return;
     }
     /* OK, GRACE and REUSED go to the store, which judges again on the rows
-     * as they are in its transaction and writes what the outcome needs */
+     * as they are in its transaction (with the successor this token was
+     * rotated to, which the row read here does not show) and writes what
+     * the outcome needs */
     enum gh_rotate_result pre = check_refresh(g);
     g->expired = pre == GH_ROTATE_EXPIRED || pre == GH_ROTATE_IDLE;
-    char jti[23];
     if (pre != GH_ROTATE_OK && pre != GH_ROTATE_GRACE && pre != GH_ROTATE_REUSED) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, rotate_error(pre));
-    } else if (gh_refresh_new(g->rt, rot->new_hash) < 0 ||
-               gh_oauth_access_token(g->s, g->t.sub, g->t.client_id, g->granted, g->t.family_id,
-                                     g->now, g->as->cfg->access_ttl, &g->at, jti) < 0) {
+    } else if (refresh_issue(g) < 0) {
         g->rt[0] = '\0';
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue tokens");
     } else {

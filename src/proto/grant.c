@@ -78,7 +78,9 @@ enum gh_rotate_result gh_grant_rotate(const struct gh_rt_facts *f, int64_t now, 
     /* rotated: a retried write finds its own successor, it succeeded */
     if (f->own_successor)
         return GH_ROTATE_OK;
-    if (grace > 0 && now - f->rotated_at <= grace)
+    /* Inside the window: the same successor again, while the family has
+     * not moved on past it. Anything else would fork the family. */
+    if (grace > 0 && now - f->rotated_at <= grace && f->successor_wrapped && f->successor_active)
         return GH_ROTATE_GRACE;
     /* RFC 9700 4.14.2: a rotated token presented again */
     return GH_ROTATE_REUSED;

@@ -73,14 +73,21 @@ struct gh_rt_facts {
     int64_t abs_expires_at;  /* the family's absolute expiry */
     int family_revoked;
     int other_client;  /* presented by a client other than the family's */
-    int own_successor; /* the successor this very request brings is stored
-                          already: its own earlier write */
+    int own_successor; /* the token was rotated to the successor this very
+                          request brings: its own earlier write */
+    /* the successor the token was rotated to: whether it is still active
+     * (the family's newest token), and whether the rotation kept it
+     * wrapped for the grace window */
+    int successor_active;
+    int successor_wrapped;
 };
 
 enum gh_rotate_result {
     GH_ROTATE_OK,           /* rotate it (or this request already did) */
     GH_ROTATE_GRACE,        /* rotated moments ago, inside the reuse grace
-                               window: answer without revoking */
+                               window, and its successor is still the
+                               family's newest token: answer with that same
+                               successor, change nothing */
     GH_ROTATE_REUSED,       /* rotated before: revoke the family */
     GH_ROTATE_REVOKED,      /* the family (or the token) was revoked */
     GH_ROTATE_INVALID,      /* no such token */
@@ -89,8 +96,21 @@ enum gh_rotate_result {
     GH_ROTATE_IDLE,         /* unused for too long */
 };
 
-/* grace: the reuse grace window in seconds (--refresh-reuse-grace). */
+/* grace: the reuse grace window in seconds (--refresh-reuse-grace, at most
+ * GH_GRACE_MAX). Inside the window a rotated token leads to the one
+ * successor it was rotated to, and only while that is still active: every
+ * presentation continues the same branch, and a presentation that could
+ * only start a second one is reuse. */
 enum gh_rotate_result gh_grant_rotate(const struct gh_rt_facts *f, int64_t now, int64_t grace);
+
+/* The longest reuse grace window: the bound of --refresh-reuse-grace in
+ * src/core/settings.c. A wrapped successor older than this can serve no
+ * window; the store purges it. */
+#define GH_GRACE_MAX 300
+/* GH_GRACE_MAX as text, for SQL */
+#define GH_GRACE_MAX_SQL GH_GRANT_STR_(GH_GRACE_MAX)
+#define GH_GRANT_STR_(x) GH_GRANT_STR2_(x)
+#define GH_GRANT_STR2_(x) #x
 
 /* ---- scope ---- */
 

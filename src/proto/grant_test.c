@@ -72,8 +72,11 @@ GH_TEST(grant_redeem_table)
 }
 
 /* facts: found, state, rotated_at, idle_expires_at, abs_expires_at,
- * family_revoked, other_client, own_successor */
+ * family_revoked, other_client, own_successor, successor_active,
+ * successor_wrapped */
 #define LIVE(state, rotated) 1, state, rotated, T0 + 3600, T0 + 86400
+#define NEXT 1, 1 /* rotated to a successor still active, kept wrapped */
+#define NONE 0, 0 /* no successor known */
 GH_TEST(grant_rotate_table)
 {
     static const struct {
@@ -82,32 +85,59 @@ GH_TEST(grant_rotate_table)
         int64_t grace;
         enum gh_rotate_result want;
     } rows[] = {
-        {"unknown", {0, 0, 0, 0, 0, 0, 0, 0}, 0, GH_ROTATE_INVALID},
-        {"active", {LIVE(GH_RT_ACTIVE, 0), 0, 0, 0}, 0, GH_ROTATE_OK},
-        {"active, grace on", {LIVE(GH_RT_ACTIVE, 0), 0, 0, 0}, 10, GH_ROTATE_OK},
-        {"another client", {LIVE(GH_RT_ACTIVE, 0), 0, 1, 0}, 0, GH_ROTATE_WRONG_CLIENT},
-        {"family revoked", {LIVE(GH_RT_ACTIVE, 0), 1, 0, 0}, 0, GH_ROTATE_REVOKED},
-        {"token revoked", {LIVE(GH_RT_REVOKED, 0), 0, 0, 0}, 10, GH_ROTATE_REVOKED},
-        {"revoked before reuse", {LIVE(GH_RT_ROTATED, T0 - 1), 1, 0, 0}, 0, GH_ROTATE_REVOKED},
-        {"absolute expiry", {1, GH_RT_ACTIVE, 0, T0 + 3600, T0, 0, 0, 0}, 0, GH_ROTATE_EXPIRED},
-        {"idle expiry", {1, GH_RT_ACTIVE, 0, T0, T0 + 86400, 0, 0, 0}, 0, GH_ROTATE_IDLE},
+        {"unknown", {0, 0, 0, 0, 0, 0, 0, 0, NONE}, 0, GH_ROTATE_INVALID},
+        {"active", {LIVE(GH_RT_ACTIVE, 0), 0, 0, 0, NONE}, 0, GH_ROTATE_OK},
+        {"active, grace on", {LIVE(GH_RT_ACTIVE, 0), 0, 0, 0, NONE}, 10, GH_ROTATE_OK},
+        {"another client", {LIVE(GH_RT_ACTIVE, 0), 0, 1, 0, NONE}, 0, GH_ROTATE_WRONG_CLIENT},
+        {"family revoked", {LIVE(GH_RT_ACTIVE, 0), 1, 0, 0, NONE}, 0, GH_ROTATE_REVOKED},
+        {"token revoked", {LIVE(GH_RT_REVOKED, 0), 0, 0, 0, NONE}, 10, GH_ROTATE_REVOKED},
+        {"revoked before reuse",
+         {LIVE(GH_RT_ROTATED, T0 - 1), 1, 0, 0, NONE},
+         0,
+         GH_ROTATE_REVOKED},
+        {"absolute expiry",
+         {1, GH_RT_ACTIVE, 0, T0 + 3600, T0, 0, 0, 0, NONE},
+         0,
+         GH_ROTATE_EXPIRED},
+        {"idle expiry", {1, GH_RT_ACTIVE, 0, T0, T0 + 86400, 0, 0, 0, NONE}, 0, GH_ROTATE_IDLE},
         /* idle expiry is the active token's: a rotated one is judged as reuse */
         {"rotated, idle over",
-         {1, GH_RT_ROTATED, T0 - 50, T0 - 1, T0 + 86400, 0, 0, 0},
+         {1, GH_RT_ROTATED, T0 - 50, T0 - 1, T0 + 86400, 0, 0, 0, NONE},
          0,
          GH_ROTATE_REUSED},
-        {"rotated, no grace", {LIVE(GH_RT_ROTATED, T0), 0, 0, 0}, 0, GH_ROTATE_REUSED},
-        {"rotated, in the window", {LIVE(GH_RT_ROTATED, T0 - 3), 0, 0, 0}, 10, GH_ROTATE_GRACE},
+        {"rotated, no grace", {LIVE(GH_RT_ROTATED, T0), 0, 0, 0, NEXT}, 0, GH_ROTATE_REUSED},
+        {"rotated, in the window",
+         {LIVE(GH_RT_ROTATED, T0 - 3), 0, 0, 0, NEXT},
+         10,
+         GH_ROTATE_GRACE},
         {"rotated, window's last second",
-         {LIVE(GH_RT_ROTATED, T0 - 10), 0, 0, 0},
+         {LIVE(GH_RT_ROTATED, T0 - 10), 0, 0, 0, NEXT},
          10,
          GH_ROTATE_GRACE},
         {"rotated, after the window",
-         {LIVE(GH_RT_ROTATED, T0 - 11), 0, 0, 0},
+         {LIVE(GH_RT_ROTATED, T0 - 11), 0, 0, 0, NEXT},
          10,
          GH_ROTATE_REUSED},
-        {"own earlier write", {LIVE(GH_RT_ROTATED, T0), 0, 0, 1}, 0, GH_ROTATE_OK},
-        {"own write, window over", {LIVE(GH_RT_ROTATED, T0 - 60), 0, 0, 1}, 10, GH_ROTATE_OK},
+        /* inside the window, but an answer would start a second branch */
+        {"successor rotated on",
+         {LIVE(GH_RT_ROTATED, T0 - 3), 0, 0, 0, 0, 1},
+         10,
+         GH_ROTATE_REUSED},
+        {"successor not kept", {LIVE(GH_RT_ROTATED, T0 - 3), 0, 0, 0, 1, 0}, 10, GH_ROTATE_REUSED},
+        {"window over, successor live",
+         {LIVE(GH_RT_ROTATED, T0 - 60), 0, 0, 0, NEXT},
+         10,
+         GH_ROTATE_REUSED},
+        {"own earlier write", {LIVE(GH_RT_ROTATED, T0), 0, 0, 1, NEXT}, 0, GH_ROTATE_OK},
+        {"own write, window over", {LIVE(GH_RT_ROTATED, T0 - 60), 0, 0, 1, NEXT}, 10, GH_ROTATE_OK},
+        {"revoked family, in the window",
+         {LIVE(GH_RT_ROTATED, T0 - 3), 1, 0, 0, NEXT},
+         10,
+         GH_ROTATE_REVOKED},
+        {"another client, in the window",
+         {LIVE(GH_RT_ROTATED, T0 - 3), 0, 1, 0, NEXT},
+         10,
+         GH_ROTATE_WRONG_CLIENT},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         enum gh_rotate_result got = gh_grant_rotate(&rows[i].f, T0, rows[i].grace);

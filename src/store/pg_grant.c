@@ -86,8 +86,6 @@ static const char SQL_CODE_TAKE_FAMILY[] =
     "last_used_at) SELECT $3, client_id, sub, scope, flow_id, hash, $1, $4, $1 FROM taken "
     "RETURNING id) INSERT INTO refresh_token(hash, family_id, state, created_at, "
     "idle_expires_at) SELECT $5, id, $7, $1, $6 FROM fam";
-static const char SQL_RT_INSERT[] = "INSERT INTO refresh_token(hash, family_id, state, "
-                                    "created_at, idle_expires_at) VALUES ($1, $2, $3, $4, $5)";
 /* What a redemption that did not take the code needs to know: the code,
  * the family issued from it, and whether that is this request's own (an
  * attempt whose answer was lost with its connection). */
@@ -217,40 +215,37 @@ int pg_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
 
 /* The conditional UPDATE that decides which of racing rotations takes the
  * token (the SQL form of GH_ROTATE_OK, proto/grant.h), feeding the insert
- * of the successor: the winning path in one statement, one round trip.
- * Revoking a family also marks its tokens revoked; the family test is belt
- * and braces. */
+ * of the successor: the winning path in one statement, one round trip. The
+ * rotated row names its successor and keeps it wrapped (NULL: no grace
+ * window). Revoking a family also marks its tokens revoked; the family
+ * test is belt and braces. */
 static const char SQL_RT_TAKE[] =
-    "WITH taken AS (UPDATE refresh_token SET state = $5, rotated_at = $1 WHERE hash = $2 AND "
-    "state = $6 AND family_id IN (SELECT id FROM family WHERE revoked_at = 0) RETURNING "
-    "family_id) INSERT INTO refresh_token(hash, family_id, state, created_at, idle_expires_at) "
-    "SELECT $3, family_id, $6, $1, $4 FROM taken";
-/* What a rotation that did not take the token needs to know, including
- * whether its successor is there already: this very request's, by an
- * attempt whose answer was lost with its connection. */
+    "WITH taken AS (UPDATE refresh_token SET state = $5, rotated_at = $1, next_hash = $3, "
+    "next_wrap = $7 WHERE hash = $2 AND state = $6 AND family_id IN (SELECT id FROM family WHERE "
+    "revoked_at = 0) RETURNING family_id) INSERT INTO refresh_token(hash, family_id, state, "
+    "created_at, idle_expires_at) SELECT $3, family_id, $6, $1, $4 FROM taken";
+/* What a rotation that did not take the token needs to know: the token,
+ * its family, and the successor it was rotated to, which may be this very
+ * request's (an attempt whose answer was lost with its connection). */
 static const char SQL_RT_FACTS[] =
     "SELECT t.state, t.rotated_at, t.idle_expires_at, f.revoked_at, f.abs_expires_at, f.id, "
-    "EXISTS(SELECT 1 FROM refresh_token n WHERE n.hash = $2 AND n.family_id = t.family_id)::int "
-    "FROM refresh_token t JOIN family f ON f.id = t.family_id WHERE t.hash = $1";
+    "coalesce(t.next_hash = $2, false)::int, coalesce(n.state = $3, false)::int, t.next_wrap "
+    "FROM refresh_token t JOIN family f ON f.id = t.family_id LEFT JOIN refresh_token n ON "
+    "n.hash = t.next_hash WHERE t.hash = $1";
 
 static int take_token(struct pg_conn *c, const struct gh_rotate *r)
 {
-    return pg_exec(c, SQL_RT_TAKE, "ihhiii", r->now, r->old_hash, r->new_hash, r->idle_expires_at,
-                   (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE);
+    return pg_exec(c, SQL_RT_TAKE, "ihhiiiw", r->now, r->old_hash, r->new_hash, r->idle_expires_at,
+                   (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE, r->wrapped ? r->wrap : NULL);
 }
 
-static int insert_successor(struct pg_conn *c, const struct gh_rotate *r, const char *family)
-{
-    int rc = pg_exec(c, SQL_RT_INSERT, "htiii", r->new_hash, family, (int64_t)GH_RT_ACTIVE, r->now,
-                     r->idle_expires_at);
-    return rc < 0 ? rc : 0;
-}
-
+/* The facts, the family id and the wrapped successor (when kept). */
 static int rt_facts(struct pg_conn *c, const struct gh_rotate *r, struct gh_rt_facts *f,
-                    char *family, size_t len)
+                    char *family, size_t len, unsigned char wrap[GH_RT_WRAP_LEN])
 {
     int rc;
-    PGresult *res = pg_run(c, SQL_RT_FACTS, &rc, "hh", r->old_hash, r->new_hash);
+    PGresult *res =
+        pg_run(c, SQL_RT_FACTS, &rc, "hhi", r->old_hash, r->new_hash, (int64_t)GH_RT_ACTIVE);
     if (res == NULL)
         return rc;
     /* the caller checked the client; it never changes */
@@ -263,6 +258,8 @@ static int rt_facts(struct pg_conn *c, const struct gh_rotate *r, struct gh_rt_f
         f->abs_expires_at = pg_int(res, 0, 4);
         pg_text(res, 0, 5, family, len);
         f->own_successor = pg_int(res, 0, 6) != 0;
+        f->successor_active = pg_int(res, 0, 7) != 0;
+        f->successor_wrapped = pg_blob(res, 0, 8, wrap, GH_RT_WRAP_LEN) == 0;
     }
     PQclear(res);
     return 0;
@@ -274,30 +271,28 @@ static int rotate_fn(struct pg_conn *c, void *arg)
 {
     struct gh_store_call *j = arg;
     const struct gh_rotate *r = j->req;
-    enum gh_rotate_result *result = j->out;
-    *result = GH_ROTATE_INVALID;
+    struct gh_rotated *out = j->out;
+    out->result = GH_ROTATE_INVALID;
     int rc = take_token(c, r);
     if (rc < 0)
         return rc;
     if (rc == 1) {
-        *result = GH_ROTATE_OK;
+        out->result = GH_ROTATE_OK;
         return 0;
     }
     /* Not taken: ask why (proto/grant.h) and do what the answer needs. */
     struct gh_rt_facts f;
     char family[40];
-    if ((rc = rt_facts(c, r, &f, family, sizeof(family))) < 0)
+    if ((rc = rt_facts(c, r, &f, family, sizeof(family), out->wrap)) < 0)
         return rc;
-    *result = gh_grant_rotate(&f, r->now, r->grace);
-    switch (*result) {
-    case GH_ROTATE_GRACE:
-        return insert_successor(c, r, family);
+    out->result = gh_grant_rotate(&f, r->now, r->grace);
+    switch (out->result) {
     case GH_ROTATE_REUSED:
         return family_revoke_in(c, family, r->now);
     case GH_ROTATE_OK:
         return f.own_successor ? 0 : GH_ESTORE; /* live yet not taken: cannot happen */
     default:
-        return 0;
+        return 0; /* GH_ROTATE_GRACE hands back out->wrap, changes nothing */
     }
 }
 
@@ -305,12 +300,13 @@ static int rotate_op(struct pg_store *s, void *arg)
 {
     struct gh_store_call *j = arg;
     const struct gh_rotate *r = j->req;
-    enum gh_rotate_result *result = j->out;
-    *result = GH_ROTATE_INVALID;
-    int rc = pg_exec1(s, SQL_RT_TAKE, "ihhiii", r->now, r->old_hash, r->new_hash,
-                      r->idle_expires_at, (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE);
+    struct gh_rotated *out = j->out;
+    out->result = GH_ROTATE_INVALID;
+    int rc =
+        pg_exec1(s, SQL_RT_TAKE, "ihhiiiw", r->now, r->old_hash, r->new_hash, r->idle_expires_at,
+                 (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE, r->wrapped ? r->wrap : NULL);
     if (rc == 1) {
-        *result = GH_ROTATE_OK;
+        out->result = GH_ROTATE_OK;
         return 0;
     }
     /* not won, or unknown after a lost connection: the transaction finds
@@ -320,7 +316,7 @@ static int rotate_op(struct pg_store *s, void *arg)
     return pg_write(s, rotate_fn, j);
 }
 
-int pg_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out)
+int pg_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out)
 {
     struct gh_store_call j = {r, out, NULL, NULL};
     return rotate_op((struct pg_store *)gs, &j);
@@ -339,10 +335,10 @@ int pg_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh
     return rc;
 }
 
-int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
-                            enum gh_rotate_result *out, gh_store_done done, void *arg)
+int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out,
+                            gh_store_done done, void *arg)
 {
-    *out = GH_ROTATE_INVALID;
+    out->result = GH_ROTATE_INVALID;
     struct gh_store_call *call = gh_store_call_new(r, out, done, arg);
     if (call == NULL)
         return GH_ENOMEM;
@@ -354,8 +350,9 @@ int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
 
 static const char SQL_FAMILY_REVOKE[] =
     "UPDATE family SET revoked_at = $1 WHERE id = $2 AND revoked_at = 0";
+/* A revoked token's wrapped successor can serve nothing: gone with it. */
 static const char SQL_RT_REVOKE_FAMILY[] =
-    "UPDATE refresh_token SET state = $1 WHERE family_id = $2 AND state <> $1";
+    "UPDATE refresh_token SET state = $1, next_wrap = NULL WHERE family_id = $2 AND state <> $1";
 
 static int family_revoke_in(struct pg_conn *c, const char *family_id, int64_t now)
 {
@@ -397,8 +394,8 @@ int pg_family_revoked(struct gh_store *gs, const char *family_id, int *revoked)
 }
 
 static const char SQL_RT_REVOKE_USER[] =
-    "UPDATE refresh_token SET state = $2 WHERE family_id IN (SELECT id FROM family WHERE sub = $1 "
-    "AND revoked_at = 0) AND state <> $2";
+    "UPDATE refresh_token SET state = $2, next_wrap = NULL WHERE family_id IN (SELECT id FROM "
+    "family WHERE sub = $1 AND revoked_at = 0) AND state <> $2";
 static const char SQL_FAMILY_REVOKE_USER[] =
     "UPDATE family SET revoked_at = $1 WHERE sub = $2 AND revoked_at = 0";
 
@@ -582,6 +579,9 @@ static const char *const SQL_PURGE[] = {
     "expires_at < $1 LIMIT $2)",
     "DELETE FROM login_failure WHERE key IN (SELECT key FROM login_failure WHERE last_at < "
     "$1 - 86400 LIMIT $2)",
+    /* a wrapped successor older than the longest window serves nothing */
+    "UPDATE refresh_token SET next_wrap = NULL WHERE hash IN (SELECT hash FROM refresh_token "
+    "WHERE next_wrap IS NOT NULL AND rotated_at < $1 - " GH_GRACE_MAX_SQL " LIMIT $2)",
 };
 
 struct purge_job {

@@ -185,16 +185,20 @@ int sq_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
 }
 
 /* The conditional UPDATE that decides which of racing rotations takes the
- * token (the SQL form of GH_ROTATE_OK, proto/grant.h). Revoking a family
- * also marks each of its tokens revoked, so an active token alone says the
- * token and its family are live. */
-static const char SQL_RT_TAKE[] = "UPDATE refresh_token SET state = ?1, rotated_at = ?2 WHERE "
-                                  "hash = ?3 AND state = ?4 RETURNING family_id";
-/* What a rotation that did not take the token needs to know. */
+ * token (the SQL form of GH_ROTATE_OK, proto/grant.h); the rotated row
+ * names its successor and keeps it wrapped (NULL: no grace window).
+ * Revoking a family also marks each of its tokens revoked, so an active
+ * token alone says the token and its family are live. */
+static const char SQL_RT_TAKE[] =
+    "UPDATE refresh_token SET state = ?1, rotated_at = ?2, next_hash = ?5, next_wrap = ?6 WHERE "
+    "hash = ?3 AND state = ?4 RETURNING family_id";
+/* What a rotation that did not take the token needs to know: the token,
+ * its family, and the successor it was rotated to. */
 static const char SQL_RT_FACTS[] =
     "SELECT t.state, t.rotated_at, t.idle_expires_at, f.revoked_at, f.abs_expires_at, f.id, "
-    "EXISTS(SELECT 1 FROM refresh_token n WHERE n.hash = ?2 AND n.family_id = t.family_id) "
-    "FROM refresh_token t JOIN family f ON f.id = t.family_id WHERE t.hash = ?1";
+    "coalesce(t.next_hash = ?2, 0), coalesce(n.state = ?3, 0), t.next_wrap FROM refresh_token t "
+    "JOIN family f ON f.id = t.family_id LEFT JOIN refresh_token n ON n.hash = t.next_hash "
+    "WHERE t.hash = ?1";
 
 static int insert_successor(struct sq_conn *c, const struct gh_rotate *r, const char *family)
 {
@@ -209,7 +213,8 @@ static int take_token(struct sq_conn *c, const struct gh_rotate *r, char *family
     sqlite3_stmt *st = sq_prep(c, SQL_RT_TAKE);
     if (st == NULL)
         return GH_ESTORE;
-    sq_bind(st, "iihi", (int64_t)GH_RT_ROTATED, r->now, r->old_hash, (int64_t)GH_RT_ACTIVE);
+    sq_bind(st, "iihihw", (int64_t)GH_RT_ROTATED, r->now, r->old_hash, (int64_t)GH_RT_ACTIVE,
+            r->new_hash, r->wrapped ? r->wrap : NULL);
     int s = sqlite3_step(st), won = s == SQLITE_ROW;
     if (won)
         sq_text(st, 0, family, len);
@@ -219,13 +224,14 @@ static int take_token(struct sq_conn *c, const struct gh_rotate *r, char *family
     return s == SQLITE_DONE ? won : sq_err(s);
 }
 
+/* The facts, the family id and the wrapped successor (when kept). */
 static int rt_facts(struct sq_conn *c, const struct gh_rotate *r, struct gh_rt_facts *f,
-                    char *family, size_t len)
+                    char *family, size_t len, unsigned char wrap[GH_RT_WRAP_LEN])
 {
     sqlite3_stmt *st = sq_prep(c, SQL_RT_FACTS);
     if (st == NULL)
         return GH_ESTORE;
-    sq_bind(st, "hh", r->old_hash, r->new_hash);
+    sq_bind(st, "hhi", r->old_hash, r->new_hash, (int64_t)GH_RT_ACTIVE);
     int s = sqlite3_step(st);
     /* the caller checked the client; it never changes */
     *f = (struct gh_rt_facts){.found = s == SQLITE_ROW};
@@ -237,6 +243,10 @@ static int rt_facts(struct sq_conn *c, const struct gh_rotate *r, struct gh_rt_f
         f->abs_expires_at = sqlite3_column_int64(st, 4);
         sq_text(st, 5, family, len);
         f->own_successor = sqlite3_column_int(st, 6);
+        f->successor_active = sqlite3_column_int(st, 7);
+        f->successor_wrapped = sqlite3_column_bytes(st, 8) == GH_RT_WRAP_LEN;
+        if (f->successor_wrapped)
+            memcpy(wrap, sqlite3_column_blob(st, 8), GH_RT_WRAP_LEN);
     }
     while (s == SQLITE_ROW)
         s = sqlite3_step(st);
@@ -248,36 +258,34 @@ static int rotate_fn(struct sq_conn *c, void *arg)
 {
     struct gh_store_call *j = arg;
     const struct gh_rotate *r = j->req;
-    enum gh_rotate_result *result = j->out;
+    struct gh_rotated *out = j->out;
     char family[40];
     int rc = take_token(c, r, family, sizeof(family));
     if (rc < 0)
         return rc;
     if (rc == 1) {
-        *result = GH_ROTATE_OK;
+        out->result = GH_ROTATE_OK;
         return insert_successor(c, r, family);
     }
     /* Not taken: ask why (proto/grant.h) and do what the answer needs. */
     struct gh_rt_facts f;
-    if ((rc = rt_facts(c, r, &f, family, sizeof(family))) < 0)
+    if ((rc = rt_facts(c, r, &f, family, sizeof(family), out->wrap)) < 0)
         return rc;
-    *result = gh_grant_rotate(&f, r->now, r->grace);
-    switch (*result) {
-    case GH_ROTATE_GRACE:
-        return insert_successor(c, r, family);
+    out->result = gh_grant_rotate(&f, r->now, r->grace);
+    switch (out->result) {
     case GH_ROTATE_REUSED:
         return family_revoke_in(c, family, r->now);
     case GH_ROTATE_OK:
         return f.own_successor ? 0 : GH_ESTORE; /* live yet not taken: cannot happen */
     default:
-        return 0;
+        return 0; /* GH_ROTATE_GRACE hands back out->wrap, changes nothing */
     }
 }
 
-int sq_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out)
+int sq_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out)
 {
     struct gh_store_call j = {r, out, NULL, NULL};
-    *out = GH_ROTATE_INVALID;
+    out->result = GH_ROTATE_INVALID;
     return sq_write((struct sq_store *)gs, rotate_fn, &j);
 }
 
@@ -294,10 +302,10 @@ int sq_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh
     return rc;
 }
 
-int sq_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
-                            enum gh_rotate_result *out, gh_store_done done, void *arg)
+int sq_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out,
+                            gh_store_done done, void *arg)
 {
-    *out = GH_ROTATE_INVALID;
+    out->result = GH_ROTATE_INVALID;
     struct gh_store_call *call = gh_store_call_new(r, out, done, arg);
     if (call == NULL)
         return GH_ENOMEM;
@@ -309,8 +317,9 @@ int sq_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
 
 static const char SQL_FAMILY_REVOKE[] =
     "UPDATE family SET revoked_at = ?1 WHERE id = ?2 AND revoked_at = 0";
+/* A revoked token's wrapped successor can serve nothing: gone with it. */
 static const char SQL_RT_REVOKE_FAMILY[] =
-    "UPDATE refresh_token SET state = ?1 WHERE family_id = ?2 AND state <> ?1";
+    "UPDATE refresh_token SET state = ?1, next_wrap = NULL WHERE family_id = ?2 AND state <> ?1";
 
 static int family_revoke_in(struct sq_conn *c, const char *family_id, int64_t now)
 {
@@ -354,8 +363,8 @@ int sq_family_revoked(struct gh_store *gs, const char *family_id, int *revoked)
 }
 
 static const char SQL_RT_REVOKE_USER[] =
-    "UPDATE refresh_token SET state = ?2 WHERE family_id IN (SELECT id FROM family WHERE sub = ?1 "
-    "AND revoked_at = 0)";
+    "UPDATE refresh_token SET state = ?2, next_wrap = NULL WHERE family_id IN (SELECT id FROM "
+    "family WHERE sub = ?1 AND revoked_at = 0)";
 static const char SQL_FAMILY_REVOKE_USER[] =
     "UPDATE family SET revoked_at = ?1 WHERE sub = ?2 AND revoked_at = 0";
 
@@ -545,6 +554,9 @@ static const char *const SQL_PURGE[] = {
     "expires_at < ?1 LIMIT ?2)",
     "DELETE FROM login_failure WHERE rowid IN (SELECT rowid FROM login_failure WHERE last_at < "
     "?1 - 86400 LIMIT ?2)",
+    /* a wrapped successor older than the longest window serves nothing */
+    "UPDATE refresh_token SET next_wrap = NULL WHERE hash IN (SELECT hash FROM refresh_token "
+    "WHERE next_wrap IS NOT NULL AND rotated_at < ?1 - " GH_GRACE_MAX_SQL " LIMIT ?2)",
 };
 
 struct purge_job {

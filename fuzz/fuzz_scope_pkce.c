@@ -5,13 +5,15 @@
  * challenge). Invariants: a valid scope is a subset of itself and has each
  * of its tokens; subset(a, b) means every token of a is in b; a valid
  * verifier verifies against its own S256 challenge, which is itself a
- * valid challenge, and against nothing else of the input.
+ * valid challenge, and against nothing else of the input; narrowing
+ * (intersection, the scope a grant gets) stays within both scopes.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
+#include "proto/grant.h"
 #include "proto/proto.h"
 
 #define CHECK(c)                                                                                   \
@@ -48,6 +50,29 @@ static void check_scope(const char *a, const char *b)
         for (const char *q = a; *q; q++)
             CHECK(*q == ' ' || ((unsigned char)*q > 0x20 && (unsigned char)*q < 0x7f && *q != '"' &&
                                 *q != '\\'));
+}
+
+/* intersect(a, b) keeps a's tokens that b has, each once, in room the size
+ * of a; a granted scope is valid and within both what was granted and
+ * what is registered (src/proto/grant.c gh_grant_scope). */
+static void check_narrowing(const char *a, const char *b)
+{
+    size_t n = strlen(a) + 1;
+    char *out = malloc(n);
+    CHECK(out != NULL);
+    CHECK(gh_scope_intersect(a, b, out, n) == 0);
+    CHECK(gh_scope_subset(out, a) == 1 && gh_scope_subset(out, b) == 1);
+    CHECK(out[0] == '\0' || !gh_scope_valid(a) || gh_scope_valid(out));
+    if (gh_grant_scope(NULL, a, b, out, n) == 0) {
+        CHECK(gh_scope_valid(a) ? gh_scope_valid(out) : out[0] != '\0');
+        CHECK(gh_scope_subset(out, a) == 1 && gh_scope_subset(out, b) == 1);
+    }
+    if (gh_grant_scope(a, b, b, out, n) == 0) {
+        CHECK(gh_scope_valid(a) && gh_scope_valid(out));
+        CHECK(gh_scope_subset(out, a) == 1 && gh_scope_subset(a, out) == 1);
+        CHECK(gh_scope_subset(out, b) == 1);
+    }
+    free(out);
 }
 
 static void check_pkce(const char *v, size_t vn, const char *c, size_t cn)
@@ -88,6 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_pkce(b, bn, a, an);
     check_scope(a, b);
     check_scope(b, a);
+    check_narrowing(a, b);
+    check_narrowing(b, a);
     free(buf);
     return 0;
 }

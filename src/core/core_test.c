@@ -1,6 +1,7 @@
 /* Unit tests for src/core: base64url (RFC 4648 10 vectors), buffers,
- * arena caps, constant-time compare. */
+ * arena caps, constant-time compare, HKDF (RFC 5869 A.3), AES-256-GCM. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/arena.h"
 #include "core/b64url.h"
@@ -82,4 +83,47 @@ GH_TEST(ct_compare_and_random_tokens)
     char tok[GH_TOKEN_LEN + 1];
     ASSERT_INT_EQ(gh_rand_token(tok, sizeof(tok)), 0);
     ASSERT_INT_EQ(strlen(tok), 43);
+}
+
+/* RFC 5869 appendix A.3: SHA-256, no salt, no info. */
+GH_TEST(hkdf_rfc5869_a3)
+{
+    unsigned char ikm[22], okm[42];
+    char hex[2 * sizeof(okm) + 1];
+    memset(ikm, 0x0b, sizeof(ikm));
+    ASSERT_INT_EQ(gh_hkdf_sha256(ikm, sizeof(ikm), "", okm, sizeof(okm)), 0);
+    gh_hex(okm, sizeof(okm), hex);
+    ASSERT_STR_EQ(hex, "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d20"
+                       "1395faa4b61a96c8");
+    /* another purpose, another key */
+    unsigned char other[42];
+    ASSERT_INT_EQ(gh_hkdf_sha256(ikm, sizeof(ikm), "x", other, sizeof(other)), 0);
+    ASSERT_TRUE(memcmp(okm, other, sizeof(okm)) != 0);
+}
+
+GH_TEST(aead_seal_open)
+{
+    unsigned char key[GH_AEAD_KEY_LEN], key2[GH_AEAD_KEY_LEN];
+    memset(key, 1, sizeof(key));
+    memset(key2, 2, sizeof(key2));
+    const char msg[] = "the successor refresh token";
+    const size_t n = sizeof(msg) - 1;
+    unsigned char box[sizeof(msg) - 1 + GH_AEAD_OVERHEAD], box2[sizeof(box)], out[sizeof(msg)];
+    ASSERT_INT_EQ(gh_aead_seal(key, "row", 3, msg, n, box), 0);
+    ASSERT_INT_EQ(gh_aead_seal(key, "row", 3, msg, n, box2), 0);
+    ASSERT_TRUE(memcmp(box, box2, sizeof(box)) != 0); /* fresh nonce each time */
+    ASSERT_TRUE(memmem(box, sizeof(box), "successor", 9) == NULL);
+    memset(out, 0, sizeof(out));
+    ASSERT_INT_EQ(gh_aead_open(key, "row", 3, box, sizeof(box), out), 0);
+    ASSERT_STR_EQ((char *)out, msg);
+    /* another key, other associated data, any flipped bit: refused */
+    ASSERT_INT_EQ(gh_aead_open(key2, "row", 3, box, sizeof(box), out), GH_ECRYPTO);
+    ASSERT_INT_EQ(gh_aead_open(key, "rox", 3, box, sizeof(box), out), GH_ECRYPTO);
+    for (size_t i = 0; i < sizeof(box); i += 7) {
+        box[i] ^= 0x20;
+        ASSERT_INT_EQ(gh_aead_open(key, "row", 3, box, sizeof(box), out), GH_ECRYPTO);
+        box[i] ^= 0x20;
+    }
+    ASSERT_INT_EQ(gh_aead_open(key, "row", 3, box, GH_AEAD_OVERHEAD - 1, out), GH_ECRYPTO);
+    ASSERT_INT_EQ(gh_aead_open(key, "row", 3, box, sizeof(box), out), 0);
 }

@@ -2,12 +2,16 @@
  * Helpers shared by the endpoints: OAuth error responses (RFC 6749 5.2),
  * strict form parsing, client authentication (RFC 6749 2.3.1; secrets
  * compared as SHA-256 digests with CRYPTO_memcmp), CORS for public
- * clients, RFC 9068 access tokens and page security headers.
+ * clients, RFC 9068 access tokens, refresh tokens (their store keys and
+ * the successor wrapped for the reuse grace window) and page security
+ * headers.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/crypto.h>
 
 #include "core/b64url.h"
 #include "core/clock.h"
@@ -211,4 +215,47 @@ int gh_refresh_key(const char *tok, unsigned char key[GH_SHA256_LEN])
         return GH_EINVAL;
     refresh_key_of(tok, n, when, key);
     return 0;
+}
+
+_Static_assert(GH_RT_WRAP_LEN == GH_REFRESH_LEN + GH_AEAD_OVERHEAD, "wrapped refresh token size");
+
+/* HKDF info: the key serves this one purpose */
+static const char WRAP_INFO[] = "gatehouse refresh-token successor v1";
+
+int gh_refresh_wrap(const char *tok, const unsigned char key[GH_SHA256_LEN], const char *next,
+                    unsigned char out[GH_RT_WRAP_LEN])
+{
+    unsigned char k[GH_AEAD_KEY_LEN];
+    if (strlen(next) != GH_REFRESH_LEN)
+        return GH_EINVAL;
+    int rc = gh_hkdf_sha256(tok, strlen(tok), WRAP_INFO, k, sizeof(k));
+    if (rc == 0)
+        rc = gh_aead_seal(k, key, GH_SHA256_LEN, next, GH_REFRESH_LEN, out);
+    OPENSSL_cleanse(k, sizeof(k));
+    return rc;
+}
+
+int gh_refresh_unwrap(const char *tok, const unsigned char key[GH_SHA256_LEN],
+                      const unsigned char wrap[GH_RT_WRAP_LEN], char next[GH_REFRESH_LEN + 1])
+{
+    unsigned char k[GH_AEAD_KEY_LEN];
+    int rc = gh_hkdf_sha256(tok, strlen(tok), WRAP_INFO, k, sizeof(k));
+    if (rc == 0)
+        rc = gh_aead_open(k, key, GH_SHA256_LEN, wrap, GH_RT_WRAP_LEN, (unsigned char *)next);
+    OPENSSL_cleanse(k, sizeof(k));
+    next[rc == 0 ? GH_REFRESH_LEN : 0] = '\0';
+    return rc;
+}
+
+struct gh_rt_facts gh_refresh_facts(const struct gh_refresh *t, const char *client)
+{
+    return (struct gh_rt_facts){
+        .found = 1,
+        .state = t->state,
+        .rotated_at = t->rotated_at,
+        .idle_expires_at = t->idle_expires_at,
+        .abs_expires_at = t->abs_expires_at,
+        .family_revoked = t->family_revoked_at != 0,
+        .other_client = client != NULL && strcmp(t->client_id, client) != 0,
+    };
 }

@@ -77,9 +77,11 @@ static json_t *refresh_info(struct gh_as *as, const struct gh_snap *s, const cha
     struct gh_refresh t;
     unsigned char hash[GH_SHA256_LEN];
     int64_t now = gh_now();
-    if (gh_refresh_key(token, hash) < 0 || as->store->ops->refresh_get(as->store, hash, &t) < 0 ||
-        t.state != GH_RT_ACTIVE || t.family_revoked_at != 0 || now >= t.idle_expires_at ||
-        now >= t.abs_expires_at)
+    if (gh_refresh_key(token, hash) < 0 || as->store->ops->refresh_get(as->store, hash, &t) < 0)
+        return NULL;
+    /* active: it could be rotated now (no grace: a rotated token is not) */
+    struct gh_rt_facts f = gh_refresh_facts(&t, NULL);
+    if (gh_grant_rotate(&f, now, 0) != GH_ROTATE_OK)
         return NULL;
     return json_pack("{s:b,s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "active", 1, "token_type",
                      "refresh_token", "scope", t.scope, "client_id", t.client_id, "sub", t.sub,

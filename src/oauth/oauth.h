@@ -10,6 +10,7 @@
 
 #include "http/http.h"
 #include "oauth/as.h"
+#include "proto/grant.h"
 #include "proto/proto.h"
 
 void gh_h_discovery(struct gh_req *r);
@@ -64,6 +65,19 @@ int gh_refresh_new(char tok[GH_REFRESH_LEN + 1], unsigned char key[GH_SHA256_LEN
 /* Store key of a presented refresh token; GH_EINVAL when it cannot be one
  * of ours (wrong length or alphabet). */
 int gh_refresh_key(const char *tok, unsigned char key[GH_SHA256_LEN]);
+/* The reuse grace window hands back the successor a token was rotated to,
+ * yet the store keeps no token: the rotation stores the successor `next`
+ * sealed with AES-256-GCM under HKDF-SHA256(tok), the presented token,
+ * with tok's store key as associated data (GH_RT_WRAP_LEN bytes). Only tok
+ * opens it again (docs/security.md 4.14). 0 or GH_ECRYPTO / GH_EINVAL. */
+int gh_refresh_wrap(const char *tok, const unsigned char key[GH_SHA256_LEN], const char *next,
+                    unsigned char out[GH_RT_WRAP_LEN] /* OUT */);
+int gh_refresh_unwrap(const char *tok, const unsigned char key[GH_SHA256_LEN],
+                      const unsigned char wrap[GH_RT_WRAP_LEN],
+                      char next[GH_REFRESH_LEN + 1] /* OUT */);
+/* What gh_grant_rotate (proto/grant.h) needs to know about the stored token
+ * t presented by client `client` (NULL: no client binding, introspection). */
+struct gh_rt_facts gh_refresh_facts(const struct gh_refresh *t, const char *client);
 
 /* Signs an RFC 9068 access token into jwt. jti_out gets the token id
  * (23 bytes). family may be NULL (client_credentials). */

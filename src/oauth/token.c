@@ -36,6 +36,7 @@ struct grant {
     struct gh_buf at;            /* the signed access token */
     struct gh_buf idt;           /* the signed id_token, empty when none */
     char rt[GH_REFRESH_LEN + 1]; /* the new refresh token, "" when none */
+    char granted[GH_SCOPE_MAX];  /* the scope this answer grants */
     /* authorization_code */
     const char *code, *verifier;
     struct gh_code k;
@@ -45,7 +46,7 @@ struct grant {
     const char *presented, *scope;
     struct gh_refresh t;
     struct gh_rotate rot;
-    enum gh_rotate_result rotated;
+    struct gh_rotated rotated;
     int expired;
 };
 
@@ -124,28 +125,46 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-/* Why the code cannot be exchanged (NULL: it can). Reads only; a replayed
- * code is revoked here (RFC 6749 4.1.2). */
-static const char *check_code(struct grant *g, const char *redirect)
+static const char *redeem_error(enum gh_redeem_result res)
+{
+    switch (res) {
+    case GH_REDEEM_REPLAYED:
+        return "authorization code already used; tokens issued from it are revoked";
+    case GH_REDEEM_INVALID:
+        return "invalid authorization code";
+    case GH_REDEEM_EXPIRED:
+        return "authorization code expired";
+    case GH_REDEEM_WRONG_CLIENT:
+        return "authorization code was issued to another client";
+    case GH_REDEEM_WRONG_REDIRECT:
+        return "redirect_uri does not match the authorization request";
+    case GH_REDEEM_WRONG_VERIFIER:
+        return "code_verifier does not match the code_challenge";
+    default:
+        return NULL;
+    }
+}
+
+/* What the code as read allows (proto/grant.h). A replayed code is
+ * revoked here: the store judges it again and revokes what it issued. */
+static enum gh_redeem_result check_code(struct grant *g, const char *redirect)
 {
     const struct gh_code *k = &g->k;
-    if (k->used_at != 0) {
-        enum gh_redeem_result res;
+    struct gh_code_facts f = {
+        .found = 1,
+        .used_at = k->used_at,
+        .expires_at = k->expires_at,
+        .binding = gh_grant_code_binding(k->client_id, k->redirect_uri, k->challenge, g->c->id,
+                                         redirect, g->verifier),
+    };
+    enum gh_redeem_result res = gh_grant_redeem(&f, g->now);
+    if (res == GH_REDEEM_REPLAYED) {
+        enum gh_redeem_result revoked;
         gh_metric_inc(GH_M_CODE_REPLAYS);
         gh_metric_inc(GH_M_FAMILY_REVOCATIONS);
-        g->as->store->ops->code_redeem(g->as->store, &g->rd, &res);
-        return "authorization code already used; tokens issued from it are revoked";
+        g->as->store->ops->code_redeem(g->as->store, &g->rd, &revoked);
     }
-    if (k->expires_at <= g->now)
-        return "authorization code expired";
-    if (strcmp(k->client_id, g->c->id) != 0)
-        return "authorization code was issued to another client";
-    if (strcmp(k->redirect_uri, redirect) != 0)
-        return "redirect_uri does not match the authorization request";
-    /* RFC 7636 4.6 */
-    if (!gh_pkce_verify(g->verifier, strlen(g->verifier), k->challenge, strlen(k->challenge)))
-        return "code_verifier does not match the code_challenge";
-    return NULL;
+    return res;
 }
 
 static void code_trace(struct grant *g)
@@ -186,17 +205,17 @@ static void grant_end(struct grant *g);
 static void code_finish(struct gh_req *r)
 {
     struct grant *g = r->defer_arg;
+    /* found moments ago by code_get: gone now means purged, so expired */
+    enum gh_redeem_result res = g->redeemed == GH_REDEEM_INVALID ? GH_REDEEM_EXPIRED : g->redeemed;
     if (g->store_rc < 0) {
         store_failed(r, g->store_rc);
-    } else if (g->redeemed == GH_REDEEM_REPLAYED) {
-        gh_metric_inc(GH_M_CODE_REPLAYS);
-        gh_oauth_error(r, GH_OAUTH_INVALID_GRANT,
-                       "authorization code already used; tokens issued from it are revoked");
-    } else if (g->redeemed == GH_REDEEM_INVALID) {
-        gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, "authorization code expired");
+    } else if (res != GH_REDEEM_OK) {
+        if (res == GH_REDEEM_REPLAYED)
+            gh_metric_inc(GH_M_CODE_REPLAYS);
+        gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, redeem_error(res));
     } else {
         gh_metric_token_issued(GRANT_CODE);
-        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->k.scope, &g->idt);
+        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->granted, &g->idt);
     }
     if (r->status != 200)
         g->rt[0] = '\0';
@@ -222,9 +241,9 @@ static void issue_from_code(struct grant *g)
                             .nonce = k->nonce,
                             .sid = k->sid};
     if (gh_refresh_new(g->rt, rd->rt_hash) < 0 ||
-        gh_oauth_access_token(g->s, g->k.sub, g->k.client_id, g->k.scope, rd->family_id, g->now,
+        gh_oauth_access_token(g->s, g->k.sub, g->k.client_id, g->granted, rd->family_id, g->now,
                               g->as->cfg->access_ttl, &g->at, jti) < 0 ||
-        gh_idtoken_grant(g->s, k->scope, &it, &g->at, g->now, g->as->cfg->access_ttl, &g->idt) <
+        gh_idtoken_grant(g->s, g->granted, &it, &g->at, g->now, g->as->cfg->access_ttl, &g->idt) <
             0) {
         g->rt[0] = '\0';
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue tokens");
@@ -260,31 +279,23 @@ static void grant_code(struct grant *g)
     }
     if (rc < 0)
         return store_failed(g->r, rc);
-    const char *why = check_code(g, redirect);
-    if (why == NULL)
-        issue_from_code(g);
+    enum gh_redeem_result res = check_code(g, redirect);
+    if (res != GH_REDEEM_OK)
+        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, redeem_error(res));
+    else if (gh_grant_scope(NULL, g->k.scope, g->c->scope, g->granted, sizeof(g->granted)) < 0)
+        gh_oauth_error(g->r, GH_OAUTH_INVALID_SCOPE,
+                       "no authorized scope is still allowed for this client");
     else
-        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, why);
+        issue_from_code(g);
     if (g->r->defer_start == NULL)
         code_trace(g);
 }
 
-/* Why the refresh token cannot be used before trying to rotate it; NULL
- * when rotation may proceed. *expired is set for expiry. */
-static const char *check_refresh(struct grant *g, const struct gh_refresh *t, int *expired)
+/* What the token as read allows (proto/grant.h). */
+static enum gh_rotate_result check_refresh(struct grant *g)
 {
-    *expired = 0;
-    if (strcmp(t->client_id, g->c->id) != 0)
-        return "refresh token was issued to another client";
-    if (t->family_revoked_at != 0 || t->state == GH_RT_REVOKED)
-        return "refresh token revoked";
-    *expired = 1;
-    if (g->now >= t->abs_expires_at)
-        return "refresh token expired (absolute lifetime reached); sign in again";
-    if (t->state == GH_RT_ACTIVE && g->now >= t->idle_expires_at)
-        return "refresh token expired (unused for too long); sign in again";
-    *expired = 0;
-    return NULL;
+    struct gh_rt_facts f = gh_refresh_facts(&g->t, g->c->id);
+    return gh_grant_rotate(&f, g->now, g->rot.grace);
 }
 
 static const char *rotate_error(enum gh_rotate_result res)
@@ -296,6 +307,12 @@ static const char *rotate_error(enum gh_rotate_result res)
         return "refresh token revoked";
     case GH_ROTATE_INVALID:
         return "invalid refresh token";
+    case GH_ROTATE_WRONG_CLIENT:
+        return "refresh token was issued to another client";
+    case GH_ROTATE_EXPIRED:
+        return "refresh token expired (absolute lifetime reached); sign in again";
+    case GH_ROTATE_IDLE:
+        return "refresh token expired (unused for too long); sign in again";
     default:
         return NULL;
     }
@@ -334,25 +351,58 @@ static void refresh_start(struct gh_req *r)
 static void refresh_finish(struct gh_req *r)
 {
     struct grant *g = r->defer_arg;
+    enum gh_rotate_result res = g->rotated.result;
     const char *why = NULL;
     if (g->store_rc < 0) {
         store_failed(r, g->store_rc);
-    } else if ((why = rotate_error(g->rotated)) == NULL) {
+    } else if (res == GH_ROTATE_GRACE &&
+               gh_refresh_unwrap(g->presented, g->rot.old_hash, g->rotated.wrap, g->rt) < 0) {
+        /* cannot happen: only the presented token sealed it */
+        gh_oauth_error(r, GH_OAUTH_SERVER_ERROR, "cannot recover the refresh token");
+    } else if ((why = rotate_error(res)) == NULL) {
+        /* GH_ROTATE_GRACE answers with the successor the token was rotated
+         * to, the same one for every presentation inside the window */
         gh_metric_token_issued(GRANT_REFRESH);
-        gh_metric_inc(GH_M_ROTATIONS);
-        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->scope ? g->scope : g->t.scope,
-                       &g->idt);
+        if (res == GH_ROTATE_OK)
+            gh_metric_inc(GH_M_ROTATIONS);
+        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->granted, &g->idt);
     } else {
-        if (g->rotated == GH_ROTATE_REUSED) {
+        if (res == GH_ROTATE_REUSED) {
             gh_metric_inc(GH_M_REUSE_DETECTED);
             gh_metric_inc(GH_M_FAMILY_REVOCATIONS);
         }
+        g->expired = res == GH_ROTATE_EXPIRED || res == GH_ROTATE_IDLE;
         gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, why);
     }
     if (r->status != 200)
         g->rt[0] = '\0';
     trace_refresh(g);
     grant_end(g);
+}
+
+/* The candidate successor, wrapped for the grace window, and the access
+ * token: signed before the store is asked, so the answer waits only for
+ * the commit. */
+static int refresh_issue(struct grant *g)
+{
+    struct gh_rotate *rot = &g->rot;
+    char jti[23];
+    int rc = gh_refresh_new(g->rt, rot->new_hash);
+    /* a presentation of the old token inside the window gets this same
+     * successor back, which only the old token can unwrap */
+    rot->wrapped = rc == 0 && rot->grace > 0;
+    if (rot->wrapped)
+        rc = gh_refresh_wrap(g->presented, rot->old_hash, g->rt, rot->wrap);
+    if (rc == 0)
+        rc = gh_oauth_access_token(g->s, g->t.sub, g->t.client_id, g->granted, g->t.family_id,
+                                   g->now, g->as->cfg->access_ttl, &g->at, jti);
+    /* OIDC Core 12.2: same sub, auth_time and sid; no nonce */
+    struct gh_idtoken it = {
+        .sub = g->t.sub, .client_id = g->t.client_id, .auth_time = g->t.auth_time, .sid = g->t.sid};
+    if (rc == 0)
+        rc = gh_idtoken_grant(g->s, g->granted, &it, &g->at, g->now, g->as->cfg->access_ttl,
+                              &g->idt);
+    return rc;
 }
 
 static void grant_refresh(struct grant *g)
@@ -375,24 +425,23 @@ static void grant_refresh(struct grant *g)
     }
     if (rc < 0)
         return store_failed(g->r, rc);
-    /* RFC 6749 6: the requested scope may narrow, never widen */
-    if (g->scope != NULL && (!gh_scope_valid(g->scope) || !gh_scope_subset(g->scope, g->t.scope))) {
-        gh_oauth_error(g->r, GH_OAUTH_INVALID_SCOPE, "scope exceeds the granted scope");
+    /* RFC 6749 6: the requested scope may narrow, never widen; and what the
+     * client may no longer have is no longer granted */
+    if (gh_grant_scope(g->scope, g->t.scope, g->c->scope, g->granted, sizeof(g->granted)) < 0) {
+        gh_oauth_error(g->r, GH_OAUTH_INVALID_SCOPE,
+                       g->scope != NULL ? "scope exceeds the granted scope"
+                                        : "no granted scope is still allowed for this client");
         return;
     }
-    const char *why = check_refresh(g, &g->t, &g->expired);
-    char jti[23];
-    /* OIDC Core 12.2: same sub, auth_time and sid; no nonce */
-    struct gh_idtoken it = {
-        .sub = g->t.sub, .client_id = g->t.client_id, .auth_time = g->t.auth_time, .sid = g->t.sid};
-    if (why != NULL) {
-        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, why);
-    } else if (gh_refresh_new(g->rt, rot->new_hash) < 0 ||
-               gh_oauth_access_token(g->s, g->t.sub, g->t.client_id,
-                                     g->scope ? g->scope : g->t.scope, g->t.family_id, g->now,
-                                     g->as->cfg->access_ttl, &g->at, jti) < 0 ||
-               gh_idtoken_grant(g->s, g->scope ? g->scope : g->t.scope, &it, &g->at, g->now,
-                                g->as->cfg->access_ttl, &g->idt) < 0) {
+    /* OK, GRACE and REUSED go to the store, which judges again on the rows
+     * as they are in its transaction (with the successor this token was
+     * rotated to, which the row read here does not show) and writes what
+     * the outcome needs */
+    enum gh_rotate_result pre = check_refresh(g);
+    g->expired = pre == GH_ROTATE_EXPIRED || pre == GH_ROTATE_IDLE;
+    if (pre != GH_ROTATE_OK && pre != GH_ROTATE_GRACE && pre != GH_ROTATE_REUSED) {
+        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, rotate_error(pre));
+    } else if (refresh_issue(g) < 0) {
         g->rt[0] = '\0';
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue tokens");
     } else {

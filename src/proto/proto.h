@@ -41,6 +41,9 @@ int gh_scope_subset(const char *req, const char *allowed);
 int gh_scope_valid(const char *s);
 /* 1 when scope string s contains token tok. */
 int gh_scope_has(const char *s, const char *tok);
+/* The tokens of a that b has too, in a's order, each once, into out (""
+ * when none); GH_EINVAL when out is too small. */
+int gh_scope_intersect(const char *a, const char *b, char *out, size_t outlen);
 
 /* ---- client authentication ---- */
 /* Parses "Basic base64(urlenc(id):urlenc(secret))" into arena strings.

@@ -1,6 +1,7 @@
 /* Scope strings, RFC 6749 3.3: space-delimited tokens of NQCHAR. */
 #include <string.h>
 
+#include "core/err.h"
 #include "proto/proto.h"
 
 static int token_char(unsigned char c)
@@ -55,4 +56,28 @@ int gh_scope_subset(const char *req, const char *allowed)
             req++;
     }
     return 1;
+}
+
+int gh_scope_intersect(const char *a, const char *b, char *out, size_t outlen)
+{
+    size_t n = 0;
+    if (outlen == 0)
+        return GH_EINVAL;
+    out[0] = '\0';
+    while (*a) {
+        size_t len = strcspn(a, " ");
+        if (len > 0 && has_token(b, a, len) && !has_token(out, a, len)) {
+            if (n + (n > 0) + len >= outlen)
+                return GH_EINVAL;
+            if (n > 0)
+                out[n++] = ' ';
+            memcpy(out + n, a, len);
+            n += len;
+            out[n] = '\0';
+        }
+        a += len;
+        while (*a == ' ')
+            a++;
+    }
+    return 0;
 }

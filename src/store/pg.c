@@ -306,8 +306,9 @@ static PGresult *run_va(struct pg_conn *c, const char *sql, int *rc, const char 
             types[n] = OID_INT8;
             break;
         case 'h':
+        case 'w':
             vals[n] = (const char *)va_arg(ap, const unsigned char *);
-            lens[n] = GH_SHA256_LEN;
+            lens[n] = fmt[n] == 'h' ? GH_SHA256_LEN : GH_RT_WRAP_LEN;
             fmts[n] = 1;
             types[n] = OID_BYTEA;
             break;
@@ -535,21 +536,26 @@ static int hexval(char ch)
     return -1;
 }
 
+int pg_blob(const PGresult *r, int row, int col, unsigned char *out, size_t len)
+{
+    memset(out, 0, len);
+    const char *v = PQgetvalue(r, row, col);
+    if (PQgetisnull(r, row, col) || strncmp(v, "\\x", 2) != 0 || strlen(v + 2) != 2 * len)
+        return GH_ENOTFOUND;
+    for (size_t i = 0; i < len; i++) {
+        int hi = hexval(v[2 + 2 * i]), lo = hexval(v[3 + 2 * i]);
+        if (hi < 0 || lo < 0) {
+            memset(out, 0, len);
+            return GH_ENOTFOUND;
+        }
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return 0;
+}
+
 int pg_hash(const PGresult *r, int row, int col, unsigned char out[GH_SHA256_LEN])
 {
-    memset(out, 0, GH_SHA256_LEN);
-    const char *v = PQgetvalue(r, row, col);
-    if (PQgetisnull(r, row, col) || strncmp(v, "\\x", 2) != 0 || strlen(v + 2) != 2 * GH_SHA256_LEN)
-        return GH_ENOTFOUND;
-    unsigned char tmp[GH_SHA256_LEN];
-    for (size_t i = 0; i < GH_SHA256_LEN; i++) {
-        int hi = hexval(v[2 + 2 * i]), lo = hexval(v[3 + 2 * i]);
-        if (hi < 0 || lo < 0)
-            return GH_ENOTFOUND;
-        tmp[i] = (unsigned char)(hi << 4 | lo);
-    }
-    memcpy(out, tmp, GH_SHA256_LEN);
-    return 0;
+    return pg_blob(r, row, col, out, GH_SHA256_LEN);
 }
 
 /* ---- open and close ---- */

@@ -9,13 +9,15 @@
  * row, so exactly one of the racers changes the row. The winning path is
  * one statement (UPDATE ... RETURNING feeding the INSERTs in a WITH), one
  * round trip and one commit; a request that did not win runs the general
- * path in a READ COMMITTED transaction, which finds out why (replayed,
- * grace, reuse, revoked, unknown) with fresh reads.
+ * path in a READ COMMITTED transaction, which reads the rows afresh and
+ * asks proto/grant.c what that means (replayed, grace, reuse, revoked,
+ * unknown), then runs the SQL for the answer.
  *
  * Retries are idempotent: an attempt whose answer was lost with its
- * connection may have committed, so the general path first recognises the
- * request's own work by the fresh random family id or successor hash it
- * carries, and reports success rather than a replay or a reuse.
+ * connection may have committed, so the general path reads whether the
+ * request's own work is there (by the fresh random family id or successor
+ * hash it carries), and the decision reports success rather than a replay
+ * or a reuse.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,82 +76,83 @@ int pg_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], st
     return rc;
 }
 
+/* The conditional UPDATE that decides which of racing redemptions takes
+ * the code (the SQL form of GH_REDEEM_OK, proto/grant.h): alone, and on the
+ * winning path of a grant with a refresh token in one statement, one round
+ * trip, feeding the inserts of the family and its first token. */
 static const char SQL_CODE_TAKE[] = "UPDATE auth_code SET used_at = $1 WHERE hash = $2 AND "
                                     "used_at = 0 AND expires_at > $1";
-static const char SQL_CODE_USED[] = "SELECT used_at FROM auth_code WHERE hash = $1";
-static const char SQL_FAMILY_FROM_CODE[] =
-    "INSERT INTO family(id, client_id, sub, scope, flow_id, code_hash, created_at, "
-    "abs_expires_at, last_used_at, auth_time, sid) SELECT $1, client_id, sub, scope, flow_id, "
-    "hash, $2, $3, $2, auth_time, sid FROM auth_code WHERE hash = $4";
-static const char SQL_RT_INSERT[] = "INSERT INTO refresh_token(hash, family_id, state, "
-                                    "created_at, idle_expires_at) VALUES ($1, $2, 0, $3, $4)";
-static const char SQL_FAMILY_REVOKE_CODE[] =
-    "UPDATE family SET revoked_at = $1 WHERE code_hash = $2 AND revoked_at = 0";
-static const char SQL_RT_REVOKE_CODE[] =
-    "UPDATE refresh_token SET state = 2 WHERE family_id IN (SELECT id FROM family WHERE "
-    "code_hash = $1) AND state <> 2";
-
-static const char SQL_FAMILY_MINE[] = "SELECT 1 FROM family WHERE id = $1 AND code_hash = $2";
-/* The winning path in one statement, one round trip: take the code, start
- * its family, insert the first token. One row: this request won. */
-static const char SQL_REDEEM_FAST[] =
+static const char SQL_CODE_TAKE_FAMILY[] =
     "WITH taken AS (UPDATE auth_code SET used_at = $1 WHERE hash = $2 AND used_at = 0 AND "
     "expires_at > $1 RETURNING client_id, sub, scope, flow_id, hash, auth_time, sid), fam AS "
     "(INSERT INTO family(id, client_id, sub, scope, flow_id, code_hash, created_at, "
     "abs_expires_at, last_used_at, auth_time, sid) SELECT $3, client_id, sub, scope, flow_id, "
     "hash, $1, $4, $1, auth_time, sid FROM taken RETURNING id) INSERT INTO refresh_token(hash, "
     "family_id, state, created_at, "
-    "idle_expires_at) SELECT $5, id, 0, $1, $6 FROM fam";
+    "idle_expires_at) SELECT $5, id, $7, $1, $6 FROM fam";
+/* What a redemption that did not take the code needs to know: the code,
+ * the family issued from it, and whether that is this request's own (an
+ * attempt whose answer was lost with its connection). */
+static const char SQL_CODE_FACTS[] =
+    "SELECT c.used_at, c.expires_at, coalesce(f.id, ''), coalesce(f.id = $2, false)::int FROM "
+    "auth_code c LEFT JOIN family f ON f.code_hash = c.hash WHERE c.hash = $1";
 
-/* The general path, in a transaction: also tells replayed from invalid. */
+static int family_revoke_in(struct pg_conn *c, const char *family_id, int64_t now);
+
+static int take_code(struct pg_conn *c, const struct gh_redeem *r)
+{
+    if (!r->issue_refresh)
+        return pg_exec(c, SQL_CODE_TAKE, "ih", r->now, r->code_hash);
+    return pg_exec(c, SQL_CODE_TAKE_FAMILY, "ihtihii", r->now, r->code_hash, r->family_id,
+                   r->abs_expires_at, r->rt_hash, r->idle_expires_at, (int64_t)GH_RT_ACTIVE);
+}
+
+static int code_facts(struct pg_conn *c, const struct gh_redeem *r, struct gh_code_facts *f,
+                      char *family, size_t len)
+{
+    int rc;
+    PGresult *res = pg_run(c, SQL_CODE_FACTS, &rc, "ht", r->code_hash, r->family_id);
+    if (res == NULL)
+        return rc;
+    /* the caller checked the binding; it never changes */
+    *f = (struct gh_code_facts){.found = PQntuples(res) >= 1, .binding = GH_BIND_OK};
+    family[0] = '\0';
+    if (f->found) {
+        f->used_at = pg_int(res, 0, 0);
+        f->expires_at = pg_int(res, 0, 1);
+        pg_text(res, 0, 2, family, len);
+        f->own_family = r->issue_refresh && pg_int(res, 0, 3) != 0;
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* The general path, in a transaction: take the code, or find out why not
+ * (a racing redeemer has committed by now: our UPDATE waited for it). */
 static int redeem_fn(struct pg_conn *c, void *arg)
 {
     struct gh_store_call *j = arg;
     const struct gh_redeem *r = j->req;
     enum gh_redeem_result *result = j->out;
     *result = GH_REDEEM_INVALID;
-    int rc = pg_exec(c, SQL_CODE_TAKE, "ih", r->now, r->code_hash);
+    int rc = take_code(c, r);
     if (rc < 0)
         return rc;
     if (rc == 1) {
         *result = GH_REDEEM_OK;
-        if (!r->issue_refresh)
-            return 0;
-        rc = pg_exec(c, SQL_FAMILY_FROM_CODE, "tiih", r->family_id, r->now, r->abs_expires_at,
-                     r->code_hash);
-        if (rc >= 0)
-            rc = pg_exec(c, SQL_RT_INSERT, "htii", r->rt_hash, r->family_id, r->now,
-                         r->idle_expires_at);
-        return rc < 0 ? rc : 0;
-    }
-    /* Not taken: replayed (used before) or invalid (unknown / expired). A
-     * racing redeemer has committed by now (our UPDATE waited for it). */
-    PGresult *res = pg_run(c, SQL_CODE_USED, &rc, "h", r->code_hash);
-    if (res == NULL)
-        return rc;
-    int64_t used_at = PQntuples(res) == 1 ? pg_int(res, 0, 0) : 0;
-    PQclear(res);
-    if (used_at == 0)
         return 0;
-    /* Taken by this very request, whose answer was lost with its
-     * connection: the family it created (a fresh random id) is there. */
-    if (r->issue_refresh) {
-        res = pg_run(c, SQL_FAMILY_MINE, &rc, "th", r->family_id, r->code_hash);
-        if (res == NULL)
-            return rc;
-        int mine = PQntuples(res) == 1;
-        PQclear(res);
-        if (mine) {
-            *result = GH_REDEEM_OK;
-            return 0;
-        }
     }
-    /* RFC 6749 4.1.2 / RFC 9700 4.5: revoke what the code issued. */
-    *result = GH_REDEEM_REPLAYED;
-    rc = pg_exec(c, SQL_FAMILY_REVOKE_CODE, "ih", r->now, r->code_hash);
-    if (rc >= 0)
-        rc = pg_exec(c, SQL_RT_REVOKE_CODE, "h", r->code_hash);
-    return rc < 0 ? rc : 0;
+    /* Not taken: ask why (proto/grant.h) and do what the answer needs. */
+    struct gh_code_facts f;
+    char family[40];
+    if ((rc = code_facts(c, r, &f, family, sizeof(family))) < 0)
+        return rc;
+    *result = gh_grant_redeem(&f, r->now);
+    if (*result == GH_REDEEM_REPLAYED)
+        return family_revoke_in(c, family, r->now);
+    if (*result == GH_REDEEM_OK && !f.own_family)
+        return GH_ESTORE; /* live yet not taken: cannot happen */
+    return 0;
 }
 
 static int redeem_op(struct pg_store *s, void *arg)
@@ -159,8 +162,8 @@ static int redeem_op(struct pg_store *s, void *arg)
     enum gh_redeem_result *result = j->out;
     *result = GH_REDEEM_INVALID;
     if (r->issue_refresh) {
-        int rc = pg_exec1(s, SQL_REDEEM_FAST, "ihtihi", r->now, r->code_hash, r->family_id,
-                          r->abs_expires_at, r->rt_hash, r->idle_expires_at);
+        int rc = pg_exec1(s, SQL_CODE_TAKE_FAMILY, "ihtihii", r->now, r->code_hash, r->family_id,
+                          r->abs_expires_at, r->rt_hash, r->idle_expires_at, (int64_t)GH_RT_ACTIVE);
         if (rc == 1) {
             *result = GH_REDEEM_OK;
             return 0;
@@ -216,95 +219,100 @@ int pg_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
     return rc;
 }
 
-/* One row changed: this request won the token. Revoking a family also
- * marks its tokens revoked (state 2), the family test is belt and braces. */
-static const char SQL_RT_ROTATE[] =
-    "UPDATE refresh_token SET state = 1, rotated_at = $1 WHERE hash = $2 AND state = 0 AND "
-    "family_id IN (SELECT id FROM family WHERE revoked_at = 0) RETURNING family_id";
-static const char SQL_RT_STATE[] = "SELECT t.state, t.rotated_at, f.revoked_at, f.id FROM "
-                                   "refresh_token t JOIN family f ON f.id = t.family_id WHERE "
-                                   "t.hash = $1";
+/* The conditional UPDATE that decides which of racing rotations takes the
+ * token (the SQL form of GH_ROTATE_OK, proto/grant.h), feeding the insert
+ * of the successor: the winning path in one statement, one round trip. The
+ * rotated row names its successor and keeps it wrapped (NULL: no grace
+ * window). Revoking a family also marks its tokens revoked; the family
+ * test is belt and braces. */
+static const char SQL_RT_TAKE[] =
+    "WITH taken AS (UPDATE refresh_token SET state = $5, rotated_at = $1, next_hash = $3, "
+    "next_wrap = $7 WHERE hash = $2 AND state = $6 AND family_id IN (SELECT id FROM family WHERE "
+    "revoked_at = 0) RETURNING family_id) INSERT INTO refresh_token(hash, family_id, state, "
+    "created_at, idle_expires_at) SELECT $3, family_id, $6, $1, $4 FROM taken";
+/* What a rotation that did not take the token needs to know: the token,
+ * its family, and the successor it was rotated to, which may be this very
+ * request's (an attempt whose answer was lost with its connection). */
+static const char SQL_RT_FACTS[] =
+    "SELECT t.state, t.rotated_at, t.idle_expires_at, f.revoked_at, f.abs_expires_at, f.id, "
+    "coalesce(t.next_hash = $2, false)::int, coalesce(n.state = $3, false)::int, t.next_wrap "
+    "FROM refresh_token t JOIN family f ON f.id = t.family_id LEFT JOIN refresh_token n ON "
+    "n.hash = t.next_hash WHERE t.hash = $1";
 
-static const char SQL_RT_MINE[] = "SELECT 1 FROM refresh_token WHERE hash = $1 AND family_id = $2";
-/* The winning path in one statement, one round trip. */
-static const char SQL_RT_ROTATE_FAST[] =
-    "WITH taken AS (UPDATE refresh_token SET state = 1, rotated_at = $1 WHERE hash = $2 AND "
-    "state = 0 AND family_id IN (SELECT id FROM family WHERE revoked_at = 0) RETURNING "
-    "family_id) INSERT INTO refresh_token(hash, family_id, state, created_at, idle_expires_at) "
-    "SELECT $3, family_id, 0, $1, $4 FROM taken";
-
-static int family_revoke_in(struct pg_conn *c, const char *family_id, int64_t now);
-
-static int insert_successor(struct pg_conn *c, const struct gh_rotate *r, const char *family)
+static int take_token(struct pg_conn *c, const struct gh_rotate *r)
 {
-    int rc = pg_exec(c, SQL_RT_INSERT, "htii", r->new_hash, family, r->now, r->idle_expires_at);
-    return rc < 0 ? rc : 0;
+    return pg_exec(c, SQL_RT_TAKE, "ihhiiiw", r->now, r->old_hash, r->new_hash, r->idle_expires_at,
+                   (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE, r->wrapped ? r->wrap : NULL);
 }
 
+/* The facts, the family id and the wrapped successor (when kept). */
+static int rt_facts(struct pg_conn *c, const struct gh_rotate *r, struct gh_rt_facts *f,
+                    char *family, size_t len, unsigned char wrap[GH_RT_WRAP_LEN])
+{
+    int rc;
+    PGresult *res =
+        pg_run(c, SQL_RT_FACTS, &rc, "hhi", r->old_hash, r->new_hash, (int64_t)GH_RT_ACTIVE);
+    if (res == NULL)
+        return rc;
+    /* the caller checked the client; it never changes */
+    *f = (struct gh_rt_facts){.found = PQntuples(res) == 1};
+    if (f->found) {
+        f->state = (int)pg_int(res, 0, 0);
+        f->rotated_at = pg_int(res, 0, 1);
+        f->idle_expires_at = pg_int(res, 0, 2);
+        f->family_revoked = pg_int(res, 0, 3) != 0;
+        f->abs_expires_at = pg_int(res, 0, 4);
+        pg_text(res, 0, 5, family, len);
+        f->own_successor = pg_int(res, 0, 6) != 0;
+        f->successor_active = pg_int(res, 0, 7) != 0;
+        f->successor_wrapped = pg_blob(res, 0, 8, wrap, GH_RT_WRAP_LEN) == 0;
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* The general path, in a transaction: take the token, or find out why not
+ * (a racing rotation has committed by now: our UPDATE waited for it). */
 static int rotate_fn(struct pg_conn *c, void *arg)
 {
     struct gh_store_call *j = arg;
     const struct gh_rotate *r = j->req;
-    enum gh_rotate_result *result = j->out;
+    struct gh_rotated *out = j->out;
+    out->result = GH_ROTATE_INVALID;
+    int rc = take_token(c, r);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        out->result = GH_ROTATE_OK;
+        return 0;
+    }
+    /* Not taken: ask why (proto/grant.h) and do what the answer needs. */
+    struct gh_rt_facts f;
     char family[40];
-    int rc;
-    *result = GH_ROTATE_INVALID;
-    PGresult *res = pg_run(c, SQL_RT_ROTATE, &rc, "ih", r->now, r->old_hash);
-    if (res == NULL)
+    if ((rc = rt_facts(c, r, &f, family, sizeof(family), out->wrap)) < 0)
         return rc;
-    int won = PQntuples(res) == 1;
-    if (won)
-        pg_text(res, 0, 0, family, sizeof(family));
-    PQclear(res);
-    if (won) {
-        *result = GH_ROTATE_OK;
-        return insert_successor(c, r, family);
+    out->result = gh_grant_rotate(&f, r->now, r->grace);
+    switch (out->result) {
+    case GH_ROTATE_REUSED:
+        return family_revoke_in(c, family, r->now);
+    case GH_ROTATE_OK:
+        return f.own_successor ? 0 : GH_ESTORE; /* live yet not taken: cannot happen */
+    default:
+        return 0; /* GH_ROTATE_GRACE hands back out->wrap, changes nothing */
     }
-    res = pg_run(c, SQL_RT_STATE, &rc, "h", r->old_hash);
-    if (res == NULL)
-        return rc;
-    if (PQntuples(res) != 1) {
-        PQclear(res);
-        return 0; /* GH_ROTATE_INVALID */
-    }
-    int state = (int)pg_int(res, 0, 0);
-    int64_t rotated_at = pg_int(res, 0, 1), revoked_at = pg_int(res, 0, 2);
-    pg_text(res, 0, 3, family, sizeof(family));
-    PQclear(res);
-    if (revoked_at != 0 || state == GH_RT_REVOKED) {
-        *result = GH_ROTATE_REVOKED;
-        return 0;
-    }
-    /* Rotated by this very request, whose answer was lost with its
-     * connection: its successor (a fresh random hash) is there. */
-    res = pg_run(c, SQL_RT_MINE, &rc, "ht", r->new_hash, family);
-    if (res == NULL)
-        return rc;
-    int mine = PQntuples(res) == 1;
-    PQclear(res);
-    if (mine) {
-        *result = GH_ROTATE_OK;
-        return 0;
-    }
-    if (state == GH_RT_ROTATED && r->grace > 0 && r->now - rotated_at <= r->grace) {
-        *result = GH_ROTATE_GRACE;
-        return insert_successor(c, r, family);
-    }
-    /* RFC 9700 4.14.2: a rotated token presented again — revoke the family. */
-    *result = GH_ROTATE_REUSED;
-    return family_revoke_in(c, family, r->now);
 }
 
 static int rotate_op(struct pg_store *s, void *arg)
 {
     struct gh_store_call *j = arg;
     const struct gh_rotate *r = j->req;
-    enum gh_rotate_result *result = j->out;
-    *result = GH_ROTATE_INVALID;
-    int rc = pg_exec1(s, SQL_RT_ROTATE_FAST, "ihhi", r->now, r->old_hash, r->new_hash,
-                      r->idle_expires_at);
+    struct gh_rotated *out = j->out;
+    out->result = GH_ROTATE_INVALID;
+    int rc =
+        pg_exec1(s, SQL_RT_TAKE, "ihhiiiw", r->now, r->old_hash, r->new_hash, r->idle_expires_at,
+                 (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE, r->wrapped ? r->wrap : NULL);
     if (rc == 1) {
-        *result = GH_ROTATE_OK;
+        out->result = GH_ROTATE_OK;
         return 0;
     }
     /* not won, or unknown after a lost connection: the transaction finds
@@ -314,7 +322,7 @@ static int rotate_op(struct pg_store *s, void *arg)
     return pg_write(s, rotate_fn, j);
 }
 
-int pg_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out)
+int pg_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out)
 {
     struct gh_store_call j = {r, out, NULL, NULL};
     return rotate_op((struct pg_store *)gs, &j);
@@ -333,10 +341,10 @@ int pg_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh
     return rc;
 }
 
-int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
-                            enum gh_rotate_result *out, gh_store_done done, void *arg)
+int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out,
+                            gh_store_done done, void *arg)
 {
-    *out = GH_ROTATE_INVALID;
+    out->result = GH_ROTATE_INVALID;
     struct gh_store_call *call = gh_store_call_new(r, out, done, arg);
     if (call == NULL)
         return GH_ENOMEM;
@@ -348,14 +356,15 @@ int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
 
 static const char SQL_FAMILY_REVOKE[] =
     "UPDATE family SET revoked_at = $1 WHERE id = $2 AND revoked_at = 0";
+/* A revoked token's wrapped successor can serve nothing: gone with it. */
 static const char SQL_RT_REVOKE_FAMILY[] =
-    "UPDATE refresh_token SET state = 2 WHERE family_id = $1 AND state <> 2";
+    "UPDATE refresh_token SET state = $1, next_wrap = NULL WHERE family_id = $2 AND state <> $1";
 
 static int family_revoke_in(struct pg_conn *c, const char *family_id, int64_t now)
 {
     int rc = pg_exec(c, SQL_FAMILY_REVOKE, "it", now, family_id);
     if (rc >= 0)
-        rc = pg_exec(c, SQL_RT_REVOKE_FAMILY, "t", family_id);
+        rc = pg_exec(c, SQL_RT_REVOKE_FAMILY, "it", (int64_t)GH_RT_REVOKED, family_id);
     return rc < 0 ? rc : 0;
 }
 
@@ -391,8 +400,8 @@ int pg_family_revoked(struct gh_store *gs, const char *family_id, int *revoked)
 }
 
 static const char SQL_RT_REVOKE_USER[] =
-    "UPDATE refresh_token SET state = 2 WHERE family_id IN (SELECT id FROM family WHERE sub = $1 "
-    "AND revoked_at = 0) AND state <> 2";
+    "UPDATE refresh_token SET state = $2, next_wrap = NULL WHERE family_id IN (SELECT id FROM "
+    "family WHERE sub = $1 AND revoked_at = 0) AND state <> $2";
 static const char SQL_FAMILY_REVOKE_USER[] =
     "UPDATE family SET revoked_at = $1 WHERE sub = $2 AND revoked_at = 0";
 
@@ -400,7 +409,7 @@ static int revoke_user_fn(struct pg_conn *c, void *arg)
 {
     struct family_job *j = arg;
     j->n = 0;
-    int rc = pg_exec(c, SQL_RT_REVOKE_USER, "t", j->id);
+    int rc = pg_exec(c, SQL_RT_REVOKE_USER, "ti", j->id, (int64_t)GH_RT_REVOKED);
     if (rc >= 0)
         rc = pg_exec(c, SQL_FAMILY_REVOKE_USER, "it", j->now, j->id);
     if (rc >= 0)
@@ -579,6 +588,9 @@ static const char *const SQL_PURGE[] = {
     "expires_at < $1 LIMIT $2)",
     "DELETE FROM login_failure WHERE key IN (SELECT key FROM login_failure WHERE last_at < "
     "$1 - 86400 LIMIT $2)",
+    /* a wrapped successor older than the longest window serves nothing */
+    "UPDATE refresh_token SET next_wrap = NULL WHERE hash IN (SELECT hash FROM refresh_token "
+    "WHERE next_wrap IS NOT NULL AND rotated_at < $1 - " GH_GRACE_MAX_SQL " LIMIT $2)",
 };
 
 struct purge_job {

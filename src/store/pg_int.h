@@ -57,7 +57,8 @@ void pg_release(struct pg_store *s, struct pg_conn *c);
 /* Runs sql (a static string: its address keys the per-connection cache of
  * prepared statements) with parameters described by fmt: 't' const char *
  * (text, NULL = SQL NULL), 'i' int64_t, 'h' const unsigned char * hash of
- * GH_SHA256_LEN bytes (bytea, NULL = SQL NULL). Returns the result (caller
+ * GH_SHA256_LEN bytes, 'w' const unsigned char * wrapped token of
+ * GH_RT_WRAP_LEN bytes (both bytea, NULL = SQL NULL). Returns the result (caller
  * PQclear()s it) or NULL with *rc a negative gh_err or PG_ERETRY. */
 PGresult *pg_run(struct pg_conn *c, const char *sql, int *rc, const char *fmt, ...);
 /* Like pg_run for statements without result rows: the number of changed
@@ -86,8 +87,10 @@ int pg_async(struct pg_store *s, int (*op)(struct pg_store *s, void *arg), void 
 /* Column accessors for text-format results. */
 void pg_text(const PGresult *r, int row, int col, char *out, size_t outlen);
 int64_t pg_int(const PGresult *r, int row, int col);
-/* Decodes a bytea column of GH_SHA256_LEN bytes into out; 0 or GH_ENOTFOUND
- * (NULL or another length: out is zeroed). */
+/* Decodes a bytea column of exactly len bytes into out; 0 or GH_ENOTFOUND
+ * (NULL, another length or bad hex: out is zeroed). */
+int pg_blob(const PGresult *r, int row, int col, unsigned char *out, size_t len);
+/* pg_blob of GH_SHA256_LEN bytes. */
 int pg_hash(const PGresult *r, int row, int col, unsigned char out[GH_SHA256_LEN]);
 
 void pg_close(struct gh_store *gs);
@@ -120,11 +123,11 @@ int pg_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], st
 int pg_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out);
 int pg_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
                    struct gh_refresh *out);
-int pg_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out);
+int pg_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out);
 int pg_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out,
                          gh_store_done done, void *arg);
-int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
-                            enum gh_rotate_result *out, gh_store_done done, void *arg);
+int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out,
+                            gh_store_done done, void *arg);
 int pg_family_revoke(struct gh_store *gs, const char *family_id, int64_t now);
 int pg_family_revoked(struct gh_store *gs, const char *family_id, int *revoked);
 int pg_families_revoke_user(struct gh_store *gs, const char *sub, int64_t now, int *n);

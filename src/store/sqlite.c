@@ -132,6 +132,12 @@ static int bind_va(sqlite3_stmt *st, const char *fmt, va_list ap)
             rc = sqlite3_bind_blob(st, i, va_arg(ap, const unsigned char *), GH_SHA256_LEN,
                                    SQLITE_TRANSIENT);
             break;
+        case 'w': {
+            const unsigned char *v = va_arg(ap, const unsigned char *);
+            rc = v ? sqlite3_bind_blob(st, i, v, GH_RT_WRAP_LEN, SQLITE_TRANSIENT)
+                   : sqlite3_bind_null(st, i);
+            break;
+        }
         case 'n':
             rc = sqlite3_bind_null(st, i);
             break;

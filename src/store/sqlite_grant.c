@@ -3,7 +3,8 @@
  * families with rotation and reuse detection, revoked access-token ids,
  * browser sessions, login-failure counters and the purge of expired rows.
  * Every write is a conditional update inside the writer's transaction, so
- * exactly one of two racing requests wins (DESIGN "Writes").
+ * exactly one of two racing requests wins (DESIGN "Writes"); what a request
+ * that did not win gets is decided in proto/grant.c from the rows read here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,20 +65,46 @@ int sq_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], st
     return rc;
 }
 
+/* The conditional UPDATE that decides which of racing redemptions takes
+ * the code (the SQL form of GH_REDEEM_OK, proto/grant.h). */
 static const char SQL_CODE_TAKE[] = "UPDATE auth_code SET used_at = ?1 WHERE hash = ?2 AND "
                                     "used_at = 0 AND expires_at > ?1";
-static const char SQL_CODE_USED[] = "SELECT used_at FROM auth_code WHERE hash = ?";
 static const char SQL_FAMILY_FROM_CODE[] =
     "INSERT INTO family(id, client_id, sub, scope, flow_id, code_hash, created_at, "
     "abs_expires_at, last_used_at, auth_time, sid) SELECT ?1, client_id, sub, scope, flow_id, "
     "hash, ?2, ?3, ?2, auth_time, sid FROM auth_code WHERE hash = ?4";
 static const char SQL_RT_INSERT[] = "INSERT INTO refresh_token(hash, family_id, state, "
-                                    "created_at, idle_expires_at) VALUES (?, ?, 0, ?, ?)";
-static const char SQL_FAMILY_REVOKE_CODE[] =
-    "UPDATE family SET revoked_at = ?1 WHERE code_hash = ?2 AND revoked_at = 0";
-static const char SQL_RT_REVOKE_CODE[] =
-    "UPDATE refresh_token SET state = 2 WHERE family_id IN (SELECT id FROM family WHERE "
-    "code_hash = ?) AND state <> 2";
+                                    "created_at, idle_expires_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+/* What a redemption that did not take the code needs to know: the code,
+ * the family issued from it, and whether that is this request's own. */
+static const char SQL_CODE_FACTS[] =
+    "SELECT c.used_at, c.expires_at, coalesce(f.id, ''), coalesce(f.id = ?2, 0) FROM auth_code c "
+    "LEFT JOIN family f ON f.code_hash = c.hash WHERE c.hash = ?1";
+
+static int family_revoke_in(struct sq_conn *c, const char *family_id, int64_t now);
+
+static int code_facts(struct sq_conn *c, const struct gh_redeem *r, struct gh_code_facts *f,
+                      char *family, size_t len)
+{
+    sqlite3_stmt *st = sq_prep(c, SQL_CODE_FACTS);
+    if (st == NULL)
+        return GH_ESTORE;
+    sq_bind(st, "ht", r->code_hash, r->family_id);
+    int s = sqlite3_step(st);
+    /* the caller checked the binding; it never changes */
+    *f = (struct gh_code_facts){.found = s == SQLITE_ROW, .binding = GH_BIND_OK};
+    family[0] = '\0';
+    if (f->found) {
+        f->used_at = sqlite3_column_int64(st, 0);
+        f->expires_at = sqlite3_column_int64(st, 1);
+        sq_text(st, 2, family, len);
+        f->own_family = r->issue_refresh && sqlite3_column_int(st, 3);
+    }
+    while (s == SQLITE_ROW)
+        s = sqlite3_step(st);
+    sqlite3_reset(st);
+    return s == SQLITE_DONE ? 0 : sq_err(s);
+}
 
 static int redeem_fn(struct sq_conn *c, void *arg)
 {
@@ -94,28 +121,21 @@ static int redeem_fn(struct sq_conn *c, void *arg)
         rc = sq_exec(c, SQL_FAMILY_FROM_CODE, "tiih", r->family_id, r->now, r->abs_expires_at,
                      r->code_hash);
         if (rc >= 0)
-            rc = sq_exec(c, SQL_RT_INSERT, "htii", r->rt_hash, r->family_id, r->now,
-                         r->idle_expires_at);
+            rc = sq_exec(c, SQL_RT_INSERT, "htiii", r->rt_hash, r->family_id, (int64_t)GH_RT_ACTIVE,
+                         r->now, r->idle_expires_at);
         return rc < 0 ? rc : 0;
     }
-    /* Not taken: replayed (used before) or invalid (unknown / expired). */
-    sqlite3_stmt *st = sq_prep(c, SQL_CODE_USED);
-    if (st == NULL)
-        return GH_ESTORE;
-    sq_bind(st, "h", r->code_hash);
-    int s = sqlite3_step(st);
-    int64_t used_at = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    if (used_at == 0) {
-        *result = GH_REDEEM_INVALID;
-        return 0;
-    }
-    /* RFC 6749 4.1.2 / RFC 9700 4.5: revoke what the code issued. */
-    *result = GH_REDEEM_REPLAYED;
-    rc = sq_exec(c, SQL_FAMILY_REVOKE_CODE, "ih", r->now, r->code_hash);
-    if (rc >= 0)
-        rc = sq_exec(c, SQL_RT_REVOKE_CODE, "h", r->code_hash);
-    return rc < 0 ? rc : 0;
+    /* Not taken: ask why (proto/grant.h) and do what the answer needs. */
+    struct gh_code_facts f;
+    char family[40];
+    if ((rc = code_facts(c, r, &f, family, sizeof(family))) < 0)
+        return rc;
+    *result = gh_grant_redeem(&f, r->now);
+    if (*result == GH_REDEEM_REPLAYED)
+        return family_revoke_in(c, family, r->now);
+    if (*result == GH_REDEEM_OK && !f.own_family)
+        return GH_ESTORE; /* live yet not taken: cannot happen */
+    return 0;
 }
 
 int sq_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out)
@@ -169,30 +189,37 @@ int sq_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
     return rc;
 }
 
-/* Revoking a family also marks each of its tokens revoked (state 2), so
- * state = 0 alone says the token and its family are live. */
-static const char SQL_RT_ROTATE[] = "UPDATE refresh_token SET state = 1, rotated_at = ?1 WHERE "
-                                    "hash = ?2 AND state = 0 RETURNING family_id";
-
-static const char SQL_RT_STATE[] = "SELECT t.state, t.rotated_at, f.revoked_at, f.id FROM "
-                                   "refresh_token t JOIN family f ON f.id = t.family_id WHERE "
-                                   "t.hash = ?";
-
-static int family_revoke_in(struct sq_conn *c, const char *family_id, int64_t now);
+/* The conditional UPDATE that decides which of racing rotations takes the
+ * token (the SQL form of GH_ROTATE_OK, proto/grant.h); the rotated row
+ * names its successor and keeps it wrapped (NULL: no grace window).
+ * Revoking a family also marks each of its tokens revoked, so an active
+ * token alone says the token and its family are live. */
+static const char SQL_RT_TAKE[] =
+    "UPDATE refresh_token SET state = ?1, rotated_at = ?2, next_hash = ?5, next_wrap = ?6 WHERE "
+    "hash = ?3 AND state = ?4 RETURNING family_id";
+/* What a rotation that did not take the token needs to know: the token,
+ * its family, and the successor it was rotated to. */
+static const char SQL_RT_FACTS[] =
+    "SELECT t.state, t.rotated_at, t.idle_expires_at, f.revoked_at, f.abs_expires_at, f.id, "
+    "coalesce(t.next_hash = ?2, 0), coalesce(n.state = ?3, 0), t.next_wrap FROM refresh_token t "
+    "JOIN family f ON f.id = t.family_id LEFT JOIN refresh_token n ON n.hash = t.next_hash "
+    "WHERE t.hash = ?1";
 
 static int insert_successor(struct sq_conn *c, const struct gh_rotate *r, const char *family)
 {
-    int rc = sq_exec(c, SQL_RT_INSERT, "htii", r->new_hash, family, r->now, r->idle_expires_at);
+    int rc = sq_exec(c, SQL_RT_INSERT, "htiii", r->new_hash, family, (int64_t)GH_RT_ACTIVE, r->now,
+                     r->idle_expires_at);
     return rc < 0 ? rc : 0;
 }
 
 /* The conditional update; 1 and the family when this request won. */
 static int take_token(struct sq_conn *c, const struct gh_rotate *r, char *family, size_t len)
 {
-    sqlite3_stmt *st = sq_prep(c, SQL_RT_ROTATE);
+    sqlite3_stmt *st = sq_prep(c, SQL_RT_TAKE);
     if (st == NULL)
         return GH_ESTORE;
-    sq_bind(st, "ih", r->now, r->old_hash);
+    sq_bind(st, "iihihw", (int64_t)GH_RT_ROTATED, r->now, r->old_hash, (int64_t)GH_RT_ACTIVE,
+            r->new_hash, r->wrapped ? r->wrap : NULL);
     int s = sqlite3_step(st), won = s == SQLITE_ROW;
     if (won)
         sq_text(st, 0, family, len);
@@ -202,50 +229,68 @@ static int take_token(struct sq_conn *c, const struct gh_rotate *r, char *family
     return s == SQLITE_DONE ? won : sq_err(s);
 }
 
+/* The facts, the family id and the wrapped successor (when kept). */
+static int rt_facts(struct sq_conn *c, const struct gh_rotate *r, struct gh_rt_facts *f,
+                    char *family, size_t len, unsigned char wrap[GH_RT_WRAP_LEN])
+{
+    sqlite3_stmt *st = sq_prep(c, SQL_RT_FACTS);
+    if (st == NULL)
+        return GH_ESTORE;
+    sq_bind(st, "hhi", r->old_hash, r->new_hash, (int64_t)GH_RT_ACTIVE);
+    int s = sqlite3_step(st);
+    /* the caller checked the client; it never changes */
+    *f = (struct gh_rt_facts){.found = s == SQLITE_ROW};
+    if (f->found) {
+        f->state = sqlite3_column_int(st, 0);
+        f->rotated_at = sqlite3_column_int64(st, 1);
+        f->idle_expires_at = sqlite3_column_int64(st, 2);
+        f->family_revoked = sqlite3_column_int64(st, 3) != 0;
+        f->abs_expires_at = sqlite3_column_int64(st, 4);
+        sq_text(st, 5, family, len);
+        f->own_successor = sqlite3_column_int(st, 6);
+        f->successor_active = sqlite3_column_int(st, 7);
+        f->successor_wrapped = sqlite3_column_bytes(st, 8) == GH_RT_WRAP_LEN;
+        if (f->successor_wrapped)
+            memcpy(wrap, sqlite3_column_blob(st, 8), GH_RT_WRAP_LEN);
+    }
+    while (s == SQLITE_ROW)
+        s = sqlite3_step(st);
+    sqlite3_reset(st);
+    return s == SQLITE_DONE ? 0 : sq_err(s);
+}
+
 static int rotate_fn(struct sq_conn *c, void *arg)
 {
     struct gh_store_call *j = arg;
     const struct gh_rotate *r = j->req;
-    enum gh_rotate_result *result = j->out;
+    struct gh_rotated *out = j->out;
     char family[40];
     int rc = take_token(c, r, family, sizeof(family));
     if (rc < 0)
         return rc;
     if (rc == 1) {
-        *result = GH_ROTATE_OK;
+        out->result = GH_ROTATE_OK;
         return insert_successor(c, r, family);
     }
-    sqlite3_stmt *st = sq_prep(c, SQL_RT_STATE);
-    if (st == NULL)
-        return GH_ESTORE;
-    sq_bind(st, "h", r->old_hash);
-    int s = sqlite3_step(st);
-    if (s != SQLITE_ROW) {
-        sqlite3_reset(st);
-        *result = GH_ROTATE_INVALID;
-        return s == SQLITE_DONE ? 0 : sq_err(s);
+    /* Not taken: ask why (proto/grant.h) and do what the answer needs. */
+    struct gh_rt_facts f;
+    if ((rc = rt_facts(c, r, &f, family, sizeof(family), out->wrap)) < 0)
+        return rc;
+    out->result = gh_grant_rotate(&f, r->now, r->grace);
+    switch (out->result) {
+    case GH_ROTATE_REUSED:
+        return family_revoke_in(c, family, r->now);
+    case GH_ROTATE_OK:
+        return f.own_successor ? 0 : GH_ESTORE; /* live yet not taken: cannot happen */
+    default:
+        return 0; /* GH_ROTATE_GRACE hands back out->wrap, changes nothing */
     }
-    int state = sqlite3_column_int(st, 0);
-    int64_t rotated_at = sqlite3_column_int64(st, 1), revoked_at = sqlite3_column_int64(st, 2);
-    sq_text(st, 3, family, sizeof(family));
-    sqlite3_reset(st);
-    if (revoked_at != 0 || state == GH_RT_REVOKED) {
-        *result = GH_ROTATE_REVOKED;
-        return 0;
-    }
-    if (state == GH_RT_ROTATED && r->grace > 0 && r->now - rotated_at <= r->grace) {
-        *result = GH_ROTATE_GRACE;
-        return insert_successor(c, r, family);
-    }
-    /* RFC 9700 4.14.2: a rotated token presented again — revoke the family. */
-    *result = GH_ROTATE_REUSED;
-    return family_revoke_in(c, family, r->now);
 }
 
-int sq_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out)
+int sq_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out)
 {
     struct gh_store_call j = {r, out, NULL, NULL};
-    *out = GH_ROTATE_INVALID;
+    out->result = GH_ROTATE_INVALID;
     return sq_write((struct sq_store *)gs, rotate_fn, &j);
 }
 
@@ -262,10 +307,10 @@ int sq_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh
     return rc;
 }
 
-int sq_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
-                            enum gh_rotate_result *out, gh_store_done done, void *arg)
+int sq_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out,
+                            gh_store_done done, void *arg)
 {
-    *out = GH_ROTATE_INVALID;
+    out->result = GH_ROTATE_INVALID;
     struct gh_store_call *call = gh_store_call_new(r, out, done, arg);
     if (call == NULL)
         return GH_ENOMEM;
@@ -277,14 +322,15 @@ int sq_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
 
 static const char SQL_FAMILY_REVOKE[] =
     "UPDATE family SET revoked_at = ?1 WHERE id = ?2 AND revoked_at = 0";
+/* A revoked token's wrapped successor can serve nothing: gone with it. */
 static const char SQL_RT_REVOKE_FAMILY[] =
-    "UPDATE refresh_token SET state = 2 WHERE family_id = ? AND state <> 2";
+    "UPDATE refresh_token SET state = ?1, next_wrap = NULL WHERE family_id = ?2 AND state <> ?1";
 
 static int family_revoke_in(struct sq_conn *c, const char *family_id, int64_t now)
 {
     int rc = sq_exec(c, SQL_FAMILY_REVOKE, "it", now, family_id);
     if (rc >= 0)
-        rc = sq_exec(c, SQL_RT_REVOKE_FAMILY, "t", family_id);
+        rc = sq_exec(c, SQL_RT_REVOKE_FAMILY, "it", (int64_t)GH_RT_REVOKED, family_id);
     return rc < 0 ? rc : 0;
 }
 
@@ -322,15 +368,15 @@ int sq_family_revoked(struct gh_store *gs, const char *family_id, int *revoked)
 }
 
 static const char SQL_RT_REVOKE_USER[] =
-    "UPDATE refresh_token SET state = 2 WHERE family_id IN (SELECT id FROM family WHERE sub = ? "
-    "AND revoked_at = 0)";
+    "UPDATE refresh_token SET state = ?2, next_wrap = NULL WHERE family_id IN (SELECT id FROM "
+    "family WHERE sub = ?1 AND revoked_at = 0)";
 static const char SQL_FAMILY_REVOKE_USER[] =
     "UPDATE family SET revoked_at = ?1 WHERE sub = ?2 AND revoked_at = 0";
 
 static int revoke_user_fn(struct sq_conn *c, void *arg)
 {
     struct family_job *j = arg;
-    int rc = sq_exec(c, SQL_RT_REVOKE_USER, "t", j->id);
+    int rc = sq_exec(c, SQL_RT_REVOKE_USER, "ti", j->id, (int64_t)GH_RT_REVOKED);
     if (rc >= 0)
         rc = sq_exec(c, SQL_FAMILY_REVOKE_USER, "it", j->now, j->id);
     if (rc >= 0)
@@ -515,6 +561,9 @@ static const char *const SQL_PURGE[] = {
     "expires_at < ?1 LIMIT ?2)",
     "DELETE FROM login_failure WHERE rowid IN (SELECT rowid FROM login_failure WHERE last_at < "
     "?1 - 86400 LIMIT ?2)",
+    /* a wrapped successor older than the longest window serves nothing */
+    "UPDATE refresh_token SET next_wrap = NULL WHERE hash IN (SELECT hash FROM refresh_token "
+    "WHERE next_wrap IS NOT NULL AND rotated_at < ?1 - " GH_GRACE_MAX_SQL " LIMIT ?2)",
 };
 
 struct purge_job {

@@ -59,7 +59,8 @@ void sq_conn_close(struct sq_conn *c);
  * prepare error (logged). */
 sqlite3_stmt *sq_prep(struct sq_conn *c, const char *sql);
 /* Binds by a format: 't' const char * (text), 'i' int64_t, 'h' hash
- * (unsigned char[32]), 'n' NULL. */
+ * (unsigned char[32]), 'w' wrapped token (unsigned char[GH_RT_WRAP_LEN],
+ * NULL = SQL NULL), 'n' NULL. */
 int sq_bind(sqlite3_stmt *st, const char *fmt, ...);
 /* Prepares, binds and runs to completion; returns the number of changed
  * rows or a negative gh_err. */
@@ -113,11 +114,11 @@ int sq_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], st
 int sq_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out);
 int sq_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
                    struct gh_refresh *out);
-int sq_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, enum gh_rotate_result *out);
+int sq_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out);
 int sq_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out,
                          gh_store_done done, void *arg);
-int sq_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r,
-                            enum gh_rotate_result *out, gh_store_done done, void *arg);
+int sq_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out,
+                            gh_store_done done, void *arg);
 int sq_family_revoke(struct gh_store *gs, const char *family_id, int64_t now);
 int sq_family_revoked(struct gh_store *gs, const char *family_id, int *revoked);
 int sq_families_revoke_user(struct gh_store *gs, const char *sub, int64_t now, int *n);

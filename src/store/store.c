@@ -60,7 +60,7 @@ void gh_store_code_redeem_async(struct gh_store *s, const struct gh_redeem *r,
 }
 
 void gh_store_refresh_rotate_async(struct gh_store *s, const struct gh_rotate *r,
-                                   enum gh_rotate_result *out, gh_store_done done, void *arg)
+                                   struct gh_rotated *out, gh_store_done done, void *arg)
 {
     if (s->ops->refresh_rotate_async != NULL &&
         s->ops->refresh_rotate_async(s, r, out, done, arg) == 0)

@@ -6,7 +6,10 @@
  * durably when it returns 0 (SPEC section 7). See docs/internals/store.md.
  *
  * Secrets never reach the store: codes, refresh tokens, session ids and
- * client secrets arrive as SHA-256 hashes (GH_SHA256_LEN bytes).
+ * client secrets arrive as SHA-256 hashes (GH_SHA256_LEN bytes). The one
+ * exception is opaque: with a reuse grace window, a rotated refresh token's
+ * row keeps its successor encrypted under a key only the rotated token
+ * itself yields (gh_refresh_wrap, docs/security.md 4.14).
  */
 #ifndef GH_STORE_H
 #define GH_STORE_H
@@ -15,9 +18,10 @@
 #include <stdint.h>
 
 #include "core/crypto.h"
+#include "proto/grant.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 2
+#define GH_SCHEMA_VERSION 3
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */
@@ -81,7 +85,7 @@ struct gh_code {
 struct gh_refresh {
     unsigned char hash[GH_SHA256_LEN];
     char family_id[40];
-    int state; /* enum gh_rt_state */
+    int state; /* enum gh_rt_state (proto/grant.h) */
     int64_t created_at, rotated_at, idle_expires_at;
     /* family */
     char client_id[GH_ID_MAX];
@@ -93,10 +97,11 @@ struct gh_refresh {
     char sid[GH_SID_MAX]; /* its browser session */
 };
 
-enum gh_rt_state { GH_RT_ACTIVE = 0, GH_RT_ROTATED = 1, GH_RT_REVOKED = 2 };
-
 /* Redeem a code and start a family with its first refresh token, or, when
- * the code was already used, revoke the family issued from it. */
+ * the code was already used, revoke the family issued from it. The caller
+ * has checked that the request is bound to the code (gh_grant_code_binding):
+ * the store judges the code's state (gh_grant_redeem) and reports the
+ * outcome, one of enum gh_redeem_result (proto/grant.h). */
 struct gh_redeem {
     unsigned char code_hash[GH_SHA256_LEN];
     int64_t now;
@@ -106,28 +111,34 @@ struct gh_redeem {
     unsigned char rt_hash[GH_SHA256_LEN];
     int64_t abs_expires_at, idle_expires_at;
 };
-enum gh_redeem_result {
-    GH_REDEEM_OK,       /* code taken, family created */
-    GH_REDEEM_REPLAYED, /* code had been used: its family is now revoked */
-    GH_REDEEM_INVALID,  /* no such code, or expired */
-};
+
+/* A successor refresh token wrapped for the grace window, opaque to the
+ * store (gh_refresh_wrap in src/oauth/common.c). */
+#define GH_RT_WRAP_LEN 82
 
 /* Rotate a refresh token: mark `old_hash` rotated and insert `new_hash`
- * into the same family, atomically; only one of racing rotations wins. */
+ * into the same family, atomically; only one of racing rotations wins. The
+ * rotated row remembers its successor (new_hash) and, with a grace window,
+ * the successor wrapped under the old token. The caller has checked the
+ * client binding; the store judges the token's state (gh_grant_rotate) and
+ * reports the outcome (struct gh_rotated): GH_ROTATE_GRACE hands back the
+ * wrapped successor and changes nothing, GH_ROTATE_REUSED revokes the
+ * family. */
 struct gh_rotate {
     unsigned char old_hash[GH_SHA256_LEN];
     unsigned char new_hash[GH_SHA256_LEN];
     int64_t now;
     int64_t idle_expires_at; /* of the new token */
     int64_t grace;           /* reuse grace window in seconds */
+    int wrapped;             /* 1: wrap holds the new token, kept for the window */
+    unsigned char wrap[GH_RT_WRAP_LEN];
 };
-enum gh_rotate_result {
-    GH_ROTATE_OK,      /* rotated; new token active */
-    GH_ROTATE_GRACE,   /* old token was rotated within the grace window:
-                          new token issued, family intact */
-    GH_ROTATE_REUSED,  /* old token was already rotated: family revoked */
-    GH_ROTATE_REVOKED, /* family (or token) revoked earlier */
-    GH_ROTATE_INVALID, /* unknown token */
+/* What a rotation did. */
+struct gh_rotated {
+    enum gh_rotate_result result;
+    /* GH_ROTATE_GRACE: the successor the token was rotated to, as wrapped
+     * then (gh_refresh_unwrap with the presented token opens it) */
+    unsigned char wrap[GH_RT_WRAP_LEN];
 };
 
 struct gh_session {
@@ -153,7 +164,8 @@ struct gh_store;
 typedef void (*gh_store_done)(void *arg, int rc);
 
 /* A job of the two asynchronous operations, as each backend runs it: the
- * request (struct gh_redeem / gh_rotate), where the result goes, and, for
+ * request (struct gh_redeem / gh_rotate), where the result goes (enum
+ * gh_redeem_result / struct gh_rotated), and, for
  * an asynchronous call, the caller's completion. */
 struct gh_store_call {
     const void *req;
@@ -209,8 +221,7 @@ struct gh_store_ops {
 
     int (*refresh_get)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
                        struct gh_refresh *out);
-    int (*refresh_rotate)(struct gh_store *s, const struct gh_rotate *r,
-                          enum gh_rotate_result *out);
+    int (*refresh_rotate)(struct gh_store *s, const struct gh_rotate *r, struct gh_rotated *out);
     /* Asynchronous forms of the two writes on the token endpoint's hot path:
      * they return at once and call done(arg, rc) after the commit; *out,
      * and r, must stay valid until then. NULL: use gh_store_*_async, which
@@ -218,7 +229,7 @@ struct gh_store_ops {
     int (*code_redeem_async)(struct gh_store *s, const struct gh_redeem *r,
                              enum gh_redeem_result *out, gh_store_done done, void *arg);
     int (*refresh_rotate_async)(struct gh_store *s, const struct gh_rotate *r,
-                                enum gh_rotate_result *out, gh_store_done done, void *arg);
+                                struct gh_rotated *out, gh_store_done done, void *arg);
     int (*family_revoke)(struct gh_store *s, const char *family_id, int64_t now);
     /* *revoked = 1 when the family is revoked or unknown. */
     int (*family_revoked)(struct gh_store *s, const char *family_id, int *revoked);
@@ -275,6 +286,6 @@ void gh_key_rows_free(struct gh_key_row *rows, size_t n);
 void gh_store_code_redeem_async(struct gh_store *s, const struct gh_redeem *r,
                                 enum gh_redeem_result *out, gh_store_done done, void *arg);
 void gh_store_refresh_rotate_async(struct gh_store *s, const struct gh_rotate *r,
-                                   enum gh_rotate_result *out, gh_store_done done, void *arg);
+                                   struct gh_rotated *out, gh_store_done done, void *arg);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * Store conformance suite, part two: protocol state on both backends —
- * codes, refresh rotation with reuse detection and grace, family
- * revocation, revoked jtis, sessions, login counters, purge — and races:
- * of RACERS threads presenting one refresh token (or one code) at once,
- * exactly one wins, synchronously and through the asynchronous forms.
+ * codes, refresh rotation with reuse detection, the grace window that
+ * never forks a family, family revocation, revoked jtis, sessions, login
+ * counters, purge — and races: of RACERS threads presenting one refresh
+ * token (or one code) at once, exactly one wins, synchronously and through
+ * the asynchronous forms, and with a grace window all get one branch.
  */
 #include <pthread.h>
 #include <semaphore.h>
@@ -67,12 +68,12 @@ STORE_TEST(codes, 1)
     ASSERT_INT_EQ(gh_stest_rt_state(s, 100), GH_RT_REVOKED);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 101), GH_ENOTFOUND);
 
-    /* expired, unknown: invalid, nothing changes */
+    /* expired, unknown: refused, nothing changes */
     struct gh_code old = gh_stest_code(2, "alice", "", NOW - 1);
     ASSERT_INT_EQ(s->ops->code_put(s, &old), 0);
     memcpy(r.code_hash, old.hash, GH_SHA256_LEN);
     ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
-    ASSERT_INT_EQ(res, GH_REDEEM_INVALID);
+    ASSERT_INT_EQ(res, GH_REDEEM_EXPIRED);
     ASSERT_INT_EQ(s->ops->code_get(s, old.hash, &got), 0);
     ASSERT_INT_EQ(got.used_at, 0);
     gh_stest_hash(3, r.code_hash);
@@ -113,13 +114,14 @@ STORE_TEST(refresh_rotation, 1)
     ASSERT_STR_EQ(rt.family_id, "fam-1");
     ASSERT_INT_EQ(rt.created_at, NOW + 10);
     ASSERT_INT_EQ(rt.idle_expires_at, NOW + 10 + 3600);
-    ASSERT_INT_EQ(gh_stest_rotate(s, 11, 12, NOW + 20, 0, &res), 0);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 11, 12, NOW + 20, 10, &res), 0);
     ASSERT_INT_EQ(res, GH_ROTATE_OK);
 
-    /* grace: the just-rotated token again, inside the window */
+    /* grace: the just-rotated token again, inside the window, leads to the
+     * same successor; nothing is inserted */
     ASSERT_INT_EQ(gh_stest_rotate(s, 11, 13, NOW + 25, 10, &res), 0);
     ASSERT_INT_EQ(res, GH_ROTATE_GRACE);
-    ASSERT_INT_EQ(gh_stest_rt_state(s, 13), GH_RT_ACTIVE);
+    ASSERT_INT_EQ(gh_stest_rt_state(s, 13), GH_ENOTFOUND);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 12), GH_RT_ACTIVE);
     int revoked = -1;
     ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
@@ -132,7 +134,6 @@ STORE_TEST(refresh_rotation, 1)
     ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
     ASSERT_INT_EQ(revoked, 1);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 12), GH_RT_REVOKED);
-    ASSERT_INT_EQ(gh_stest_rt_state(s, 13), GH_RT_REVOKED);
     ASSERT_INT_EQ(gh_stest_rotate(s, 12, 15, NOW + 32, 10, &res), 0);
     ASSERT_INT_EQ(res, GH_ROTATE_REVOKED);
     ASSERT_INT_EQ(gh_stest_rotate(s, 99, 16, NOW + 32, 10, &res), 0);
@@ -146,6 +147,91 @@ STORE_TEST(refresh_rotation, 1)
     ASSERT_INT_EQ(gh_stest_rotate(s, 20, 22, NOW + 40, 0, &res), 0);
     ASSERT_INT_EQ(res, GH_ROTATE_REUSED);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 21), GH_RT_REVOKED);
+}
+
+/* ---- the reuse grace window never forks a family ---- */
+
+/* 1 when presenting token old_seed at `now` (bringing successor try_seed)
+ * hands back the successor `next` as it was wrapped, and inserts nothing. */
+static int grace_gives(struct gh_store *s, int old_seed, int try_seed, int64_t now, int next)
+{
+    struct gh_rotated out;
+    unsigned char want[GH_RT_WRAP_LEN];
+    gh_stest_wrap(next, want);
+    return gh_stest_rotate_full(s, old_seed, try_seed, now, 30, &out) == 0 &&
+           out.result == GH_ROTATE_GRACE && memcmp(out.wrap, want, sizeof(want)) == 0 &&
+           gh_stest_rt_state(s, try_seed) == GH_ENOTFOUND &&
+           gh_stest_rt_state(s, next) == GH_RT_ACTIVE;
+}
+
+STORE_TEST(grace_window_one_branch, 1)
+{
+    (void)b;
+    enum gh_redeem_result rr;
+    enum gh_rotate_result res;
+    int revoked = -1;
+    ASSERT_INT_EQ(gh_stest_family(s, 1, "alice", "", "fam-1", 10, NOW + 3600, &rr), 0);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 10, 11, NOW + 1, 30, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_OK);
+    /* five presentations of the old token inside the window: the same
+     * successor every time, nothing inserted, nothing revoked */
+    for (int i = 0; i < 5; i++)
+        ASSERT_TRUE(grace_gives(s, 10, 20 + i, NOW + 2 + i, 11));
+    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
+    ASSERT_INT_EQ(revoked, 0);
+    /* one chain: the successor rotates as usual, and its previous token
+     * now leads to its own successor */
+    ASSERT_INT_EQ(gh_stest_rotate(s, 11, 12, NOW + 8, 30, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_OK);
+    ASSERT_TRUE(grace_gives(s, 11, 25, NOW + 9, 12));
+    /* the old token once the family moved on past its successor, though
+     * inside its window: any answer would start a second branch */
+    ASSERT_INT_EQ(gh_stest_rotate(s, 10, 26, NOW + 10, 30, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_REUSED);
+    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
+    ASSERT_INT_EQ(revoked, 1);
+    ASSERT_INT_EQ(gh_stest_rt_state(s, 12), GH_RT_REVOKED);
+    ASSERT_INT_EQ(gh_stest_rt_state(s, 26), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 11, 27, NOW + 11, 30, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_REVOKED);
+
+    /* after the window: reuse */
+    ASSERT_INT_EQ(gh_stest_family(s, 2, "alice", "", "fam-2", 30, NOW + 3600, &rr), 0);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 30, 31, NOW, 30, &res), 0);
+    ASSERT_TRUE(grace_gives(s, 30, 32, NOW + 30, 31)); /* the window's last second */
+    ASSERT_INT_EQ(gh_stest_rotate(s, 30, 33, NOW + 31, 30, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_REUSED);
+    ASSERT_INT_EQ(gh_stest_rt_state(s, 31), GH_RT_REVOKED);
+
+    /* rotated while no window was set: nothing was kept to hand back, so a
+     * second use is reuse even with a window now */
+    ASSERT_INT_EQ(gh_stest_family(s, 3, "bob", "", "fam-3", 40, NOW + 3600, &rr), 0);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 40, 41, NOW, 0, &res), 0);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 40, 42, NOW + 1, 30, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_REUSED);
+    ASSERT_INT_EQ(gh_stest_rt_state(s, 41), GH_RT_REVOKED);
+}
+
+/* A wrapped successor older than the longest window is cleared by purge:
+ * a stolen database holds no more of them than the window needs. */
+STORE_TEST(grace_wraps_purged, 1)
+{
+    (void)b;
+    enum gh_redeem_result rr;
+    enum gh_rotate_result res;
+    int deleted = -1;
+    ASSERT_INT_EQ(gh_stest_family(s, 1, "alice", "", "fam-1", 10, NOW + 3600, &rr), 0);
+    ASSERT_INT_EQ(gh_stest_family(s, 2, "alice", "", "fam-2", 20, NOW + 3600, &rr), 0);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 10, 11, NOW - GH_GRACE_MAX - 1, GH_GRACE_MAX, &res), 0);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 20, 21, NOW - 10, GH_GRACE_MAX, &res), 0);
+    ASSERT_INT_EQ(s->ops->purge(s, NOW, 100, &deleted), 0);
+    ASSERT_INT_EQ(deleted, 1);
+    ASSERT_INT_EQ(s->ops->purge(s, NOW, 100, &deleted), 0);
+    ASSERT_INT_EQ(deleted, 0);
+    ASSERT_TRUE(grace_gives(s, 20, 22, NOW, 21));
+    /* cleared: even by a clock inside its window, nothing to hand back */
+    ASSERT_INT_EQ(gh_stest_rotate(s, 10, 12, NOW - GH_GRACE_MAX, GH_GRACE_MAX, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_REUSED);
 }
 
 STORE_TEST(family_revoke, 1)
@@ -310,6 +396,8 @@ struct racer {
     struct gh_store *s;
     pthread_barrier_t *go;
     int id, rc, result;
+    int token;                          /* grace_racer: the token presented */
+    unsigned char wrap[GH_RT_WRAP_LEN]; /* grace_racer: the wrap handed back */
 };
 
 static void *rotate_racer(void *arg)
@@ -337,26 +425,39 @@ static void *redeem_racer(void *arg)
     return NULL;
 }
 
+/* Runs RACERS threads of fn at once, one on each of r[], spread over the n
+ * stores (id, store, rc and result are set here). */
+static void run_racers(struct gh_store **s, int n, void *(*fn)(void *), struct racer *r)
+{
+    pthread_t t[RACERS];
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, RACERS);
+    for (int i = 0; i < RACERS; i++) {
+        r[i].s = s[i % n];
+        r[i].go = &go;
+        r[i].id = i;
+        r[i].rc = 0;
+        r[i].result = -1;
+        pthread_create(&t[i], NULL, fn, &r[i]);
+    }
+    for (int i = 0; i < RACERS; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&go);
+}
+
 /* Runs RACERS threads of fn at once, spread over the n stores; the number
  * that got `winner`. */
 static int race_on(struct gh_store **s, int n, void *(*fn)(void *), int winner, int *errors)
 {
-    pthread_t t[RACERS];
     struct racer r[RACERS];
-    pthread_barrier_t go;
-    pthread_barrier_init(&go, NULL, RACERS);
-    for (int i = 0; i < RACERS; i++) {
-        r[i] = (struct racer){s[i % n], &go, i, 0, -1};
-        pthread_create(&t[i], NULL, fn, &r[i]);
-    }
+    memset(r, 0, sizeof(r));
+    run_racers(s, n, fn, r);
     int won = 0;
     *errors = 0;
     for (int i = 0; i < RACERS; i++) {
-        pthread_join(t[i], NULL);
         won += r[i].rc == 0 && r[i].result == winner;
         *errors += r[i].rc != 0;
     }
-    pthread_barrier_destroy(&go);
     return won;
 }
 
@@ -408,6 +509,71 @@ STORE_TEST(race_across_stores, 1)
     ASSERT_INT_EQ(errors, 0);
 }
 
+static void *grace_racer(void *arg)
+{
+    struct racer *r = arg;
+    struct gh_rotated out;
+    memset(&out, 0, sizeof(out));
+    pthread_barrier_wait(r->go);
+    r->rc = gh_stest_rotate_full(r->s, r->token, r->token * 100 + r->id, NOW + 1, 30, &out);
+    r->result = (int)out.result;
+    memcpy(r->wrap, out.wrap, GH_RT_WRAP_LEN);
+    return NULL;
+}
+
+/* RACERS presentations of token `token` at once, spread over the n stores,
+ * with a grace window: one rotation wins and every other presentation gets
+ * its successor back. 1 when so: one branch. */
+static int one_branch(struct gh_store **s, int n, int token)
+{
+    struct racer r[RACERS];
+    memset(r, 0, sizeof(r));
+    for (int i = 0; i < RACERS; i++)
+        r[i].token = token;
+    run_racers(s, n, grace_racer, r);
+    int won = -1, ok = 1;
+    for (int i = 0; i < RACERS; i++) {
+        ok &= r[i].rc == 0 && (r[i].result == GH_ROTATE_OK || r[i].result == GH_ROTATE_GRACE);
+        if (r[i].result == GH_ROTATE_OK) {
+            ok &= won < 0; /* exactly one winner */
+            won = i;
+        }
+    }
+    if (!ok || won < 0)
+        return 0;
+    unsigned char want[GH_RT_WRAP_LEN];
+    gh_stest_wrap(token * 100 + won, want);
+    for (int i = 0; i < RACERS; i++) {
+        int mine = gh_stest_rt_state(s[0], token * 100 + i);
+        ok &= i == won ? mine == GH_RT_ACTIVE : mine == GH_ENOTFOUND;
+        ok &= i == won || memcmp(r[i].wrap, want, sizeof(want)) == 0;
+    }
+    return ok;
+}
+
+STORE_TEST(grace_race_one_branch, 1)
+{
+    enum gh_redeem_result rr;
+    struct gh_store *st[3] = {s, NULL, NULL};
+    char err[600];
+    ASSERT_INT_EQ(gh_stest_family(s, 1, "alice", "", "fam-1", 10, NOW + 3600, &rr), 0);
+    ASSERT_INT_EQ(gh_stest_family(s, 2, "alice", "", "fam-2", 20, NOW + 3600, &rr), 0);
+    ASSERT_TRUE(one_branch(st, 1, 10));
+    /* and across three stores on one database, as three server processes */
+    ASSERT_INT_EQ(gh_store_open(b->url, &st[1], err, sizeof(err)), 0);
+    if (gh_store_open(b->url, &st[2], err, sizeof(err)) < 0) {
+        gh_store_close(st[1]);
+        GH_FAIL_("cannot open a third store: %s", err);
+    }
+    int ok = one_branch(st, 3, 20);
+    gh_store_close(st[1]);
+    gh_store_close(st[2]);
+    ASSERT_TRUE(ok);
+    int revoked = -1;
+    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-2", &revoked), 0);
+    ASSERT_INT_EQ(revoked, 0);
+}
+
 /* The token endpoint's asynchronous forms: done runs after the commit. */
 struct waiter {
     sem_t sem;
@@ -445,14 +611,10 @@ STORE_TEST(async_writes, 1)
 
     /* RACERS rotations of one token queued at once: exactly one wins */
     struct gh_rotate rot[RACERS];
-    enum gh_rotate_result res[RACERS];
+    struct gh_rotated res[RACERS];
     struct waiter ws[RACERS];
     for (int i = 0; i < RACERS; i++) {
-        memset(&rot[i], 0, sizeof(rot[i]));
-        gh_stest_hash(10, rot[i].old_hash);
-        gh_stest_hash(100 + i, rot[i].new_hash);
-        rot[i].now = NOW + 1;
-        rot[i].idle_expires_at = NOW + 3600;
+        rot[i] = gh_stest_rotate_req(10, 100 + i, NOW + 1, 0);
         ws[i].rc = -1;
         sem_init(&ws[i].sem, 0, 0);
         gh_store_refresh_rotate_async(s, &rot[i], &res[i], woke, &ws[i]);
@@ -460,7 +622,7 @@ STORE_TEST(async_writes, 1)
     int won = 0, errors = 0;
     for (int i = 0; i < RACERS; i++) {
         int rc = wait_for(&ws[i]);
-        won += rc == 0 && res[i] == GH_ROTATE_OK;
+        won += rc == 0 && res[i].result == GH_ROTATE_OK;
         errors += rc != 0;
     }
     ASSERT_INT_EQ(won, 1);

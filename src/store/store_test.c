@@ -1,8 +1,8 @@
 /*
  * Store conformance suite (STYLE rule 3), part one: the harness that runs
  * each case on SQLite and on PostgreSQL (store_test.h), the fixtures, and
- * the cases for the schema, settings, keys, clients, users and flow
- * records. Protocol state is in store_grant_test.c.
+ * the cases for the schema (and its migrations), settings, keys, clients,
+ * users and flow records. Protocol state is in store_grant_test.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "store/store_test.h"
+#include "core/asset.h"
 #include "core/err.h"
 
 /* ---- backends ---- */
@@ -209,8 +210,13 @@ int gh_stest_family(struct gh_store *s, int code_seed, const char *sub, const ch
     return s->ops->code_redeem(s, &r, res);
 }
 
-int gh_stest_rotate(struct gh_store *s, int old_seed, int new_seed, int64_t now, int64_t grace,
-                    enum gh_rotate_result *res)
+void gh_stest_wrap(int seed, unsigned char out[GH_RT_WRAP_LEN])
+{
+    for (int i = 0; i < GH_RT_WRAP_LEN; i++)
+        out[i] = (unsigned char)(seed * 17 + i * 3 + 1);
+}
+
+struct gh_rotate gh_stest_rotate_req(int old_seed, int new_seed, int64_t now, int64_t grace)
 {
     struct gh_rotate r;
     memset(&r, 0, sizeof(r));
@@ -219,7 +225,27 @@ int gh_stest_rotate(struct gh_store *s, int old_seed, int new_seed, int64_t now,
     r.now = now;
     r.idle_expires_at = now + 3600;
     r.grace = grace;
-    return s->ops->refresh_rotate(s, &r, res);
+    r.wrapped = grace > 0;
+    if (r.wrapped)
+        gh_stest_wrap(new_seed, r.wrap);
+    return r;
+}
+
+int gh_stest_rotate_full(struct gh_store *s, int old_seed, int new_seed, int64_t now, int64_t grace,
+                         struct gh_rotated *out)
+{
+    struct gh_rotate r = gh_stest_rotate_req(old_seed, new_seed, now, grace);
+    memset(out, 0, sizeof(*out));
+    return s->ops->refresh_rotate(s, &r, out);
+}
+
+int gh_stest_rotate(struct gh_store *s, int old_seed, int new_seed, int64_t now, int64_t grace,
+                    enum gh_rotate_result *res)
+{
+    struct gh_rotated out;
+    int rc = gh_stest_rotate_full(s, old_seed, new_seed, now, grace, &out);
+    *res = out.result;
+    return rc;
 }
 
 int gh_stest_rt_state(struct gh_store *s, int seed)
@@ -267,6 +293,44 @@ STORE_TEST(migrate_idempotent, 0)
     int64_t rev = 0;
     ASSERT_INT_EQ(s->ops->revision(s, &rev), 0);
     ASSERT_INT_EQ(rev, 1);
+}
+
+/* A version 1 database holding a live grant migrates to the current schema
+ * and keeps working: its refresh token rotates, and the grace window now
+ * hands back the successor instead of forking the family. */
+STORE_TEST(migrate_from_v1, 0)
+{
+    int sqlite = strcmp(b->name, "sqlite") == 0, from = -1, to = -1;
+    const struct gh_asset *v1 = gh_asset_find(gh_schemas, sqlite ? "sqlite_v1.sql" : "pg_v1.sql");
+    ASSERT_NOT_NULL(v1);
+    ASSERT_INT_EQ(gh_stest_raw(b, (const char *)v1->data), 0);
+    unsigned char h[GH_SHA256_LEN];
+    char hex[2 * GH_SHA256_LEN + 1], sql[1024];
+    gh_stest_hash(10, h);
+    gh_hex(h, sizeof(h), hex);
+    snprintf(sql, sizeof(sql),
+             "%s; INSERT INTO family(id, client_id, sub, scope, flow_id, created_at, "
+             "abs_expires_at, last_used_at) VALUES ('fam-1', 'spa', 'alice', 'openid', '', %d, "
+             "%d, %d); INSERT INTO refresh_token(hash, family_id, state, created_at, "
+             "idle_expires_at) VALUES (%s'%s'%s, 'fam-1', 0, %d, %d)",
+             sqlite ? "PRAGMA application_id = 1195919443; PRAGMA user_version = 1"
+                    : "INSERT INTO gh_schema(id, app, version) VALUES (1, 'gatehouse', 1)",
+             NOW, NOW + 86400, NOW, sqlite ? "X" : "decode(", hex, sqlite ? "" : ", 'hex')", NOW,
+             NOW + 3600);
+    ASSERT_INT_EQ(gh_stest_raw(b, sql), 0);
+    ASSERT_INT_EQ(s->ops->check_schema(s), GH_ESCHEMA);
+    ASSERT_INT_EQ(s->ops->migrate(s, &from, &to), 0);
+    ASSERT_INT_EQ(from, 1);
+    ASSERT_INT_EQ(to, GH_SCHEMA_VERSION);
+    ASSERT_INT_EQ(s->ops->check_schema(s), 0);
+    enum gh_rotate_result res;
+    ASSERT_INT_EQ(gh_stest_rotate(s, 10, 11, NOW + 1, 30, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_OK);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 10, 12, NOW + 2, 30, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_GRACE);
+    ASSERT_INT_EQ(gh_stest_rt_state(s, 12), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_stest_rotate(s, 11, 13, NOW + 3, 30, &res), 0);
+    ASSERT_INT_EQ(res, GH_ROTATE_OK);
 }
 
 STORE_TEST(schema_newer_refused, 1)

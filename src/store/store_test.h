@@ -62,6 +62,14 @@ int gh_stest_family(struct gh_store *s, int code_seed, const char *sub, const ch
                     const char *family, int rt_seed, int64_t idle_exp, enum gh_redeem_result *res);
 int gh_stest_rotate(struct gh_store *s, int old_seed, int new_seed, int64_t now, int64_t grace,
                     enum gh_rotate_result *res);
+/* The wrapped successor a rotation to token `seed` keeps (opaque bytes to
+ * the store); a rotation request of old_seed to new_seed, which keeps
+ * wrap(new_seed) when grace > 0, as the token endpoint does; and that
+ * rotation run, with the whole result (on GH_ROTATE_GRACE: the wrap). */
+void gh_stest_wrap(int seed, unsigned char out[GH_RT_WRAP_LEN]);
+struct gh_rotate gh_stest_rotate_req(int old_seed, int new_seed, int64_t now, int64_t grace);
+int gh_stest_rotate_full(struct gh_store *s, int old_seed, int new_seed, int64_t now, int64_t grace,
+                         struct gh_rotated *out);
 int gh_stest_rt_state(struct gh_store *s, int seed);
 /* Adds a user without claims. */
 int gh_stest_user_add(struct gh_store *s, const char *username, const char *pwhash);

@@ -72,6 +72,11 @@ static int add_origin(struct gh_client *c, const char *origin)
 /* Fills redirect URIs, origins and scope of c from o; 0 or an exit code. */
 static int apply(const struct client_opts *o, struct gh_client *c)
 {
+    if (o->redirect.n > GH_URIS_MAX || o->origin.n > GH_URIS_MAX) {
+        gh_cli_err("a client has at most %d redirect URIs and %d origins", GH_URIS_MAX,
+                   GH_URIS_MAX);
+        return GH_EXIT_USAGE;
+    }
     if (o->redirect.n > 0) {
         c->n_redirect = 0;
         for (int i = 0; i < o->redirect.n; i++) {
@@ -101,12 +106,11 @@ static int apply(const struct client_opts *o, struct gh_client *c)
                 add_origin(c, origin);
         }
     }
-    if (o->scope != NULL) {
-        if (!gh_scope_valid(o->scope) || strlen(o->scope) >= GH_SCOPE_MAX) {
-            gh_cli_err("bad scope '%s' (space-separated tokens)", o->scope);
-            return GH_EXIT_USAGE;
-        }
-        snprintf(c->scope, sizeof(c->scope), "%s", o->scope);
+    /* the rule every grant follows (src/proto/scope.c): whole, no duplicates */
+    if (o->scope != NULL && gh_scope_grant(o->scope, NULL, c->scope, sizeof(c->scope)) < 0) {
+        gh_cli_err("bad scope '%s' (space-separated tokens, at most %d characters)", o->scope,
+                   GH_SCOPE_MAX - 1);
+        return GH_EXIT_USAGE;
     }
     if (o->trusted)
         c->trusted = 1;

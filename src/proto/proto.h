@@ -41,6 +41,14 @@ int gh_scope_subset(const char *req, const char *allowed);
 int gh_scope_valid(const char *s);
 /* 1 when scope string s contains token tok. */
 int gh_scope_has(const char *s, const char *tok);
+/* The scope to grant, the one rule for every grant and registration: req
+ * must be a valid scope string and, unless allowed is NULL, each of its
+ * tokens a token of allowed (the client's current registration). out gets
+ * req's tokens in their order with duplicates dropped, whole or not at all:
+ * a scope is never truncated. 0; GH_EINVAL when req is malformed,
+ * GH_ENOTFOUND when a token is not allowed, GH_ENOMEM when the result does
+ * not fit in outlen (out is then ""). */
+int gh_scope_grant(const char *req, const char *allowed, char *out, size_t outlen);
 
 /* ---- client authentication ---- */
 /* Parses "Basic base64(urlenc(id):urlenc(secret))" into arena strings.

@@ -644,6 +644,7 @@ const struct gh_store_ops gh_pg_ops = {
     .session_put = pg_session_put,
     .session_get = pg_session_get,
     .session_delete = pg_session_delete,
+    .session_delete_user = pg_session_delete_user,
     .login_fail_get = pg_login_fail_get,
     .login_fail_add = pg_login_fail_add,
     .login_fail_clear = pg_login_fail_clear,

@@ -134,6 +134,7 @@ int pg_session_put(struct gh_store *gs, const struct gh_session *sess);
 int pg_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
                    struct gh_session *out);
 int pg_session_delete(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN]);
+int pg_session_delete_user(struct gh_store *gs, const char *sub, int *n);
 int pg_login_fail_get(struct gh_store *gs, const char *key, int *count, int64_t *last_at);
 int pg_login_fail_add(struct gh_store *gs, const char *key, int64_t now, int *count);
 int pg_login_fail_clear(struct gh_store *gs, const char *key);

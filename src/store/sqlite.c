@@ -551,6 +551,7 @@ const struct gh_store_ops gh_sqlite_ops = {
     .session_put = sq_session_put,
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,
+    .session_delete_user = sq_session_delete_user,
     .login_fail_get = sq_login_fail_get,
     .login_fail_add = sq_login_fail_add,
     .login_fail_clear = sq_login_fail_clear,

@@ -17,7 +17,7 @@
 #include "core/crypto.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 2
+#define GH_SCHEMA_VERSION 3
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */
@@ -72,9 +72,9 @@ struct gh_code {
     char scope[GH_SCOPE_MAX];
     char flow_id[40]; /* trace correlation, "" when tracing is off */
     int64_t auth_time, expires_at;
-    int64_t used_at;           /* 0 until redeemed */
-    char nonce[GH_NONCE_MAX];  /* OpenID Connect nonce as sent, "" when none */
-    char sid[GH_SID_MAX];      /* browser session the user signed in with */
+    int64_t used_at;          /* 0 until redeemed */
+    char nonce[GH_NONCE_MAX]; /* OpenID Connect nonce as sent, "" when none */
+    char sid[GH_SID_MAX];     /* browser session the user signed in with */
 };
 
 /* A refresh token joined with its family. */
@@ -130,9 +130,13 @@ enum gh_rotate_result {
     GH_ROTATE_INVALID, /* unknown token */
 };
 
+/* A browser session, bound to the user it was started for: user_stamp is
+ * the SHA-256 of that user's password hash at sign-in, whose random salt
+ * is new at every user add and passwd (docs/security.md, sessions). */
 struct gh_session {
     unsigned char hash[GH_SHA256_LEN];
     char sub[GH_ID_MAX];
+    unsigned char user_stamp[GH_SHA256_LEN];
     int64_t created_at, expires_at; /* created_at: when the user signed in */
     char sid[GH_SID_MAX];           /* public, random id (OpenID Connect sid) */
 };
@@ -231,6 +235,8 @@ struct gh_store_ops {
     int (*session_get)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
                        struct gh_session *out);
     int (*session_delete)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN]);
+    /* Ends every browser session of sub; *n = how many. */
+    int (*session_delete_user)(struct gh_store *s, const char *sub, int *n);
 
     /* Login rate limiting: failures of one key ("u:NAME" or "a:ADDR"). */
     int (*login_fail_get)(struct gh_store *s, const char *key, int *count, int64_t *last_at);

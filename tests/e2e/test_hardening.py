@@ -165,3 +165,74 @@ def test_state_over_the_limit_is_an_error_not_dropped(server):
     _, r = server.authorize(challenge=challenge, state=state, extra={"response_type": "token"})
     assert r.status_code in (302, 303)
     assert query_of(r.headers["Location"])["state"] == state
+
+
+# ---- browser sessions end with their user ----
+
+def signed_in_browser(gh):
+    """A browser signed in as alice to the trusted client: /authorize
+    answers it with a code straight away."""
+    s, code, verifier = flow(gh, "trusted-spa", f"{gh.app}/cb", "openid api")
+    assert authorize_answer(gh, s) == "code"
+    return s
+
+
+def authorize_answer(gh, s):
+    _, challenge = pkce_pair()
+    _, r = gh.authorize(session=s, client="trusted-spa", redirect=f"{gh.app}/cb",
+                        challenge=challenge)
+    if r.status_code in (302, 303) and "code" in query_of(r.headers["Location"]):
+        return "code"
+    if r.status_code == 200 and 'action="/login"' in r.text:
+        return "login"
+    return (r.status_code, r.text[:200])
+
+
+def test_sessions_revoke_ends_browser_sessions(server):
+    s1, s2 = signed_in_browser(server), signed_in_browser(server)
+    server.cli("user", "add", "--username", "bob", "--password-stdin", stdin="bob password 123")
+    r = server.cli("sessions", "revoke", "--user", "alice")
+    assert "2 browser sessions" in r.stdout, r.stdout
+    assert authorize_answer(server, s1) == "login"
+    assert authorize_answer(server, s2) == "login"
+
+
+def test_user_passwd_ends_browser_sessions(server):
+    s = signed_in_browser(server)
+    server.cli("user", "passwd", "--username", "alice", "--password-stdin",
+               stdin="an entirely new password")
+    assert authorize_answer(server, s) == "login"
+
+
+def test_user_remove_ends_browser_sessions_and_a_new_user_inherits_nothing(server):
+    s = signed_in_browser(server)
+    server.cli("user", "remove", "--username", "alice")
+    assert authorize_answer(server, s) == "login"
+    server.cli("user", "add", "--username", "alice", "--password-stdin", stdin=PASSWORD)
+    assert authorize_answer(server, s) == "login"
+
+
+def test_surviving_session_row_is_not_inherited(server):
+    """Even if a session row outlives its user (removed behind the CLI's
+    back), a user created later under the same name does not get it."""
+    s = signed_in_browser(server)
+    sql(server, "DELETE FROM \"user\" WHERE username = 'alice'")
+    assert len(sql(server, "SELECT sub FROM browser_session")) == 1
+    assert authorize_answer(server, s) == "login"
+    server.cli("user", "add", "--username", "alice", "--password-stdin", stdin=PASSWORD)
+    assert authorize_answer(server, s) == "login"
+    # and signing in again works as always
+    signed_in_browser(server)
+
+
+def test_other_users_sessions_survive(server):
+    server.cli("user", "add", "--username", "bob", "--password-stdin", stdin="bob password 123")
+    alice = signed_in_browser(server)
+    verifier, challenge = pkce_pair()
+    bob, page = server.authorize(client="trusted-spa", redirect=f"{server.app}/cb",
+                                 challenge=challenge)
+    r = server.login(bob, page, username="bob", password="bob password 123")
+    assert r.status_code in (302, 303)
+    server.cli("sessions", "revoke", "--user", "alice")
+    assert authorize_answer(server, alice) == "login"
+    assert authorize_answer(server, bob) == "code"

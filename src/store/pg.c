@@ -629,6 +629,7 @@ const struct gh_store_ops gh_pg_ops = {
     .user_list = pg_user_list,
     .user_remove = pg_user_remove,
     .user_set_password = pg_user_set_password,
+    .user_costliest = pg_user_costliest,
     .code_put = pg_code_put,
     .code_get = pg_code_get,
     .code_redeem = pg_code_redeem,

@@ -111,6 +111,7 @@ int pg_client_list(struct gh_store *gs, struct gh_client **rows, size_t *n);
 int pg_client_remove(struct gh_store *gs, const char *id);
 int pg_user_add(struct gh_store *gs, const struct gh_user *u);
 int pg_user_update(struct gh_store *gs, const struct gh_user *u);
+int pg_user_costliest(struct gh_store *gs, struct gh_argon2_params *out);
 int pg_user_set_password(struct gh_store *gs, const char *username, const char *pwhash);
 int pg_user_remove(struct gh_store *gs, const char *username);
 int pg_user_get(struct gh_store *gs, const char *username, struct gh_user *out);

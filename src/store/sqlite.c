@@ -536,6 +536,7 @@ const struct gh_store_ops gh_sqlite_ops = {
     .user_list = sq_user_list,
     .user_remove = sq_user_remove,
     .user_set_password = sq_user_set_password,
+    .user_costliest = sq_user_costliest,
     .code_put = sq_code_put,
     .code_get = sq_code_get,
     .code_redeem = sq_code_redeem,

@@ -104,6 +104,7 @@ int sq_client_list(struct gh_store *gs, struct gh_client **rows, size_t *n);
 int sq_client_remove(struct gh_store *gs, const char *id);
 int sq_user_add(struct gh_store *gs, const struct gh_user *u);
 int sq_user_update(struct gh_store *gs, const struct gh_user *u);
+int sq_user_costliest(struct gh_store *gs, struct gh_argon2_params *out);
 int sq_user_set_password(struct gh_store *gs, const char *username, const char *pwhash);
 int sq_user_remove(struct gh_store *gs, const char *username);
 int sq_user_get(struct gh_store *gs, const char *username, struct gh_user *out);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/crypto.h"
+#include "core/password.h"
 #include "trace/step.h"
 
 #define GH_SCHEMA_VERSION 3
@@ -205,6 +206,10 @@ struct gh_store_ops {
     int (*user_list)(struct gh_store *s, struct gh_user **rows, size_t *n);
     int (*user_remove)(struct gh_store *s, const char *username);
     int (*user_set_password)(struct gh_store *s, const char *username, const char *pwhash);
+    /* The argon2id parameters of the costliest password hash (t x m) among
+     * the users; GH_ENOTFOUND when there is none. User changes bump the
+     * revision, so servers learn of a costlier one (core/password.h). */
+    int (*user_costliest)(struct gh_store *s, struct gh_argon2_params *out);
 
     int (*code_put)(struct gh_store *s, const struct gh_code *c);
     int (*code_get)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],

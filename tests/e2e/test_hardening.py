@@ -236,3 +236,120 @@ def test_other_users_sessions_survive(server):
     server.cli("sessions", "revoke", "--user", "alice")
     assert authorize_answer(server, alice) == "login"
     assert authorize_answer(server, bob) == "code"
+
+
+# ---- an unknown user costs as much as the most expensive hash ----
+
+class FromAddress(HTTPAdapter):
+    """Connects from a given local address (any of 127.0.0.0/8), so that the
+    per-address sign-in throttle never answers instead of the password check."""
+
+    def __init__(self, addr):
+        self.addr = addr
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.addr, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+ADDRS = (f"127.1.{i // 250}.{i % 250 + 2}" for i in range(10000))
+
+
+def login_seconds(gh, username, password="wrong password"):
+    """One failed sign-in from a fresh address; the seconds the POST took."""
+    s = requests.Session()
+    s.mount("http://", FromAddress(next(ADDRS)))
+    _, page = gh.authorize(session=s, challenge=pkce_pair()[1])
+    assert page.status_code == 200, page.text[:300]
+    fields = form_fields(page.text)
+    fields.update(username=username, password=password)
+    t = time.perf_counter()
+    r = s.post(gh.issuer + "/login", data=fields, allow_redirects=False, timeout=60)
+    took = time.perf_counter() - t
+    s.close()
+    assert r.status_code == 401, (r.status_code, r.text[:300])
+    return took
+
+
+def add_heavy(gh, name):
+    gh.cli("user", "add", "--username", name, "--password-stdin", "--argon2-t", "3",
+           "--argon2-m", "131072", stdin=PASSWORD)
+
+
+def median_ms(xs):
+    return statistics.median(xs) * 1000
+
+
+def paired_ratio(gh, unknown_names, user_names):
+    """Median over back-to-back pairs of (unknown user) / (wrong password of
+    a user): each pair shares the machine's load of the moment."""
+    ratios = []
+    for unknown, user in zip(unknown_names, user_names):
+        u = login_seconds(gh, unknown)
+        ratios.append(u / login_seconds(gh, user))
+    return statistics.median(ratios)
+
+
+def test_unknown_user_costs_as_much_as_the_costliest_user(gh):
+    """The dummy hash for unknown user names used the default argon2id
+    parameters, so users with costlier parameters were told apart by
+    timing (0.03 s against 0.5 s)."""
+    gh.setup()
+    for i in range(5):
+        add_heavy(gh, f"heavy{i}")
+    gh.start("--login-max-failures", "1000", api=False)
+    login_seconds(gh, "nobody-warmup")  # warm-up, not measured
+    default = median_ms([login_seconds(gh, "alice") for _ in range(3)])
+    heavy = median_ms([login_seconds(gh, f"heavy{i}") for i in range(2)])
+    ratio = paired_ratio(gh, [f"nobody-{i}" for i in range(3)], [f"heavy{i}" for i in range(2, 5)])
+    print(f"\n[timing] default user {default:.0f} ms, heavy user {heavy:.0f} ms, "
+          f"unknown/heavy {ratio:.2f}")
+    assert heavy > 2 * default, "the heavy parameters should cost visibly more"
+    # before: about 0.1 (the default parameters)
+    assert 0.5 < ratio < 2, ratio
+
+
+def test_dummy_cost_follows_the_users_of_a_running_server(gh):
+    gh.setup()
+    for i in range(5):
+        gh.cli("user", "add", "--username", f"plain{i}", "--password-stdin", stdin=PASSWORD)
+    gh.start("--login-max-failures", "1000", api=False)
+    login_seconds(gh, "nobody-warmup")
+    before = paired_ratio(gh, [f"nobody-a{i}" for i in range(3)], ["alice", "plain0", "plain1"])
+    for i in range(3):
+        add_heavy(gh, f"heavy{i}")
+    time.sleep(1.2)  # servers look at the store's revision at most once a second
+    login_seconds(gh, "nobody-b")
+    after = paired_ratio(gh, [f"nobody-c{i}" for i in range(3)], [f"heavy{i}" for i in range(3)])
+    # and cheap again once the costly users are gone
+    for i in range(3):
+        gh.cli("user", "remove", "--username", f"heavy{i}")
+    time.sleep(1.2)
+    login_seconds(gh, "nobody-d")
+    again = paired_ratio(gh, [f"nobody-e{i}" for i in range(3)], ["plain2", "plain3", "plain4"])
+    print(f"\n[timing] unknown/costliest user: before {before:.2f}, with heavy users "
+          f"{after:.2f}, after their removal {again:.2f}")
+    assert 0.5 < before < 2 and 0.5 < after < 2 and 0.5 < again < 2, (before, after, again)
+
+
+def test_schema_2_database_is_migrated(gh):
+    """A database of schema 2 gets the user's argon2id parameters read from
+    the hashes and sessions bound to users by `init`."""
+    gh.setup()
+    add_heavy(gh, "heavy")
+    drop = ["DROP INDEX user_cost", "DROP INDEX browser_session_sub",
+            "ALTER TABLE browser_session DROP COLUMN user_stamp"]
+    drop += [f'ALTER TABLE "user" DROP COLUMN argon2_{c}' for c in "tmp"]
+    drop += ["PRAGMA user_version = 2" if gh.sqlite_path() else
+             "UPDATE gh_schema SET version = 2"]
+    for statement in drop:
+        sql(gh, statement)
+    r = gh.cli("client", "list", check=False)
+    assert r.returncode == 1 and "init" in r.stderr, (r.returncode, r.stderr)
+    gh.cli("init", "--issuer", gh.issuer)
+    rows = sql(gh, 'SELECT username, argon2_t, argon2_m, argon2_p FROM "user" ORDER BY username')
+    assert [tuple(str(v) for v in row) for row in rows] == [
+        ("alice", "2", "19456", "1"), ("heavy", "3", "131072", "1")], rows
+    gh.start(api=False)
+    signed_in_browser(gh)

@@ -56,6 +56,16 @@ int gh_scope_grant(const char *req, const char *allowed, char *out, size_t outle
 int gh_basic_parse(struct gh_arena *a, const char *header, char **id /* OUT */,
                    char **secret /* OUT */);
 
+/* Why a client secret is too easy to guess, or NULL. Refused: fewer than
+ * GH_SECRET_MIN_DISTINCT different characters; more than half of the
+ * neighbouring pairs inside runs of three or more consecutive characters
+ * ("abcd", "4321"); fewer different neighbouring pairs than half of all
+ * pairs (a repeated pattern, "secret12secret12..."). Random secrets of 32
+ * characters in the usual alphabets (hex, base64, digits) pass. The length
+ * (32 or more) is checked apart. */
+#define GH_SECRET_MIN_DISTINCT 6
+const char *gh_secret_weak(const char *s, size_t n);
+
 /* ---- OAuth errors ---- */
 enum gh_oauth_err {
     GH_OAUTH_INVALID_REQUEST,

@@ -353,3 +353,58 @@ def test_schema_2_database_is_migrated(gh):
         ("alice", "2", "19456", "1"), ("heavy", "3", "131072", "1")], rows
     gh.start(api=False)
     signed_in_browser(gh)
+
+
+# ---- client secrets ----
+
+def test_generate_secret_prints_a_256_bit_secret_once(gh):
+    gh.setup()
+    r = gh.cli("client", "add", "--id", "svc", "--generate-secret", "--scope", "api")
+    m = re.search(r"^client_secret ([A-Za-z0-9_-]+)$", r.stdout, re.M)
+    assert m, r.stdout
+    secret = m.group(1)
+    assert len(secret) == 43 and len(base64.urlsafe_b64decode(secret + "=")) == 32
+    assert secret not in gh.cli("client", "show", "--id", "svc").stdout
+    gh.start(api=False)
+    r = gh.token({"grant_type": "client_credentials", "scope": "api"}, auth=("svc", secret))
+    assert r.status_code == 200, r.text
+    # a new one on update; the old one stops working
+    out = gh.cli("client", "update", "--id", "svc", "--generate-secret").stdout
+    new = re.search(r"^client_secret ([A-Za-z0-9_-]+)$", out, re.M).group(1)
+    assert new != secret
+    assert eventually(lambda: gh.token({"grant_type": "client_credentials"},
+                                       auth=("svc", secret)).status_code == 401)
+    assert gh.token({"grant_type": "client_credentials"}, auth=("svc", new)).status_code == 200
+
+
+def test_generate_secret_usage(gh):
+    gh.setup()
+    for extra in (["--public"], ["--secret-stdin"]):
+        r = gh.cli("client", "add", "--id", "x", "--generate-secret", "--redirect-uri",
+                   f"{gh.app}/x", *extra, stdin="a" * 40, check=False)
+        assert r.returncode == 2, (extra, r.returncode, r.stderr)
+        one_line_error(r)
+    r = gh.cli("client", "update", "--id", "spa", "--generate-secret", check=False)
+    assert r.returncode == 2 and "public" in r.stderr, r.stderr
+
+
+def test_low_entropy_secrets_refused(gh):
+    gh.setup()
+    weak = ["x" * 40, "ab" * 20, "secret12" * 5, "abcdefghijklmnopqrstuvwxyz0123456789",
+            "passwordpasswordpasswordpassword1"]
+    for i, secret in enumerate(weak):
+        r = gh.cli("client", "add", "--id", f"weak{i}", "--secret-stdin", stdin=secret,
+                   check=False)
+        assert r.returncode == 1, (secret, r.returncode, r.stderr)
+        one_line_error(r, "secret")
+        assert "--generate-secret" in r.stderr
+    listed = gh.cli("client", "list").stdout
+    assert "weak" not in listed
+    r = gh.cli("client", "update", "--id", "backend", "--secret-stdin", stdin="z" * 64,
+               check=False)
+    assert r.returncode == 1
+    # random secrets of the usual shapes pass: hex, base64url, decimal digits
+    good = [os.urandom(32).hex(), base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
+            "".join(str(b % 10) for b in os.urandom(40)), BACKEND_SECRET]
+    for i, secret in enumerate(good):
+        gh.cli("client", "add", "--id", f"good{i}", "--secret-stdin", stdin=secret)

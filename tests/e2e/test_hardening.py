@@ -167,6 +167,27 @@ def test_state_over_the_limit_is_an_error_not_dropped(server):
     assert query_of(r.headers["Location"])["state"] == state
 
 
+# ---- redirects after a form post (docs/security.md 4.12) ----
+
+def test_redirects_after_a_form_post_are_303(server):
+    """RFC 9700 4.12: a redirect answering a POST is a 303, so the browser
+    does not post the credentials on to the client; one answering a GET is
+    a 302."""
+    verifier, challenge = pkce_pair()
+    s, page = server.authorize(client="trusted-spa", redirect=f"{server.app}/cb",
+                               challenge=challenge)
+    fields = form_fields(page.text)
+    fields.update(username="alice", password=PASSWORD)
+    r = s.post(server.issuer + "/login", data=fields, allow_redirects=False)
+    assert r.status_code == 303 and "code" in query_of(r.headers["Location"])
+    _, r = server.authorize(session=s, client="trusted-spa", redirect=f"{server.app}/cb",
+                            challenge=challenge)
+    assert r.status_code == 302 and "code" in query_of(r.headers["Location"])
+    s, page = server.authorize(challenge=challenge)
+    r = server.login(s, page)  # with the consent form
+    assert r.status_code == 303 and "code" in query_of(r.headers["Location"])
+
+
 # ---- browser sessions end with their user ----
 
 def signed_in_browser(gh):

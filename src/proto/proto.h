@@ -45,9 +45,9 @@ int gh_scope_has(const char *s, const char *tok);
  * must be a valid scope string and, unless allowed is NULL, each of its
  * tokens a token of allowed (the client's current registration). out gets
  * req's tokens in their order with duplicates dropped, whole or not at all:
- * a scope is never truncated. 0; GH_EINVAL when req is malformed,
- * GH_ENOTFOUND when a token is not allowed, GH_ENOMEM when the result does
- * not fit in outlen (out is then ""). */
+ * a scope is never truncated. 0; GH_EINVAL when req is malformed, else
+ * GH_ENOTFOUND when a token is not allowed, else GH_ENOMEM when the result
+ * does not fit in outlen. On failure out is "" (when outlen > 0). */
 int gh_scope_grant(const char *req, const char *allowed, char *out, size_t outlen);
 
 /* ---- client authentication ---- */

@@ -66,21 +66,21 @@ int gh_scope_subset(const char *req, const char *allowed)
 
 int gh_scope_grant(const char *req, const char *allowed, char *out, size_t outlen)
 {
-    if (outlen == 0)
-        return GH_ENOMEM;
-    out[0] = '\0';
+    if (outlen > 0)
+        out[0] = '\0';
     if (!gh_scope_valid(req))
         return GH_EINVAL;
+    if (allowed != NULL && !gh_scope_subset(req, allowed))
+        return GH_ENOTFOUND;
     size_t k = 0;
     while (*req) {
         size_t len = strcspn(req, " ");
-        if (allowed != NULL && !has_token(allowed, req, len))
-            return GH_ENOTFOUND;
-        if (!has_token(out, req, len)) {
+        if (outlen == 0 || !has_token(out, req, len)) {
             /* whole or not at all: a token cut short could name another
              * scope ("admin.read" cut to "admin") */
             if (k + (k > 0 ? 1u : 0u) + len >= outlen) {
-                out[0] = '\0';
+                if (outlen > 0)
+                    out[0] = '\0';
                 return GH_ENOMEM;
             }
             if (k > 0)

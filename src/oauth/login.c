@@ -31,18 +31,21 @@
 /* 1 when the session still belongs to a user: the user exists and has the
  * password hash the session was started with, so a password change or the
  * user's removal ends it, and a user created later under the same name (a
- * new salt) never inherits it. */
+ * new salt) never inherits it. 0 when it does not, <0 when the store
+ * cannot tell. */
 static int session_of_user(struct gh_as *as, const struct gh_session *sess)
 {
     struct gh_user u;
     unsigned char stamp[GH_SHA256_LEN];
-    int ok = as->store->ops->user_get(as->store, sess->sub, &u) == 0;
-    if (ok) {
+    int rc = as->store->ops->user_get(as->store, sess->sub, &u);
+    if (rc == 0) {
         gh_sha256(u.pwhash, strlen(u.pwhash), stamp);
-        ok = gh_ct_eq(stamp, sess->user_stamp, sizeof(stamp));
+        rc = gh_ct_eq(stamp, sess->user_stamp, sizeof(stamp));
+    } else if (rc == GH_ENOTFOUND) {
+        rc = 0;
     }
     OPENSSL_cleanse(&u, sizeof(u));
-    return ok;
+    return rc;
 }
 
 int gh_session_user(struct gh_req *r, struct gh_session *sess)
@@ -55,11 +58,10 @@ int gh_session_user(struct gh_req *r, struct gh_session *sess)
     gh_sha256(sid, strlen(sid), hash);
     if (as->store->ops->session_get(as->store, hash, sess) < 0 || sess->expires_at <= gh_now())
         return 0;
-    if (!session_of_user(as, sess)) {
+    int mine = session_of_user(as, sess);
+    if (mine == 0) /* ended: never valid again, whoever signs up later */
         as->store->ops->session_delete(as->store, hash);
-        return 0;
-    }
-    return 1;
+    return mine > 0;
 }
 
 int gh_session_start(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,

@@ -88,7 +88,7 @@ as=$(port)
 api=$(port)
 db="sqlite:$tmp/gh.db"
 $G --db "$db" init --issuer "http://127.0.0.1:$as" >/dev/null
-secret=bench-secret-0123456789-0123456789-abcdef
+secret=bench-secret-Rj5Tn8Wc2Hx7Mq4Lz9Bv3Kd6
 printf %s "$secret" | $G --db "$db" client add --id bench-cc --secret-stdin --scope "api" >/dev/null
 $G --db "$db" client add --id bench-spa --public --trusted --redirect-uri "http://127.0.0.1:1/cb" --scope api >/dev/null
 printf %s "bench-password-1" | $G --db "$db" user add --username alice --password-stdin >/dev/null

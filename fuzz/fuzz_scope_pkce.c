@@ -3,10 +3,13 @@
  * PKCE (src/proto/pkce.c, RFC 7636). The input is two strings separated by
  * a newline (the requested scope or verifier, and the allowed scope or
  * challenge). Invariants: a valid scope is a subset of itself and has each
- * of its tokens; subset(a, b) means every token of a is in b; a valid
- * verifier verifies against its own S256 challenge, which is itself a
- * valid challenge, and against nothing else of the input; narrowing
- * (intersection, the scope a grant gets) stays within both scopes.
+ * of its tokens; subset(a, b) means every token of a is in b; narrowing
+ * (intersection, the scope a grant gets) stays within both scopes; the
+ * grant rule (gh_scope_grant) succeeds exactly when a is valid, a subset of
+ * b and fits, and then gives a valid scope with a's tokens, each once, and
+ * no other, never cut short; a valid verifier verifies against its own
+ * S256 challenge, which is itself a valid challenge, and against nothing
+ * else of the input.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -75,6 +78,32 @@ static void check_narrowing(const char *a, const char *b)
     free(out);
 }
 
+/* gh_scope_grant(a, b) into a 64-byte field, small enough for the fuzzer
+ * to reach the "does not fit" case often. */
+static void check_grant(const char *a, const char *b)
+{
+    char out[64], again[64];
+    int rc = gh_scope_grant(a, b, out, sizeof(out));
+    if (!gh_scope_valid(a)) {
+        CHECK(rc == GH_EINVAL && out[0] == '\0');
+        return;
+    }
+    if (!gh_scope_subset(a, b)) {
+        CHECK(rc == GH_ENOTFOUND);
+        return;
+    }
+    CHECK(rc == 0 || rc == GH_ENOMEM);
+    if (rc == GH_ENOMEM) {
+        CHECK(out[0] == '\0');
+        return;
+    }
+    CHECK(gh_scope_valid(out) && gh_scope_subset(out, a) && gh_scope_subset(a, out));
+    CHECK(gh_scope_subset(out, b));
+    /* no token twice: granting it again changes nothing */
+    CHECK(gh_scope_grant(out, NULL, again, sizeof(again)) == 0 && strcmp(out, again) == 0);
+    CHECK(strlen(out) <= strlen(a));
+}
+
 static void check_pkce(const char *v, size_t vn, const char *c, size_t cn)
 {
     char s256[44];
@@ -115,6 +144,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_scope(b, a);
     check_narrowing(a, b);
     check_narrowing(b, a);
+    check_grant(a, b);
+    check_grant(b, a);
     free(buf);
     return 0;
 }

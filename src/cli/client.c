@@ -1,7 +1,9 @@
 /*
  * `gatehouse client add|list|show|update|remove`: OAuth client
- * registration. Confidential clients get a secret read from stdin (at least
- * 32 characters) stored only as its SHA-256; public clients authenticate
+ * registration. Confidential clients get a secret generated here (256
+ * random bits, printed once) or read from stdin (at least 32 characters,
+ * refused when obviously guessable: gh_secret_weak), stored only as its
+ * SHA-256 (docs/security.md, client secrets); public clients authenticate
  * with PKCE alone. CORS origins default to the origins of the redirect URIs.
  */
 #include <ctype.h>
@@ -26,6 +28,7 @@ struct client_opts {
     struct gh_strlist origin;
     int is_public;
     int secret_stdin;
+    int generate_secret;
     char *scope;
     int trusted;
     int untrusted;
@@ -38,6 +41,8 @@ static const struct gh_opt table[] = {
     {"public", GH_OPT_BOOL, O(is_public), "false", 0, 0, "public client: no secret, PKCE only", 0},
     {"secret-stdin", GH_OPT_BOOL, O(secret_stdin), "false", 0, 0,
      "confidential client: read its secret (>= 32 characters) from stdin", 0},
+    {"generate-secret", GH_OPT_BOOL, O(generate_secret), "false", 0, 0,
+     "confidential client: generate a 256-bit secret and print it once", 0},
     {"scope", GH_OPT_STR, O(scope), NULL, 0, 0,
      "scopes it may request (default \"" DEFAULT_SCOPE "\")", 0},
     {"trusted", GH_OPT_BOOL, O(trusted), "false", 0, 0, "skip the consent page", 0},
@@ -72,6 +77,11 @@ static int add_origin(struct gh_client *c, const char *origin)
 /* Fills redirect URIs, origins and scope of c from o; 0 or an exit code. */
 static int apply(const struct client_opts *o, struct gh_client *c)
 {
+    if (o->redirect.n > GH_URIS_MAX || o->origin.n > GH_URIS_MAX) {
+        gh_cli_err("a client has at most %d redirect URIs and %d origins", GH_URIS_MAX,
+                   GH_URIS_MAX);
+        return GH_EXIT_USAGE;
+    }
     if (o->redirect.n > 0) {
         c->n_redirect = 0;
         for (int i = 0; i < o->redirect.n; i++) {
@@ -101,12 +111,11 @@ static int apply(const struct client_opts *o, struct gh_client *c)
                 add_origin(c, origin);
         }
     }
-    if (o->scope != NULL) {
-        if (!gh_scope_valid(o->scope) || strlen(o->scope) >= GH_SCOPE_MAX) {
-            gh_cli_err("bad scope '%s' (space-separated tokens)", o->scope);
-            return GH_EXIT_USAGE;
-        }
-        snprintf(c->scope, sizeof(c->scope), "%s", o->scope);
+    /* the rule every grant follows (src/proto/scope.c): whole, no duplicates */
+    if (o->scope != NULL && gh_scope_grant(o->scope, NULL, c->scope, sizeof(c->scope)) < 0) {
+        gh_cli_err("bad scope '%s' (space-separated tokens, at most %d characters)", o->scope,
+                   GH_SCOPE_MAX - 1);
+        return GH_EXIT_USAGE;
     }
     if (o->trusted)
         c->trusted = 1;
@@ -118,24 +127,58 @@ static int apply(const struct client_opts *o, struct gh_client *c)
 static int read_secret(struct gh_client *c)
 {
     char *secret = gh_cli_read_stdin(4096);
-    if (secret == NULL || strlen(secret) < 32) {
+    size_t n = secret ? strlen(secret) : 0;
+    const char *weak = n >= 32 ? gh_secret_weak(secret, n) : NULL;
+    int status = GH_EXIT_OK;
+    if (n < 32) {
         gh_cli_err("--secret-stdin needs a secret of at least 32 characters on stdin");
-        if (secret != NULL) {
-            OPENSSL_cleanse(secret, strlen(secret));
-            free(secret);
-        }
+        status = GH_EXIT_FAIL;
+    } else if (weak != NULL) {
+        /* only its SHA-256 is stored: a guessable secret falls to an offline
+         * search of a stolen database (docs/security.md) */
+        gh_cli_err("the client secret on stdin is too easy to guess (%s): use --generate-secret",
+                   weak);
+        status = GH_EXIT_FAIL;
+    } else {
+        gh_sha256(secret, n, c->secret_hash);
+    }
+    if (secret != NULL) {
+        OPENSSL_cleanse(secret, n);
+        free(secret);
+    }
+    return status;
+}
+
+/* The new secret of c: generated (into generated, printed by the caller
+ * once the client is stored) or read from stdin. */
+static int new_secret(const struct client_opts *o, struct gh_client *c,
+                      char generated[GH_TOKEN_LEN + 1])
+{
+    if (!o->generate_secret)
+        return read_secret(c);
+    if (gh_rand_token(generated, GH_TOKEN_LEN + 1) < 0) {
+        gh_cli_err("cannot generate a client secret");
         return GH_EXIT_FAIL;
     }
-    gh_sha256(secret, strlen(secret), c->secret_hash);
-    OPENSSL_cleanse(secret, strlen(secret));
-    free(secret);
+    gh_sha256(generated, strlen(generated), c->secret_hash);
     return GH_EXIT_OK;
+}
+
+static void print_secret(const char *generated)
+{
+    if (generated[0] == '\0')
+        return;
+    printf("client_secret %s\n", generated);
+    fprintf(stderr, "gatehouse: the client secret is shown only this once; only its SHA-256 "
+                    "is stored\n");
 }
 
 static int do_add(struct gh_store *s, const struct client_opts *o)
 {
-    if (o->is_public == o->secret_stdin) {
-        gh_cli_err("client add needs exactly one of --public or --secret-stdin");
+    char generated[GH_TOKEN_LEN + 1] = "";
+    if (o->is_public + o->secret_stdin + o->generate_secret != 1) {
+        gh_cli_err("client add needs exactly one of --public, --secret-stdin or "
+                   "--generate-secret");
         return GH_EXIT_USAGE;
     }
     if (o->redirect.n == 0 && o->is_public) {
@@ -150,8 +193,8 @@ static int do_add(struct gh_store *s, const struct client_opts *o)
     c->is_public = o->is_public;
     c->created_at = gh_now();
     int status = apply(o, c);
-    if (status == GH_EXIT_OK && o->secret_stdin)
-        status = read_secret(c);
+    if (status == GH_EXIT_OK && !o->is_public)
+        status = new_secret(o, c, generated);
     if (status == GH_EXIT_OK) {
         /* client_credentials tokens carry sub = client id: it must not
          * name a user too (RFC 9700 4.15) */
@@ -165,8 +208,11 @@ static int do_add(struct gh_store *s, const struct client_opts *o)
             gh_cli_err("cannot add client '%s': %s", o->id, gh_strerror(rc));
         else
             printf("client %s added (%s)\n", o->id, c->is_public ? "public" : "confidential");
+        if (rc == 0)
+            print_secret(generated);
         status = rc < 0 ? GH_EXIT_FAIL : GH_EXIT_OK;
     }
+    OPENSSL_cleanse(generated, sizeof(generated));
     OPENSSL_cleanse(c, sizeof(*c));
     free(c);
     return status;
@@ -174,6 +220,11 @@ static int do_add(struct gh_store *s, const struct client_opts *o)
 
 static int do_update(struct gh_store *s, const struct client_opts *o)
 {
+    char generated[GH_TOKEN_LEN + 1] = "";
+    if (o->secret_stdin && o->generate_secret) {
+        gh_cli_err("client update takes --secret-stdin or --generate-secret, not both");
+        return GH_EXIT_USAGE;
+    }
     struct gh_client *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return GH_EXIT_FAIL;
@@ -184,14 +235,14 @@ static int do_update(struct gh_store *s, const struct client_opts *o)
         gh_cli_err("cannot read client '%s': %s", o->id, gh_strerror(rc));
     if (rc < 0)
         goto out;
-    if (o->secret_stdin && c->is_public) {
+    if ((o->secret_stdin || o->generate_secret) && c->is_public) {
         gh_cli_err("client '%s' is public: it has no secret", o->id);
         status = GH_EXIT_USAGE;
         goto out;
     }
     status = apply(o, c);
-    if (status == GH_EXIT_OK && o->secret_stdin)
-        status = read_secret(c);
+    if (status == GH_EXIT_OK && (o->secret_stdin || o->generate_secret))
+        status = new_secret(o, c, generated);
     if (status != GH_EXIT_OK)
         goto out;
     if ((rc = s->ops->client_update(s, c)) < 0) {
@@ -200,7 +251,9 @@ static int do_update(struct gh_store *s, const struct client_opts *o)
         goto out;
     }
     printf("client %s updated\n", o->id);
+    print_secret(generated);
 out:
+    OPENSSL_cleanse(generated, sizeof(generated));
     OPENSSL_cleanse(c, sizeof(*c));
     free(c);
     return status;
@@ -270,7 +323,8 @@ int gh_cmd_client(struct gh_cli *cli, int argc, char **argv)
 {
     static const char *const subs[] = {"add", "list", "show", "update", "remove"};
     const char *usage = "gatehouse client add --id ID --redirect-uri URI [...] "
-                        "[--public | --secret-stdin] [--scope \"a b\"] [--trusted] "
+                        "[--public | --secret-stdin | --generate-secret] [--scope \"a b\"] "
+                        "[--trusted] "
                         "[--origin URL ...] | client list | client show --id ID | "
                         "client update --id ID [options] | client remove --id ID";
     size_t k = 0;

@@ -20,7 +20,7 @@ static const struct {
     {"client", gh_cmd_client, "add, list, show, update or remove OAuth clients"},
     {"user", gh_cmd_user, "add, list, show, update, remove users or set a password"},
     {"keys", gh_cmd_keys, "rotate, list or retire signing keys"},
-    {"sessions", gh_cmd_sessions, "revoke every refresh-token family of a user"},
+    {"sessions", gh_cmd_sessions, "end every refresh-token family and browser session of a user"},
     {"serve", gh_cmd_serve, "run the Authorization Server (and Resource API, Frontend App)"},
     {"demo", gh_cmd_demo, "run everything on 127.0.0.1 with a demo user and client"},
     {"trace", gh_cmd_trace, "list recorded flows or export one as a sequence diagram"},

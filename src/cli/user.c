@@ -2,7 +2,9 @@
  * `gatehouse user add|list|remove|passwd|update|show` and `gatehouse
  * sessions revoke`. Passwords come from stdin and are stored as argon2id
  * hashes whose parameters are options (defaults: OWASP's t=2, m=19 MiB,
- * p=1). Profile claims (update, show) live in user_claims.c.
+ * p=1). Profile claims (update, show) live in user_claims.c. Removing a
+ * user, changing a password and `sessions revoke` end every browser
+ * session of the user (docs/security.md, sessions).
  */
 #include <ctype.h>
 #include <stddef.h>
@@ -123,15 +125,18 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
     if (strcmp(sub, "remove") == 0) {
         /* removed first, so no sign-in can start a family after the revocation */
         status = report(s->ops->user_remove(s, o->username), "remove", o->username);
-        int n = 0, rc = 0;
+        int n = 0, m = 0, rc = 0;
         if (status == GH_EXIT_OK &&
-            (rc = s->ops->families_revoke_user(s, o->username, gh_now(), &n)) < 0) {
+            ((rc = s->ops->families_revoke_user(s, o->username, gh_now(), &n)) < 0 ||
+             (rc = s->ops->session_delete_user(s, o->username, &m)) < 0)) {
             gh_cli_err("user '%s' removed, but cannot revoke their sessions: %s (run "
                        "'gatehouse sessions revoke --user %s')",
                        o->username, gh_strerror(rc), o->username);
             status = GH_EXIT_FAIL;
         } else if (status == GH_EXIT_OK) {
-            printf("user %s removed, %d refresh-token families revoked\n", o->username, n);
+            printf("user %s removed, %d refresh-token families revoked, %d browser sessions "
+                   "ended\n",
+                   o->username, n, m);
         }
         return status;
     }
@@ -152,8 +157,15 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
         status = add(s, o, hash);
     } else {
         status = report(s->ops->user_set_password(s, o->username, hash), "update", o->username);
-        if (status == GH_EXIT_OK)
-            printf("password of %s changed\n", o->username);
+        int m = 0, rc = 0;
+        if (status == GH_EXIT_OK && (rc = s->ops->session_delete_user(s, o->username, &m)) < 0) {
+            /* the sessions are bound to the old hash and end anyway */
+            gh_cli_err("password of '%s' changed, but cannot delete their browser sessions: %s",
+                       o->username, gh_strerror(rc));
+            status = GH_EXIT_FAIL;
+        } else if (status == GH_EXIT_OK) {
+            printf("password of %s changed, %d browser sessions ended\n", o->username, m);
+        }
     }
     OPENSSL_cleanse(hash, sizeof(hash));
     return status;
@@ -212,17 +224,20 @@ struct sessions_opts {
 
 static const struct gh_opt sessions_table[] = {
     {"user", GH_OPT_STR, offsetof(struct sessions_opts, user), NULL, 0, 0,
-     "user whose refresh-token families are revoked", 0},
+     "user whose refresh-token families and browser sessions end", 0},
 };
 static const struct gh_opt_table sessions_opts_table = {sessions_table,
                                                         GH_ARRAY_LEN(sessions_table)};
 
-/* Revokes every family of username; an unknown name with no families is an
- * error (a typo must not look like success). */
+/* Revokes every family and ends every browser session of username; an
+ * unknown name with neither is an error (a typo must not look like
+ * success). */
 static int revoke_sessions(struct gh_store *s, const char *username)
 {
-    int n = 0, rc = s->ops->families_revoke_user(s, username, gh_now(), &n);
-    if (rc == 0 && n == 0) {
+    int n = 0, m = 0, rc = s->ops->families_revoke_user(s, username, gh_now(), &n);
+    if (rc == 0)
+        rc = s->ops->session_delete_user(s, username, &m);
+    if (rc == 0 && n == 0 && m == 0) {
         struct gh_user *u = calloc(1, sizeof(*u));
         rc = u ? s->ops->user_get(s, username, u) : GH_ENOMEM;
         if (u != NULL)
@@ -237,7 +252,7 @@ static int revoke_sessions(struct gh_store *s, const char *username)
         gh_cli_err("cannot revoke sessions of '%s': %s", username, gh_strerror(rc));
         return GH_EXIT_FAIL;
     }
-    printf("revoked %d refresh-token families of %s\n", n, username);
+    printf("revoked %d refresh-token families and %d browser sessions of %s\n", n, m, username);
     return GH_EXIT_OK;
 }
 

@@ -27,11 +27,21 @@ struct gh_argon2_params {
 int gh_password_hash(const struct gh_argon2_params *p, const char *pw, size_t n, char *out,
                      size_t outlen);
 /* 1 when pw matches the encoded hash. With encoded == NULL it verifies
- * against a fixed dummy hash and returns 0, so an unknown user costs the
- * same time as a wrong password. */
+ * against the dummy hash and returns 0, so an unknown user costs the same
+ * time as a wrong password for a user with the dummy's parameters. */
 int gh_password_verify(const char *encoded, const char *pw, size_t n);
-/* Builds the dummy hash now (servers call it at start), so the first
- * unknown-user sign-in costs no more than any other. */
+/* Makes sure a dummy hash exists (servers call it at start): until
+ * gh_password_set_dummy, one with the default parameters. */
 void gh_password_prepare(void);
+/* Sets the parameters of the process-wide dummy hash: servers pass those
+ * of the costliest hash among their users (RFC 9106 cost t x m), so that
+ * no user name is told apart from an unknown one by timing. Building it
+ * costs no hashing: a random salt and digest with these parameters cost a
+ * verification exactly what a real hash does. Invalid parameters fall
+ * back to the defaults. Thread-safe. */
+void gh_password_set_dummy(const struct gh_argon2_params *p);
+/* The parameters of an encoded argon2id hash; GH_EINVAL when it is not
+ * one ("$argon2id$v=19$m=M,t=T,p=P$..."). */
+int gh_password_params(const char *encoded, struct gh_argon2_params *out);
 
 #endif

@@ -20,6 +20,8 @@
 #include "core/err.h"
 
 #define STATE_MAX 2048
+#define STATE_MAX_TEXT "2048"
+#define B64URL_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 static const char *redirect_for(const struct gh_client *c, const char *uri)
 {
@@ -37,28 +39,80 @@ static const char *repeated(const struct gh_form *f)
     return NULL;
 }
 
-int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_form *f,
-                   struct gh_authz *a)
+/* The trace flow id the sign-in forms carry: ours only when tracing is on,
+ * and only in its exact shape (never cut to fit the code's field). */
+static const char *flow_of(struct gh_req *r, const struct gh_form *f)
+{
+    const char *flow = gh_form_get(f, "flow", NULL);
+    if (gh_as_of(r)->rec == NULL || flow == NULL || strlen(flow) != GH_FLOW_ID_LEN ||
+        strspn(flow, B64URL_CHARS) != GH_FLOW_ID_LEN)
+        return NULL;
+    return flow;
+}
+
+/* The client, redirect URI and state: when any of them is wrong the answer
+ * is an error page, never a redirect (RFC 6749 4.1.2.1, RFC 9700 4.11.2). */
+static int parse_target(struct gh_req *r, const struct gh_snap *s, const struct gh_form *f,
+                        struct gh_authz *a)
 {
     int dup_client, dup_redirect;
-    memset(a, 0, sizeof(*a));
     a->client_id = gh_form_get(f, "client_id", &dup_client);
     a->redirect_uri = gh_form_get(f, "redirect_uri", &dup_redirect);
-    a->flow = gh_form_get(f, "flow", NULL);
+    a->state = gh_form_get(f, "state", NULL);
     if (r->query_invalid || a->client_id == NULL || dup_client ||
         (a->c = gh_snap_client(s, a->client_id)) == NULL) {
         gh_page_error(r, 400, "Unknown application",
                       "The request names no registered client (client_id).");
         return GH_EINVAL;
     }
-    if (a->redirect_uri == NULL || dup_redirect || redirect_for(a->c, a->redirect_uri) == NULL) {
+    /* the code stores the URI whole; a loopback URI may be longer than the
+     * registered one by its port (RFC 8252 7.3) */
+    if (a->redirect_uri == NULL || dup_redirect || strlen(a->redirect_uri) >= GH_URI_MAX ||
+        redirect_for(a->c, a->redirect_uri) == NULL) {
         gh_page_error(r, 400, "Invalid redirect URI",
                       "The redirect_uri is missing or not registered for this client.");
         return GH_EINVAL;
     }
-    a->state = gh_form_get(f, "state", NULL);
-    if (a->state != NULL && strlen(a->state) > STATE_MAX)
-        a->state = NULL;
+    /* a state the redirect could not carry back whole is refused here:
+     * dropping it would hand the client a response it cannot match */
+    if (a->state != NULL && strlen(a->state) > STATE_MAX) {
+        gh_page_error(r, 400, "Invalid state",
+                      "The state parameter is longer than " STATE_MAX_TEXT " characters.");
+        return GH_EINVAL;
+    }
+    return 0;
+}
+
+/* The scope to grant (src/proto/scope.c gh_scope_grant); NULL with *why
+ * set when it is refused. */
+static const char *granted_scope(struct gh_req *r, const struct gh_authz *a, const char **why)
+{
+    const char *req = a->scope ? a->scope : a->c->scope;
+    char *out = gh_arena_alloc(r->arena, GH_SCOPE_MAX);
+    if (out == NULL) {
+        *why = "out of memory";
+        return NULL;
+    }
+    out[0] = '\0';
+    if (a->scope == NULL && req[0] == '\0')
+        return out; /* a client registered without scopes */
+    int rc = gh_scope_grant(req, a->c->scope, out, GH_SCOPE_MAX);
+    if (rc == 0)
+        return out;
+    *why = rc == GH_ENOMEM   ? "requested scope is too long"
+           : rc == GH_EINVAL ? "scope is malformed"
+                             : "requested scope is not "
+                               "allowed for this client";
+    return NULL;
+}
+
+int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_form *f,
+                   struct gh_authz *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (parse_target(r, s, f, a) < 0)
+        return GH_EINVAL;
+    a->flow = flow_of(r, f);
     const char *dup = repeated(f);
     const char *rt = gh_form_get(f, "response_type", NULL);
     const char *method = gh_form_get(f, "code_challenge_method", NULL);
@@ -81,17 +135,14 @@ int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_fo
         why = "code_challenge_method must be S256";
     else if (!gh_pkce_challenge_valid(a->challenge, strlen(a->challenge)))
         why = "code_challenge must be 43 base64url characters";
-    else if (a->scope != NULL &&
-             (!gh_scope_valid(a->scope) || !gh_scope_subset(a->scope, a->c->scope)))
-        e = GH_OAUTH_INVALID_SCOPE, why = "requested scope is not allowed for this client";
+    else if ((a->scope = granted_scope(r, a, &why)) == NULL)
+        e = GH_OAUTH_INVALID_SCOPE;
     else if (a->nonce != NULL && !gh_idtoken_nonce_ok(a->nonce)) /* echoed whole or refused */
         why = "nonce must be 1 to 255 bytes of UTF-8 text without control characters";
     if (why != NULL) {
         gh_authz_error(r, s, a, e, why);
         return GH_EINVAL;
     }
-    if (a->scope == NULL)
-        a->scope = a->c->scope;
     return 0;
 }
 
@@ -118,13 +169,43 @@ static void redirect_with(struct gh_req *r, const struct gh_snap *s, const struc
     param(&b, &first, "iss", s->issuer); /* RFC 9207 */
     const char *loc = b.p ? gh_arena_strndup(r->arena, b.p, b.len) : NULL;
     gh_buf_release(&b);
-    gh_resp_redirect(r, loc ? loc : a->redirect_uri);
+    if (loc == NULL) /* never a redirect that leaves out the state */
+        gh_page_error(r, 500, "Server error", "The response could not be built.");
+    else
+        gh_resp_redirect(r, loc);
 }
 
 void gh_authz_error(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
                     enum gh_oauth_err e, const char *desc)
 {
     redirect_with(r, s, a, "error", gh_oauth_err_code(e), "error_description", desc);
+}
+
+/* Copies src whole into dst[size], or fails: a field of a code is never
+ * cut short. */
+static int put(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= size)
+        return GH_EINVAL;
+    memcpy(dst, src, n + 1);
+    return 0;
+}
+
+/* The code's row: every field whole (gh_authz_parse refused what would not
+ * fit, so GH_EINVAL here is a bug caught without harm). */
+static int code_row(const struct gh_authz *a, const struct gh_session *sess, struct gh_code *k)
+{
+    if (put(k->client_id, sizeof(k->client_id), a->client_id) < 0 ||
+        put(k->redirect_uri, sizeof(k->redirect_uri), a->redirect_uri) < 0 ||
+        put(k->challenge, sizeof(k->challenge), a->challenge) < 0 ||
+        put(k->sub, sizeof(k->sub), sess->sub) < 0 ||
+        put(k->scope, sizeof(k->scope), a->scope) < 0 ||
+        put(k->flow_id, sizeof(k->flow_id), a->flow ? a->flow : "") < 0 ||
+        put(k->nonce, sizeof(k->nonce), a->nonce ? a->nonce : "") < 0 ||
+        put(k->sid, sizeof(k->sid), sess->sid) < 0)
+        return GH_EINVAL;
+    return 0;
 }
 
 void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
@@ -134,17 +215,13 @@ void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct
     char code[GH_TOKEN_LEN + 1];
     struct gh_code k;
     memset(&k, 0, sizeof(k));
-    int rc = gh_rand_token(code, sizeof(code));
-    if (rc == 0) {
+    int rc = code_row(a, sess, &k);
+    if (rc < 0) {
+        gh_authz_error(r, s, a, GH_OAUTH_INVALID_REQUEST, "authorization request too large");
+        return;
+    }
+    if ((rc = gh_rand_token(code, sizeof(code))) == 0) {
         gh_sha256(code, strlen(code), k.hash);
-        snprintf(k.client_id, sizeof(k.client_id), "%s", a->client_id);
-        snprintf(k.redirect_uri, sizeof(k.redirect_uri), "%s", a->redirect_uri);
-        snprintf(k.challenge, sizeof(k.challenge), "%s", a->challenge);
-        snprintf(k.sub, sizeof(k.sub), "%s", sess->sub);
-        snprintf(k.scope, sizeof(k.scope), "%s", a->scope);
-        snprintf(k.flow_id, sizeof(k.flow_id), "%s", a->flow ? a->flow : "");
-        snprintf(k.nonce, sizeof(k.nonce), "%s", a->nonce ? a->nonce : "");
-        snprintf(k.sid, sizeof(k.sid), "%s", sess->sid);
         k.auth_time = sess->created_at; /* OIDC Core 2: when the user signed in */
         k.expires_at = gh_now() + as->cfg->code_ttl;
         rc = as->store->ops->code_put(as->store, &k);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "core/b64url.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -26,6 +28,26 @@
 #define FREE_FAILURES 3
 #define ADDR_FACTOR 4 /* an address (NAT, proxies) gets more attempts */
 
+/* 1 when the session still belongs to a user: the user exists and has the
+ * password hash the session was started with, so a password change or the
+ * user's removal ends it, and a user created later under the same name (a
+ * new salt) never inherits it. 0 when it does not, <0 when the store
+ * cannot tell. */
+static int session_of_user(struct gh_as *as, const struct gh_session *sess)
+{
+    struct gh_user u;
+    unsigned char stamp[GH_SHA256_LEN];
+    int rc = as->store->ops->user_get(as->store, sess->sub, &u);
+    if (rc == 0) {
+        gh_sha256(u.pwhash, strlen(u.pwhash), stamp);
+        rc = gh_ct_eq(stamp, sess->user_stamp, sizeof(stamp));
+    } else if (rc == GH_ENOTFOUND) {
+        rc = 0;
+    }
+    OPENSSL_cleanse(&u, sizeof(u));
+    return rc;
+}
+
 int gh_session_user(struct gh_req *r, struct gh_session *sess)
 {
     const char *sid = gh_req_cookie(r, "gh_session");
@@ -36,10 +58,13 @@ int gh_session_user(struct gh_req *r, struct gh_session *sess)
     gh_sha256(sid, strlen(sid), hash);
     if (as->store->ops->session_get(as->store, hash, sess) < 0 || sess->expires_at <= gh_now())
         return 0;
-    return 1;
+    int mine = session_of_user(as, sess);
+    if (mine == 0) /* ended: never valid again, whoever signs up later */
+        as->store->ops->session_delete(as->store, hash);
+    return mine > 0;
 }
 
-int gh_session_start(struct gh_req *r, const struct gh_snap *s, const char *sub,
+int gh_session_start(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
                      struct gh_session *sess)
 {
     struct gh_as *as = gh_as_of(r);
@@ -54,7 +79,9 @@ int gh_session_start(struct gh_req *r, const struct gh_snap *s, const char *sub,
         return rc;
     gh_b64url_encode(pub, sizeof(pub), sess->sid, sizeof(sess->sid));
     gh_sha256(sid, strlen(sid), sess->hash);
-    snprintf(sess->sub, sizeof(sess->sub), "%s", sub);
+    snprintf(sess->sub, sizeof(sess->sub), "%s", u->username);
+    /* bound to the password hash that was just verified */
+    gh_sha256(u->pwhash, strlen(u->pwhash), sess->user_stamp);
     sess->created_at = gh_now();
     sess->expires_at = sess->created_at + as->cfg->session_ttl;
     if ((rc = as->store->ops->session_put(as->store, sess)) < 0)
@@ -179,7 +206,7 @@ static void login_finish(struct gh_req *r)
         if (gh_device_issue(r, l->s, l->u.username, l->u.pwhash) < 0)
             gh_log(GH_LOG_WARN, "cannot issue a device cookie", NULL);
         struct gh_session sess;
-        if (gh_session_start(r, l->s, l->u.username, &sess) < 0)
+        if (gh_session_start(r, l->s, &l->u, &sess) < 0)
             gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
         else if (l->a.c->trusted)
             gh_authz_issue_code(r, l->s, &l->a, &sess);

@@ -114,7 +114,7 @@ void gh_page_login(struct gh_req *r, int status, const struct gh_authz *a, const
     finish(r, &b, status, a->redirect_uri);
 }
 
-static const char *scope_text(const char *tok)
+static const char *scope_text(const char *tok, size_t n)
 {
     static const struct {
         const char *scope, *text;
@@ -127,7 +127,7 @@ static const char *scope_text(const char *tok)
         {"admin", "Administer the API"},
     };
     for (size_t i = 0; i < GH_ARRAY_LEN(known); i++)
-        if (strcmp(known[i].scope, tok) == 0)
+        if (strlen(known[i].scope) == n && memcmp(known[i].scope, tok, n) == 0)
             return known[i].text;
     return NULL;
 }
@@ -144,13 +144,15 @@ void gh_page_consent(struct gh_req *r, const struct gh_authz *a, const char *use
     gh_buf_puts(&b, "</strong>:</p><ul>");
     for (const char *p = a->scope; *p;) {
         size_t n = strcspn(p, " ");
-        char tok[256];
-        snprintf(tok, sizeof(tok), "%.*s", (int)(n < 255 ? n : 255), p);
-        const char *text = scope_text(tok);
+        /* each token shown whole: the page names exactly what is granted */
+        const char *text = scope_text(p, n);
         gh_buf_puts(&b, "<li>");
-        esc(&b, text ? text : tok);
+        if (text != NULL)
+            esc(&b, text);
+        else
+            gh_buf_html(&b, p, n);
         gh_buf_puts(&b, " <code>");
-        esc(&b, tok);
+        gh_buf_html(&b, p, n);
         gh_buf_puts(&b, "</code></li>");
         p += n;
         while (*p == ' ')

@@ -1,6 +1,9 @@
 /*
  * Snapshot cache of keys, clients and settings; see as.h. Building a
  * snapshot reads the store and parses keys; serving from it reads nothing.
+ * It also sets the parameters of the dummy password hash to those of the
+ * costliest user (core/password.h), so an unknown user name costs as much
+ * as a wrong password for any user.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/password.h"
 #include "oauth/as.h"
 #include "oauth/oauth.h"
 #include "proto/proto.h"
@@ -212,12 +216,17 @@ static int snap_build(struct gh_as *as, struct gh_snap **out, char *err, size_t 
         rc = build_jwks(s);
     if (rc == 0)
         rc = build_discovery(s);
+    struct gh_argon2_params costliest;
+    int found = rc == 0 ? st->ops->user_costliest(st, &costliest) : GH_ENOTFOUND;
+    if (found < 0 && found != GH_ENOTFOUND)
+        rc = found; /* keep the previous snapshot and its dummy */
     if (rc < 0) {
         if (err[0] == '\0')
             snprintf(err, errlen, "cannot load keys and clients: %s", gh_strerror(rc));
         snap_free(s);
         return rc;
     }
+    gh_password_set_dummy(found == 0 ? &costliest : NULL);
     *out = s;
     return 0;
 }

@@ -455,20 +455,23 @@ static void grant_refresh(struct grant *g)
 
 static void grant_client_credentials(struct grant *g)
 {
-    const char *scope = gh_form_get(&g->f, "scope", NULL);
-    if (scope != NULL && (!gh_scope_valid(scope) || !gh_scope_subset(scope, g->c->scope))) {
+    /* RFC 6749 3.3 through the one scope rule (src/proto/scope.c) */
+    const char *req = gh_form_get(&g->f, "scope", NULL);
+    char scope[GH_SCOPE_MAX] = "";
+    if ((req != NULL || g->c->scope[0] != '\0') &&
+        gh_scope_grant(req ? req : g->c->scope, g->c->scope, scope, sizeof(scope)) < 0) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_SCOPE, "scope not allowed for this client");
         return;
     }
     char jti[23];
     char mem[4096];
     struct gh_buf at = {mem, 0, sizeof(mem), sizeof(mem) - 1};
-    if (gh_oauth_access_token(g->s, g->c->id, g->c->id, scope ? scope : g->c->scope, NULL, g->now,
-                              g->as->cfg->access_ttl, &at, jti) < 0) {
+    if (gh_oauth_access_token(g->s, g->c->id, g->c->id, scope, NULL, g->now, g->as->cfg->access_ttl,
+                              &at, jti) < 0) {
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue token");
         return;
     }
-    token_response(g->r, &at, g->as->cfg->access_ttl, NULL, scope ? scope : g->c->scope, NULL);
+    token_response(g->r, &at, g->as->cfg->access_ttl, NULL, scope, NULL);
     gh_metric_token_issued(GRANT_CLIENT_CREDENTIALS);
 }
 

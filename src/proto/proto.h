@@ -44,12 +44,30 @@ int gh_scope_has(const char *s, const char *tok);
 /* The tokens of a that b has too, in a's order, each once, into out (""
  * when none); GH_EINVAL when out is too small. */
 int gh_scope_intersect(const char *a, const char *b, char *out, size_t outlen);
+/* The scope to grant, the one rule for every grant and registration: req
+ * must be a valid scope string and, unless allowed is NULL, each of its
+ * tokens a token of allowed (the client's current registration). out gets
+ * req's tokens in their order with duplicates dropped, whole or not at all:
+ * a scope is never truncated. 0; GH_EINVAL when req is malformed, else
+ * GH_ENOTFOUND when a token is not allowed, else GH_ENOMEM when the result
+ * does not fit in outlen. On failure out is "" (when outlen > 0). */
+int gh_scope_grant(const char *req, const char *allowed, char *out, size_t outlen);
 
 /* ---- client authentication ---- */
 /* Parses "Basic base64(urlenc(id):urlenc(secret))" into arena strings.
  * GH_EINVAL when malformed. */
 int gh_basic_parse(struct gh_arena *a, const char *header, char **id /* OUT */,
                    char **secret /* OUT */);
+
+/* Why a client secret is too easy to guess, or NULL. Refused: fewer than
+ * GH_SECRET_MIN_DISTINCT different characters; more than half of the
+ * neighbouring pairs inside runs of three or more consecutive characters
+ * ("abcd", "4321"); fewer different neighbouring pairs than half of all
+ * pairs (a repeated pattern, "secret12secret12..."). Random secrets of 32
+ * characters in the usual alphabets (hex, base64, digits) pass. The length
+ * (32 or more) is checked apart. */
+#define GH_SECRET_MIN_DISTINCT 6
+const char *gh_secret_weak(const char *s, size_t n);
 
 /* ---- OAuth errors ---- */
 enum gh_oauth_err {

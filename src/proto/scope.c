@@ -1,4 +1,10 @@
-/* Scope strings, RFC 6749 3.3: space-delimited tokens of NQCHAR. */
+/*
+ * Scope strings, RFC 6749 3.3: space-delimited tokens of NQCHAR. The one
+ * rule every grant goes through lives here (gh_scope_grant): a scope is
+ * never truncated or rewritten, duplicates are dropped, and what is granted
+ * is a subset of the client's current registration (RFC 6749 3.3, RFC 9700
+ * 2.3).
+ */
 #include <string.h>
 
 #include "core/err.h"
@@ -78,6 +84,38 @@ int gh_scope_intersect(const char *a, const char *b, char *out, size_t outlen)
         a += len;
         while (*a == ' ')
             a++;
+    }
+    return 0;
+}
+
+int gh_scope_grant(const char *req, const char *allowed, char *out, size_t outlen)
+{
+    if (outlen > 0)
+        out[0] = '\0';
+    if (!gh_scope_valid(req))
+        return GH_EINVAL;
+    if (allowed != NULL && !gh_scope_subset(req, allowed))
+        return GH_ENOTFOUND;
+    size_t k = 0;
+    while (*req) {
+        size_t len = strcspn(req, " ");
+        if (outlen == 0 || !has_token(out, req, len)) {
+            /* whole or not at all: a token cut short could name another
+             * scope ("admin.read" cut to "admin") */
+            if (k + (k > 0 ? 1u : 0u) + len >= outlen) {
+                if (outlen > 0)
+                    out[0] = '\0';
+                return GH_ENOMEM;
+            }
+            if (k > 0)
+                out[k++] = ' ';
+            memcpy(out + k, req, len);
+            k += len;
+            out[k] = '\0';
+        }
+        req += len;
+        while (*req == ' ')
+            req++;
     }
     return 0;
 }

@@ -302,35 +302,71 @@ int pg_client_remove(struct gh_store *gs, const char *id)
 
 /* ---- users ---- */
 
+/* The argon2 columns are the hash's parameters (0 when it has none), so
+ * that the costliest can be found without reading any hash. */
 static const char SQL_USER_INSERT[] =
     "INSERT INTO \"user\"(username, pwhash, created_at, email, email_verified, name, given_name, "
-    "family_name) VALUES ($1, $2, extract(epoch FROM now())::bigint, $3, $4, $5, $6, $7)";
+    "family_name, argon2_t, argon2_m, argon2_p) VALUES ($1, $2, extract(epoch FROM now())::bigint, "
+    "$3, $4, $5, $6, $7, $8, $9, $10)";
 static const char SQL_USER_CLAIMS[] =
     "UPDATE \"user\" SET email = $2, email_verified = $3, name = $4, given_name = $5, "
     "family_name = $6 WHERE username = $1";
-static const char SQL_USER_PASSWD[] = "UPDATE \"user\" SET pwhash = $2 WHERE username = $1";
+static const char SQL_USER_PASSWD[] = "UPDATE \"user\" SET pwhash = $2, argon2_t = $3, "
+                                      "argon2_m = $4, argon2_p = $5 WHERE username = $1";
 static const char SQL_USER_DELETE[] = "DELETE FROM \"user\" WHERE username = $1";
+static const char SQL_USER_COSTLIEST[] = "SELECT argon2_t, argon2_m, argon2_p FROM \"user\" "
+                                         "ORDER BY argon2_t * argon2_m DESC LIMIT 1";
 
 struct user_job {
     const char *sql, *username, *pwhash;
 };
 
+/* Users are cached by servers only through the dummy hash's parameters,
+ * but a change bumps the revision like any other (core/password.h). */
 static int user_fn(struct pg_conn *c, void *arg)
 {
     struct user_job *j = arg;
-    int rc = j->pwhash ? pg_exec(c, j->sql, "tt", j->username, j->pwhash)
-                       : pg_exec(c, j->sql, "t", j->username);
+    struct gh_argon2_params p = {0, 0, 0};
+    int rc;
+    if (j->pwhash != NULL) {
+        gh_password_params(j->pwhash, &p);
+        rc = pg_exec(c, j->sql, "ttiii", j->username, j->pwhash, (int64_t)p.t_cost,
+                     (int64_t)p.m_cost, (int64_t)p.threads);
+    } else {
+        rc = pg_exec(c, j->sql, "t", j->username);
+    }
     if (rc == 0)
         return GH_ENOTFOUND;
-    return rc < 0 ? rc : 0;
+    return rc < 0 ? rc : bump(c);
+}
+
+int pg_user_costliest(struct gh_store *gs, struct gh_argon2_params *out)
+{
+    int rc;
+    PGresult *r = pg_query((struct pg_store *)gs, SQL_USER_COSTLIEST, &rc, "");
+    if (r == NULL)
+        return rc;
+    rc = PQntuples(r) == 1 ? 0 : GH_ENOTFOUND;
+    if (rc == 0) {
+        out->t_cost = (uint32_t)pg_int(r, 0, 0);
+        out->m_cost = (uint32_t)pg_int(r, 0, 1);
+        out->threads = (uint32_t)pg_int(r, 0, 2);
+        if (out->t_cost == 0)
+            rc = GH_ENOTFOUND; /* no user has an argon2id hash */
+    }
+    PQclear(r);
+    return rc;
 }
 
 static int user_add_fn(struct pg_conn *c, void *arg)
 {
     const struct gh_user *u = arg;
-    int rc = pg_exec(c, SQL_USER_INSERT, "tttittt", u->username, u->pwhash, u->email,
-                     (int64_t)u->email_verified, u->name, u->given_name, u->family_name);
-    return rc < 0 ? rc : 0;
+    struct gh_argon2_params p = {0, 0, 0};
+    gh_password_params(u->pwhash, &p);
+    int rc = pg_exec(c, SQL_USER_INSERT, "tttitttiii", u->username, u->pwhash, u->email,
+                     (int64_t)u->email_verified, u->name, u->given_name, u->family_name,
+                     (int64_t)p.t_cost, (int64_t)p.m_cost, (int64_t)p.threads);
+    return rc < 0 ? rc : bump(c);
 }
 
 static int user_update_fn(struct pg_conn *c, void *arg)

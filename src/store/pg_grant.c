@@ -463,17 +463,18 @@ int pg_jti_revoked(struct gh_store *gs, const char *jti, int *revoked)
 /* ---- browser sessions ---- */
 
 static const char SQL_SESSION_INSERT[] =
-    "INSERT INTO browser_session(hash, sub, created_at, expires_at, sid) VALUES ($1, $2, $3, $4, "
-    "$5)";
+    "INSERT INTO browser_session(hash, sub, user_stamp, created_at, expires_at, sid) VALUES ($1, "
+    "$2, $3, $4, $5, $6)";
 static const char SQL_SESSION_GET[] =
-    "SELECT sub, created_at, expires_at, sid FROM browser_session WHERE hash = $1";
+    "SELECT sub, created_at, expires_at, sid, user_stamp FROM browser_session WHERE hash = $1";
 static const char SQL_SESSION_DELETE[] = "DELETE FROM browser_session WHERE hash = $1";
+static const char SQL_SESSION_DELETE_USER[] = "DELETE FROM browser_session WHERE sub = $1";
 
 static int session_put_fn(struct pg_conn *c, void *arg)
 {
     const struct gh_session *s = arg;
-    int rc = pg_exec(c, SQL_SESSION_INSERT, "htiit", s->hash, s->sub, s->created_at, s->expires_at,
-                     s->sid);
+    int rc = pg_exec(c, SQL_SESSION_INSERT, "hthiit", s->hash, s->sub, s->user_stamp, s->created_at,
+                     s->expires_at, s->sid);
     return rc < 0 ? rc : 0;
 }
 
@@ -497,6 +498,8 @@ int pg_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
         out->created_at = pg_int(r, 0, 1);
         out->expires_at = pg_int(r, 0, 2);
         pg_text(r, 0, 3, out->sid, sizeof(out->sid));
+        /* sessions from before schema 3 have no stamp and match no user */
+        pg_hash(r, 0, 4, out->user_stamp);
     }
     PQclear(r);
     return rc;
@@ -511,6 +514,27 @@ static int session_delete_fn(struct pg_conn *c, void *arg)
 int pg_session_delete(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN])
 {
     return pg_write((struct pg_store *)gs, session_delete_fn, (void *)hash);
+}
+
+struct session_user_job {
+    const char *sub;
+    int n;
+};
+
+static int session_delete_user_fn(struct pg_conn *c, void *arg)
+{
+    struct session_user_job *j = arg;
+    int rc = pg_exec(c, SQL_SESSION_DELETE_USER, "t", j->sub);
+    j->n = rc < 0 ? 0 : rc;
+    return rc < 0 ? rc : 0;
+}
+
+int pg_session_delete_user(struct gh_store *gs, const char *sub, int *n)
+{
+    struct session_user_job j = {sub, 0};
+    int rc = pg_write((struct pg_store *)gs, session_delete_user_fn, &j);
+    *n = rc == 0 ? j.n : 0;
+    return rc;
 }
 
 /* ---- login failures ---- */

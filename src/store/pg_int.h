@@ -114,6 +114,7 @@ int pg_client_list(struct gh_store *gs, struct gh_client **rows, size_t *n);
 int pg_client_remove(struct gh_store *gs, const char *id);
 int pg_user_add(struct gh_store *gs, const struct gh_user *u);
 int pg_user_update(struct gh_store *gs, const struct gh_user *u);
+int pg_user_costliest(struct gh_store *gs, struct gh_argon2_params *out);
 int pg_user_set_password(struct gh_store *gs, const char *username, const char *pwhash);
 int pg_user_remove(struct gh_store *gs, const char *username);
 int pg_user_get(struct gh_store *gs, const char *username, struct gh_user *out);
@@ -137,6 +138,7 @@ int pg_session_put(struct gh_store *gs, const struct gh_session *sess);
 int pg_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
                    struct gh_session *out);
 int pg_session_delete(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN]);
+int pg_session_delete_user(struct gh_store *gs, const char *sub, int *n);
 int pg_login_fail_get(struct gh_store *gs, const char *key, int *count, int64_t *last_at);
 int pg_login_fail_add(struct gh_store *gs, const char *key, int64_t now, int *count);
 int pg_login_fail_clear(struct gh_store *gs, const char *key);

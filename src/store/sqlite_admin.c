@@ -302,35 +302,72 @@ int sq_client_remove(struct gh_store *gs, const char *id)
 
 /* ---- users ---- */
 
+/* The argon2 columns are the hash's parameters (0 when it has none), so
+ * that the costliest can be found without reading any hash. */
 static const char SQL_USER_INSERT[] =
     "INSERT INTO user(username, pwhash, created_at, email, email_verified, name, given_name, "
-    "family_name) VALUES (?, ?, strftime('%s','now'), ?, ?, ?, ?, ?)";
+    "family_name, argon2_t, argon2_m, argon2_p) VALUES (?, ?, strftime('%s','now'), ?, ?, ?, ?, ?, "
+    "?, ?, ?)";
 static const char SQL_USER_CLAIMS[] =
     "UPDATE user SET email = ?2, email_verified = ?3, name = ?4, given_name = ?5, "
     "family_name = ?6 WHERE username = ?1";
-static const char SQL_USER_PASSWD[] = "UPDATE user SET pwhash = ?2 WHERE username = ?1";
+static const char SQL_USER_PASSWD[] =
+    "UPDATE user SET pwhash = ?2, argon2_t = ?3, argon2_m = ?4, argon2_p = ?5 WHERE username = ?1";
 static const char SQL_USER_DELETE[] = "DELETE FROM user WHERE username = ?";
+static const char SQL_USER_COSTLIEST[] =
+    "SELECT argon2_t, argon2_m, argon2_p FROM user ORDER BY argon2_t * argon2_m DESC LIMIT 1";
 
 struct user_job {
     const char *sql, *username, *pwhash;
 };
 
+/* Users are cached by servers only through the dummy hash's parameters,
+ * but a change bumps the revision like any other (core/password.h). */
 static int user_fn(struct sq_conn *c, void *arg)
 {
     struct user_job *j = arg;
-    int rc = j->pwhash ? sq_exec(c, j->sql, "tt", j->username, j->pwhash)
-                       : sq_exec(c, j->sql, "t", j->username);
+    struct gh_argon2_params p = {0, 0, 0};
+    int rc;
+    if (j->pwhash != NULL) {
+        gh_password_params(j->pwhash, &p);
+        rc = sq_exec(c, j->sql, "ttiii", j->username, j->pwhash, (int64_t)p.t_cost,
+                     (int64_t)p.m_cost, (int64_t)p.threads);
+    } else {
+        rc = sq_exec(c, j->sql, "t", j->username);
+    }
     if (rc == 0)
         return GH_ENOTFOUND;
-    return rc < 0 ? rc : 0;
+    return rc < 0 ? rc : bump(c);
+}
+
+int sq_user_costliest(struct gh_store *gs, struct gh_argon2_params *out)
+{
+    struct sq_conn *c = sq_reader((struct sq_store *)gs);
+    sqlite3_stmt *st = c ? sq_prep(c, SQL_USER_COSTLIEST) : NULL;
+    if (st == NULL)
+        return GH_EUNAVAIL;
+    int s = sqlite3_step(st);
+    int rc = s == SQLITE_ROW ? 0 : s == SQLITE_DONE ? GH_ENOTFOUND : sq_err(s);
+    if (rc == 0) {
+        out->t_cost = (uint32_t)sqlite3_column_int64(st, 0);
+        out->m_cost = (uint32_t)sqlite3_column_int64(st, 1);
+        out->threads = (uint32_t)sqlite3_column_int64(st, 2);
+        if (out->t_cost == 0)
+            rc = GH_ENOTFOUND; /* no user has an argon2id hash */
+    }
+    sqlite3_reset(st);
+    return rc;
 }
 
 static int user_add_fn(struct sq_conn *c, void *arg)
 {
     const struct gh_user *u = arg;
-    int rc = sq_exec(c, SQL_USER_INSERT, "tttittt", u->username, u->pwhash, u->email,
-                     (int64_t)u->email_verified, u->name, u->given_name, u->family_name);
-    return rc < 0 ? rc : 0;
+    struct gh_argon2_params p = {0, 0, 0};
+    gh_password_params(u->pwhash, &p);
+    int rc = sq_exec(c, SQL_USER_INSERT, "tttitttiii", u->username, u->pwhash, u->email,
+                     (int64_t)u->email_verified, u->name, u->given_name, u->family_name,
+                     (int64_t)p.t_cost, (int64_t)p.m_cost, (int64_t)p.threads);
+    return rc < 0 ? rc : bump(c);
 }
 
 static int user_update_fn(struct sq_conn *c, void *arg)

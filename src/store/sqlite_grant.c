@@ -432,16 +432,18 @@ int sq_jti_revoked(struct gh_store *gs, const char *jti, int *revoked)
 /* ---- browser sessions ---- */
 
 static const char SQL_SESSION_INSERT[] =
-    "INSERT INTO browser_session(hash, sub, created_at, expires_at, sid) VALUES (?, ?, ?, ?, ?)";
+    "INSERT INTO browser_session(hash, sub, user_stamp, created_at, expires_at, sid) VALUES (?, "
+    "?, ?, ?, ?, ?)";
 static const char SQL_SESSION_GET[] =
-    "SELECT sub, created_at, expires_at, sid FROM browser_session WHERE hash = ?";
+    "SELECT sub, created_at, expires_at, sid, user_stamp FROM browser_session WHERE hash = ?";
 static const char SQL_SESSION_DELETE[] = "DELETE FROM browser_session WHERE hash = ?";
+static const char SQL_SESSION_DELETE_USER[] = "DELETE FROM browser_session WHERE sub = ?";
 
 static int session_put_fn(struct sq_conn *c, void *arg)
 {
     const struct gh_session *s = arg;
-    int rc = sq_exec(c, SQL_SESSION_INSERT, "htiit", s->hash, s->sub, s->created_at, s->expires_at,
-                     s->sid);
+    int rc = sq_exec(c, SQL_SESSION_INSERT, "hthiit", s->hash, s->sub, s->user_stamp, s->created_at,
+                     s->expires_at, s->sid);
     return rc < 0 ? rc : 0;
 }
 
@@ -467,6 +469,9 @@ int sq_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
         out->created_at = sqlite3_column_int64(st, 1);
         out->expires_at = sqlite3_column_int64(st, 2);
         sq_text(st, 3, out->sid, sizeof(out->sid));
+        /* sessions from before schema 3 have no stamp and match no user */
+        if (sqlite3_column_bytes(st, 4) == GH_SHA256_LEN)
+            memcpy(out->user_stamp, sqlite3_column_blob(st, 4), GH_SHA256_LEN);
     }
     sqlite3_reset(st);
     return rc;
@@ -481,6 +486,27 @@ static int session_delete_fn(struct sq_conn *c, void *arg)
 int sq_session_delete(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN])
 {
     return sq_write((struct sq_store *)gs, session_delete_fn, (void *)hash);
+}
+
+struct session_user_job {
+    const char *sub;
+    int n;
+};
+
+static int session_delete_user_fn(struct sq_conn *c, void *arg)
+{
+    struct session_user_job *j = arg;
+    int rc = sq_exec(c, SQL_SESSION_DELETE_USER, "t", j->sub);
+    j->n = rc < 0 ? 0 : rc;
+    return rc < 0 ? rc : 0;
+}
+
+int sq_session_delete_user(struct gh_store *gs, const char *sub, int *n)
+{
+    struct session_user_job j = {sub, 0};
+    int rc = sq_write((struct sq_store *)gs, session_delete_user_fn, &j);
+    *n = rc == 0 ? j.n : 0;
+    return rc;
 }
 
 /* ---- login failures ---- */

@@ -105,6 +105,7 @@ int sq_client_list(struct gh_store *gs, struct gh_client **rows, size_t *n);
 int sq_client_remove(struct gh_store *gs, const char *id);
 int sq_user_add(struct gh_store *gs, const struct gh_user *u);
 int sq_user_update(struct gh_store *gs, const struct gh_user *u);
+int sq_user_costliest(struct gh_store *gs, struct gh_argon2_params *out);
 int sq_user_set_password(struct gh_store *gs, const char *username, const char *pwhash);
 int sq_user_remove(struct gh_store *gs, const char *username);
 int sq_user_get(struct gh_store *gs, const char *username, struct gh_user *out);
@@ -128,6 +129,7 @@ int sq_session_put(struct gh_store *gs, const struct gh_session *sess);
 int sq_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
                    struct gh_session *out);
 int sq_session_delete(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN]);
+int sq_session_delete_user(struct gh_store *gs, const char *sub, int *n);
 int sq_login_fail_get(struct gh_store *gs, const char *key, int *count, int64_t *last_at);
 int sq_login_fail_add(struct gh_store *gs, const char *key, int64_t now, int *count);
 int sq_login_fail_clear(struct gh_store *gs, const char *key);

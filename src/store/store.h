@@ -19,9 +19,10 @@
 
 #include "core/crypto.h"
 #include "proto/grant.h"
+#include "core/password.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 3
+#define GH_SCHEMA_VERSION 4
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */
@@ -76,9 +77,9 @@ struct gh_code {
     char scope[GH_SCOPE_MAX];
     char flow_id[40]; /* trace correlation, "" when tracing is off */
     int64_t auth_time, expires_at;
-    int64_t used_at;           /* 0 until redeemed */
-    char nonce[GH_NONCE_MAX];  /* OpenID Connect nonce as sent, "" when none */
-    char sid[GH_SID_MAX];      /* browser session the user signed in with */
+    int64_t used_at;          /* 0 until redeemed */
+    char nonce[GH_NONCE_MAX]; /* OpenID Connect nonce as sent, "" when none */
+    char sid[GH_SID_MAX];     /* browser session the user signed in with */
 };
 
 /* A refresh token joined with its family. */
@@ -141,9 +142,13 @@ struct gh_rotated {
     unsigned char wrap[GH_RT_WRAP_LEN];
 };
 
+/* A browser session, bound to the user it was started for: user_stamp is
+ * the SHA-256 of that user's password hash at sign-in, whose random salt
+ * is new at every user add and passwd (docs/security.md, sessions). */
 struct gh_session {
     unsigned char hash[GH_SHA256_LEN];
     char sub[GH_ID_MAX];
+    unsigned char user_stamp[GH_SHA256_LEN];
     int64_t created_at, expires_at; /* created_at: when the user signed in */
     char sid[GH_SID_MAX];           /* public, random id (OpenID Connect sid) */
 };
@@ -213,6 +218,10 @@ struct gh_store_ops {
     int (*user_list)(struct gh_store *s, struct gh_user **rows, size_t *n);
     int (*user_remove)(struct gh_store *s, const char *username);
     int (*user_set_password)(struct gh_store *s, const char *username, const char *pwhash);
+    /* The argon2id parameters of the costliest password hash (t x m) among
+     * the users; GH_ENOTFOUND when there is none. User changes bump the
+     * revision, so servers learn of a costlier one (core/password.h). */
+    int (*user_costliest)(struct gh_store *s, struct gh_argon2_params *out);
 
     int (*code_put)(struct gh_store *s, const struct gh_code *c);
     int (*code_get)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
@@ -242,6 +251,8 @@ struct gh_store_ops {
     int (*session_get)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
                        struct gh_session *out);
     int (*session_delete)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN]);
+    /* Ends every browser session of sub; *n = how many. */
+    int (*session_delete_user)(struct gh_store *s, const char *sub, int *n);
 
     /* Login rate limiting: failures of one key ("u:NAME" or "a:ADDR"). */
     int (*login_fail_get)(struct gh_store *s, const char *key, int *count, int64_t *last_at);

@@ -304,6 +304,38 @@ STORE_TEST(sessions, 1)
     ASSERT_INT_EQ(s->ops->session_get(s, in.hash, &out), GH_ENOTFOUND);
 }
 
+/* Sessions carry their user's stamp, and end all at once with the user. */
+STORE_TEST(sessions_of_a_user, 1)
+{
+    (void)b;
+    const char *subs[] = {"alice", "alice", "bob"};
+    for (int i = 0; i < 3; i++) {
+        struct gh_session in;
+        memset(&in, 0, sizeof(in));
+        gh_stest_hash(60 + i, in.hash);
+        gh_stest_hash(70 + i, in.user_stamp);
+        snprintf(in.sub, sizeof(in.sub), "%s", subs[i]);
+        in.created_at = NOW;
+        in.expires_at = NOW + 3600;
+        ASSERT_INT_EQ(s->ops->session_put(s, &in), 0);
+    }
+    struct gh_session out;
+    unsigned char h[GH_SHA256_LEN], stamp[GH_SHA256_LEN];
+    gh_stest_hash(61, h);
+    gh_stest_hash(71, stamp);
+    ASSERT_INT_EQ(s->ops->session_get(s, h, &out), 0);
+    ASSERT_MEM_EQ(out.user_stamp, stamp, GH_SHA256_LEN);
+    int n = -1;
+    ASSERT_INT_EQ(s->ops->session_delete_user(s, "alice", &n), 0);
+    ASSERT_INT_EQ(n, 2);
+    ASSERT_INT_EQ(s->ops->session_get(s, h, &out), GH_ENOTFOUND);
+    gh_stest_hash(62, h);
+    ASSERT_INT_EQ(s->ops->session_get(s, h, &out), 0);
+    ASSERT_STR_EQ(out.sub, "bob");
+    ASSERT_INT_EQ(s->ops->session_delete_user(s, "alice", &n), 0);
+    ASSERT_INT_EQ(n, 0);
+}
+
 STORE_TEST(login_fail, 1)
 {
     (void)b;

@@ -512,6 +512,37 @@ STORE_TEST(users, 1)
     ASSERT_INT_EQ(s->ops->user_get(s, "bob", &u), GH_ENOTFOUND);
 }
 
+/* The parameters of the costliest hash (t x m) for the dummy hash of
+ * unknown users; user changes reach servers through the revision. */
+STORE_TEST(users_costliest_hash, 1)
+{
+    (void)b;
+    struct gh_argon2_params p;
+    int64_t r0, r1;
+    ASSERT_INT_EQ(s->ops->user_costliest(s, &p), GH_ENOTFOUND);
+    ASSERT_INT_EQ(s->ops->revision(s, &r0), 0);
+    ASSERT_INT_EQ(gh_stest_user_add(s, "plain", "$argon2id$v=19$not-parsed"), 0);
+    ASSERT_INT_EQ(s->ops->user_costliest(s, &p), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_stest_user_add(s, "a", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"), 0);
+    ASSERT_INT_EQ(gh_stest_user_add(s, "b", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"), 0);
+    ASSERT_INT_EQ(gh_stest_user_add(s, "c", "$argon2id$v=19$m=131072,t=1,p=1$c2FsdA$aGFzaA"), 0);
+    ASSERT_INT_EQ(s->ops->user_costliest(s, &p), 0);
+    ASSERT_INT_EQ(p.t_cost, 3);
+    ASSERT_INT_EQ(p.m_cost, 65536);
+    ASSERT_INT_EQ(p.threads, 4);
+    ASSERT_INT_EQ(s->ops->user_set_password(s, "a", "$argon2id$v=19$m=262144,t=2,p=2$c2FsdA$aA"),
+                  0);
+    ASSERT_INT_EQ(s->ops->user_costliest(s, &p), 0);
+    ASSERT_INT_EQ(p.t_cost, 2);
+    ASSERT_INT_EQ(p.m_cost, 262144);
+    ASSERT_INT_EQ(p.threads, 2);
+    ASSERT_INT_EQ(s->ops->user_remove(s, "a"), 0);
+    ASSERT_INT_EQ(s->ops->user_costliest(s, &p), 0);
+    ASSERT_INT_EQ(p.m_cost, 65536);
+    ASSERT_INT_EQ(s->ops->revision(s, &r1), 0);
+    ASSERT_INT_EQ(r1, r0 + 6); /* four adds, one passwd, one remove */
+}
+
 /* ---- flow recorder ---- */
 
 static struct gh_trace_step step_of(int64_t t, const char *label)

@@ -27,7 +27,7 @@ import requests
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("GH_BIN", os.path.join(ROOT, "build", "gatehouse"))
 PASSWORD = "correct horse battery staple"
-BACKEND_SECRET = "backend-secret-0123456789-abcdefghijkl"
+BACKEND_SECRET = "backend-secret-Vq7Lx2Rk9Tz4Hm8Pw3Nd6"
 
 
 def free_port():
@@ -112,7 +112,7 @@ class Gatehouse:
                  "--redirect-uri", f"{self.app}/cb", "--scope", "openid api")
         self.cli("client", "add", "--id", "backend", "--secret-stdin", "--redirect-uri",
                  f"{self.app}/backend-cb", "--scope", "api admin",
-                 stdin="backend-secret-0123456789-abcdefghijkl")
+                 stdin=BACKEND_SECRET)
         return self
 
     def start(self, *extra, api=True, app=False):

@@ -24,7 +24,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from jwcrypto import jwk, jws
 
-from conftest import gatehouse
+from conftest import BACKEND_SECRET, gatehouse
 
 # ---------------------------------------------------------------- helpers
 
@@ -208,7 +208,7 @@ def test_admin_with_admin_scope_from_user_flow(server):
 
 def test_admin_with_client_credentials(server):
     r = server.token({"grant_type": "client_credentials", "scope": "admin"},
-                     auth=("backend", "backend-secret-0123456789-abcdefghijkl"))
+                     auth=("backend", BACKEND_SECRET))
     assert r.status_code == 200, r.text
     at = r.json()["access_token"]
     r = call(server, at, "/api/admin")

@@ -23,7 +23,7 @@ from conftest import (BACKEND_SECRET, BIN, PASSWORD, ROOT, eventually, form_fiel
                       free_port, pkce_pair, query_of)
 
 RELOAD = 2.5  # "within ~2 s" plus scheduling slack
-NEW_SECRET = "rotated-secret-abcdefghijklmnopqrstuvwxyz-0123"
+NEW_SECRET = "rotated-secret-Gc4Wm9Xb2Qy7Jt5Ks8Fh3Zn6"
 BOB_PASSWORD = "bob's quite long password"
 
 
@@ -732,7 +732,7 @@ def test_client_ids_and_user_names_never_collide(gh):
     """client_credentials tokens carry sub = client id, so a client may not
     take a user's name nor a user a client's id (RFC 9700 4.15)."""
     gh.setup()
-    r = gh.cli("client", "add", "--id", "alice", "--secret-stdin", stdin="x" * 40, check=False)
+    r = gh.cli("client", "add", "--id", "alice", "--secret-stdin", stdin=NEW_SECRET, check=False)
     assert r.returncode == 1 and "user name" in r.stderr
     r = gh.cli("user", "add", "--username", "spa", "--password-stdin",
                stdin="long enough password", check=False)

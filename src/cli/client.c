@@ -199,7 +199,7 @@ static int do_add(struct gh_store *s, const struct client_opts *o)
         /* client_credentials tokens carry sub = client id: it must not
          * name a user too (RFC 9700 4.15) */
         struct gh_user u;
-        int rc = s->ops->user_get(s, o->id, &u) == 0 ? GH_ECONFLICT : s->ops->client_add(s, c);
+        int rc = gh_store_user_get(s, o->id, &u) == 0 ? GH_ECONFLICT : gh_store_client_add(s, c);
         if (rc == GH_ECONFLICT)
             gh_cli_err("'%s' is a user name: a client may not share it", o->id);
         else if (rc == GH_EEXIST)
@@ -228,7 +228,7 @@ static int do_update(struct gh_store *s, const struct client_opts *o)
     struct gh_client *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return GH_EXIT_FAIL;
-    int status = GH_EXIT_FAIL, rc = s->ops->client_get(s, o->id, c);
+    int status = GH_EXIT_FAIL, rc = gh_store_client_get(s, o->id, c);
     if (rc == GH_ENOTFOUND)
         gh_cli_err("no client '%s'", o->id);
     else if (rc < 0)
@@ -245,7 +245,7 @@ static int do_update(struct gh_store *s, const struct client_opts *o)
         status = new_secret(o, c, generated);
     if (status != GH_EXIT_OK)
         goto out;
-    if ((rc = s->ops->client_update(s, c)) < 0) {
+    if ((rc = gh_store_client_update(s, c)) < 0) {
         gh_cli_err("cannot update client '%s': %s", o->id, gh_strerror(rc));
         status = GH_EXIT_FAIL;
         goto out;
@@ -282,7 +282,7 @@ static int do_list(struct gh_store *s)
 {
     struct gh_client *rows = NULL;
     size_t n = 0;
-    int rc = s->ops->client_list(s, &rows, &n);
+    int rc = gh_store_client_list(s, &rows, &n);
     if (rc < 0) {
         gh_cli_err("cannot list clients: %s", gh_strerror(rc));
         return GH_EXIT_FAIL;
@@ -296,7 +296,7 @@ static int do_list(struct gh_store *s)
 static int do_show(struct gh_store *s, const char *id)
 {
     struct gh_client *c = calloc(1, sizeof(*c));
-    int rc = c ? s->ops->client_get(s, id, c) : GH_ENOMEM;
+    int rc = c ? gh_store_client_get(s, id, c) : GH_ENOMEM;
     if (rc == 0)
         print_client(c, 1);
     else if (rc == GH_ENOTFOUND)
@@ -309,7 +309,7 @@ static int do_show(struct gh_store *s, const char *id)
 
 static int do_remove(struct gh_store *s, const char *id)
 {
-    int rc = s->ops->client_remove(s, id);
+    int rc = gh_store_client_remove(s, id);
     if (rc == GH_ENOTFOUND)
         gh_cli_err("no client '%s'", id);
     else if (rc < 0)

@@ -62,7 +62,7 @@ static int demo_user(struct gh_store *s, struct demo *d)
     FILE *f = fopen(path, "r");
     struct gh_user u;
     if (f != NULL && fgets(d->password, sizeof(d->password), f) != NULL &&
-        s->ops->user_get(s, "demo", &u) == 0) {
+        gh_store_user_get(s, "demo", &u) == 0) {
         fclose(f);
         d->password[strcspn(d->password, "\n")] = '\0';
         return 0;
@@ -75,7 +75,7 @@ static int demo_user(struct gh_store *s, struct demo *d)
     snprintf(d->password, sizeof(d->password), "%.16s", raw);
     const struct gh_argon2_params ap = GH_ARGON2_DEFAULTS;
     int rc = gh_password_hash(&ap, d->password, strlen(d->password), hash, sizeof(hash));
-    s->ops->user_remove(s, "demo");
+    gh_store_user_remove(s, "demo");
     memset(&u, 0, sizeof(u));
     snprintf(u.username, sizeof(u.username), "demo");
     snprintf(u.pwhash, sizeof(u.pwhash), "%s", hash);
@@ -83,7 +83,7 @@ static int demo_user(struct gh_store *s, struct demo *d)
     snprintf(u.given_name, sizeof(u.given_name), "Demo");
     snprintf(u.family_name, sizeof(u.family_name), "User");
     if (rc == 0)
-        rc = s->ops->user_add(s, &u);
+        rc = gh_store_user_add(s, &u);
     umask(077);
     if (rc == 0 && (f = fopen(path, "w")) != NULL) {
         fprintf(f, "%s\n", d->password);

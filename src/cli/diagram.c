@@ -68,7 +68,7 @@ static int seed(struct gh_store *s, const char *issuer, const char *redirect, co
     const struct gh_argon2_params ap = GH_ARGON2_DEFAULTS;
     if (gh_cli_prepare(s, issuer, "ES256", kid, sizeof(kid), &from, &to) != GH_EXIT_OK ||
         gh_password_hash(&ap, pw, strlen(pw), u.pwhash, sizeof(u.pwhash)) < 0 ||
-        s->ops->user_add(s, &u) < 0)
+        gh_store_user_add(s, &u) < 0)
         return GH_EXIT_FAIL;
     struct gh_client *c = calloc(1, sizeof(*c));
     if (c == NULL)
@@ -79,7 +79,7 @@ static int seed(struct gh_store *s, const char *issuer, const char *redirect, co
     c->n_redirect = 1;
     snprintf(c->redirect[0], GH_URI_MAX, "%s", redirect);
     c->created_at = gh_now();
-    int rc = s->ops->client_add(s, c);
+    int rc = gh_store_client_add(s, c);
     free(c);
     return rc < 0 ? GH_EXIT_FAIL : GH_EXIT_OK;
 }

@@ -19,7 +19,7 @@ static int64_t publish_window(struct gh_store *s)
 {
     char buf[32];
     int64_t ttl = 300;
-    if (s->ops->setting_get(s, "access_ttl", buf, sizeof(buf)) == 0)
+    if (gh_store_setting_get(s, "access_ttl", buf, sizeof(buf)) == 0)
         ttl = strtoll(buf, NULL, 10);
     return ttl + 60;
 }
@@ -44,7 +44,7 @@ static int new_key(struct gh_store *s, const char *alg_name, char *kid, size_t k
         snprintf(row.kid, sizeof(row.kid), "%s", gh_jwk_kid(k));
         snprintf(row.alg, sizeof(row.alg), "%s", gh_jwa_name(alg));
         row.publish_until = now + publish_window(s);
-        rc = s->ops->key_add(s, &row);
+        rc = gh_store_key_add(s, &row);
         snprintf(kid, kidlen, "%s", row.kid);
     }
     gh_jwk_pem_free(pem);
@@ -61,7 +61,7 @@ static int has_active_key(struct gh_store *s)
     struct gh_key_row *rows = NULL;
     size_t n = 0;
     int active = 0;
-    if (s->ops->key_list(s, &rows, &n) == 0)
+    if (gh_store_key_list(s, &rows, &n) == 0)
         for (size_t i = 0; i < n; i++)
             active |= rows[i].active;
     gh_key_rows_free(rows, n);
@@ -84,20 +84,20 @@ static const struct gh_opt_table init_opts_table = {init_table, GH_ARRAY_LEN(ini
 static int ensure_csrf_key(struct gh_store *s)
 {
     char buf[80];
-    if (s->ops->setting_get(s, "csrf_key", buf, sizeof(buf)) == 0)
+    if (gh_store_setting_get(s, "csrf_key", buf, sizeof(buf)) == 0)
         return 0;
     unsigned char raw[32];
     char hex[65];
     if (gh_rand_bytes(raw, sizeof(raw)) < 0)
         return GH_ECRYPTO;
     gh_hex(raw, sizeof(raw), hex);
-    return s->ops->setting_set(s, "csrf_key", hex);
+    return gh_store_setting_set(s, "csrf_key", hex);
 }
 
 int gh_cli_prepare(struct gh_store *s, const char *issuer, const char *alg, char *kid,
                    size_t kidlen, int *from, int *to)
 {
-    int rc = s->ops->migrate(s, from, to);
+    int rc = gh_store_migrate(s, from, to);
     if (rc < 0) {
         gh_cli_err("cannot create the schema: %s",
                    rc == GH_ESCHEMA ? "the database schema is newer than this gatehouse"
@@ -105,9 +105,9 @@ int gh_cli_prepare(struct gh_store *s, const char *issuer, const char *alg, char
         return GH_EXIT_FAIL;
     }
     char cur[GH_URI_MAX] = "";
-    s->ops->setting_get(s, "issuer", cur, sizeof(cur)); /* after migrate: the table exists */
+    gh_store_setting_get(s, "issuer", cur, sizeof(cur)); /* after migrate: the table exists */
     if (issuer != NULL && strcmp(cur, issuer) != 0 &&
-        s->ops->setting_set(s, "issuer", issuer) < 0) {
+        gh_store_setting_set(s, "issuer", issuer) < 0) {
         gh_cli_err("cannot store the issuer");
         return GH_EXIT_FAIL;
     }
@@ -149,8 +149,8 @@ int gh_cmd_init(struct gh_cli *cli, int argc, char **argv)
     if (s == NULL)
         goto out;
     char issuer[GH_URI_MAX] = "";
-    if (s->ops->check_schema(s) == 0)
-        s->ops->setting_get(s, "issuer", issuer, sizeof(issuer));
+    if (gh_store_check_schema(s) == 0)
+        gh_store_setting_get(s, "issuer", issuer, sizeof(issuer));
     if (o.issuer == NULL && issuer[0] == '\0') {
         gh_cli_err("init needs --issuer URL");
         status = GH_EXIT_USAGE;
@@ -202,7 +202,7 @@ static int keys_list(struct gh_store *s)
 {
     struct gh_key_row *rows = NULL;
     size_t n = 0;
-    if (s->ops->key_list(s, &rows, &n) < 0) {
+    if (gh_store_key_list(s, &rows, &n) < 0) {
         gh_cli_err("cannot read keys");
         return GH_EXIT_FAIL;
     }
@@ -259,7 +259,7 @@ int gh_cmd_keys(struct gh_cli *cli, int argc, char **argv)
     } else if (o.kid == NULL) {
         gh_cli_err("keys retire needs --kid KID");
         status = GH_EXIT_USAGE;
-    } else if ((rc = s->ops->key_retire(s, o.kid, gh_now())) < 0) {
+    } else if ((rc = gh_store_key_retire(s, o.kid, gh_now())) < 0) {
         gh_cli_err(rc == GH_ENOTFOUND ? "no inactive key '%s' (the active key cannot be retired)"
                                       : "cannot retire key '%s'",
                    o.kid);

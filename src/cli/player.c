@@ -162,7 +162,7 @@ static int latest_flow(struct gh_player *p)
 {
     struct gh_flow_info *rows = NULL;
     size_t n = 0;
-    if (p->store->ops->trace_flows(p->store, &rows, &n) == 0 && n > 0)
+    if (gh_store_trace_flows(p->store, &rows, &n) == 0 && n > 0)
         snprintf(p->flow, sizeof(p->flow), "%s", rows[n - 1].id);
     free(rows);
     return n > 0 ? 0 : GH_ENOTFOUND;

@@ -34,7 +34,7 @@ static int list(struct gh_store *s)
 {
     struct gh_flow_info *rows = NULL;
     size_t n = 0;
-    if (s->ops->trace_flows(s, &rows, &n) < 0) {
+    if (gh_store_trace_flows(s, &rows, &n) < 0) {
         gh_cli_err("cannot read recorded flows");
         return GH_EXIT_FAIL;
     }
@@ -60,7 +60,7 @@ int gh_cli_export(struct gh_store *s, const char *flow, enum gh_trace_format fmt
 {
     struct gh_trace_step *steps = NULL;
     size_t n = 0;
-    if (s->ops->trace_steps(s, flow, &steps, &n) < 0 || n == 0) {
+    if (gh_store_trace_steps(s, flow, &steps, &n) < 0 || n == 0) {
         gh_cli_err("no recorded steps for flow '%s'", flow);
         free(steps);
         return GH_EXIT_FAIL;
@@ -100,7 +100,7 @@ static int export(struct gh_store *s, const struct trace_opts *o)
     } else {
         struct gh_flow_info *rows = NULL;
         size_t n = 0;
-        if (s->ops->trace_flows(s, &rows, &n) < 0 || n == 0) {
+        if (gh_store_trace_flows(s, &rows, &n) < 0 || n == 0) {
             free(rows);
             gh_cli_err("no recorded flows (run serve with --trace)");
             return GH_EXIT_FAIL;

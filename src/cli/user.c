@@ -100,7 +100,7 @@ static int add(struct gh_store *s, const struct user_opts *o, const char *hash)
     snprintf(u->pwhash, sizeof(u->pwhash), "%s", hash);
     int status = gh_user_claims_apply(&o->claims, u);
     if (status == GH_EXIT_OK)
-        status = report(s->ops->user_add(s, u), "add", o->username);
+        status = report(gh_store_user_add(s, u), "add", o->username);
     if (status == GH_EXIT_OK)
         printf("user %s added\n", o->username);
     OPENSSL_cleanse(u, sizeof(*u));
@@ -115,7 +115,7 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
     if (strcmp(sub, "list") == 0) {
         struct gh_user *rows = NULL;
         size_t n = 0;
-        if (s->ops->user_list(s, &rows, &n) < 0)
+        if (gh_store_user_list(s, &rows, &n) < 0)
             return report(GH_ESTORE, "list", "*");
         for (size_t i = 0; i < n; i++)
             printf("%s\n", rows[i].username);
@@ -124,11 +124,11 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
     }
     if (strcmp(sub, "remove") == 0) {
         /* removed first, so no sign-in can start a family after the revocation */
-        status = report(s->ops->user_remove(s, o->username), "remove", o->username);
+        status = report(gh_store_user_remove(s, o->username), "remove", o->username);
         int n = 0, m = 0, rc = 0;
         if (status == GH_EXIT_OK &&
-            ((rc = s->ops->families_revoke_user(s, o->username, gh_now(), &n)) < 0 ||
-             (rc = s->ops->session_delete_user(s, o->username, &m)) < 0)) {
+            ((rc = gh_store_families_revoke_user(s, o->username, gh_now(), &n)) < 0 ||
+             (rc = gh_store_session_delete_user(s, o->username, &m)) < 0)) {
             gh_cli_err("user '%s' removed, but cannot revoke their sessions: %s (run "
                        "'gatehouse sessions revoke --user %s')",
                        o->username, gh_strerror(rc), o->username);
@@ -147,7 +147,7 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
     if ((status = hash_from_stdin(o, hash, sizeof(hash))) != GH_EXIT_OK)
         return status;
     struct gh_client *c = calloc(1, sizeof(*c));
-    int clash = c != NULL && s->ops->client_get(s, o->username, c) == 0;
+    int clash = c != NULL && gh_store_client_get(s, o->username, c) == 0;
     free(c);
     if (strcmp(sub, "add") == 0 && clash) {
         /* a client's tokens carry sub = client id (RFC 9700 4.15) */
@@ -156,9 +156,9 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
     } else if (strcmp(sub, "add") == 0) {
         status = add(s, o, hash);
     } else {
-        status = report(s->ops->user_set_password(s, o->username, hash), "update", o->username);
+        status = report(gh_store_user_set_password(s, o->username, hash), "update", o->username);
         int m = 0, rc = 0;
-        if (status == GH_EXIT_OK && (rc = s->ops->session_delete_user(s, o->username, &m)) < 0) {
+        if (status == GH_EXIT_OK && (rc = gh_store_session_delete_user(s, o->username, &m)) < 0) {
             /* the sessions are bound to the old hash and end anyway */
             gh_cli_err("password of '%s' changed, but cannot delete their browser sessions: %s",
                        o->username, gh_strerror(rc));
@@ -234,12 +234,12 @@ static const struct gh_opt_table sessions_opts_table = {sessions_table,
  * success). */
 static int revoke_sessions(struct gh_store *s, const char *username)
 {
-    int n = 0, m = 0, rc = s->ops->families_revoke_user(s, username, gh_now(), &n);
+    int n = 0, m = 0, rc = gh_store_families_revoke_user(s, username, gh_now(), &n);
     if (rc == 0)
-        rc = s->ops->session_delete_user(s, username, &m);
+        rc = gh_store_session_delete_user(s, username, &m);
     if (rc == 0 && n == 0 && m == 0) {
         struct gh_user *u = calloc(1, sizeof(*u));
-        rc = u ? s->ops->user_get(s, username, u) : GH_ENOMEM;
+        rc = u ? gh_store_user_get(s, username, u) : GH_ENOMEM;
         if (u != NULL)
             OPENSSL_cleanse(u, sizeof(*u));
         free(u);

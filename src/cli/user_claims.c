@@ -94,7 +94,7 @@ int gh_user_claims_apply(const struct gh_user_claim_opts *o, struct gh_user *u)
 static struct gh_user *load(struct gh_store *s, const char *username)
 {
     struct gh_user *u = calloc(1, sizeof(*u));
-    int rc = u ? s->ops->user_get(s, username, u) : GH_ENOMEM;
+    int rc = u ? gh_store_user_get(s, username, u) : GH_ENOMEM;
     if (rc == 0)
         return u;
     if (rc == GH_ENOTFOUND)
@@ -126,7 +126,7 @@ int gh_user_claims_update(struct gh_store *s, const char *username,
         return GH_EXIT_FAIL;
     int status = gh_user_claims_apply(o, u);
     if (status == GH_EXIT_OK) {
-        int rc = s->ops->user_update(s, u);
+        int rc = gh_store_user_update(s, u);
         if (rc == GH_ENOTFOUND)
             gh_cli_err("no user '%s'", username);
         else if (rc < 0)

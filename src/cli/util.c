@@ -29,7 +29,7 @@ struct gh_store *gh_cli_store(const struct gh_cli *cli, int need_schema)
         gh_cli_err("%s", err[0] ? err : gh_strerror(rc));
         return NULL;
     }
-    if (need_schema && (rc = s->ops->check_schema(s)) < 0) {
+    if (need_schema && (rc = gh_store_check_schema(s)) < 0) {
         char shown[512];
         gh_store_redact_url(cli->db, shown, sizeof(shown));
         if (rc == GH_ESCHEMA)

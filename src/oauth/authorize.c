@@ -224,7 +224,7 @@ void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct
         gh_sha256(code, strlen(code), k.hash);
         k.auth_time = sess->created_at; /* OIDC Core 2: when the user signed in */
         k.expires_at = gh_now() + as->cfg->code_ttl;
-        rc = as->store->ops->code_put(as->store, &k);
+        rc = gh_store_code_put(as->store, &k);
     }
     if (rc < 0) {
         gh_log(GH_LOG_ERROR, "cannot store authorization code", "error", gh_strerror(rc), NULL);

@@ -55,7 +55,7 @@ void gh_h_readyz(struct gh_req *r)
 {
     struct gh_as *as = gh_as_of(r);
     gh_resp_header(r, "Cache-Control", "no-store");
-    int rc = as->store->ops->check_schema(as->store);
+    int rc = gh_store_check_schema(as->store);
     struct gh_snap *s = gh_as_snap(as);
     int key = s->signer != NULL;
     gh_snap_put(as, s);

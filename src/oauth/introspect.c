@@ -56,9 +56,9 @@ static json_t *access_info(struct gh_as *as, const struct gh_snap *s, const char
     const char *fid = json_string_value(json_object_get(c, "gh_fid"));
     int revoked = 0, family_revoked = 0;
     if (jti != NULL)
-        as->store->ops->jti_revoked(as->store, jti, &revoked);
+        gh_store_jti_revoked(as->store, jti, &revoked);
     if (fid != NULL)
-        as->store->ops->family_revoked(as->store, fid, &family_revoked);
+        gh_store_family_revoked(as->store, fid, &family_revoked);
     if (exp <= gh_now() || jti == NULL || revoked || family_revoked) {
         json_decref(c);
         return NULL;
@@ -77,7 +77,7 @@ static json_t *refresh_info(struct gh_as *as, const struct gh_snap *s, const cha
     struct gh_refresh t;
     unsigned char hash[GH_SHA256_LEN];
     int64_t now = gh_now();
-    if (gh_refresh_key(token, hash) < 0 || as->store->ops->refresh_get(as->store, hash, &t) < 0)
+    if (gh_refresh_key(token, hash) < 0 || gh_store_refresh_get(as->store, hash, &t) < 0)
         return NULL;
     /* active: it could be rotated now (no grace: a rotated token is not) */
     struct gh_rt_facts f = gh_refresh_facts(&t, NULL);
@@ -126,13 +126,13 @@ static int revoke_refresh(struct gh_as *as, const struct gh_client *c, const cha
     unsigned char hash[GH_SHA256_LEN];
     if (gh_refresh_key(token, hash) < 0)
         return 0; /* not a refresh token of ours */
-    int rc = as->store->ops->refresh_get(as->store, hash, &t);
+    int rc = gh_store_refresh_get(as->store, hash, &t);
     if (rc < 0)
         return rc == GH_ENOTFOUND ? 0 : rc;
     if (strcmp(t.client_id, c->id) != 0)
         return 0; /* another client's token: nothing happens, nothing leaks */
     gh_metric_inc(GH_M_FAMILY_REVOCATIONS);
-    rc = as->store->ops->family_revoke(as->store, t.family_id, gh_now());
+    rc = gh_store_family_revoke(as->store, t.family_id, gh_now());
     return rc < 0 ? rc : 1;
 }
 
@@ -147,7 +147,7 @@ static int revoke_access(struct gh_as *as, const struct gh_snap *s, const struct
     json_int_t exp = json_integer_value(json_object_get(claims, "exp"));
     int rc = 0;
     if (cid != NULL && jti != NULL && strcmp(cid, c->id) == 0 && exp > gh_now())
-        rc = as->store->ops->jti_revoke(as->store, jti, (int64_t)exp);
+        rc = gh_store_jti_revoke(as->store, jti, (int64_t)exp);
     json_decref(claims);
     return rc < 0 ? rc : 1;
 }

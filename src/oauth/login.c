@@ -37,7 +37,7 @@ static int session_of_user(struct gh_as *as, const struct gh_session *sess)
 {
     struct gh_user u;
     unsigned char stamp[GH_SHA256_LEN];
-    int rc = as->store->ops->user_get(as->store, sess->sub, &u);
+    int rc = gh_store_user_get(as->store, sess->sub, &u);
     if (rc == 0) {
         gh_sha256(u.pwhash, strlen(u.pwhash), stamp);
         rc = gh_ct_eq(stamp, sess->user_stamp, sizeof(stamp));
@@ -56,11 +56,11 @@ int gh_session_user(struct gh_req *r, struct gh_session *sess)
     struct gh_as *as = gh_as_of(r);
     unsigned char hash[GH_SHA256_LEN];
     gh_sha256(sid, strlen(sid), hash);
-    if (as->store->ops->session_get(as->store, hash, sess) < 0 || sess->expires_at <= gh_now())
+    if (gh_store_session_get(as->store, hash, sess) < 0 || sess->expires_at <= gh_now())
         return 0;
     int mine = session_of_user(as, sess);
     if (mine == 0) /* ended: never valid again, whoever signs up later */
-        as->store->ops->session_delete(as->store, hash);
+        gh_store_session_delete(as->store, hash);
     return mine > 0;
 }
 
@@ -84,7 +84,7 @@ int gh_session_start(struct gh_req *r, const struct gh_snap *s, const struct gh_
     gh_sha256(u->pwhash, strlen(u->pwhash), sess->user_stamp);
     sess->created_at = gh_now();
     sess->expires_at = sess->created_at + as->cfg->session_ttl;
-    if ((rc = as->store->ops->session_put(as->store, sess)) < 0)
+    if ((rc = gh_store_session_put(as->store, sess)) < 0)
         return rc;
     int secure = strncmp(s->issuer, "https:", 6) == 0;
     gh_resp_header(r, "Set-Cookie",
@@ -101,7 +101,7 @@ static int64_t wait_for(struct gh_as *as, const char *key, int64_t factor, int64
     int64_t max_failures = as->cfg->login_max_failures * factor, free = FREE_FAILURES * factor;
     int count = 0;
     int64_t last = 0, wait = 0;
-    if (as->store->ops->login_fail_get(as->store, key, &count, &last) < 0)
+    if (gh_store_login_fail_get(as->store, key, &count, &last) < 0)
         return 0;
     if (count >= max_failures)
         wait = as->cfg->login_lockout;
@@ -149,13 +149,13 @@ static void login_verify(struct login *l)
     l->ok = gh_password_verify(l->found ? l->u.pwhash : NULL, l->pw, strlen(l->pw));
     const char *own = l->dkey[0] != '\0' ? l->dkey : l->ukey;
     if (l->ok) {
-        as->store->ops->login_fail_clear(as->store, own);
+        gh_store_login_fail_clear(as->store, own);
         return;
     }
     int n;
-    as->store->ops->login_fail_add(as->store, own, now, &n);
+    gh_store_login_fail_add(as->store, own, now, &n);
     if (own == l->ukey)
-        as->store->ops->login_fail_add(as->store, l->akey, now, &n);
+        gh_store_login_fail_add(as->store, l->akey, now, &n);
 }
 
 static void login_check(struct gh_work *w)
@@ -259,7 +259,7 @@ void gh_h_login(struct gh_req *r)
         gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
         goto trace;
     }
-    l->found = as->store->ops->user_get(as->store, user, &l->u) == 0;
+    l->found = gh_store_user_get(as->store, user, &l->u) == 0;
     gh_device_valid(r, s, user, l->found ? l->u.pwhash : NULL, l->dkey);
     int64_t wait = throttled(as, l, l->now);
     if (wait > 0) { /* cheap early answer; login_verify checks again */

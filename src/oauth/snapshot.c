@@ -36,7 +36,7 @@ static int load_keys(struct gh_as *as, struct gh_snap *s, int64_t now)
 {
     struct gh_key_row *rows = NULL;
     size_t n = 0;
-    int rc = as->store->ops->key_list(as->store, &rows, &n);
+    int rc = gh_store_key_list(as->store, &rows, &n);
     if (rc < 0)
         return rc;
     s->keys = calloc(n ? n : 1, sizeof(*s->keys));
@@ -146,7 +146,7 @@ static int build_discovery(struct gh_snap *s)
 
 static int load_clients(struct gh_as *as, struct gh_snap *s)
 {
-    int rc = as->store->ops->client_list(as->store, &s->clients, &s->n_clients);
+    int rc = gh_store_client_list(as->store, &s->clients, &s->n_clients);
     if (rc < 0)
         return rc;
     size_t total = 0;
@@ -184,10 +184,10 @@ static int snap_build(struct gh_as *as, struct gh_snap **out, char *err, size_t 
     s->refs = 1;
     struct gh_store *st = as->store;
     char csrf[80] = "";
-    int rc = st->ops->revision(st, &s->revision);
+    int rc = gh_store_revision(st, &s->revision);
     if (rc == 0 && as->cfg->issuer && as->cfg->issuer[0])
         snprintf(s->issuer, sizeof(s->issuer), "%s", as->cfg->issuer);
-    else if (rc == 0 && st->ops->setting_get(st, "issuer", s->issuer, sizeof(s->issuer)) < 0)
+    else if (rc == 0 && gh_store_setting_get(st, "issuer", s->issuer, sizeof(s->issuer)) < 0)
         snprintf(err, errlen, "no issuer configured (run 'gatehouse init --issuer URL')");
     if (rc == 0 && s->issuer[0] == '\0')
         rc = GH_EINVAL;
@@ -199,7 +199,7 @@ static int snap_build(struct gh_as *as, struct gh_snap **out, char *err, size_t 
         memcpy(s->audience, s->issuer, n);
         memcpy(s->audience + n, "/api", 5);
     }
-    if (rc == 0 && (st->ops->setting_get(st, "csrf_key", csrf, sizeof(csrf)) < 0 ||
+    if (rc == 0 && (gh_store_setting_get(st, "csrf_key", csrf, sizeof(csrf)) < 0 ||
                     hex_decode(csrf, s->csrf_key, sizeof(s->csrf_key)) < 0)) {
         snprintf(err, errlen, "database has no CSRF key (run 'gatehouse init')");
         rc = GH_EINVAL;
@@ -217,7 +217,7 @@ static int snap_build(struct gh_as *as, struct gh_snap **out, char *err, size_t 
     if (rc == 0)
         rc = build_discovery(s);
     struct gh_argon2_params costliest;
-    int found = rc == 0 ? st->ops->user_costliest(st, &costliest) : GH_ENOTFOUND;
+    int found = rc == 0 ? gh_store_user_costliest(st, &costliest) : GH_ENOTFOUND;
     if (found < 0 && found != GH_ENOTFOUND)
         rc = found; /* keep the previous snapshot and its dummy */
     if (rc < 0) {
@@ -261,7 +261,7 @@ void gh_as_release(struct gh_as *as)
 void gh_as_reload(struct gh_as *as)
 {
     int64_t rev = 0;
-    if (as->store->ops->revision(as->store, &rev) < 0)
+    if (gh_store_revision(as->store, &rev) < 0)
         return;
     pthread_mutex_lock(&as->lock);
     int stale = rev != as->snap->revision ||

@@ -162,7 +162,7 @@ static enum gh_redeem_result check_code(struct grant *g, const char *redirect)
         enum gh_redeem_result revoked;
         gh_metric_inc(GH_M_CODE_REPLAYS);
         gh_metric_inc(GH_M_FAMILY_REVOCATIONS);
-        g->as->store->ops->code_redeem(g->as->store, &g->rd, &revoked);
+        gh_store_code_redeem(g->as->store, &g->rd, &revoked);
     }
     return res;
 }
@@ -272,7 +272,7 @@ static void grant_code(struct grant *g)
     }
     g->rd.now = g->now;
     gh_sha256(g->code, strlen(g->code), g->rd.code_hash);
-    int rc = g->as->store->ops->code_get(g->as->store, g->rd.code_hash, &g->k);
+    int rc = gh_store_code_get(g->as->store, g->rd.code_hash, &g->k);
     if (rc == GH_ENOTFOUND) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, "invalid authorization code");
         return;
@@ -418,7 +418,7 @@ static void grant_refresh(struct grant *g)
     rot->grace = g->as->cfg->refresh_reuse_grace;
     int rc = gh_refresh_key(g->presented, rot->old_hash);
     if (rc == 0)
-        rc = g->as->store->ops->refresh_get(g->as->store, rot->old_hash, &g->t);
+        rc = gh_store_refresh_get(g->as->store, rot->old_hash, &g->t);
     if (rc == GH_ENOTFOUND || rc == GH_EINVAL) {
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, "invalid refresh token");
         return;

@@ -112,8 +112,8 @@ static const char *unusable(struct gh_as *as, const json_t *c)
      * tokens name a client, not a user */
     if (fid == NULL)
         return "access token was not issued to a user";
-    if (as->store->ops->jti_revoked(as->store, jti, &revoked) < 0 ||
-        as->store->ops->family_revoked(as->store, fid, &family_revoked) < 0)
+    if (gh_store_jti_revoked(as->store, jti, &revoked) < 0 ||
+        gh_store_family_revoked(as->store, fid, &family_revoked) < 0)
         return ""; /* the store cannot say: temporarily unavailable */
     if (revoked || family_revoked)
         return "access token revoked";
@@ -148,7 +148,7 @@ static void answer(struct gh_req *r, struct gh_as *as, const json_t *c)
     const char *sub = json_string_value(json_object_get(c, "sub"));
     const char *scope = json_string_value(json_object_get(c, "scope"));
     struct gh_user *u = gh_arena_alloc(r->arena, sizeof(*u));
-    int rc = u ? as->store->ops->user_get(as->store, sub, u) : GH_ENOMEM;
+    int rc = u ? gh_store_user_get(as->store, sub, u) : GH_ENOMEM;
     if (rc == GH_ENOTFOUND) {
         challenge(r, 401, "invalid_token", "the user of this access token no longer exists");
         return;

@@ -98,7 +98,7 @@ static void *purge_main(void *arg)
         /* bounded batches until nothing is left */
         for (int i = 0; i < 100; i++) {
             int n = 0;
-            if (srv->store->ops->purge(srv->store, gh_now(), 1000, &n) < 0 || n == 0)
+            if (gh_store_purge(srv->store, gh_now(), 1000, &n) < 0 || n == 0)
                 break;
             deleted += n;
         }
@@ -158,7 +158,7 @@ static int ensure_app_client(struct gh_server *srv)
     struct gh_client *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return GH_ENOMEM;
-    int exists = srv->store->ops->client_get(srv->store, srv->cfg->app_client_id, c) == 0;
+    int exists = gh_store_client_get(srv->store, srv->cfg->app_client_id, c) == 0;
     char redirect[GH_URI_MAX];
     snprintf(redirect, sizeof(redirect), "%.*s/callback", GH_URI_MAX - 16, srv->app_url);
     int same = exists && c->is_public && c->n_redirect == 1 &&
@@ -176,8 +176,7 @@ static int ensure_app_client(struct gh_server *srv)
         c->n_origin = 1;
         snprintf(c->origin[0], GH_URI_MAX, "%s", srv->app_url);
         c->created_at = gh_now();
-        rc = exists ? srv->store->ops->client_update(srv->store, c)
-                    : srv->store->ops->client_add(srv->store, c);
+        rc = exists ? gh_store_client_update(srv->store, c) : gh_store_client_add(srv->store, c);
         if (rc == 0)
             gh_as_reload(&srv->as);
     }
@@ -276,9 +275,9 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
     char buf[32];
     snprintf(buf, sizeof(buf), "%lld", (long long)cfg->access_ttl);
     char old[32] = "";
-    store->ops->setting_get(store, "access_ttl", old, sizeof(old));
+    gh_store_setting_get(store, "access_ttl", old, sizeof(old));
     if (strcmp(old, buf) != 0)
-        store->ops->setting_set(store, "access_ttl", buf);
+        gh_store_setting_set(store, "access_ttl", buf);
     char why[160];
     if (gh_cidrs_parse(cfg->trusted_proxies ? cfg->trusted_proxies : "", &srv->trusted, why,
                        sizeof(why)) < 0) {

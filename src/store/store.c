@@ -56,7 +56,7 @@ void gh_store_code_redeem_async(struct gh_store *s, const struct gh_redeem *r,
 {
     if (s->ops->code_redeem_async != NULL && s->ops->code_redeem_async(s, r, out, done, arg) == 0)
         return;
-    done(arg, s->ops->code_redeem(s, r, out));
+    done(arg, gh_store_code_redeem(s, r, out));
 }
 
 void gh_store_refresh_rotate_async(struct gh_store *s, const struct gh_rotate *r,
@@ -65,7 +65,7 @@ void gh_store_refresh_rotate_async(struct gh_store *s, const struct gh_rotate *r
     if (s->ops->refresh_rotate_async != NULL &&
         s->ops->refresh_rotate_async(s, r, out, done, arg) == 0)
         return;
-    done(arg, s->ops->refresh_rotate(s, r, out));
+    done(arg, gh_store_refresh_rotate(s, r, out));
 }
 
 struct gh_store_call *gh_store_call_new(const void *req, void *out, gh_store_done done, void *arg)

@@ -184,6 +184,15 @@ struct gh_store_call *gh_store_call_new(const void *req, void *out, gh_store_don
 /* A gh_store_done for backends: frees the call, then runs its completion. */
 void gh_store_call_finish(void *call, int rc);
 
+/* The operations. Callers use the gh_store_* functions below (one wrapper
+ * per operation: the one place for checks or metrics around a store call);
+ * backends fill this table.
+ *
+ * Ownership: every *_get fills caller-owned memory. The *_list operations
+ * and trace_flows / trace_steps return a new array in *rows (NULL when
+ * *n is 0) that the caller frees with free(), except key_list, whose rows
+ * own a PEM string each: free them with gh_key_rows_free. Strings passed
+ * in are borrowed for the duration of the call. */
 struct gh_store_ops {
     const char *name;
     void (*close)(struct gh_store *s);
@@ -284,6 +293,63 @@ struct gh_store_ops {
 struct gh_store {
     const struct gh_store_ops *ops;
 };
+
+/* One wrapper per operation of struct gh_store_ops, with the same
+ * parameters, result and ownership (store_calls.c). */
+int gh_store_migrate(struct gh_store *s, int *from, int *to);
+int gh_store_check_schema(struct gh_store *s);
+int gh_store_setting_get(struct gh_store *s, const char *key, char *out, size_t outlen);
+int gh_store_setting_set(struct gh_store *s, const char *key, const char *value);
+int gh_store_revision(struct gh_store *s, int64_t *out);
+int gh_store_key_add(struct gh_store *s, const struct gh_key_row *k);
+int gh_store_key_list(struct gh_store *s, struct gh_key_row **rows, size_t *n);
+int gh_store_key_retire(struct gh_store *s, const char *kid, int64_t now);
+int gh_store_client_add(struct gh_store *s, const struct gh_client *c);
+int gh_store_client_update(struct gh_store *s, const struct gh_client *c);
+int gh_store_client_get(struct gh_store *s, const char *id, struct gh_client *out);
+int gh_store_client_list(struct gh_store *s, struct gh_client **rows, size_t *n);
+int gh_store_client_remove(struct gh_store *s, const char *id);
+int gh_store_user_add(struct gh_store *s, const struct gh_user *u);
+int gh_store_user_update(struct gh_store *s, const struct gh_user *u);
+int gh_store_user_get(struct gh_store *s, const char *username, struct gh_user *out);
+int gh_store_user_list(struct gh_store *s, struct gh_user **rows, size_t *n);
+int gh_store_user_remove(struct gh_store *s, const char *username);
+int gh_store_user_set_password(struct gh_store *s, const char *username, const char *pwhash);
+int gh_store_user_costliest(struct gh_store *s, struct gh_argon2_params *out);
+int gh_store_code_put(struct gh_store *s, const struct gh_code *c);
+int gh_store_code_get(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                      struct gh_code *out);
+int gh_store_code_redeem(struct gh_store *s, const struct gh_redeem *r, enum gh_redeem_result *out);
+int gh_store_refresh_get(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                         struct gh_refresh *out);
+int gh_store_refresh_rotate(struct gh_store *s, const struct gh_rotate *r, struct gh_rotated *out);
+int gh_store_family_revoke(struct gh_store *s, const char *family_id, int64_t now);
+int gh_store_family_revoked(struct gh_store *s, const char *family_id, int *revoked);
+int gh_store_families_revoke_user(struct gh_store *s, const char *sub, int64_t now, int *n);
+int gh_store_jti_revoke(struct gh_store *s, const char *jti, int64_t expires_at);
+int gh_store_jti_revoked(struct gh_store *s, const char *jti, int *revoked);
+int gh_store_session_put(struct gh_store *s, const struct gh_session *sess);
+int gh_store_session_get(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                         struct gh_session *out);
+int gh_store_session_delete(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN]);
+int gh_store_session_delete_user(struct gh_store *s, const char *sub, int *n);
+int gh_store_login_fail_get(struct gh_store *s, const char *key, int *count, int64_t *last_at);
+int gh_store_login_fail_add(struct gh_store *s, const char *key, int64_t now, int *count);
+int gh_store_login_fail_clear(struct gh_store *s, const char *key);
+int gh_store_trace_append(struct gh_store *s, const char *flow_id,
+                          const struct gh_trace_step *steps, size_t n);
+int gh_store_trace_flow_start(struct gh_store *s, const struct gh_flow_info *f);
+int gh_store_trace_flow_update(struct gh_store *s, const char *flow_id, const char *sub,
+                               const char *outcome);
+int gh_store_trace_flows(struct gh_store *s, struct gh_flow_info **rows, size_t *n);
+int gh_store_trace_steps(struct gh_store *s, const char *flow_id, struct gh_trace_step **rows,
+                         size_t *n);
+int gh_store_trace_flow_of_refresh(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                                   char *flow_id, size_t len);
+int gh_store_trace_flow_of_family(struct gh_store *s, const char *family_id, char *flow_id,
+                                  size_t len);
+int gh_store_trace_prune(struct gh_store *s, int keep_flows);
+int gh_store_purge(struct gh_store *s, int64_t now, int batch, int *deleted);
 
 /* Opens "sqlite:PATH" or "postgres://..." (also "postgresql://"). New
  * (caller closes with gh_store_close). err names the problem on failure. */

@@ -21,9 +21,9 @@ STORE_TEST(codes, 1)
 {
     (void)b;
     struct gh_code c = gh_stest_code(1, "alice", "flow-1", NOW + 60), got;
-    ASSERT_INT_EQ(s->ops->code_put(s, &c), 0);
-    ASSERT_INT_EQ(s->ops->code_put(s, &c), GH_EEXIST);
-    ASSERT_INT_EQ(s->ops->code_get(s, c.hash, &got), 0);
+    ASSERT_INT_EQ(gh_store_code_put(s, &c), 0);
+    ASSERT_INT_EQ(gh_store_code_put(s, &c), GH_EEXIST);
+    ASSERT_INT_EQ(gh_store_code_get(s, c.hash, &got), 0);
     ASSERT_STR_EQ(got.client_id, "spa");
     ASSERT_STR_EQ(got.redirect_uri, c.redirect_uri);
     ASSERT_STR_EQ(got.challenge, c.challenge);
@@ -36,12 +36,12 @@ STORE_TEST(codes, 1)
 
     struct gh_redeem r = gh_stest_redeem_req(c.hash, "fam-1", 100);
     enum gh_redeem_result res = GH_REDEEM_INVALID;
-    ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
+    ASSERT_INT_EQ(gh_store_code_redeem(s, &r, &res), 0);
     ASSERT_INT_EQ(res, GH_REDEEM_OK);
-    ASSERT_INT_EQ(s->ops->code_get(s, c.hash, &got), 0);
+    ASSERT_INT_EQ(gh_store_code_get(s, c.hash, &got), 0);
     ASSERT_INT_EQ(got.used_at, NOW);
     struct gh_refresh rt;
-    ASSERT_INT_EQ(s->ops->refresh_get(s, r.rt_hash, &rt), 0);
+    ASSERT_INT_EQ(gh_store_refresh_get(s, r.rt_hash, &rt), 0);
     ASSERT_STR_EQ(rt.family_id, "fam-1");
     ASSERT_INT_EQ(rt.state, GH_RT_ACTIVE);
     ASSERT_STR_EQ(rt.client_id, "spa");
@@ -54,42 +54,42 @@ STORE_TEST(codes, 1)
     ASSERT_INT_EQ(rt.abs_expires_at, NOW + 86400);
     ASSERT_INT_EQ(rt.family_revoked_at, 0);
     int revoked = -1;
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_family_revoked(s, "fam-1", &revoked), 0);
     ASSERT_INT_EQ(revoked, 0);
 
     /* RFC 6749 4.1.2: a second use revokes what the code issued */
     r.now = NOW + 1;
     snprintf(r.family_id, sizeof(r.family_id), "fam-1b");
     gh_stest_hash(101, r.rt_hash);
-    ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
+    ASSERT_INT_EQ(gh_store_code_redeem(s, &r, &res), 0);
     ASSERT_INT_EQ(res, GH_REDEEM_REPLAYED);
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_family_revoked(s, "fam-1", &revoked), 0);
     ASSERT_INT_EQ(revoked, 1);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 100), GH_RT_REVOKED);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 101), GH_ENOTFOUND);
 
     /* expired, unknown: refused, nothing changes */
     struct gh_code old = gh_stest_code(2, "alice", "", NOW - 1);
-    ASSERT_INT_EQ(s->ops->code_put(s, &old), 0);
+    ASSERT_INT_EQ(gh_store_code_put(s, &old), 0);
     memcpy(r.code_hash, old.hash, GH_SHA256_LEN);
-    ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
+    ASSERT_INT_EQ(gh_store_code_redeem(s, &r, &res), 0);
     ASSERT_INT_EQ(res, GH_REDEEM_EXPIRED);
-    ASSERT_INT_EQ(s->ops->code_get(s, old.hash, &got), 0);
+    ASSERT_INT_EQ(gh_store_code_get(s, old.hash, &got), 0);
     ASSERT_INT_EQ(got.used_at, 0);
     gh_stest_hash(3, r.code_hash);
-    ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
+    ASSERT_INT_EQ(gh_store_code_redeem(s, &r, &res), 0);
     ASSERT_INT_EQ(res, GH_REDEEM_INVALID);
-    ASSERT_INT_EQ(s->ops->code_get(s, r.code_hash, &got), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_code_get(s, r.code_hash, &got), GH_ENOTFOUND);
 
     /* without a refresh token: no family */
     struct gh_code plain = gh_stest_code(4, "bob", "", NOW + 60);
-    ASSERT_INT_EQ(s->ops->code_put(s, &plain), 0);
+    ASSERT_INT_EQ(gh_store_code_put(s, &plain), 0);
     memcpy(r.code_hash, plain.hash, GH_SHA256_LEN);
     r.issue_refresh = 0;
     snprintf(r.family_id, sizeof(r.family_id), "fam-4");
-    ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
+    ASSERT_INT_EQ(gh_store_code_redeem(s, &r, &res), 0);
     ASSERT_INT_EQ(res, GH_REDEEM_OK);
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-4", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_family_revoked(s, "fam-4", &revoked), 0);
     ASSERT_INT_EQ(revoked, 1); /* unknown family */
 }
 
@@ -105,11 +105,11 @@ STORE_TEST(refresh_rotation, 1)
     struct gh_refresh rt;
     unsigned char h[GH_SHA256_LEN];
     gh_stest_hash(10, h);
-    ASSERT_INT_EQ(s->ops->refresh_get(s, h, &rt), 0);
+    ASSERT_INT_EQ(gh_store_refresh_get(s, h, &rt), 0);
     ASSERT_INT_EQ(rt.state, GH_RT_ROTATED);
     ASSERT_INT_EQ(rt.rotated_at, NOW + 10);
     gh_stest_hash(11, h);
-    ASSERT_INT_EQ(s->ops->refresh_get(s, h, &rt), 0);
+    ASSERT_INT_EQ(gh_store_refresh_get(s, h, &rt), 0);
     ASSERT_INT_EQ(rt.state, GH_RT_ACTIVE);
     ASSERT_STR_EQ(rt.family_id, "fam-1");
     ASSERT_INT_EQ(rt.created_at, NOW + 10);
@@ -124,14 +124,14 @@ STORE_TEST(refresh_rotation, 1)
     ASSERT_INT_EQ(gh_stest_rt_state(s, 13), GH_ENOTFOUND);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 12), GH_RT_ACTIVE);
     int revoked = -1;
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_family_revoked(s, "fam-1", &revoked), 0);
     ASSERT_INT_EQ(revoked, 0);
 
     /* RFC 9700 4.14.2: outside the window it is reuse, the family dies */
     ASSERT_INT_EQ(gh_stest_rotate(s, 11, 14, NOW + 31, 10, &res), 0);
     ASSERT_INT_EQ(res, GH_ROTATE_REUSED);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 14), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_family_revoked(s, "fam-1", &revoked), 0);
     ASSERT_INT_EQ(revoked, 1);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 12), GH_RT_REVOKED);
     ASSERT_INT_EQ(gh_stest_rotate(s, 12, 15, NOW + 32, 10, &res), 0);
@@ -177,7 +177,7 @@ STORE_TEST(grace_window_one_branch, 1)
      * successor every time, nothing inserted, nothing revoked */
     for (int i = 0; i < 5; i++)
         ASSERT_TRUE(grace_gives(s, 10, 20 + i, NOW + 2 + i, 11));
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_family_revoked(s, "fam-1", &revoked), 0);
     ASSERT_INT_EQ(revoked, 0);
     /* one chain: the successor rotates as usual, and its previous token
      * now leads to its own successor */
@@ -188,7 +188,7 @@ STORE_TEST(grace_window_one_branch, 1)
      * inside its window: any answer would start a second branch */
     ASSERT_INT_EQ(gh_stest_rotate(s, 10, 26, NOW + 10, 30, &res), 0);
     ASSERT_INT_EQ(res, GH_ROTATE_REUSED);
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-1", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_family_revoked(s, "fam-1", &revoked), 0);
     ASSERT_INT_EQ(revoked, 1);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 12), GH_RT_REVOKED);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 26), GH_ENOTFOUND);
@@ -224,9 +224,9 @@ STORE_TEST(grace_wraps_purged, 1)
     ASSERT_INT_EQ(gh_stest_family(s, 2, "alice", "", "fam-2", 20, NOW + 3600, &rr), 0);
     ASSERT_INT_EQ(gh_stest_rotate(s, 10, 11, NOW - GH_GRACE_MAX - 1, GH_GRACE_MAX, &res), 0);
     ASSERT_INT_EQ(gh_stest_rotate(s, 20, 21, NOW - 10, GH_GRACE_MAX, &res), 0);
-    ASSERT_INT_EQ(s->ops->purge(s, NOW, 100, &deleted), 0);
+    ASSERT_INT_EQ(gh_store_purge(s, NOW, 100, &deleted), 0);
     ASSERT_INT_EQ(deleted, 1);
-    ASSERT_INT_EQ(s->ops->purge(s, NOW, 100, &deleted), 0);
+    ASSERT_INT_EQ(gh_store_purge(s, NOW, 100, &deleted), 0);
     ASSERT_INT_EQ(deleted, 0);
     ASSERT_TRUE(grace_gives(s, 20, 22, NOW, 21));
     /* cleared: even by a clock inside its window, nothing to hand back */
@@ -244,23 +244,23 @@ STORE_TEST(family_revoke, 1)
     ASSERT_INT_EQ(gh_stest_family(s, 2, "alice", "", "fam-a2", 20, NOW + 3600, &rr), 0);
     ASSERT_INT_EQ(gh_stest_family(s, 3, "bob", "", "fam-b1", 30, NOW + 3600, &rr), 0);
     ASSERT_INT_EQ(gh_stest_family(s, 4, "alice", "", "fam-a3", 40, NOW + 3600, &rr), 0);
-    ASSERT_INT_EQ(s->ops->family_revoke(s, "fam-a3", NOW + 1), 0);
-    ASSERT_INT_EQ(s->ops->family_revoke(s, "fam-a3", NOW + 2), 0); /* idempotent */
-    ASSERT_INT_EQ(s->ops->family_revoke(s, "fam-none", NOW + 2), 0);
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-a3", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_family_revoke(s, "fam-a3", NOW + 1), 0);
+    ASSERT_INT_EQ(gh_store_family_revoke(s, "fam-a3", NOW + 2), 0); /* idempotent */
+    ASSERT_INT_EQ(gh_store_family_revoke(s, "fam-none", NOW + 2), 0);
+    ASSERT_INT_EQ(gh_store_family_revoked(s, "fam-a3", &revoked), 0);
     ASSERT_INT_EQ(revoked, 1);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 40), GH_RT_REVOKED);
     ASSERT_INT_EQ(gh_stest_rotate(s, 40, 41, NOW + 3, 10, &res), 0);
     ASSERT_INT_EQ(res, GH_ROTATE_REVOKED);
 
-    ASSERT_INT_EQ(s->ops->families_revoke_user(s, "alice", NOW + 5, &n), 0);
+    ASSERT_INT_EQ(gh_store_families_revoke_user(s, "alice", NOW + 5, &n), 0);
     ASSERT_INT_EQ(n, 2); /* fam-a3 was revoked already */
-    ASSERT_INT_EQ(s->ops->families_revoke_user(s, "alice", NOW + 6, &n), 0);
+    ASSERT_INT_EQ(gh_store_families_revoke_user(s, "alice", NOW + 6, &n), 0);
     ASSERT_INT_EQ(n, 0);
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-a1", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_family_revoked(s, "fam-a1", &revoked), 0);
     ASSERT_INT_EQ(revoked, 1);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 20), GH_RT_REVOKED);
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-b1", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_family_revoked(s, "fam-b1", &revoked), 0);
     ASSERT_INT_EQ(revoked, 0);
     ASSERT_INT_EQ(gh_stest_rotate(s, 30, 31, NOW + 7, 0, &res), 0);
     ASSERT_INT_EQ(res, GH_ROTATE_OK);
@@ -272,13 +272,13 @@ STORE_TEST(jti, 1)
 {
     (void)b;
     int revoked = -1;
-    ASSERT_INT_EQ(s->ops->jti_revoked(s, "jti-1", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_jti_revoked(s, "jti-1", &revoked), 0);
     ASSERT_INT_EQ(revoked, 0);
-    ASSERT_INT_EQ(s->ops->jti_revoke(s, "jti-1", NOW + 300), 0);
-    ASSERT_INT_EQ(s->ops->jti_revoke(s, "jti-1", NOW + 300), 0);
-    ASSERT_INT_EQ(s->ops->jti_revoked(s, "jti-1", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_jti_revoke(s, "jti-1", NOW + 300), 0);
+    ASSERT_INT_EQ(gh_store_jti_revoke(s, "jti-1", NOW + 300), 0);
+    ASSERT_INT_EQ(gh_store_jti_revoked(s, "jti-1", &revoked), 0);
     ASSERT_INT_EQ(revoked, 1);
-    ASSERT_INT_EQ(s->ops->jti_revoked(s, "jti-2", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_jti_revoked(s, "jti-2", &revoked), 0);
     ASSERT_INT_EQ(revoked, 0);
 }
 
@@ -291,17 +291,17 @@ STORE_TEST(sessions, 1)
     snprintf(in.sub, sizeof(in.sub), "alice");
     in.created_at = NOW;
     in.expires_at = NOW + 3600;
-    ASSERT_INT_EQ(s->ops->session_get(s, in.hash, &out), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->session_put(s, &in), 0);
-    ASSERT_INT_EQ(s->ops->session_put(s, &in), GH_EEXIST);
-    ASSERT_INT_EQ(s->ops->session_get(s, in.hash, &out), 0);
+    ASSERT_INT_EQ(gh_store_session_get(s, in.hash, &out), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_session_put(s, &in), 0);
+    ASSERT_INT_EQ(gh_store_session_put(s, &in), GH_EEXIST);
+    ASSERT_INT_EQ(gh_store_session_get(s, in.hash, &out), 0);
     ASSERT_MEM_EQ(out.hash, in.hash, GH_SHA256_LEN);
     ASSERT_STR_EQ(out.sub, "alice");
     ASSERT_INT_EQ(out.created_at, NOW);
     ASSERT_INT_EQ(out.expires_at, NOW + 3600);
-    ASSERT_INT_EQ(s->ops->session_delete(s, in.hash), 0);
-    ASSERT_INT_EQ(s->ops->session_delete(s, in.hash), 0);
-    ASSERT_INT_EQ(s->ops->session_get(s, in.hash, &out), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_session_delete(s, in.hash), 0);
+    ASSERT_INT_EQ(gh_store_session_delete(s, in.hash), 0);
+    ASSERT_INT_EQ(gh_store_session_get(s, in.hash, &out), GH_ENOTFOUND);
 }
 
 /* Sessions carry their user's stamp, and end all at once with the user. */
@@ -317,22 +317,22 @@ STORE_TEST(sessions_of_a_user, 1)
         snprintf(in.sub, sizeof(in.sub), "%s", subs[i]);
         in.created_at = NOW;
         in.expires_at = NOW + 3600;
-        ASSERT_INT_EQ(s->ops->session_put(s, &in), 0);
+        ASSERT_INT_EQ(gh_store_session_put(s, &in), 0);
     }
     struct gh_session out;
     unsigned char h[GH_SHA256_LEN], stamp[GH_SHA256_LEN];
     gh_stest_hash(61, h);
     gh_stest_hash(71, stamp);
-    ASSERT_INT_EQ(s->ops->session_get(s, h, &out), 0);
+    ASSERT_INT_EQ(gh_store_session_get(s, h, &out), 0);
     ASSERT_MEM_EQ(out.user_stamp, stamp, GH_SHA256_LEN);
     int n = -1;
-    ASSERT_INT_EQ(s->ops->session_delete_user(s, "alice", &n), 0);
+    ASSERT_INT_EQ(gh_store_session_delete_user(s, "alice", &n), 0);
     ASSERT_INT_EQ(n, 2);
-    ASSERT_INT_EQ(s->ops->session_get(s, h, &out), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_session_get(s, h, &out), GH_ENOTFOUND);
     gh_stest_hash(62, h);
-    ASSERT_INT_EQ(s->ops->session_get(s, h, &out), 0);
+    ASSERT_INT_EQ(gh_store_session_get(s, h, &out), 0);
     ASSERT_STR_EQ(out.sub, "bob");
-    ASSERT_INT_EQ(s->ops->session_delete_user(s, "alice", &n), 0);
+    ASSERT_INT_EQ(gh_store_session_delete_user(s, "alice", &n), 0);
     ASSERT_INT_EQ(n, 0);
 }
 
@@ -341,22 +341,22 @@ STORE_TEST(login_fail, 1)
     (void)b;
     int count = -1;
     int64_t last = -1;
-    ASSERT_INT_EQ(s->ops->login_fail_get(s, "u:alice", &count, &last), 0);
+    ASSERT_INT_EQ(gh_store_login_fail_get(s, "u:alice", &count, &last), 0);
     ASSERT_INT_EQ(count, 0);
     ASSERT_INT_EQ(last, 0);
-    ASSERT_INT_EQ(s->ops->login_fail_add(s, "u:alice", NOW, &count), 0);
+    ASSERT_INT_EQ(gh_store_login_fail_add(s, "u:alice", NOW, &count), 0);
     ASSERT_INT_EQ(count, 1);
-    ASSERT_INT_EQ(s->ops->login_fail_add(s, "u:alice", NOW + 5, &count), 0);
+    ASSERT_INT_EQ(gh_store_login_fail_add(s, "u:alice", NOW + 5, &count), 0);
     ASSERT_INT_EQ(count, 2);
-    ASSERT_INT_EQ(s->ops->login_fail_add(s, "a:127.0.0.1", NOW + 6, &count), 0);
+    ASSERT_INT_EQ(gh_store_login_fail_add(s, "a:127.0.0.1", NOW + 6, &count), 0);
     ASSERT_INT_EQ(count, 1);
-    ASSERT_INT_EQ(s->ops->login_fail_get(s, "u:alice", &count, &last), 0);
+    ASSERT_INT_EQ(gh_store_login_fail_get(s, "u:alice", &count, &last), 0);
     ASSERT_INT_EQ(count, 2);
     ASSERT_INT_EQ(last, NOW + 5);
-    ASSERT_INT_EQ(s->ops->login_fail_clear(s, "u:alice"), 0);
-    ASSERT_INT_EQ(s->ops->login_fail_get(s, "u:alice", &count, &last), 0);
+    ASSERT_INT_EQ(gh_store_login_fail_clear(s, "u:alice"), 0);
+    ASSERT_INT_EQ(gh_store_login_fail_get(s, "u:alice", &count, &last), 0);
     ASSERT_INT_EQ(count, 0);
-    ASSERT_INT_EQ(s->ops->login_fail_get(s, "a:127.0.0.1", &count, &last), 0);
+    ASSERT_INT_EQ(gh_store_login_fail_get(s, "a:127.0.0.1", &count, &last), 0);
     ASSERT_INT_EQ(count, 1);
 }
 
@@ -369,17 +369,17 @@ STORE_TEST(purge, 1)
     enum gh_rotate_result res;
     struct gh_code old = gh_stest_code(1, "alice", "", NOW - 10),
                    live = gh_stest_code(2, "alice", "", NOW + 60);
-    ASSERT_INT_EQ(s->ops->code_put(s, &old), 0);
-    ASSERT_INT_EQ(s->ops->code_put(s, &live), 0);
+    ASSERT_INT_EQ(gh_store_code_put(s, &old), 0);
+    ASSERT_INT_EQ(gh_store_code_put(s, &live), 0);
     /* a live family whose first token was rotated and idled out */
     ASSERT_INT_EQ(gh_stest_family(s, 3, "alice", "", "fam-live", 30, NOW - 5, &rr), 0);
     ASSERT_INT_EQ(gh_stest_rotate(s, 30, 31, NOW - 50, 0, &res), 0);
     ASSERT_INT_EQ(res, GH_ROTATE_OK);
     /* a family revoked two days ago */
     ASSERT_INT_EQ(gh_stest_family(s, 4, "bob", "", "fam-dead", 40, NOW + 3600, &rr), 0);
-    ASSERT_INT_EQ(s->ops->family_revoke(s, "fam-dead", NOW - 2 * 86400), 0);
-    ASSERT_INT_EQ(s->ops->jti_revoke(s, "jti-old", NOW - 1), 0);
-    ASSERT_INT_EQ(s->ops->jti_revoke(s, "jti-new", NOW + 300), 0);
+    ASSERT_INT_EQ(gh_store_family_revoke(s, "fam-dead", NOW - 2 * 86400), 0);
+    ASSERT_INT_EQ(gh_store_jti_revoke(s, "jti-old", NOW - 1), 0);
+    ASSERT_INT_EQ(gh_store_jti_revoke(s, "jti-new", NOW + 300), 0);
     for (int i = 0; i < 4; i++) {
         struct gh_session se;
         memset(&se, 0, sizeof(se));
@@ -387,37 +387,37 @@ STORE_TEST(purge, 1)
         snprintf(se.sub, sizeof(se.sub), "alice");
         se.created_at = NOW - 100;
         se.expires_at = i < 3 ? NOW - 1 : NOW + 100;
-        ASSERT_INT_EQ(s->ops->session_put(s, &se), 0);
+        ASSERT_INT_EQ(gh_store_session_put(s, &se), 0);
     }
     int count = 0;
-    ASSERT_INT_EQ(s->ops->login_fail_add(s, "u:old", NOW - 2 * 86400, &count), 0);
-    ASSERT_INT_EQ(s->ops->login_fail_add(s, "u:new", NOW, &count), 0);
+    ASSERT_INT_EQ(gh_store_login_fail_add(s, "u:old", NOW - 2 * 86400, &count), 0);
+    ASSERT_INT_EQ(gh_store_login_fail_add(s, "u:new", NOW, &count), 0);
 
     int deleted = -1;
-    ASSERT_INT_EQ(s->ops->purge(s, NOW, 2, &deleted), 0);
+    ASSERT_INT_EQ(gh_store_purge(s, NOW, 2, &deleted), 0);
     /* code 1 + family 1 + token 1 + jti 1 + sessions 2 (batch) + counter 1 */
     ASSERT_INT_EQ(deleted, 7);
-    ASSERT_INT_EQ(s->ops->purge(s, NOW, 2, &deleted), 0);
+    ASSERT_INT_EQ(gh_store_purge(s, NOW, 2, &deleted), 0);
     ASSERT_INT_EQ(deleted, 1);
-    ASSERT_INT_EQ(s->ops->purge(s, NOW, 2, &deleted), 0);
+    ASSERT_INT_EQ(gh_store_purge(s, NOW, 2, &deleted), 0);
     ASSERT_INT_EQ(deleted, 0);
     struct gh_code got;
-    ASSERT_INT_EQ(s->ops->code_get(s, old.hash, &got), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->code_get(s, live.hash, &got), 0);
+    ASSERT_INT_EQ(gh_store_code_get(s, old.hash, &got), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_code_get(s, live.hash, &got), 0);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 30), GH_ENOTFOUND);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 31), GH_RT_ACTIVE);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 40), GH_ENOTFOUND); /* with its family */
     int revoked = 0;
-    ASSERT_INT_EQ(s->ops->jti_revoked(s, "jti-new", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_jti_revoked(s, "jti-new", &revoked), 0);
     ASSERT_INT_EQ(revoked, 1);
-    ASSERT_INT_EQ(s->ops->jti_revoked(s, "jti-old", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_jti_revoked(s, "jti-old", &revoked), 0);
     ASSERT_INT_EQ(revoked, 0);
     int64_t last = 0;
-    ASSERT_INT_EQ(s->ops->login_fail_get(s, "u:new", &count, &last), 0);
+    ASSERT_INT_EQ(gh_store_login_fail_get(s, "u:new", &count, &last), 0);
     ASSERT_INT_EQ(count, 1);
     struct gh_session se;
     gh_stest_hash(53, se.hash);
-    ASSERT_INT_EQ(s->ops->session_get(s, se.hash, &se), 0);
+    ASSERT_INT_EQ(gh_store_session_get(s, se.hash, &se), 0);
 }
 
 /* ---- races ---- */
@@ -452,7 +452,7 @@ static void *redeem_racer(void *arg)
     struct gh_redeem d = gh_stest_redeem_req(code, family, 2000 + r->id);
     enum gh_redeem_result res = GH_REDEEM_INVALID;
     pthread_barrier_wait(r->go);
-    r->rc = r->s->ops->code_redeem(r->s, &d, &res);
+    r->rc = gh_store_code_redeem(r->s, &d, &res);
     r->result = (int)res;
     return NULL;
 }
@@ -507,7 +507,7 @@ STORE_TEST(concurrent_rotation, 1)
     ASSERT_INT_EQ(race(s, rotate_racer, GH_ROTATE_OK, &errors), 1);
     ASSERT_INT_EQ(errors, 0);
     struct gh_code c = gh_stest_code(2, "alice", "", NOW + 60);
-    ASSERT_INT_EQ(s->ops->code_put(s, &c), 0);
+    ASSERT_INT_EQ(gh_store_code_put(s, &c), 0);
     ASSERT_INT_EQ(race(s, redeem_racer, GH_REDEEM_OK, &errors), 1);
     ASSERT_INT_EQ(errors, 0);
 }
@@ -530,7 +530,7 @@ STORE_TEST(race_across_stores, 1)
     int rotation_errors = errors;
     struct gh_code c = gh_stest_code(2, "alice", "", NOW + 60);
     if (rc == 0)
-        rc = st[1]->ops->code_put(st[1], &c);
+        rc = gh_store_code_put(st[1], &c);
     int won_redeem = race_on(st, 3, redeem_racer, GH_REDEEM_OK, &errors);
     gh_store_close(st[1]);
     gh_store_close(st[2]);
@@ -602,7 +602,7 @@ STORE_TEST(grace_race_one_branch, 1)
     gh_store_close(st[2]);
     ASSERT_TRUE(ok);
     int revoked = -1;
-    ASSERT_INT_EQ(s->ops->family_revoked(s, "fam-2", &revoked), 0);
+    ASSERT_INT_EQ(gh_store_family_revoked(s, "fam-2", &revoked), 0);
     ASSERT_INT_EQ(revoked, 0);
 }
 
@@ -631,7 +631,7 @@ STORE_TEST(async_writes, 1)
 {
     (void)b;
     struct gh_code c = gh_stest_code(1, "alice", "", NOW + 60);
-    ASSERT_INT_EQ(s->ops->code_put(s, &c), 0);
+    ASSERT_INT_EQ(gh_store_code_put(s, &c), 0);
     struct gh_redeem d = gh_stest_redeem_req(c.hash, "fam-1", 10);
     enum gh_redeem_result rr = GH_REDEEM_INVALID;
     struct waiter w = {.rc = -1};

@@ -32,8 +32,8 @@ STORE_TEST(user_claims, 1)
     struct gh_user in = user_of("alice", "alice@example.com", 1, "Alice Liddell"), out;
     snprintf(in.given_name, sizeof(in.given_name), "Alice");
     snprintf(in.family_name, sizeof(in.family_name), "Liddell \xc3\x9f"); /* UTF-8 kept */
-    ASSERT_INT_EQ(s->ops->user_add(s, &in), 0);
-    ASSERT_INT_EQ(s->ops->user_get(s, "alice", &out), 0);
+    ASSERT_INT_EQ(gh_store_user_add(s, &in), 0);
+    ASSERT_INT_EQ(gh_store_user_get(s, "alice", &out), 0);
     ASSERT_STR_EQ(out.email, "alice@example.com");
     ASSERT_INT_EQ(out.email_verified, 1);
     ASSERT_STR_EQ(out.name, "Alice Liddell");
@@ -44,24 +44,24 @@ STORE_TEST(user_claims, 1)
     /* update changes the claims, never the password */
     struct gh_user up = user_of("alice", "a@example.org", 0, "");
     snprintf(up.pwhash, sizeof(up.pwhash), "must-not-be-written");
-    ASSERT_INT_EQ(s->ops->user_update(s, &up), 0);
-    ASSERT_INT_EQ(s->ops->user_get(s, "alice", &out), 0);
+    ASSERT_INT_EQ(gh_store_user_update(s, &up), 0);
+    ASSERT_INT_EQ(gh_store_user_get(s, "alice", &out), 0);
     ASSERT_STR_EQ(out.email, "a@example.org");
     ASSERT_INT_EQ(out.email_verified, 0);
     ASSERT_STR_EQ(out.name, "");
     ASSERT_STR_EQ(out.given_name, "");
     ASSERT_STR_EQ(out.pwhash, "$argon2id$v=19$alice");
     struct gh_user ghost = user_of("carol", "", 0, "");
-    ASSERT_INT_EQ(s->ops->user_update(s, &ghost), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_user_update(s, &ghost), GH_ENOTFOUND);
 
     /* a password change leaves the claims alone */
-    ASSERT_INT_EQ(s->ops->user_set_password(s, "alice", "$argon2id$v=19$new"), 0);
-    ASSERT_INT_EQ(s->ops->user_get(s, "alice", &out), 0);
+    ASSERT_INT_EQ(gh_store_user_set_password(s, "alice", "$argon2id$v=19$new"), 0);
+    ASSERT_INT_EQ(gh_store_user_get(s, "alice", &out), 0);
     ASSERT_STR_EQ(out.email, "a@example.org");
 
     /* a user added without claims has none */
     ASSERT_INT_EQ(gh_stest_user_add(s, "bob", "$argon2id$v=19$bob"), 0);
-    ASSERT_INT_EQ(s->ops->user_get(s, "bob", &out), 0);
+    ASSERT_INT_EQ(gh_store_user_get(s, "bob", &out), 0);
     ASSERT_STR_EQ(out.email, "");
     ASSERT_INT_EQ(out.email_verified, 0);
     ASSERT_STR_EQ(out.name, "");
@@ -76,20 +76,20 @@ STORE_TEST(code_nonce_sid_family, 1)
     snprintf(c.nonce, sizeof(c.nonce), "n-0S6_WzA2Mj \"quoted\" \xe2\x9c\x93");
     snprintf(c.sid, sizeof(c.sid), "sid-abc");
     c.auth_time = NOW - 300;
-    ASSERT_INT_EQ(s->ops->code_put(s, &c), 0);
-    ASSERT_INT_EQ(s->ops->code_get(s, c.hash, &got), 0);
+    ASSERT_INT_EQ(gh_store_code_put(s, &c), 0);
+    ASSERT_INT_EQ(gh_store_code_get(s, c.hash, &got), 0);
     ASSERT_STR_EQ(got.nonce, c.nonce);
     ASSERT_STR_EQ(got.sid, "sid-abc");
     ASSERT_INT_EQ(got.auth_time, NOW - 300);
 
     enum gh_redeem_result res;
     struct gh_redeem r = gh_stest_redeem_req(c.hash, "fam-oidc", 20);
-    ASSERT_INT_EQ(s->ops->code_redeem(s, &r, &res), 0);
+    ASSERT_INT_EQ(gh_store_code_redeem(s, &r, &res), 0);
     ASSERT_INT_EQ(res, GH_REDEEM_OK);
     struct gh_refresh t;
     unsigned char h[GH_SHA256_LEN];
     gh_stest_hash(20, h);
-    ASSERT_INT_EQ(s->ops->refresh_get(s, h, &t), 0);
+    ASSERT_INT_EQ(gh_store_refresh_get(s, h, &t), 0);
     ASSERT_INT_EQ(t.auth_time, NOW - 300);
     ASSERT_STR_EQ(t.sid, "sid-abc");
 
@@ -98,14 +98,14 @@ STORE_TEST(code_nonce_sid_family, 1)
     ASSERT_INT_EQ(gh_stest_rotate(s, 20, 21, NOW + 10, 0, &rot), 0);
     ASSERT_INT_EQ(rot, GH_ROTATE_OK);
     gh_stest_hash(21, h);
-    ASSERT_INT_EQ(s->ops->refresh_get(s, h, &t), 0);
+    ASSERT_INT_EQ(gh_store_refresh_get(s, h, &t), 0);
     ASSERT_INT_EQ(t.auth_time, NOW - 300);
     ASSERT_STR_EQ(t.sid, "sid-abc");
 
     /* a code without nonce */
     struct gh_code plain = gh_stest_code(2, "alice", "", NOW + 60);
-    ASSERT_INT_EQ(s->ops->code_put(s, &plain), 0);
-    ASSERT_INT_EQ(s->ops->code_get(s, plain.hash, &got), 0);
+    ASSERT_INT_EQ(gh_store_code_put(s, &plain), 0);
+    ASSERT_INT_EQ(gh_store_code_get(s, plain.hash, &got), 0);
     ASSERT_STR_EQ(got.nonce, "");
 }
 
@@ -119,8 +119,8 @@ STORE_TEST(session_sid, 1)
     snprintf(in.sid, sizeof(in.sid), "Xq2dJ0bYk3x8l1n5vV9wZA");
     in.created_at = NOW;
     in.expires_at = NOW + 3600;
-    ASSERT_INT_EQ(s->ops->session_put(s, &in), 0);
-    ASSERT_INT_EQ(s->ops->session_get(s, in.hash, &out), 0);
+    ASSERT_INT_EQ(gh_store_session_put(s, &in), 0);
+    ASSERT_INT_EQ(gh_store_session_get(s, in.hash, &out), 0);
     ASSERT_STR_EQ(out.sid, "Xq2dJ0bYk3x8l1n5vV9wZA");
     ASSERT_INT_EQ(out.created_at, NOW);
 }
@@ -164,32 +164,32 @@ STORE_TEST(migrate_from_v1, 0)
 {
     int from = -1, to = -1;
     ASSERT_INT_EQ(make_v1(b), 0);
-    ASSERT_INT_EQ(s->ops->check_schema(s), GH_ESCHEMA); /* older: run init */
-    ASSERT_INT_EQ(s->ops->migrate(s, &from, &to), 0);
+    ASSERT_INT_EQ(gh_store_check_schema(s), GH_ESCHEMA); /* older: run init */
+    ASSERT_INT_EQ(gh_store_migrate(s, &from, &to), 0);
     ASSERT_INT_EQ(from, 1);
     ASSERT_INT_EQ(to, GH_SCHEMA_VERSION);
-    ASSERT_INT_EQ(s->ops->check_schema(s), 0);
+    ASSERT_INT_EQ(gh_store_check_schema(s), 0);
 
     struct gh_user u;
-    ASSERT_INT_EQ(s->ops->user_get(s, "alice", &u), 0);
+    ASSERT_INT_EQ(gh_store_user_get(s, "alice", &u), 0);
     ASSERT_STR_EQ(u.pwhash, "x");
     ASSERT_STR_EQ(u.email, "");
     ASSERT_INT_EQ(u.email_verified, 0);
     struct gh_user up = user_of("alice", "alice@example.com", 1, "Alice");
-    ASSERT_INT_EQ(s->ops->user_update(s, &up), 0);
+    ASSERT_INT_EQ(gh_store_user_update(s, &up), 0);
 
     /* old sessions get a public sid of their own */
     struct gh_session se;
     unsigned char h[GH_SHA256_LEN];
     gh_stest_hash(30, h);
-    ASSERT_INT_EQ(s->ops->session_get(s, h, &se), 0);
+    ASSERT_INT_EQ(gh_store_session_get(s, h, &se), 0);
     ASSERT_STR_EQ(se.sub, "alice");
     ASSERT_INT_EQ((int64_t)strlen(se.sid), 32);
 
     /* old families: the sign-in time is at most their start */
     struct gh_refresh t;
     gh_stest_hash(31, h);
-    ASSERT_INT_EQ(s->ops->refresh_get(s, h, &t), 0);
+    ASSERT_INT_EQ(gh_store_refresh_get(s, h, &t), 0);
     ASSERT_STR_EQ(t.family_id, "fam-v1");
     ASSERT_INT_EQ(t.auth_time, NOW);
     ASSERT_INT_EQ((int64_t)strlen(t.sid), 32);

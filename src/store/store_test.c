@@ -129,7 +129,7 @@ void gh_stest_run(store_case_fn fn, int migrate, int *gh_failed_)
         int rc = gh_store_open(b.url, &s, err, sizeof(err));
         int from = 0, to = 0;
         if (rc == 0 && migrate)
-            rc = s->ops->migrate(s, &from, &to);
+            rc = gh_store_migrate(s, &from, &to);
         if (rc < 0) {
             fprintf(stderr, "  %s: open/migrate failed: %s %s\n", b.name, gh_strerror(rc), err);
             failed = 1;
@@ -195,19 +195,19 @@ int gh_stest_user_add(struct gh_store *s, const char *username, const char *pwha
     memset(&u, 0, sizeof(u));
     snprintf(u.username, sizeof(u.username), "%s", username);
     snprintf(u.pwhash, sizeof(u.pwhash), "%s", pwhash);
-    return s->ops->user_add(s, &u);
+    return gh_store_user_add(s, &u);
 }
 
 int gh_stest_family(struct gh_store *s, int code_seed, const char *sub, const char *flow,
                     const char *family, int rt_seed, int64_t idle_exp, enum gh_redeem_result *res)
 {
     struct gh_code c = gh_stest_code(code_seed, sub, flow, NOW + 60);
-    int rc = s->ops->code_put(s, &c);
+    int rc = gh_store_code_put(s, &c);
     if (rc < 0)
         return rc;
     struct gh_redeem r = gh_stest_redeem_req(c.hash, family, rt_seed);
     r.idle_expires_at = idle_exp;
-    return s->ops->code_redeem(s, &r, res);
+    return gh_store_code_redeem(s, &r, res);
 }
 
 void gh_stest_wrap(int seed, unsigned char out[GH_RT_WRAP_LEN])
@@ -236,7 +236,7 @@ int gh_stest_rotate_full(struct gh_store *s, int old_seed, int new_seed, int64_t
 {
     struct gh_rotate r = gh_stest_rotate_req(old_seed, new_seed, now, grace);
     memset(out, 0, sizeof(*out));
-    return s->ops->refresh_rotate(s, &r, out);
+    return gh_store_refresh_rotate(s, &r, out);
 }
 
 int gh_stest_rotate(struct gh_store *s, int old_seed, int new_seed, int64_t now, int64_t grace,
@@ -253,7 +253,7 @@ int gh_stest_rt_state(struct gh_store *s, int seed)
     unsigned char h[GH_SHA256_LEN];
     struct gh_refresh rt;
     gh_stest_hash(seed, h);
-    int rc = s->ops->refresh_get(s, h, &rt);
+    int rc = gh_store_refresh_get(s, h, &rt);
     return rc < 0 ? rc : rt.state;
 }
 
@@ -281,17 +281,17 @@ STORE_TEST(migrate_idempotent, 0)
 {
     (void)b;
     int from = -1, to = -1;
-    ASSERT_INT_EQ(s->ops->check_schema(s), GH_ESCHEMA); /* empty: run init */
-    ASSERT_INT_EQ(s->ops->migrate(s, &from, &to), 0);
+    ASSERT_INT_EQ(gh_store_check_schema(s), GH_ESCHEMA); /* empty: run init */
+    ASSERT_INT_EQ(gh_store_migrate(s, &from, &to), 0);
     ASSERT_INT_EQ(from, 0);
     ASSERT_INT_EQ(to, GH_SCHEMA_VERSION);
-    ASSERT_INT_EQ(s->ops->check_schema(s), 0);
-    ASSERT_INT_EQ(s->ops->migrate(s, &from, &to), 0);
+    ASSERT_INT_EQ(gh_store_check_schema(s), 0);
+    ASSERT_INT_EQ(gh_store_migrate(s, &from, &to), 0);
     ASSERT_INT_EQ(from, GH_SCHEMA_VERSION);
     ASSERT_INT_EQ(to, GH_SCHEMA_VERSION);
-    ASSERT_INT_EQ(s->ops->check_schema(s), 0);
+    ASSERT_INT_EQ(gh_store_check_schema(s), 0);
     int64_t rev = 0;
-    ASSERT_INT_EQ(s->ops->revision(s, &rev), 0);
+    ASSERT_INT_EQ(gh_store_revision(s, &rev), 0);
     ASSERT_INT_EQ(rev, 1);
 }
 
@@ -318,11 +318,11 @@ STORE_TEST(migrate_from_v1, 0)
              NOW, NOW + 86400, NOW, sqlite ? "X" : "decode(", hex, sqlite ? "" : ", 'hex')", NOW,
              NOW + 3600);
     ASSERT_INT_EQ(gh_stest_raw(b, sql), 0);
-    ASSERT_INT_EQ(s->ops->check_schema(s), GH_ESCHEMA);
-    ASSERT_INT_EQ(s->ops->migrate(s, &from, &to), 0);
+    ASSERT_INT_EQ(gh_store_check_schema(s), GH_ESCHEMA);
+    ASSERT_INT_EQ(gh_store_migrate(s, &from, &to), 0);
     ASSERT_INT_EQ(from, 1);
     ASSERT_INT_EQ(to, GH_SCHEMA_VERSION);
-    ASSERT_INT_EQ(s->ops->check_schema(s), 0);
+    ASSERT_INT_EQ(gh_store_check_schema(s), 0);
     enum gh_rotate_result res;
     ASSERT_INT_EQ(gh_stest_rotate(s, 10, 11, NOW + 1, 30, &res), 0);
     ASSERT_INT_EQ(res, GH_ROTATE_OK);
@@ -339,9 +339,9 @@ STORE_TEST(schema_newer_refused, 1)
     const char *sql = strcmp(b->name, "sqlite") == 0 ? "PRAGMA user_version = 99"
                                                      : "UPDATE gh_schema SET version = 99";
     ASSERT_INT_EQ(gh_stest_raw(b, sql), 0);
-    ASSERT_INT_EQ(s->ops->check_schema(s), GH_ESCHEMA);
-    ASSERT_INT_EQ(s->ops->migrate(s, &from, &to), GH_ESCHEMA);
-    ASSERT_INT_EQ(s->ops->check_schema(s), GH_ESCHEMA);
+    ASSERT_INT_EQ(gh_store_check_schema(s), GH_ESCHEMA);
+    ASSERT_INT_EQ(gh_store_migrate(s, &from, &to), GH_ESCHEMA);
+    ASSERT_INT_EQ(gh_store_check_schema(s), GH_ESCHEMA);
 }
 
 STORE_TEST(foreign_refused, 0)
@@ -349,8 +349,8 @@ STORE_TEST(foreign_refused, 0)
     int from = 0, to = 0;
     ASSERT_INT_EQ(gh_stest_raw(b, "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER)"),
                   0);
-    ASSERT_INT_EQ(s->ops->check_schema(s), GH_ESCHEMA);
-    ASSERT_INT_EQ(s->ops->migrate(s, &from, &to), GH_ESCHEMA);
+    ASSERT_INT_EQ(gh_store_check_schema(s), GH_ESCHEMA);
+    ASSERT_INT_EQ(gh_store_migrate(s, &from, &to), GH_ESCHEMA);
     struct gh_store *again = NULL;
     char err[600] = "";
     ASSERT_INT_EQ(gh_store_open(b->url, &again, err, sizeof(err)), GH_ESCHEMA);
@@ -367,19 +367,19 @@ STORE_TEST(settings_revision, 1)
     (void)b;
     char v[64];
     int64_t r0 = 0, r1 = 0;
-    ASSERT_INT_EQ(s->ops->setting_get(s, "issuer", v, sizeof(v)), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->revision(s, &r0), 0);
-    ASSERT_INT_EQ(s->ops->setting_set(s, "issuer", "https://as.example"), 0);
-    ASSERT_INT_EQ(s->ops->setting_get(s, "issuer", v, sizeof(v)), 0);
+    ASSERT_INT_EQ(gh_store_setting_get(s, "issuer", v, sizeof(v)), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_revision(s, &r0), 0);
+    ASSERT_INT_EQ(gh_store_setting_set(s, "issuer", "https://as.example"), 0);
+    ASSERT_INT_EQ(gh_store_setting_get(s, "issuer", v, sizeof(v)), 0);
     ASSERT_STR_EQ(v, "https://as.example");
-    ASSERT_INT_EQ(s->ops->setting_set(s, "issuer", "https://as2.example"), 0);
-    ASSERT_INT_EQ(s->ops->setting_get(s, "issuer", v, sizeof(v)), 0);
+    ASSERT_INT_EQ(gh_store_setting_set(s, "issuer", "https://as2.example"), 0);
+    ASSERT_INT_EQ(gh_store_setting_get(s, "issuer", v, sizeof(v)), 0);
     ASSERT_STR_EQ(v, "https://as2.example");
-    ASSERT_INT_EQ(s->ops->revision(s, &r1), 0);
+    ASSERT_INT_EQ(gh_store_revision(s, &r1), 0);
     ASSERT_INT_EQ(r1, r0 + 2);
     /* truncated to the buffer, NUL-terminated */
     char small[6];
-    ASSERT_INT_EQ(s->ops->setting_get(s, "issuer", small, sizeof(small)), 0);
+    ASSERT_INT_EQ(gh_store_setting_get(s, "issuer", small, sizeof(small)), 0);
     ASSERT_STR_EQ(small, "https");
 }
 
@@ -402,14 +402,14 @@ STORE_TEST(keys, 1)
 {
     (void)b;
     int64_t r0 = 0, r1 = 0;
-    ASSERT_INT_EQ(s->ops->revision(s, &r0), 0);
+    ASSERT_INT_EQ(gh_store_revision(s, &r0), 0);
     struct gh_key_row k1 = key_of("k1", NOW, 1, 0), k2 = key_of("k2", NOW + 100, 1, NOW + 900);
-    ASSERT_INT_EQ(s->ops->key_add(s, &k1), 0);
-    ASSERT_INT_EQ(s->ops->key_add(s, &k1), GH_EEXIST);
-    ASSERT_INT_EQ(s->ops->key_add(s, &k2), 0);
+    ASSERT_INT_EQ(gh_store_key_add(s, &k1), 0);
+    ASSERT_INT_EQ(gh_store_key_add(s, &k1), GH_EEXIST);
+    ASSERT_INT_EQ(gh_store_key_add(s, &k2), 0);
     struct gh_key_row *rows = NULL;
     size_t n = 0;
-    ASSERT_INT_EQ(s->ops->key_list(s, &rows, &n), 0);
+    ASSERT_INT_EQ(gh_store_key_list(s, &rows, &n), 0);
     int ok = n == 2 && strcmp(rows[0].kid, "k1") == 0 && !rows[0].active &&
              rows[0].retired_at == NOW + 100 && rows[0].publish_until == NOW + 900 &&
              strcmp(rows[1].kid, "k2") == 0 && rows[1].active && rows[1].retired_at == 0 &&
@@ -417,14 +417,14 @@ STORE_TEST(keys, 1)
              rows[1].created_at == NOW + 100;
     gh_key_rows_free(rows, n);
     ASSERT_TRUE(ok);
-    ASSERT_INT_EQ(s->ops->key_retire(s, "k2", NOW + 200), GH_ENOTFOUND); /* active */
-    ASSERT_INT_EQ(s->ops->key_retire(s, "nope", NOW + 200), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->key_retire(s, "k1", NOW + 300), 0);
-    ASSERT_INT_EQ(s->ops->key_list(s, &rows, &n), 0);
+    ASSERT_INT_EQ(gh_store_key_retire(s, "k2", NOW + 200), GH_ENOTFOUND); /* active */
+    ASSERT_INT_EQ(gh_store_key_retire(s, "nope", NOW + 200), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_key_retire(s, "k1", NOW + 300), 0);
+    ASSERT_INT_EQ(gh_store_key_list(s, &rows, &n), 0);
     ok = n == 2 && rows[0].publish_until == NOW + 300 && rows[0].retired_at == NOW + 100;
     gh_key_rows_free(rows, n);
     ASSERT_TRUE(ok);
-    ASSERT_INT_EQ(s->ops->revision(s, &r1), 0);
+    ASSERT_INT_EQ(gh_store_revision(s, &r1), 0);
     ASSERT_INT_EQ(r1, r0 + 3);
 }
 
@@ -432,14 +432,14 @@ STORE_TEST(clients, 1)
 {
     (void)b;
     int64_t r0 = 0, r1 = 0;
-    ASSERT_INT_EQ(s->ops->revision(s, &r0), 0);
+    ASSERT_INT_EQ(gh_store_revision(s, &r0), 0);
     struct gh_client web = client_of("web", 0), spa = client_of("spa", 1), got;
     spa.trusted = 1;
-    ASSERT_INT_EQ(s->ops->client_add(s, &web), 0);
-    ASSERT_INT_EQ(s->ops->client_add(s, &spa), 0);
-    ASSERT_INT_EQ(s->ops->client_add(s, &spa), GH_EEXIST);
-    ASSERT_INT_EQ(s->ops->client_get(s, "nope", &got), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->client_get(s, "web", &got), 0);
+    ASSERT_INT_EQ(gh_store_client_add(s, &web), 0);
+    ASSERT_INT_EQ(gh_store_client_add(s, &spa), 0);
+    ASSERT_INT_EQ(gh_store_client_add(s, &spa), GH_EEXIST);
+    ASSERT_INT_EQ(gh_store_client_get(s, "nope", &got), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_client_get(s, "web", &got), 0);
     ASSERT_STR_EQ(got.id, "web");
     ASSERT_INT_EQ(got.is_public, 0);
     ASSERT_INT_EQ(got.trusted, 0);
@@ -450,7 +450,7 @@ STORE_TEST(clients, 1)
     ASSERT_INT_EQ(got.n_origin, 1);
     ASSERT_STR_EQ(got.origin[0], "https://web.example");
     ASSERT_INT_EQ(got.created_at, NOW);
-    ASSERT_INT_EQ(s->ops->client_get(s, "spa", &got), 0);
+    ASSERT_INT_EQ(gh_store_client_get(s, "spa", &got), 0);
     static const unsigned char zero[GH_SHA256_LEN];
     ASSERT_INT_EQ(got.is_public, 1);
     ASSERT_INT_EQ(got.trusted, 1);
@@ -460,25 +460,25 @@ STORE_TEST(clients, 1)
     snprintf(spa.redirect[2], GH_URI_MAX, "com.example.app:/cb");
     snprintf(spa.scope, sizeof(spa.scope), "openid");
     spa.n_origin = 0;
-    ASSERT_INT_EQ(s->ops->client_update(s, &spa), 0);
-    ASSERT_INT_EQ(s->ops->client_get(s, "spa", &got), 0);
+    ASSERT_INT_EQ(gh_store_client_update(s, &spa), 0);
+    ASSERT_INT_EQ(gh_store_client_get(s, "spa", &got), 0);
     ASSERT_INT_EQ(got.n_redirect, 3);
     ASSERT_STR_EQ(got.redirect[2], "com.example.app:/cb");
     ASSERT_STR_EQ(got.scope, "openid");
     ASSERT_INT_EQ(got.n_origin, 0);
     struct gh_client ghost = client_of("ghost", 1);
-    ASSERT_INT_EQ(s->ops->client_update(s, &ghost), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_client_update(s, &ghost), GH_ENOTFOUND);
 
     struct gh_client *rows = NULL;
     size_t n = 0;
-    ASSERT_INT_EQ(s->ops->client_list(s, &rows, &n), 0);
+    ASSERT_INT_EQ(gh_store_client_list(s, &rows, &n), 0);
     int ok = n == 2 && strcmp(rows[0].id, "spa") == 0 && strcmp(rows[1].id, "web") == 0;
     free(rows);
     ASSERT_TRUE(ok);
-    ASSERT_INT_EQ(s->ops->client_remove(s, "web"), 0);
-    ASSERT_INT_EQ(s->ops->client_remove(s, "web"), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->client_get(s, "web", &got), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->revision(s, &r1), 0);
+    ASSERT_INT_EQ(gh_store_client_remove(s, "web"), 0);
+    ASSERT_INT_EQ(gh_store_client_remove(s, "web"), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_client_get(s, "web", &got), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_revision(s, &r1), 0);
     ASSERT_INT_EQ(r1, r0 + 4); /* add, add, update, remove */
 }
 
@@ -489,27 +489,27 @@ STORE_TEST(users, 1)
     ASSERT_INT_EQ(gh_stest_user_add(s, "bob", "$argon2id$v=19$bob"), 0);
     ASSERT_INT_EQ(gh_stest_user_add(s, "alice", "$argon2id$v=19$alice"), 0);
     ASSERT_INT_EQ(gh_stest_user_add(s, "alice", "$argon2id$v=19$other"), GH_EEXIST);
-    ASSERT_INT_EQ(s->ops->user_get(s, "carol", &u), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->user_get(s, "alice", &u), 0);
+    ASSERT_INT_EQ(gh_store_user_get(s, "carol", &u), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_user_get(s, "alice", &u), 0);
     ASSERT_STR_EQ(u.username, "alice");
     ASSERT_STR_EQ(u.pwhash, "$argon2id$v=19$alice");
     ASSERT_TRUE(u.created_at > NOW - 86400 * 365);
-    ASSERT_INT_EQ(s->ops->user_get(s, "bob", &v), 0);
+    ASSERT_INT_EQ(gh_store_user_get(s, "bob", &v), 0);
     ASSERT_TRUE(u.id != v.id);
-    ASSERT_INT_EQ(s->ops->user_set_password(s, "alice", "$argon2id$v=19$new"), 0);
-    ASSERT_INT_EQ(s->ops->user_set_password(s, "carol", "$argon2id$v=19$new"), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->user_get(s, "alice", &u), 0);
+    ASSERT_INT_EQ(gh_store_user_set_password(s, "alice", "$argon2id$v=19$new"), 0);
+    ASSERT_INT_EQ(gh_store_user_set_password(s, "carol", "$argon2id$v=19$new"), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_user_get(s, "alice", &u), 0);
     ASSERT_STR_EQ(u.pwhash, "$argon2id$v=19$new");
     struct gh_user *rows = NULL;
     size_t n = 0;
-    ASSERT_INT_EQ(s->ops->user_list(s, &rows, &n), 0);
+    ASSERT_INT_EQ(gh_store_user_list(s, &rows, &n), 0);
     int ok = n == 2 && strcmp(rows[0].username, "alice") == 0 && rows[0].pwhash[0] == '\0' &&
              strcmp(rows[1].username, "bob") == 0;
     free(rows);
     ASSERT_TRUE(ok);
-    ASSERT_INT_EQ(s->ops->user_remove(s, "bob"), 0);
-    ASSERT_INT_EQ(s->ops->user_remove(s, "bob"), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->user_get(s, "bob", &u), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_user_remove(s, "bob"), 0);
+    ASSERT_INT_EQ(gh_store_user_remove(s, "bob"), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_user_get(s, "bob", &u), GH_ENOTFOUND);
 }
 
 /* The parameters of the costliest hash (t x m) for the dummy hash of
@@ -519,27 +519,27 @@ STORE_TEST(users_costliest_hash, 1)
     (void)b;
     struct gh_argon2_params p;
     int64_t r0, r1;
-    ASSERT_INT_EQ(s->ops->user_costliest(s, &p), GH_ENOTFOUND);
-    ASSERT_INT_EQ(s->ops->revision(s, &r0), 0);
+    ASSERT_INT_EQ(gh_store_user_costliest(s, &p), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_revision(s, &r0), 0);
     ASSERT_INT_EQ(gh_stest_user_add(s, "plain", "$argon2id$v=19$not-parsed"), 0);
-    ASSERT_INT_EQ(s->ops->user_costliest(s, &p), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_user_costliest(s, &p), GH_ENOTFOUND);
     ASSERT_INT_EQ(gh_stest_user_add(s, "a", "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"), 0);
     ASSERT_INT_EQ(gh_stest_user_add(s, "b", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"), 0);
     ASSERT_INT_EQ(gh_stest_user_add(s, "c", "$argon2id$v=19$m=131072,t=1,p=1$c2FsdA$aGFzaA"), 0);
-    ASSERT_INT_EQ(s->ops->user_costliest(s, &p), 0);
+    ASSERT_INT_EQ(gh_store_user_costliest(s, &p), 0);
     ASSERT_INT_EQ(p.t_cost, 3);
     ASSERT_INT_EQ(p.m_cost, 65536);
     ASSERT_INT_EQ(p.threads, 4);
-    ASSERT_INT_EQ(s->ops->user_set_password(s, "a", "$argon2id$v=19$m=262144,t=2,p=2$c2FsdA$aA"),
+    ASSERT_INT_EQ(gh_store_user_set_password(s, "a", "$argon2id$v=19$m=262144,t=2,p=2$c2FsdA$aA"),
                   0);
-    ASSERT_INT_EQ(s->ops->user_costliest(s, &p), 0);
+    ASSERT_INT_EQ(gh_store_user_costliest(s, &p), 0);
     ASSERT_INT_EQ(p.t_cost, 2);
     ASSERT_INT_EQ(p.m_cost, 262144);
     ASSERT_INT_EQ(p.threads, 2);
-    ASSERT_INT_EQ(s->ops->user_remove(s, "a"), 0);
-    ASSERT_INT_EQ(s->ops->user_costliest(s, &p), 0);
+    ASSERT_INT_EQ(gh_store_user_remove(s, "a"), 0);
+    ASSERT_INT_EQ(gh_store_user_costliest(s, &p), 0);
     ASSERT_INT_EQ(p.m_cost, 65536);
-    ASSERT_INT_EQ(s->ops->revision(s, &r1), 0);
+    ASSERT_INT_EQ(gh_store_revision(s, &r1), 0);
     ASSERT_INT_EQ(r1, r0 + 6); /* four adds, one passwd, one remove */
 }
 
@@ -574,18 +574,18 @@ STORE_TEST(trace, 1)
     f2 = f1;
     snprintf(f2.id, sizeof(f2.id), "flow-2");
     f2.started_us = 2000;
-    ASSERT_INT_EQ(s->ops->trace_flow_start(s, &f2), 0);
-    ASSERT_INT_EQ(s->ops->trace_flow_start(s, &f1), 0);
-    ASSERT_INT_EQ(s->ops->trace_flow_start(s, &f1), 0); /* no duplicate */
+    ASSERT_INT_EQ(gh_store_trace_flow_start(s, &f2), 0);
+    ASSERT_INT_EQ(gh_store_trace_flow_start(s, &f1), 0);
+    ASSERT_INT_EQ(gh_store_trace_flow_start(s, &f1), 0); /* no duplicate */
     struct gh_trace_step st[3] = {step_of(30, "c"), step_of(10, "a"), step_of(20, "b")};
-    ASSERT_INT_EQ(s->ops->trace_append(s, "flow-1", st, 3), 0);
-    ASSERT_INT_EQ(s->ops->trace_append(s, "flow-none", st, 1), 0); /* dropped */
-    ASSERT_INT_EQ(s->ops->trace_flow_update(s, "flow-1", "alice", "tokens issued"), 0);
-    ASSERT_INT_EQ(s->ops->trace_flow_update(s, "flow-1", "", NULL), 0); /* keeps both */
+    ASSERT_INT_EQ(gh_store_trace_append(s, "flow-1", st, 3), 0);
+    ASSERT_INT_EQ(gh_store_trace_append(s, "flow-none", st, 1), 0); /* dropped */
+    ASSERT_INT_EQ(gh_store_trace_flow_update(s, "flow-1", "alice", "tokens issued"), 0);
+    ASSERT_INT_EQ(gh_store_trace_flow_update(s, "flow-1", "", NULL), 0); /* keeps both */
 
     struct gh_flow_info *flows = NULL;
     size_t n = 0;
-    ASSERT_INT_EQ(s->ops->trace_flows(s, &flows, &n), 0);
+    ASSERT_INT_EQ(gh_store_trace_flows(s, &flows, &n), 0);
     int ok = n == 2 && strcmp(flows[0].id, "flow-1") == 0 && flows[0].steps == 3 &&
              strcmp(flows[0].sub, "alice") == 0 && strcmp(flows[0].outcome, "tokens issued") == 0 &&
              strcmp(flows[0].client_id, "spa") == 0 && flows[0].started_us == 1000 &&
@@ -594,7 +594,7 @@ STORE_TEST(trace, 1)
     ASSERT_TRUE(ok);
 
     struct gh_trace_step *rows = NULL;
-    ASSERT_INT_EQ(s->ops->trace_steps(s, "flow-1", &rows, &n), 0);
+    ASSERT_INT_EQ(gh_store_trace_steps(s, "flow-1", &rows, &n), 0);
     ok = n == 3 && strcmp(rows[0].label, "a") == 0 && strcmp(rows[2].label, "c") == 0 &&
          rows[0].t_us == 10 && rows[0].dur_us == 1500 && rows[0].from == GH_P_BROWSER &&
          rows[0].to == GH_P_AS && rows[0].kind == GH_STEP_CALL &&
@@ -609,23 +609,23 @@ STORE_TEST(trace, 1)
     ASSERT_INT_EQ(gh_stest_family(s, 1, "alice", "flow-1", "fam-1", 10, NOW + 3600, &rr), 0);
     unsigned char h[GH_SHA256_LEN];
     gh_stest_hash(10, h);
-    ASSERT_INT_EQ(s->ops->trace_flow_of_refresh(s, h, flow, sizeof(flow)), 0);
+    ASSERT_INT_EQ(gh_store_trace_flow_of_refresh(s, h, flow, sizeof(flow)), 0);
     ASSERT_STR_EQ(flow, "flow-1");
     gh_stest_hash(11, h);
-    ASSERT_INT_EQ(s->ops->trace_flow_of_refresh(s, h, flow, sizeof(flow)), 0);
+    ASSERT_INT_EQ(gh_store_trace_flow_of_refresh(s, h, flow, sizeof(flow)), 0);
     ASSERT_STR_EQ(flow, "");
-    ASSERT_INT_EQ(s->ops->trace_flow_of_family(s, "fam-1", flow, sizeof(flow)), 0);
+    ASSERT_INT_EQ(gh_store_trace_flow_of_family(s, "fam-1", flow, sizeof(flow)), 0);
     ASSERT_STR_EQ(flow, "flow-1");
-    ASSERT_INT_EQ(s->ops->trace_flow_of_family(s, "fam-x", flow, sizeof(flow)), 0);
+    ASSERT_INT_EQ(gh_store_trace_flow_of_family(s, "fam-x", flow, sizeof(flow)), 0);
     ASSERT_STR_EQ(flow, "");
 
     /* prune keeps the newest flows, their steps go with them */
-    ASSERT_INT_EQ(s->ops->trace_prune(s, 1), 0);
-    ASSERT_INT_EQ(s->ops->trace_flows(s, &flows, &n), 0);
+    ASSERT_INT_EQ(gh_store_trace_prune(s, 1), 0);
+    ASSERT_INT_EQ(gh_store_trace_flows(s, &flows, &n), 0);
     ok = n == 1 && strcmp(flows[0].id, "flow-2") == 0;
     free(flows);
     ASSERT_TRUE(ok);
-    ASSERT_INT_EQ(s->ops->trace_steps(s, "flow-1", &rows, &n), 0);
+    ASSERT_INT_EQ(gh_store_trace_steps(s, "flow-1", &rows, &n), 0);
     free(rows);
     ASSERT_INT_EQ(n, 0);
 }

@@ -55,7 +55,7 @@ static void write_batch(struct gh_recorder *rec, struct queued *batch, size_t n)
         size_t j = i, k = 0;
         while (j < n && strcmp(batch[j].flow_id, batch[i].flow_id) == 0)
             steps[k++] = batch[j++].step;
-        rec->store->ops->trace_append(rec->store, batch[i].flow_id, steps, k);
+        gh_store_trace_append(rec->store, batch[i].flow_id, steps, k);
         i = j;
     }
     free(steps);
@@ -82,7 +82,7 @@ static void *writer(void *arg)
         /* once per batch, however many authorization requests started
          * flows meanwhile: the store never holds many more than `keep` */
         if (prune)
-            rec->store->ops->trace_prune(rec->store, rec->keep);
+            gh_store_trace_prune(rec->store, rec->keep);
         pthread_mutex_lock(&rec->lock);
         rec->busy = 0;
         pthread_cond_broadcast(&rec->flushed);
@@ -108,7 +108,7 @@ int gh_recorder_new(struct gh_store *store, int keep, struct gh_recorder **out)
         free(rec);
         return GH_ENOMEM;
     }
-    store->ops->trace_prune(store, rec->keep);
+    gh_store_trace_prune(store, rec->keep);
     *out = rec;
     return 0;
 }
@@ -133,7 +133,7 @@ void gh_recorder_free(struct gh_recorder *rec)
     pthread_cond_signal(&rec->wake);
     pthread_mutex_unlock(&rec->lock);
     pthread_join(rec->thread, NULL);
-    rec->store->ops->trace_prune(rec->store, rec->keep);
+    gh_store_trace_prune(rec->store, rec->keep);
     pthread_mutex_destroy(&rec->lock);
     pthread_cond_destroy(&rec->wake);
     pthread_cond_destroy(&rec->flushed);
@@ -162,7 +162,7 @@ void gh_rec_flow_begin(struct gh_recorder *rec, const char *client_id, const cha
     struct gh_flow_info info = {.started_us = gh_now_us()};
     snprintf(info.id, sizeof(info.id), "%s", out);
     snprintf(info.client_id, sizeof(info.client_id), "%s", client_id);
-    rec->store->ops->trace_flow_start(rec->store, &info);
+    gh_store_trace_flow_start(rec->store, &info);
     pthread_mutex_lock(&rec->lock);
     rec->prune_due = 1;
     pthread_cond_signal(&rec->wake);
@@ -198,7 +198,7 @@ void gh_rec_flow_outcome(struct gh_recorder *rec, const char *flow_id, const cha
                 rec->failed[i].until = 0;
         pthread_mutex_unlock(&rec->lock);
     }
-    rec->store->ops->trace_flow_update(rec->store, flow_id, sub, outcome);
+    gh_store_trace_flow_update(rec->store, flow_id, sub, outcome);
 }
 
 void gh_rec_step(struct gh_recorder *rec, const char *flow_id, enum gh_part from, enum gh_part to,
@@ -241,14 +241,14 @@ void gh_rec_step(struct gh_recorder *rec, const char *flow_id, enum gh_part from
 int gh_rec_flow_of_family(struct gh_recorder *rec, const char *family_id, char *out, size_t n)
 {
     out[0] = '\0';
-    return rec->store->ops->trace_flow_of_family(rec->store, family_id, out, n);
+    return gh_store_trace_flow_of_family(rec->store, family_id, out, n);
 }
 
 int gh_rec_flow_of_refresh(struct gh_recorder *rec, const unsigned char key[GH_SHA256_LEN],
                            char *out, size_t n)
 {
     out[0] = '\0';
-    return rec->store->ops->trace_flow_of_refresh(rec->store, key, out, n);
+    return gh_store_trace_flow_of_refresh(rec->store, key, out, n);
 }
 
 int gh_rec_flow_of_code(struct gh_recorder *rec, const char *code, char *out, size_t n)
@@ -257,7 +257,7 @@ int gh_rec_flow_of_code(struct gh_recorder *rec, const char *code, char *out, si
     struct gh_code k;
     out[0] = '\0';
     gh_sha256(code, strlen(code), hash);
-    int rc = rec->store->ops->code_get(rec->store, hash, &k);
+    int rc = gh_store_code_get(rec->store, hash, &k);
     if (rc == 0)
         snprintf(out, n, "%s", k.flow_id);
     return rc;

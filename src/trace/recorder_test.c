@@ -13,7 +13,7 @@ static int flow_count(struct gh_store *s, const char *id, int *found)
     struct gh_flow_info *rows = NULL;
     size_t n = 0;
     *found = 0;
-    if (s->ops->trace_flows(s, &rows, &n) < 0)
+    if (gh_store_trace_flows(s, &rows, &n) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
         *found |= strcmp(rows[i].id, id) == 0;
@@ -42,7 +42,7 @@ STORE_TEST(recorder_keeps_at_most_keep_flows, 1)
     flow_count(s, first, &first_kept);
     struct gh_trace_step *steps = NULL;
     size_t nsteps = 9;
-    int rc = s->ops->trace_steps(s, first, &steps, &nsteps);
+    int rc = gh_store_trace_steps(s, first, &steps, &nsteps);
     free(steps);
     gh_recorder_free(rec);
     ASSERT_INT_EQ(n, 3);

@@ -2,7 +2,8 @@
 # The include rules of docs/internals/layers.md, checked: every
 # `#include "dir/file.h"` in src/<layer>/ (unit tests, *_test.c, excepted)
 # must name a layer that <layer> may use, and no layer includes another's
-# internal headers (*_int.h). Prints one "ok"/"not ok" line per
+# internal headers (*_int.h), and nothing outside src/store/ reaches into
+# the store's ops table. Prints one "ok"/"not ok" line per
 # layer and ends with "layers: N passed, N failed".
 #   bash tests/layers/check.sh
 set -uo pipefail
@@ -68,5 +69,15 @@ for layer_dir in src/*/; do
         passed=$((passed + 1))
     fi
 done
+# the store's ops table is reached only through the gh_store_* wrappers
+outside=$(grep -rln -- '->ops->' src --include='*.c' --include='*.h' | grep -v '^src/store/' | sort)
+if [[ -n $outside ]]; then
+    echo "not ok - layers: the store's ops table reached past gh_store_* (store/store_calls.c)"
+    printf '#   %s\n' $outside
+    failed=$((failed + 1))
+else
+    echo "ok - layers: store operations only through gh_store_*"
+    passed=$((passed + 1))
+fi
 echo "layers: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -1,0 +1,243 @@
+/* The gh_store_* wrappers: one per operation of struct gh_store_ops, so
+ * callers never reach into the ops table and checks or metrics around a
+ * store call have one place. Made from store.h by a script; keep them in
+ * step with the table when adding an operation (docs/internals/layers.md). */
+#include "store/store.h"
+
+int gh_store_migrate(struct gh_store *s, int *from, int *to)
+{
+    return s->ops->migrate(s, from, to);
+}
+
+int gh_store_check_schema(struct gh_store *s)
+{
+    return s->ops->check_schema(s);
+}
+
+int gh_store_setting_get(struct gh_store *s, const char *key, char *out, size_t outlen)
+{
+    return s->ops->setting_get(s, key, out, outlen);
+}
+
+int gh_store_setting_set(struct gh_store *s, const char *key, const char *value)
+{
+    return s->ops->setting_set(s, key, value);
+}
+
+int gh_store_revision(struct gh_store *s, int64_t *out)
+{
+    return s->ops->revision(s, out);
+}
+
+int gh_store_key_add(struct gh_store *s, const struct gh_key_row *k)
+{
+    return s->ops->key_add(s, k);
+}
+
+int gh_store_key_list(struct gh_store *s, struct gh_key_row **rows, size_t *n)
+{
+    return s->ops->key_list(s, rows, n);
+}
+
+int gh_store_key_retire(struct gh_store *s, const char *kid, int64_t now)
+{
+    return s->ops->key_retire(s, kid, now);
+}
+
+int gh_store_client_add(struct gh_store *s, const struct gh_client *c)
+{
+    return s->ops->client_add(s, c);
+}
+
+int gh_store_client_update(struct gh_store *s, const struct gh_client *c)
+{
+    return s->ops->client_update(s, c);
+}
+
+int gh_store_client_get(struct gh_store *s, const char *id, struct gh_client *out)
+{
+    return s->ops->client_get(s, id, out);
+}
+
+int gh_store_client_list(struct gh_store *s, struct gh_client **rows, size_t *n)
+{
+    return s->ops->client_list(s, rows, n);
+}
+
+int gh_store_client_remove(struct gh_store *s, const char *id)
+{
+    return s->ops->client_remove(s, id);
+}
+
+int gh_store_user_add(struct gh_store *s, const struct gh_user *u)
+{
+    return s->ops->user_add(s, u);
+}
+
+int gh_store_user_update(struct gh_store *s, const struct gh_user *u)
+{
+    return s->ops->user_update(s, u);
+}
+
+int gh_store_user_get(struct gh_store *s, const char *username, struct gh_user *out)
+{
+    return s->ops->user_get(s, username, out);
+}
+
+int gh_store_user_list(struct gh_store *s, struct gh_user **rows, size_t *n)
+{
+    return s->ops->user_list(s, rows, n);
+}
+
+int gh_store_user_remove(struct gh_store *s, const char *username)
+{
+    return s->ops->user_remove(s, username);
+}
+
+int gh_store_user_set_password(struct gh_store *s, const char *username, const char *pwhash)
+{
+    return s->ops->user_set_password(s, username, pwhash);
+}
+
+int gh_store_user_costliest(struct gh_store *s, struct gh_argon2_params *out)
+{
+    return s->ops->user_costliest(s, out);
+}
+
+int gh_store_code_put(struct gh_store *s, const struct gh_code *c)
+{
+    return s->ops->code_put(s, c);
+}
+
+int gh_store_code_get(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                      struct gh_code *out)
+{
+    return s->ops->code_get(s, hash, out);
+}
+
+int gh_store_code_redeem(struct gh_store *s, const struct gh_redeem *r, enum gh_redeem_result *out)
+{
+    return s->ops->code_redeem(s, r, out);
+}
+
+int gh_store_refresh_get(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                         struct gh_refresh *out)
+{
+    return s->ops->refresh_get(s, hash, out);
+}
+
+int gh_store_refresh_rotate(struct gh_store *s, const struct gh_rotate *r, struct gh_rotated *out)
+{
+    return s->ops->refresh_rotate(s, r, out);
+}
+
+int gh_store_family_revoke(struct gh_store *s, const char *family_id, int64_t now)
+{
+    return s->ops->family_revoke(s, family_id, now);
+}
+
+int gh_store_family_revoked(struct gh_store *s, const char *family_id, int *revoked)
+{
+    return s->ops->family_revoked(s, family_id, revoked);
+}
+
+int gh_store_families_revoke_user(struct gh_store *s, const char *sub, int64_t now, int *n)
+{
+    return s->ops->families_revoke_user(s, sub, now, n);
+}
+
+int gh_store_jti_revoke(struct gh_store *s, const char *jti, int64_t expires_at)
+{
+    return s->ops->jti_revoke(s, jti, expires_at);
+}
+
+int gh_store_jti_revoked(struct gh_store *s, const char *jti, int *revoked)
+{
+    return s->ops->jti_revoked(s, jti, revoked);
+}
+
+int gh_store_session_put(struct gh_store *s, const struct gh_session *sess)
+{
+    return s->ops->session_put(s, sess);
+}
+
+int gh_store_session_get(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                         struct gh_session *out)
+{
+    return s->ops->session_get(s, hash, out);
+}
+
+int gh_store_session_delete(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN])
+{
+    return s->ops->session_delete(s, hash);
+}
+
+int gh_store_session_delete_user(struct gh_store *s, const char *sub, int *n)
+{
+    return s->ops->session_delete_user(s, sub, n);
+}
+
+int gh_store_login_fail_get(struct gh_store *s, const char *key, int *count, int64_t *last_at)
+{
+    return s->ops->login_fail_get(s, key, count, last_at);
+}
+
+int gh_store_login_fail_add(struct gh_store *s, const char *key, int64_t now, int *count)
+{
+    return s->ops->login_fail_add(s, key, now, count);
+}
+
+int gh_store_login_fail_clear(struct gh_store *s, const char *key)
+{
+    return s->ops->login_fail_clear(s, key);
+}
+
+int gh_store_trace_append(struct gh_store *s, const char *flow_id,
+                          const struct gh_trace_step *steps, size_t n)
+{
+    return s->ops->trace_append(s, flow_id, steps, n);
+}
+
+int gh_store_trace_flow_start(struct gh_store *s, const struct gh_flow_info *f)
+{
+    return s->ops->trace_flow_start(s, f);
+}
+
+int gh_store_trace_flow_update(struct gh_store *s, const char *flow_id, const char *sub,
+                               const char *outcome)
+{
+    return s->ops->trace_flow_update(s, flow_id, sub, outcome);
+}
+
+int gh_store_trace_flows(struct gh_store *s, struct gh_flow_info **rows, size_t *n)
+{
+    return s->ops->trace_flows(s, rows, n);
+}
+
+int gh_store_trace_steps(struct gh_store *s, const char *flow_id, struct gh_trace_step **rows,
+                         size_t *n)
+{
+    return s->ops->trace_steps(s, flow_id, rows, n);
+}
+
+int gh_store_trace_flow_of_refresh(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                                   char *flow_id, size_t len)
+{
+    return s->ops->trace_flow_of_refresh(s, hash, flow_id, len);
+}
+
+int gh_store_trace_flow_of_family(struct gh_store *s, const char *family_id, char *flow_id,
+                                  size_t len)
+{
+    return s->ops->trace_flow_of_family(s, family_id, flow_id, len);
+}
+
+int gh_store_trace_prune(struct gh_store *s, int keep_flows)
+{
+    return s->ops->trace_prune(s, keep_flows);
+}
+
+int gh_store_purge(struct gh_store *s, int64_t now, int batch, int *deleted)
+{
+    return s->ops->purge(s, now, batch, deleted);
+}

@@ -70,7 +70,7 @@ for layer_dir in src/*/; do
     fi
 done
 # the store's ops table is reached only through the gh_store_* wrappers
-outside=$(grep -rln -- '->ops->' src --include='*.c' --include='*.h' | grep -v '^src/store/' | sort)
+outside=$(grep -rln --include='*.c' --include='*.h' -e '->ops->' src | grep -v '^src/store/' | sort)
 if [[ -n $outside ]]; then
     echo "not ok - layers: the store's ops table reached past gh_store_* (store/store_calls.c)"
     printf '#   %s\n' $outside

@@ -23,6 +23,9 @@
 
 /* State of a stored refresh token; the store keeps these numbers. */
 enum gh_rt_state { GH_RT_ACTIVE = 0, GH_RT_ROTATED = 1, GH_RT_REVOKED = 2 };
+/* GH_RT_ACTIVE as SQL text, for statements that cannot bind it. */
+#define GH_RT_ACTIVE_SQL "0"
+_Static_assert(GH_RT_ACTIVE == 0, "GH_RT_ACTIVE_SQL must match GH_RT_ACTIVE");
 
 /* ---- authorization codes ---- */
 

@@ -310,15 +310,19 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
         srv->as.hashq = NULL;
     /* one per core: more only adds tail latency (threads queue for cores) */
     unsigned threads = cfg->threads ? (unsigned)cfg->threads : ncores;
-    rc = listen_on(srv, "as", cfg->listen, as_routes, GH_ARRAY_LEN(as_routes), &srv->as, threads,
-                   &srv->as_http, NULL, err, errlen);
-    if (rc == 0 && cfg->api_listen && cfg->api_listen[0])
+    /* the Authorization Server last: once its /healthz answers, every
+     * listener of this process is up (deployments and tests wait on it) */
+    rc = 0;
+    if (cfg->api_listen && cfg->api_listen[0])
         rc = start_api(srv, err, errlen);
     if (rc == 0 && cfg->app_listen && cfg->app_listen[0])
         rc = start_app(srv, err, errlen);
     if (rc == 0 && cfg->metrics_listen && cfg->metrics_listen[0])
         rc = listen_on(srv, "metrics", cfg->metrics_listen, metrics_routes, 1, NULL, 1,
                        &srv->metrics_http, NULL, err, errlen);
+    if (rc == 0)
+        rc = listen_on(srv, "as", cfg->listen, as_routes, GH_ARRAY_LEN(as_routes), &srv->as,
+                       threads, &srv->as_http, NULL, err, errlen);
     if (rc == 0 && pthread_create(&srv->purger, NULL, purge_main, srv) == 0)
         srv->purger_started = 1;
     if (rc < 0)

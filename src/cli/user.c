@@ -32,6 +32,10 @@ static const struct gh_opt table[] = {
     {"argon2-p", GH_OPT_INT, O(threads), "1", 1, 64, "argon2id parallelism", 0},
 };
 static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
+static const char usage[] = "gatehouse user add --username NAME --password-stdin | user list | "
+                            "user remove --username NAME | user passwd --username NAME "
+                            "--password-stdin";
+static const char *const subs[] = {"add", "list", "remove", "passwd", NULL};
 
 static int valid_username(const char *u)
 {
@@ -137,11 +141,7 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
 
 int gh_cmd_user(struct gh_cli *cli, int argc, char **argv)
 {
-    const char *usage = "gatehouse user add --username NAME --password-stdin | user list | "
-                        "user remove --username NAME | user passwd --username NAME "
-                        "--password-stdin";
-    if (argc < 1 || (strcmp(argv[0], "add") != 0 && strcmp(argv[0], "list") != 0 &&
-                     strcmp(argv[0], "remove") != 0 && strcmp(argv[0], "passwd") != 0)) {
+    if (argc < 1 || gh_cli_sub(subs, argv[0]) < 0) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
             printf("usage: %s\n", usage);
             return GH_EXIT_OK;
@@ -179,6 +179,8 @@ static const struct gh_opt sessions_table[] = {
 };
 static const struct gh_opt_table sessions_opts_table = {sessions_table,
                                                         GH_ARRAY_LEN(sessions_table)};
+static const char sessions_usage[] = "gatehouse sessions revoke --user NAME";
+static const char *const sessions_subs[] = {"revoke", NULL};
 
 /* Revokes every family of username; an unknown name with no families is an
  * error (a typo must not look like success). */
@@ -206,17 +208,16 @@ static int revoke_sessions(struct gh_store *s, const char *username)
 
 int gh_cmd_sessions(struct gh_cli *cli, int argc, char **argv)
 {
-    const char *usage = "gatehouse sessions revoke --user NAME";
     if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-        printf("usage: %s\n", usage);
+        printf("usage: %s\n", sessions_usage);
         return GH_EXIT_OK;
     }
-    if (argc < 1 || strcmp(argv[0], "revoke") != 0) {
-        gh_cli_err("usage: %s", usage);
+    if (argc < 1 || gh_cli_sub(sessions_subs, argv[0]) < 0) {
+        gh_cli_err("usage: %s", sessions_usage);
         return GH_EXIT_USAGE;
     }
     struct sessions_opts o;
-    int rc = gh_cli_opts(usage, &sessions_opts_table, &o, argc - 1, argv + 1);
+    int rc = gh_cli_opts(sessions_usage, &sessions_opts_table, &o, argc - 1, argv + 1);
     if (rc >= 0)
         return rc;
     int status = GH_EXIT_USAGE;
@@ -233,3 +234,21 @@ out:
     gh_opts_free(&sessions_opts_table, &o);
     return status;
 }
+
+const struct gh_cli_cmd gh_cli_user = {
+    .name = "user",
+    .fn = gh_cmd_user,
+    .summary = "add, list, remove users or set a password",
+    .usage = usage,
+    .subs = subs,
+    .opts = &opts,
+};
+
+const struct gh_cli_cmd gh_cli_sessions = {
+    .name = "sessions",
+    .fn = gh_cmd_sessions,
+    .summary = "revoke every refresh-token family of a user",
+    .usage = sessions_usage,
+    .subs = sessions_subs,
+    .opts = &sessions_opts_table,
+};

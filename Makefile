@@ -4,6 +4,7 @@
 #   make unit                         build/unit (unit tests beside each module)
 #   make test                         every test tier (scripts/test.sh)
 #   make format                       clang-format every C file
+#   make deb                          the Debian package, in build/deb/ (scripts/deb.sh)
 
 PKGS    := libmicrohttpd libcrypto jansson sqlite3 libpq libargon2 libcurl
 CC      ?= cc
@@ -11,7 +12,8 @@ OPT     ?= -O2
 SANITIZE ?=
 WARN    := -Wall -Wextra -Werror -Wconversion -Wstrict-prototypes -Wvla -Wwrite-strings \
            -Wno-sign-conversion
-# CPPFLAGS, CFLAGS and LDFLAGS from the environment come last.
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment (dpkg-buildflags' hardening
+# flags when debian/rules builds the package) come last.
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -Isrc -fno-omit-frame-pointer \
            $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
@@ -35,7 +37,7 @@ SCHEMAS  := $(sort $(wildcard src/store/schema/*.sql))
 LIBOBJS  := $(LIBSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/assets.o $(OBJDIR)/schemas.o
 TESTOBJS := $(TESTSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/tests/unit_main.o
 
-.PHONY: all unit test format clean diagram docs man
+.PHONY: all unit test format clean diagram docs man deb
 all: build/gatehouse
 
 build/gatehouse: $(LIBOBJS) $(OBJDIR)/src/cli/main.o build/.variant-$(VARIANT)
@@ -83,6 +85,11 @@ $(OBJDIR)/schemas.o: scripts/embed.sh $(SCHEMAS)
 
 test:
 	bash scripts/test.sh
+
+# build/deb/gatehouse_VERSION_ARCH.deb with dpkg-buildpackage (debian/); installs
+# the build dependencies first when run as root
+deb:
+	bash scripts/deb.sh
 
 format:
 	clang-format -i $(SRCS) $(wildcard src/*/*.h src/*/*/*.h tests/*.c)
@@ -135,7 +142,7 @@ $(FUZZ_BINS): build/fuzz/%: fuzz/%.c build/fuzz/libgatehouse.a
 # bash completion, the systemd unit (its /usr/local paths rewritten to
 # PREFIX; under /lib/systemd/system when PREFIX=/usr) and, as documentation,
 # the example configuration, the contrib README and the configuration
-# reference. /etc is left alone.
+# reference. /etc is left alone (the Debian package ships the conffile).
 PREFIX  ?= /usr/local
 BINDIR  := $(PREFIX)/bin
 UNITDIR := $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)

@@ -4,6 +4,7 @@
 #   make unit                         build/unit (unit tests beside each module)
 #   make test                         every test tier (scripts/test.sh)
 #   make format                       clang-format every C file
+#   make deb                          the Debian package, in build/deb/ (scripts/deb.sh)
 
 PKGS    := libmicrohttpd libcrypto jansson sqlite3 libpq libargon2 libcurl
 CC      ?= cc
@@ -11,8 +12,10 @@ OPT     ?= -O2
 SANITIZE ?=
 WARN    := -Wall -Wextra -Werror -Wconversion -Wstrict-prototypes -Wvla -Wwrite-strings \
            -Wno-sign-conversion
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment (dpkg-buildflags' hardening
+# flags when debian/rules builds the package) come last.
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -Isrc -fno-omit-frame-pointer \
-           $(shell pkg-config --cflags $(PKGS))
+           $(shell pkg-config --cflags $(PKGS)) $(CFLAGS)
 LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 ifneq ($(SANITIZE),)
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-sanitize-recover=undefined
@@ -20,6 +23,11 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 VARIANT := $(if $(SANITIZE),san,rel)
 OBJDIR  := build/obj-$(VARIANT)
+# The version, in one place: the first entry of debian/changelog (a native
+# package: the Debian version is gatehouse's), and that entry's date.
+VERSION      := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+VERSION_DATE := $(shell date -u -d "$$(sed -n 's/^ -- .*>  //p' debian/changelog | head -n 1)" \
+                  +%Y-%m-%d 2>/dev/null)
 
 SRCS     := $(sort $(wildcard src/*/*.c src/*/*/*.c))
 TESTSRCS := $(filter %_test.c,$(SRCS))
@@ -29,7 +37,7 @@ SCHEMAS  := $(sort $(wildcard src/store/schema/*.sql))
 LIBOBJS  := $(LIBSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/assets.o $(OBJDIR)/schemas.o
 TESTOBJS := $(TESTSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/tests/unit_main.o
 
-.PHONY: all unit test format clean diagram docs
+.PHONY: all unit test format clean diagram docs man deb
 all: build/gatehouse
 
 build/gatehouse: $(LIBOBJS) $(OBJDIR)/src/cli/main.o build/.variant-$(VARIANT)
@@ -47,7 +55,22 @@ build/.variant-$(VARIANT):
 $(OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# --version and the man page carry the version
+$(OBJDIR)/src/cli/help.o $(OBJDIR)/src/cli/doc.o: debian/changelog
+$(OBJDIR)/src/cli/help.o $(OBJDIR)/src/cli/doc.o: CFLAGS += -DGH_VERSION='"$(VERSION)"' \
+	-DGH_DATE='"$(VERSION_DATE)"'
+
+# gatehouse(1) and the bash completion, printed by the binary from its own
+# command and option tables (src/cli/doc.c)
+build/gatehouse.1: build/gatehouse
+	build/gatehouse help --man >$@.tmp && mv $@.tmp $@
+
+build/gatehouse.bash-completion: build/gatehouse
+	build/gatehouse help --completion bash >$@.tmp && mv $@.tmp $@
+
+man: build/gatehouse.1 build/gatehouse.bash-completion
 
 # Frontend App assets and schema migrations are linked into the binary.
 $(OBJDIR)/assets.o: scripts/embed.sh $(ASSETS)
@@ -63,6 +86,11 @@ $(OBJDIR)/schemas.o: scripts/embed.sh $(SCHEMAS)
 test:
 	bash scripts/test.sh
 
+# build/deb/gatehouse_VERSION_ARCH.deb with dpkg-buildpackage (debian/); installs
+# the build dependencies first when run as root
+deb:
+	bash scripts/deb.sh
+
 format:
 	clang-format -i $(SRCS) $(wildcard src/*/*.h src/*/*/*.h tests/*.c)
 
@@ -75,7 +103,7 @@ docs: build/gatehouse
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)
 
 # ---- fuzzing (docs/security.md "Hostile input") -------------------------------------
 #   make fuzz    build/fuzz/<driver> for every fuzz/fuzz_*.c: libFuzzer with
@@ -110,18 +138,24 @@ $(FUZZ_BINS): build/fuzz/%: fuzz/%.c build/fuzz/libgatehouse.a
 		$(LDLIBS)
 # ---- end of fuzzing --------------------------------------------------------
 
-# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the systemd unit
-# (its /usr/local paths rewritten to PREFIX; under /lib/systemd/system when
-# PREFIX=/usr) and, as documentation, the example configuration, the
-# contrib README and the configuration reference. /etc is left alone.
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, gatehouse(1), the
+# bash completion, the systemd unit (its /usr/local paths rewritten to
+# PREFIX; under /lib/systemd/system when PREFIX=/usr) and, as documentation,
+# the example configuration, the contrib README and the configuration
+# reference. /etc is left alone (the Debian package ships the conffile).
 PREFIX  ?= /usr/local
 BINDIR  := $(PREFIX)/bin
 UNITDIR := $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 DOCDIR  := $(PREFIX)/share/doc/gatehouse
+MANDIR  := $(PREFIX)/share/man/man1
+COMPDIR := $(PREFIX)/share/bash-completion/completions
 .PHONY: install
-install: build/gatehouse
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+install: build/gatehouse build/gatehouse.1 build/gatehouse.bash-completion
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPDIR)
 	install -m 0755 build/gatehouse $(DESTDIR)$(BINDIR)/gatehouse
+	install -m 0644 build/gatehouse.1 $(DESTDIR)$(MANDIR)/gatehouse.1
+	install -m 0644 build/gatehouse.bash-completion $(DESTDIR)$(COMPDIR)/gatehouse
 	sed 's#/usr/local/#$(PREFIX)/#g' contrib/gatehouse.service > $(DESTDIR)$(UNITDIR)/gatehouse.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/gatehouse.service
 	install -m 0644 contrib/gatehouse.conf.example $(DESTDIR)$(DOCDIR)/gatehouse.conf.example

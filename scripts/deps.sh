@@ -2,9 +2,10 @@
 # Installs the Debian packages gatehouse needs, only when something is
 # missing (idempotent; apt-get runs only then). Needs root for apt-get.
 #   bash scripts/deps.sh build   # compiler and libraries
-#   bash scripts/deps.sh test    # + test tools (PostgreSQL, Chromium, PlantUML, Python clients)
-#                                #   and node >= 20 (scripts/node.sh)
+#   bash scripts/deps.sh test    # + test tools (PostgreSQL, Chromium, PlantUML, Python clients,
+#                                #   lintian, debootstrap) and node >= 20 (scripts/node.sh)
 #   bash scripts/deps.sh bench   # + wrk and nginx
+# (`make deb`, scripts/deb.sh, installs the Debian package's build dependencies itself.)
 # Node.js: the browser and diagram tests need node >= 20 (playwright-core);
 # Debian 12 ships 18, so Debian's nodejs and npm only bootstrap: when `node`
 # is older, scripts/node.sh installs the exact Node.js 20 pinned in
@@ -19,7 +20,8 @@ pkgs=(make gcc pkg-config libmicrohttpd-dev libssl-dev libjansson-dev libsqlite3
       libargon2-dev libcurl4-openssl-dev sqlite3 curl)
 if [[ $tier == test || $tier == bench ]]; then
     pkgs+=(python3 python3-pytest python3-requests python3-jwcrypto python3-authlib
-           postgresql chromium plantuml nodejs npm procps clang libclang-rt-14-dev)
+           postgresql chromium plantuml nodejs npm procps clang libclang-rt-14-dev
+           dpkg-dev lintian debootstrap)
 fi
 if [[ $tier == bench ]]; then
     pkgs+=(wrk nginx-light)

@@ -2,12 +2,12 @@
 # The whole test suite: installs what it needs, builds under ASan+UBSan,
 # runs every tier and ends with one line "N passed, N failed".
 #   bash scripts/test.sh            everything
-#   TIERS="unit e2e" bash scripts/test.sh   a subset (layers unit e2e browser rp diagram fuzz)
+#   TIERS="unit e2e" bash scripts/test.sh   a subset (layers unit e2e browser rp diagram fuzz deb)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${GH_TEST_OUT:-$ROOT/build/test-out}
-TIERS=${TIERS:-"layers unit e2e browser rp diagram fuzz"}
+TIERS=${TIERS:-"layers unit e2e browser rp diagram fuzz deb"}
 mkdir -p "$OUT"
 passed=0
 failed=0
@@ -144,6 +144,12 @@ for tier in $TIERS; do
         bash fuzz/replay.sh "$OUT/fuzz" >"$OUT/fuzz.log" 2>&1
         grep -E '^(ok|not ok)|passed, ' "$OUT/fuzz.log" | tail -n 60
         count "$OUT/fuzz.log"
+        ;;
+    deb)
+        note "Debian package (make deb, lintian, apt install in a clean Debian 12 root)"
+        bash tests/deb/run.sh "$OUT/deb" >"$OUT/deb.log" 2>&1
+        grep -E '^(ok|not ok|#)|passed, ' "$OUT/deb.log" | tail -n 80
+        count "$OUT/deb.log"
         ;;
     *)
         echo "test: unknown tier '$tier' (counted as 1 failure)"

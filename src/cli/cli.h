@@ -7,6 +7,8 @@
 #ifndef GH_CLI_H
 #define GH_CLI_H
 
+#include <stdio.h>
+
 #include "core/opts.h"
 #include "store/store.h"
 #include "trace/export.h"
@@ -52,6 +54,38 @@ int gh_cli_export(struct gh_store *s, const char *flow, enum gh_trace_format fmt
  * Returns an exit status; prints the problem. */
 int gh_cli_prepare(struct gh_store *s, const char *issuer, const char *alg, char *kid,
                    size_t kidlen, int *from, int *to);
+
+/* A subcommand: its entry point, and what `gatehouse --help`, the man page
+ * and the shell completion show. Each command's file defines its own and
+ * parses its arguments with the same usage, sub-commands and tables, so the
+ * generated documentation cannot drift from the code (help.c, doc.c). */
+struct gh_cli_cmd {
+    const char *name;
+    int (*fn)(struct gh_cli *cli, int argc, char **argv);
+    const char *summary;             /* one line for `gatehouse --help` */
+    const char *usage;               /* what `COMMAND --help` prints */
+    const char *const *subs;         /* sub-commands, NULL-terminated; NULL: none */
+    const struct gh_opt_table *opts; /* its options; NULL: none */
+    const struct gh_opt_table *more; /* further options (demo: serve's); NULL: none */
+};
+
+/* The command table in `gatehouse --help` order, NULL-terminated (help.c). */
+extern const struct gh_cli_cmd *const gh_cli_commands[];
+extern const struct gh_cli_cmd gh_cli_init, gh_cli_client, gh_cli_user, gh_cli_keys,
+    gh_cli_sessions, gh_cli_serve, gh_cli_demo, gh_cli_trace, gh_cli_diagram;
+
+/* Index of word in subs (NULL-terminated); -1 when it is not there. */
+int gh_cli_sub(const char *const *subs, const char *word);
+/* `gatehouse --help`. */
+void gh_cli_usage(FILE *f);
+/* `gatehouse --version`: the version and the libraries it runs with. */
+void gh_cli_version(FILE *f);
+/* `gatehouse help [COMMAND | --man | --completion bash]`. */
+int gh_cmd_help(struct gh_cli *cli, int argc, char **argv);
+/* The gatehouse(1) man page (roff) and the bash completion script, made
+ * from the command table (doc.c). Return 0, or -1 when writing failed. */
+int gh_cli_man(FILE *f);
+int gh_cli_completion_bash(FILE *f);
 
 int gh_cmd_init(struct gh_cli *cli, int argc, char **argv);
 int gh_cmd_client(struct gh_cli *cli, int argc, char **argv);

@@ -51,6 +51,12 @@ static const struct gh_opt table[] = {
      "CORS origin (repeatable; default: the redirect URIs' origins)", 0},
 };
 static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
+static const char usage[] = "gatehouse client add --id ID --redirect-uri URI [...] "
+                            "[--public | --secret-stdin | --generate-secret] [--scope \"a b\"] "
+                            "[--trusted] "
+                            "[--origin URL ...] | client list | client show --id ID | "
+                            "client update --id ID [options] | client remove --id ID";
+static const char *const subs[] = {"add", "list", "show", "update", "remove", NULL};
 
 static int valid_id(const char *id)
 {
@@ -321,16 +327,8 @@ static int do_remove(struct gh_store *s, const char *id)
 
 int gh_cmd_client(struct gh_cli *cli, int argc, char **argv)
 {
-    static const char *const subs[] = {"add", "list", "show", "update", "remove"};
-    const char *usage = "gatehouse client add --id ID --redirect-uri URI [...] "
-                        "[--public | --secret-stdin | --generate-secret] [--scope \"a b\"] "
-                        "[--trusted] "
-                        "[--origin URL ...] | client list | client show --id ID | "
-                        "client update --id ID [options] | client remove --id ID";
-    size_t k = 0;
-    while (argc >= 1 && k < GH_ARRAY_LEN(subs) && strcmp(argv[0], subs[k]) != 0)
-        k++;
-    if (argc < 1 || k == GH_ARRAY_LEN(subs)) {
+    int k = argc >= 1 ? gh_cli_sub(subs, argv[0]) : -1;
+    if (k < 0) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
             printf("usage: %s\n", usage);
             return GH_EXIT_OK;
@@ -372,3 +370,12 @@ out:
     gh_opts_free(&opts, &o);
     return status;
 }
+
+const struct gh_cli_cmd gh_cli_client = {
+    .name = "client",
+    .fn = gh_cmd_client,
+    .summary = "add, list, show, update or remove OAuth clients",
+    .usage = usage,
+    .subs = subs,
+    .opts = &opts,
+};

@@ -7,6 +7,7 @@
  * what the newcomer just did.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +28,69 @@ struct demo {
     char password[64];
 };
 
-/* Takes --data-dir DIR and --reset out of argv. */
-static int demo_args(int *argc, char **argv, const char **dir, int *reset)
+struct demo_opts {
+    char *data_dir;
+    int reset;
+};
+
+static const struct gh_opt table[] = {
+    {"data-dir", GH_OPT_STR, offsetof(struct demo_opts, data_dir), "gatehouse-demo", 0, 0,
+     "directory for the demo's database and password (made 0700; reused when run again)", 0},
+    {"reset", GH_OPT_BOOL, offsetof(struct demo_opts, reset), "false", 0, 0,
+     "start afresh: remove the demo's database first", 0},
+};
+static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
+static const char usage[] = "gatehouse demo [--data-dir DIR] [--reset] [serve options]";
+
+static const struct gh_opt *own_option(const char *arg)
 {
-    int out = 0;
+    if (strncmp(arg, "--", 2) != 0)
+        return NULL;
+    size_t n = strcspn(arg + 2, "=");
+    for (size_t k = 0; k < opts.n; k++)
+        if (strlen(table[k].name) == n && strncmp(arg + 2, table[k].name, n) == 0)
+            return &table[k];
+    return NULL;
+}
+
+/* Takes the demo's own options (the table above) out of argv into o; the
+ * rest are serve's. Returns -1 to continue, else an exit status. */
+static int demo_args(int *argc, char **argv, struct demo_opts *o)
+{
     for (int i = 0; i < *argc; i++) {
-        if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < *argc)
-            *dir = argv[++i];
-        else if (strcmp(argv[i], "--reset") == 0)
-            *reset = 1;
-        else
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: %s\n\noptions:\n", usage);
+            gh_opts_help(&opts, stdout);
+            printf("\nand every serve option (also as GATEHOUSE_<KEY> variables):\n");
+            gh_opts_help(&gh_settings_table, stdout);
+            return GH_EXIT_OK;
+        }
+    }
+    char **mine = calloc((size_t)*argc + 1, sizeof(*mine)), err[512];
+    int n = 0, out = 0, status = -1;
+    if (mine == NULL) {
+        gh_cli_err("out of memory");
+        return GH_EXIT_FAIL;
+    }
+    for (int i = 0; i < *argc; i++) {
+        const struct gh_opt *opt = own_option(argv[i]);
+        if (opt == NULL) {
             argv[out++] = argv[i];
+            continue;
+        }
+        mine[n++] = argv[i];
+        if (opt->type != GH_OPT_BOOL && strchr(argv[i], '=') == NULL && i + 1 < *argc)
+            mine[n++] = argv[++i];
     }
     *argc = out;
-    return 0;
+    if (gh_opts_defaults(&opts, o, err, sizeof(err)) < 0 ||
+        gh_opts_argv(&opts, o, n, mine, err, sizeof(err)) < 0) {
+        gh_cli_err("%s", err);
+        gh_opts_free(&opts, o);
+        status = GH_EXIT_USAGE;
+    }
+    free(mine);
+    return status;
 }
 
 static void remove_db(const struct demo *d)
@@ -109,10 +159,13 @@ static void banner(struct gh_server *srv, void *arg)
 int gh_cmd_demo(struct gh_cli *cli, int argc, char **argv)
 {
     struct demo d;
-    const char *dir = "gatehouse-demo";
-    int reset = 0;
-    demo_args(&argc, argv, &dir, &reset);
-    snprintf(d.dir, sizeof(d.dir), "%s", dir);
+    struct demo_opts o;
+    int status = demo_args(&argc, argv, &o);
+    if (status >= 0)
+        return status;
+    int reset = o.reset;
+    snprintf(d.dir, sizeof(d.dir), "%s", o.data_dir);
+    gh_opts_free(&opts, &o);
     snprintf(d.db, sizeof(d.db), "sqlite:%s/gatehouse.db", d.dir);
     cli->db = d.db;
     cli->db_explicit = 1;
@@ -122,7 +175,7 @@ int gh_cmd_demo(struct gh_cli *cli, int argc, char **argv)
     setenv("GATEHOUSE_TRACE", "true", 0);
     setenv("GATEHOUSE_LOG_LEVEL", "warn", 0); /* keep the banner readable */
     struct gh_settings cfg;
-    int status = gh_cli_load_settings(cli, &cfg, argc, argv);
+    status = gh_cli_load_settings(cli, &cfg, argc, argv);
     if (status >= 0)
         return status;
     status = GH_EXIT_FAIL;
@@ -150,3 +203,12 @@ out:
     gh_opts_free(&gh_settings_table, &cfg);
     return status;
 }
+
+const struct gh_cli_cmd gh_cli_demo = {
+    .name = "demo",
+    .fn = gh_cmd_demo,
+    .summary = "run everything on 127.0.0.1 with a demo user and client",
+    .usage = usage,
+    .opts = &opts,
+    .more = &gh_settings_table,
+};

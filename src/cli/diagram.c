@@ -42,6 +42,8 @@ static const struct gh_opt table[] = {
      "leave times out (deterministic output)", 0},
 };
 static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
+static const char usage[] = "gatehouse diagram [--scenario happy|expiry|reuse|all] "
+                            "[--format " GH_TRACE_FORMATS_USAGE "] [-o FILE] [--no-timings]";
 
 static unsigned free_port(void)
 {
@@ -191,8 +193,6 @@ static void remove_dir(const char *dir)
 int gh_cmd_diagram(struct gh_cli *cli, int argc, char **argv)
 {
     (void)cli;
-    const char *usage = "gatehouse diagram [--scenario happy|expiry|reuse|all] "
-                        "[--format " GH_TRACE_FORMATS_USAGE "] [-o FILE] [--no-timings]";
     for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], "-o") == 0)
             argv[i] = (char *)"--o";
@@ -223,3 +223,11 @@ int gh_cmd_diagram(struct gh_cli *cli, int argc, char **argv)
     gh_opts_free(&opts, &o);
     return status;
 }
+
+const struct gh_cli_cmd gh_cli_diagram = {
+    .name = "diagram",
+    .fn = gh_cmd_diagram,
+    .summary = "run a scripted flow and draw its sequence diagram",
+    .usage = usage,
+    .opts = &opts,
+};

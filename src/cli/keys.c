@@ -80,6 +80,7 @@ static const struct gh_opt init_table[] = {
      "first signing key: ES256, EdDSA or RS256", 0},
 };
 static const struct gh_opt_table init_opts_table = {init_table, GH_ARRAY_LEN(init_table)};
+static const char init_usage[] = "gatehouse init --issuer URL [--alg ES256|EdDSA|RS256]";
 
 static int ensure_csrf_key(struct gh_store *s)
 {
@@ -124,8 +125,7 @@ int gh_cli_prepare(struct gh_store *s, const char *issuer, const char *alg, char
 int gh_cmd_init(struct gh_cli *cli, int argc, char **argv)
 {
     struct init_opts o;
-    int rc = gh_cli_opts("gatehouse init --issuer URL [--alg ES256|EdDSA|RS256]", &init_opts_table,
-                         &o, argc, argv);
+    int rc = gh_cli_opts(init_usage, &init_opts_table, &o, argc, argv);
     if (rc >= 0)
         return rc;
     int status = GH_EXIT_FAIL;
@@ -189,6 +189,9 @@ static const struct gh_opt keys_table[] = {
      "key to retire (retire): stops publishing it now", 0},
 };
 static const struct gh_opt_table keys_opts_table = {keys_table, GH_ARRAY_LEN(keys_table)};
+static const char keys_usage[] = "gatehouse keys rotate [--alg ES256|EdDSA|RS256] | keys list | "
+                                 "keys retire --kid KID";
+static const char *const keys_subs[] = {"rotate", "list", "retire", NULL};
 
 static void fmt_time(int64_t t, char *out, size_t len)
 {
@@ -224,23 +227,21 @@ static int keys_list(struct gh_store *s)
 
 int gh_cmd_keys(struct gh_cli *cli, int argc, char **argv)
 {
-    const char *usage = "gatehouse keys rotate [--alg ES256|EdDSA|RS256] | keys list | "
-                        "keys retire --kid KID";
     if (argc < 1 || argv[0][0] == '-') {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-            printf("usage: %s\n", usage);
+            printf("usage: %s\n", keys_usage);
             return GH_EXIT_OK;
         }
-        gh_cli_err("usage: %s", usage);
+        gh_cli_err("usage: %s", keys_usage);
         return GH_EXIT_USAGE;
     }
     const char *sub = argv[0];
-    if (strcmp(sub, "rotate") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "retire") != 0) {
+    if (gh_cli_sub(keys_subs, sub) < 0) {
         gh_cli_err("unknown keys command '%s' (use rotate, list or retire)", sub);
         return GH_EXIT_USAGE;
     }
     struct keys_opts o;
-    int rc = gh_cli_opts(usage, &keys_opts_table, &o, argc - 1, argv + 1);
+    int rc = gh_cli_opts(keys_usage, &keys_opts_table, &o, argc - 1, argv + 1);
     if (rc >= 0)
         return rc;
     int status = GH_EXIT_FAIL;
@@ -272,3 +273,20 @@ out:
     gh_opts_free(&keys_opts_table, &o);
     return status;
 }
+
+const struct gh_cli_cmd gh_cli_init = {
+    .name = "init",
+    .fn = gh_cmd_init,
+    .summary = "create or migrate the database, set the issuer, make a signing key",
+    .usage = init_usage,
+    .opts = &init_opts_table,
+};
+
+const struct gh_cli_cmd gh_cli_keys = {
+    .name = "keys",
+    .fn = gh_cmd_keys,
+    .summary = "rotate, list or retire signing keys",
+    .usage = keys_usage,
+    .subs = keys_subs,
+    .opts = &keys_opts_table,
+};

@@ -16,6 +16,8 @@
 #include "server/server.h"
 #include "core/err.h"
 
+static const char usage[] = "gatehouse [--db URL] serve [options]";
+
 int gh_cli_setup_logging(const struct gh_settings *cfg)
 {
     int level = gh_log_level_parse(cfg->log_level);
@@ -34,8 +36,9 @@ int gh_cli_load_settings(struct gh_cli *cli, struct gh_settings *cfg, int argc, 
 {
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: gatehouse [--db URL] serve [options]\n\noptions (also in --config "
-                   "FILE as 'key = value', and as GATEHOUSE_<KEY> variables):\n");
+            printf("usage: %s\n\noptions (also in --config FILE as 'key = value', and as "
+                   "GATEHOUSE_<KEY> variables):\n",
+                   usage);
             gh_opts_help(&gh_settings_table, stdout);
             return GH_EXIT_OK;
         }
@@ -129,3 +132,11 @@ int gh_cmd_serve(struct gh_cli *cli, int argc, char **argv)
     gh_opts_free(&gh_settings_table, &cfg);
     return status;
 }
+
+const struct gh_cli_cmd gh_cli_serve = {
+    .name = "serve",
+    .fn = gh_cmd_serve,
+    .summary = "run the Authorization Server (and Resource API, Frontend App)",
+    .usage = usage,
+    .opts = &gh_settings_table,
+};

@@ -29,6 +29,9 @@ static const struct gh_opt table[] = {
      "leave times out (deterministic output)", 0},
 };
 static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
+static const char usage[] = "gatehouse trace list | trace export --format " GH_TRACE_FORMATS_USAGE
+                            " [--flow ID] [-o FILE] [--no-timings]";
+static const char *const subs[] = {"list", "export", NULL};
 
 static int list(struct gh_store *s)
 {
@@ -114,9 +117,7 @@ static int export(struct gh_store *s, const struct trace_opts *o)
 
 int gh_cmd_trace(struct gh_cli *cli, int argc, char **argv)
 {
-    const char *usage = "gatehouse trace list | trace export --format " GH_TRACE_FORMATS_USAGE " "
-                        "[--flow ID] [-o FILE] [--no-timings]";
-    if (argc < 1 || (strcmp(argv[0], "list") != 0 && strcmp(argv[0], "export") != 0)) {
+    if (argc < 1 || gh_cli_sub(subs, argv[0]) < 0) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
             printf("usage: %s\n", usage);
             return GH_EXIT_OK;
@@ -140,3 +141,12 @@ int gh_cmd_trace(struct gh_cli *cli, int argc, char **argv)
     gh_opts_free(&opts, &o);
     return status;
 }
+
+const struct gh_cli_cmd gh_cli_trace = {
+    .name = "trace",
+    .fn = gh_cmd_trace,
+    .summary = "list recorded flows or export one as a sequence diagram",
+    .usage = usage,
+    .subs = subs,
+    .opts = &opts,
+};

@@ -38,6 +38,13 @@ static const struct gh_opt table[] = {
     GH_USER_CLAIM_OPTS(struct user_opts, claims),
 };
 static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
+static const char usage[] =
+    "gatehouse user add --username NAME --password-stdin [--email E] [--email-verified] "
+    "[--name N] [--given-name G] [--family-name F] | user list | user show --username NAME | "
+    "user update --username NAME [--email E] [--email-verified|--email-unverified] [--name N] "
+    "[--given-name G] [--family-name F] | user remove --username NAME | "
+    "user passwd --username NAME --password-stdin";
+static const char *const subs[] = {"add", "list", "remove", "passwd", "update", "show", NULL};
 
 static int valid_username(const char *u)
 {
@@ -173,17 +180,8 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
 
 int gh_cmd_user(struct gh_cli *cli, int argc, char **argv)
 {
-    const char *usage = "gatehouse user add --username NAME --password-stdin [--email E] "
-                        "[--email-verified] [--name N] [--given-name G] [--family-name F] | "
-                        "user list | user show --username NAME | user update --username NAME "
-                        "[--email E] [--email-verified|--email-unverified] [--name N] "
-                        "[--given-name G] [--family-name F] | user remove --username NAME | "
-                        "user passwd --username NAME --password-stdin";
-    static const char *const subs[] = {"add", "list", "remove", "passwd", "update", "show"};
-    size_t k = 0;
-    while (argc >= 1 && k < GH_ARRAY_LEN(subs) && strcmp(argv[0], subs[k]) != 0)
-        k++;
-    if (argc < 1 || k == GH_ARRAY_LEN(subs)) {
+    int k = argc >= 1 ? gh_cli_sub(subs, argv[0]) : -1; /* 0 add, 4 update */
+    if (k < 0) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
             printf("usage: %s\n", usage);
             return GH_EXIT_OK;
@@ -228,6 +226,8 @@ static const struct gh_opt sessions_table[] = {
 };
 static const struct gh_opt_table sessions_opts_table = {sessions_table,
                                                         GH_ARRAY_LEN(sessions_table)};
+static const char sessions_usage[] = "gatehouse sessions revoke --user NAME";
+static const char *const sessions_subs[] = {"revoke", NULL};
 
 /* Revokes every family and ends every browser session of username; an
  * unknown name with neither is an error (a typo must not look like
@@ -258,17 +258,16 @@ static int revoke_sessions(struct gh_store *s, const char *username)
 
 int gh_cmd_sessions(struct gh_cli *cli, int argc, char **argv)
 {
-    const char *usage = "gatehouse sessions revoke --user NAME";
     if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-        printf("usage: %s\n", usage);
+        printf("usage: %s\n", sessions_usage);
         return GH_EXIT_OK;
     }
-    if (argc < 1 || strcmp(argv[0], "revoke") != 0) {
-        gh_cli_err("usage: %s", usage);
+    if (argc < 1 || gh_cli_sub(sessions_subs, argv[0]) < 0) {
+        gh_cli_err("usage: %s", sessions_usage);
         return GH_EXIT_USAGE;
     }
     struct sessions_opts o;
-    int rc = gh_cli_opts(usage, &sessions_opts_table, &o, argc - 1, argv + 1);
+    int rc = gh_cli_opts(sessions_usage, &sessions_opts_table, &o, argc - 1, argv + 1);
     if (rc >= 0)
         return rc;
     int status = GH_EXIT_USAGE;
@@ -285,3 +284,21 @@ out:
     gh_opts_free(&sessions_opts_table, &o);
     return status;
 }
+
+const struct gh_cli_cmd gh_cli_user = {
+    .name = "user",
+    .fn = gh_cmd_user,
+    .summary = "add, list, remove users or set a password",
+    .usage = usage,
+    .subs = subs,
+    .opts = &opts,
+};
+
+const struct gh_cli_cmd gh_cli_sessions = {
+    .name = "sessions",
+    .fn = gh_cmd_sessions,
+    .summary = "revoke every refresh-token family of a user",
+    .usage = sessions_usage,
+    .subs = sessions_subs,
+    .opts = &sessions_opts_table,
+};

@@ -387,3 +387,15 @@ def test_sigterm_finishes_the_request_in_flight(server):
     finally:
         sock.close()
     server.stop()
+
+
+@pytest.mark.parametrize("args", [["init"], ["client", "add"], ["client", "list"],
+                                  ["user", "passwd"], ["keys", "rotate"],
+                                  ["sessions", "revoke"], ["serve"], ["demo"],
+                                  ["trace", "export"], ["diagram"]])
+def test_every_command_help(args):
+    # `--help` after a command (and its sub-command) prints its options; it
+    # once freed the command's uninitialised option struct and crashed
+    r = run(*args, "--help")
+    assert r.returncode == 0 and r.stdout.startswith("usage: gatehouse "), r.stderr[-600:]
+    assert r.stderr == ""

@@ -672,10 +672,12 @@ def test_make_install(tmp_path, prefix, unitdir):
     assert r.returncode == 0, r.stderr
     files = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
     doc = prefix.lstrip("/") + "/share/doc/gatehouse"
+    share = prefix.lstrip("/") + "/share"
     assert files == sorted([prefix.lstrip("/") + "/bin/gatehouse",
                             unitdir.lstrip("/") + "/gatehouse.service",
                             doc + "/gatehouse.conf.example", doc + "/README.md",
-                            doc + "/configuration.md"]), files
+                            doc + "/configuration.md", share + "/man/man1/gatehouse.1",
+                            share + "/bash-completion/completions/gatehouse"]), files
     binary = dest / prefix.lstrip("/") / "bin" / "gatehouse"
     assert os.access(binary, os.X_OK)
     assert binary.read_bytes() == open(os.path.join(ROOT, "build", "gatehouse"), "rb").read()
@@ -686,6 +688,12 @@ def test_make_install(tmp_path, prefix, unitdir):
         open(os.path.join(ROOT, "contrib", "gatehouse.conf.example")).read()
     assert oct((dest / unitdir.lstrip("/") / "gatehouse.service").stat().st_mode & 0o777) == \
         "0o644"
+    # gatehouse(1) and the completion are what the installed binary prints
+    for path, args in [(share + "/man/man1/gatehouse.1", ["help", "--man"]),
+                       (share + "/bash-completion/completions/gatehouse",
+                        ["help", "--completion", "bash"])]:
+        assert (dest / path).read_text() == \
+            subprocess.run([str(binary)] + args, capture_output=True, text=True).stdout
 
 
 # ---- reload and backups ----

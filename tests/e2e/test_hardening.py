@@ -354,16 +354,17 @@ def test_dummy_cost_follows_the_users_of_a_running_server(gh):
     assert 0.5 < before < 2 and 0.5 < after < 2 and 0.5 < again < 2, (before, after, again)
 
 
-def test_schema_2_database_is_migrated(gh):
-    """A database of schema 2 gets the user's argon2id parameters read from
-    the hashes and sessions bound to users by `init`."""
+def test_schema_3_database_is_migrated(gh):
+    """A database of schema 3 (before sessions were bound to their users)
+    gets the user's argon2id parameters read from the hashes and sessions
+    bound to users by `init`."""
     gh.setup()
     add_heavy(gh, "heavy")
     drop = ["DROP INDEX user_cost", "DROP INDEX browser_session_sub",
             "ALTER TABLE browser_session DROP COLUMN user_stamp"]
     drop += [f'ALTER TABLE "user" DROP COLUMN argon2_{c}' for c in "tmp"]
-    drop += ["PRAGMA user_version = 2" if gh.sqlite_path() else
-             "UPDATE gh_schema SET version = 2"]
+    drop += ["PRAGMA user_version = 3" if gh.sqlite_path() else
+             "UPDATE gh_schema SET version = 3"]
     for statement in drop:
         sql(gh, statement)
     r = gh.cli("client", "list", check=False)

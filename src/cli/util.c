@@ -48,9 +48,9 @@ int gh_cli_opts(const char *usage, const struct gh_opt_table *t, void *base, int
 {
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            /* nothing was parsed into base yet: it holds nothing to free */
             printf("usage: %s\n\noptions:\n", usage);
             gh_opts_help(t, stdout);
-            gh_opts_free(t, base);
             return GH_EXIT_OK;
         }
     }

@@ -136,7 +136,9 @@ async function verifySignature(disc, header, input, sig) {
             }
             continue;
         }
-        if (await crypto.subtle.verify(a.verify, key, sig, new TextEncoder().encode(input))) return;
+        const ok = await crypto.subtle.verify(a.verify, key, sig, new TextEncoder().encode(input))
+            .catch(() => false); /* e.g. a signature of the wrong length */
+        if (ok) return;
     }
     throw new IdTokenError('its signature does not verify with the issuer\'s keys');
 }

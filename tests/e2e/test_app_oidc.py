@@ -9,13 +9,20 @@ import time
 
 import requests
 
-from conftest import BIN, free_port
+from conftest import BIN, eventually, free_port
+
+
+def get_or_none(url):
+    try:
+        return requests.get(url, timeout=10)
+    except requests.ConnectionError:
+        return None
 
 
 def test_app_config_names_post_logout_redirect_uri_and_openid_scope(gh):
     gh.setup()
-    gh.start(app=True)
-    cfg = requests.get(gh.app + "/config.json", timeout=10).json()
+    gh.start(app=True)  # waits for the AS; the app's listener may come a moment later
+    cfg = eventually(lambda: get_or_none(gh.app + "/config.json"), timeout=10).json()
     # RP-Initiated Logout 1.0 section 2: where the issuer sends the browser back
     assert cfg["post_logout_redirect_uri"] == gh.app + "/"
     assert {"openid", "profile"} <= set(cfg["scope"].split())

@@ -3,7 +3,8 @@
 # missing (idempotent; apt-get runs only then). Needs root for apt-get.
 #   bash scripts/deps.sh build   # compiler and libraries
 #   bash scripts/deps.sh test    # + test tools (PostgreSQL, Chromium, PlantUML, Python clients,
-#                                #   lintian, debootstrap) and node >= 20 (scripts/node.sh)
+#                                #   lintian, debootstrap, Apache httpd with
+#                                #   mod_auth_openidc) and node >= 20 (scripts/node.sh)
 #   bash scripts/deps.sh bench   # + wrk and nginx
 # (`make deb`, scripts/deb.sh, installs the Debian package's build dependencies itself.)
 # Node.js: the browser and diagram tests need node >= 20 (playwright-core);
@@ -11,6 +12,9 @@
 # is older, scripts/node.sh installs the exact Node.js 20 pinned in
 # scripts/node/package-lock.json from the npm registry into build/tools/node
 # (the test tiers put it first on PATH themselves).
+# Apache httpd is only a relying party for the tests (tests/rp runs its own
+# throwaway instance on a free port): when this script installs apache2, it
+# stops and disables the apache2 service that Debian starts on port 80.
 # Exit status 0, 1 when a Debian package cannot be installed, 3 when only
 # Node.js >= 20 is missing (the line above says which node and why).
 set -euo pipefail
@@ -21,7 +25,7 @@ pkgs=(make gcc pkg-config libmicrohttpd-dev libssl-dev libjansson-dev libsqlite3
 if [[ $tier == test || $tier == bench ]]; then
     pkgs+=(python3 python3-pytest python3-requests python3-jwcrypto python3-authlib
            postgresql chromium plantuml nodejs npm procps clang libclang-rt-14-dev
-           dpkg-dev lintian debootstrap)
+           dpkg-dev lintian debootstrap apache2 libapache2-mod-auth-openidc)
 fi
 if [[ $tier == bench ]]; then
     pkgs+=(wrk nginx-light)
@@ -42,6 +46,9 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if [[ " ${missing[*]} " == *" apache2 "* && -d /run/systemd/system ]]; then
+        systemctl disable --now apache2.service apache-htcacheclean.service >/dev/null 2>&1 || true
+    fi
 fi
 if [[ $tier == test || $tier == bench ]]; then
     bash scripts/node.sh >&2 || exit 3

@@ -128,7 +128,7 @@ for tier in $TIERS; do
         count "$OUT/browser.log"
         ;;
     rp)
-        note "OpenID Connect relying party (openid-client)"
+        note "OpenID Connect relying parties (openid-client, oidc-client-ts, Apache mod_auth_openidc)"
         bash tests/rp/run.sh "$OUT/rp" >"$OUT/rp.log" 2>&1
         grep -E '^(ok|not ok)|passed, ' "$OUT/rp.log" | tail -n 60
         count "$OUT/rp.log"

@@ -44,6 +44,10 @@ int gh_app_new(const struct gh_app_cfg *cfg, struct gh_app **out)
         snprintf(endpoint, sizeof(endpoint), "%s%s", cfg->issuer, paths[i][1]);
         json_object_set_new(doc, paths[i][0], json_string(endpoint));
     }
+    /* RP-Initiated Logout 1.0 section 2: where the issuer sends the browser
+     * back after signing out, a post-logout redirect URI of the app's client */
+    snprintf(redirect, sizeof(redirect), "%s/", cfg->origin);
+    json_object_set_new(doc, "post_logout_redirect_uri", json_string(redirect));
     json_object_set_new(doc, "api_base", json_string(cfg->api_base));
     json_object_set_new(doc, "scope", json_string(cfg->scope));
     json_object_set_new(doc, "trace", json_boolean(cfg->rec != NULL));

@@ -103,6 +103,14 @@ static void remove_db(const struct demo *d)
     }
 }
 
+/* The demo user's OpenID Connect profile claims (the Frontend App shows the name). */
+static void demo_claims(struct gh_user *u)
+{
+    snprintf(u->name, sizeof(u->name), "Demo User");
+    snprintf(u->given_name, sizeof(u->given_name), "Demo");
+    snprintf(u->family_name, sizeof(u->family_name), "User");
+}
+
 /* Reads the demo password saved by an earlier run, or makes and saves one
  * (with the user) now. */
 static int demo_user(struct gh_store *s, struct demo *d)
@@ -115,7 +123,11 @@ static int demo_user(struct gh_store *s, struct demo *d)
         gh_store_user_get(s, "demo", &u) == 0) {
         fclose(f);
         d->password[strcspn(d->password, "\n")] = '\0';
-        return 0;
+        if (u.name[0] != '\0')
+            return 0;
+        /* a data directory made before users had claims */
+        demo_claims(&u);
+        return s->ops->user_update(s, &u);
     }
     if (f != NULL)
         fclose(f);
@@ -129,9 +141,7 @@ static int demo_user(struct gh_store *s, struct demo *d)
     memset(&u, 0, sizeof(u));
     snprintf(u.username, sizeof(u.username), "demo");
     snprintf(u.pwhash, sizeof(u.pwhash), "%s", hash);
-    snprintf(u.name, sizeof(u.name), "Demo User");
-    snprintf(u.given_name, sizeof(u.given_name), "Demo");
-    snprintf(u.family_name, sizeof(u.family_name), "User");
+    demo_claims(&u);
     if (rc == 0)
         rc = gh_store_user_add(s, &u);
     umask(077);

@@ -1,12 +1,16 @@
-// Browser test of the gatehouse Frontend App (SPEC section 5), in Debian's
-// Chromium driven by playwright-core (no browser download).
+// Browser test of the gatehouse Frontend App (an OAuth 2.1 public client and
+// OpenID Connect relying party), in Debian's Chromium driven by
+// playwright-core (no browser download).
 //
 //   GH_APP_URL   the app, e.g. http://127.0.0.1:9002 (gatehouse serve --app-listen)
 //   GH_USER      a user the Authorization Server knows
 //   GH_PASSWORD  that user's password
+//   GH_NAME      that user's name claim (the app shows it)
 //   GH_OUT       folder for screenshots (created; default: a temp folder)
 //   GH_SCENARIO  main (sign in, API, rotation, reuse detection, sign out)
 //                expiry (server runs with a short --refresh-ttl: expired session, sign in again)
+//                oidc (ID token checks: a tampered or foreign id_token is refused; sign out
+//                through the end_session_endpoint, simulated when the issuer has none)
 //   GH_REFRESH_TTL  seconds, the server's --refresh-ttl in the expiry scenario (default 3)
 //   GH_CHROMIUM  the browser (default /usr/bin/chromium)
 //
@@ -22,6 +26,7 @@ import { chromium } from 'playwright-core';
 const APP = new URL(process.env.GH_APP_URL || 'http://127.0.0.1:9002').origin;
 const USER = process.env.GH_USER || '';
 const PASSWORD = process.env.GH_PASSWORD || '';
+const NAME = process.env.GH_NAME || '';
 const SCENARIO = process.env.GH_SCENARIO || 'main';
 const REFRESH_TTL = Number(process.env.GH_REFRESH_TTL || 3);
 const OUT = process.env.GH_OUT || mkdtempSync(join(tmpdir(), 'gh-browser-out-'));
@@ -29,9 +34,9 @@ const CHROMIUM = process.env.GH_CHROMIUM || '/usr/bin/chromium';
 const SCENARIO_BUDGET_MS = 58000;
 const STEP_MS = 10000;
 
-if (!USER || !PASSWORD || !['main', 'expiry'].includes(SCENARIO)) {
-    console.error('usage: GH_APP_URL=.. GH_USER=.. GH_PASSWORD=.. [GH_OUT=dir] ' +
-        '[GH_SCENARIO=main|expiry] node tests/browser/app.test.mjs');
+if (!USER || !PASSWORD || !NAME || !['main', 'expiry', 'oidc'].includes(SCENARIO)) {
+    console.error('usage: GH_APP_URL=.. GH_USER=.. GH_PASSWORD=.. GH_NAME=.. [GH_OUT=dir] ' +
+        '[GH_SCENARIO=main|expiry|oidc] node tests/browser/app.test.mjs');
     process.exit(2);
 }
 
@@ -85,16 +90,21 @@ const watchdog = setTimeout(() => {
 
 const seen = {
     requests: [], /* every URL the page asked for */
-    tokens: [], /* every access/refresh token the token endpoint handed out */
+    tokens: [], /* every access/refresh/ID token the token endpoint handed out */
+    authorizeUrls: [], /* every authorization request the page sent */
     tokenResponses: [], /* {grant, status, body} */
     revocations: [], /* statuses of POST /revoke */
     pageErrors: [],
     cspErrors: [],
 };
 let cfg = null;
+let nonceSent = '';
 
 function watch(context) {
-    context.on('request', (req) => seen.requests.push(req.url()));
+    context.on('request', (req) => {
+        seen.requests.push(req.url());
+        if (cfg && req.url().startsWith(`${cfg.authorization_endpoint}?`)) seen.authorizeUrls.push(req.url());
+    });
     context.on('response', async (res) => {
         const req = res.request();
         if (!cfg || req.method() !== 'POST') return;
@@ -110,6 +120,7 @@ function watch(context) {
         }
         if (body?.access_token) seen.tokens.push(body.access_token);
         if (body?.refresh_token) seen.tokens.push(body.refresh_token);
+        if (body?.id_token) seen.tokens.push(body.id_token);
         seen.tokenResponses.push({ grant, status: res.status(), body });
     });
 }
@@ -141,17 +152,24 @@ async function lastToken(grant) {
  * From a click on #signin / #signin-again until the app shows the signed-in
  * view: fills the login form and allows consent when the server shows them,
  * and copes with a server that remembers the browser and skips both.
+ * refusal: the app is expected to refuse the sign-in instead; returns its
+ * notice as seenSteps.refused.
  */
-async function completeSignIn(page, tag) {
+async function completeSignIn(page, tag, { refusal = false } = {}) {
     const deadline = Date.now() + 20000;
-    const seenSteps = { login: 0, consent: 0 };
+    const seenSteps = { login: 0, consent: 0, refused: '' };
     while (Date.now() < deadline) {
         try {
             const origin = new URL(page.url()).origin;
             if (origin === APP) {
-                if (await visible(page, '#view-signed-in')) return seenSteps;
+                if (await visible(page, '#view-signed-in')) {
+                    if (refusal) throw new Abort('the app signed in although it should have refused');
+                    return seenSteps;
+                }
                 if (await visible(page, '#session-ended')) {
-                    throw new Abort(`the app shows: ${await text(page, '#session-ended-text')}`);
+                    seenSteps.refused = await text(page, '#session-ended-text');
+                    if (refusal) return seenSteps;
+                    throw new Abort(`the app shows: ${seenSteps.refused}`);
                 }
             } else if (await visible(page, 'input[name="username"]')) {
                 expect(seenSteps.login === 0, `the login form came back: ${page.url()}`);
@@ -185,10 +203,16 @@ async function completeSignIn(page, tag) {
     throw new Error(`sign-in did not finish within 20 s; the page is at ${page.url()}`);
 }
 
+/* #user shows the name claim (from /userinfo), #user-id the user name. */
 async function signedInAs(page) {
-    await page.locator('#user').filter({ hasText: USER }).waitFor({ timeout: STEP_MS });
+    await page.locator('#user').filter({ hasText: NAME }).waitFor({ timeout: STEP_MS });
+    const id = await text(page, '#user-id');
+    expect(id === USER, `#user-id shows '${id}', expected '${USER}'`);
     return true;
 }
+
+/* The claims of a JWT, unverified (the app does the verifying). */
+const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
 /* No token value anywhere the page can persist it. */
 async function storageHoldsNoTokens(page) {
@@ -217,7 +241,7 @@ async function openApp(page) {
         expect(res.ok(), `status ${res.status()}`);
         cfg = await res.json();
         for (const k of ['issuer', 'authorization_endpoint', 'token_endpoint', 'revocation_endpoint',
-            'client_id', 'redirect_uri', 'api_base']) {
+            'client_id', 'redirect_uri', 'post_logout_redirect_uri', 'api_base']) {
             expect(typeof cfg[k] === 'string' && cfg[k], `missing ${k}`);
         }
         cfg.api_base = cfg.api_base.replace(/\/+$/, '');
@@ -254,13 +278,26 @@ async function signIn(page, button, label) {
         expect((q.get('state') || '').length >= 16, 'state');
         expect(q.get('client_id') === cfg.client_id && q.get('redirect_uri') === cfg.redirect_uri,
             'client_id / redirect_uri');
+        const scope = (q.get('scope') || '').split(' ');
+        expect(scope.includes('openid') && scope.includes('profile'), `scope '${q.get('scope')}'`);
+        expect((q.get('nonce') || '').length >= 16 && q.get('nonce') !== q.get('state'), 'nonce');
+        nonceSent = q.get('nonce');
     }, { critical: true });
     await check(`${label}: login and consent lead back to the signed-in app`, async () => {
         const steps = await completeSignIn(page, button.replace(/^#/, ''));
         console.log(`# ${label}: login form ${steps.login ? 'filled' : 'skipped'}, ` +
             `consent ${steps.consent ? 'allowed' : 'not shown'}`);
     }, { critical: true });
-    await check(`${label}: #user shows '${USER}'`, () => signedInAs(page), { critical: true });
+    await check(`${label}: #user shows the name '${NAME}' and the user name '${USER}'`,
+        () => signedInAs(page), { critical: true });
+    await check(`${label}: the app checked an id_token carrying the nonce it sent`, async () => {
+        const r = await lastToken('authorization_code');
+        const c = claimsOf(r.body.id_token);
+        expect(c.nonce === nonceSent && c.aud === cfg.client_id && c.iss === cfg.issuer,
+            `id_token claims ${JSON.stringify(c)}`);
+        const idt = await text(page, '#idt');
+        expect(/signature verified/.test(idt) && /nonce/.test(idt), `#idt '${idt}'`);
+    });
     await check(`${label}: code and state are gone from the address bar`, () => {
         const u = new URL(page.url());
         expect(u.origin === APP && !u.search.includes('code=') && !u.search.includes('state='), page.url());
@@ -388,6 +425,159 @@ async function scenarioExpiry(page) {
     await shot(page, 'signed-in-again');
 }
 
+/* ---------- the OpenID Connect checks ---------- */
+
+const b64json = (part) => JSON.parse(Buffer.from(part, 'base64url').toString());
+const jsonb64 = (obj) => Buffer.from(JSON.stringify(obj)).toString('base64url');
+
+/* The next token response reaches the page with its id_token rewritten by edit(token, body). */
+async function rewriteNextIdToken(page, edit) {
+    await page.route((u) => u.href === cfg.token_endpoint, async (route) => {
+        const res = await route.fetch();
+        const body = await res.json();
+        body.id_token = edit(body.id_token, body);
+        await route.fulfill({ response: res, json: body });
+    }, { times: 1 });
+}
+
+/*
+ * Signs in with a token response the app must refuse: it shows why (the
+ * notice matches `why`), keeps no session, and revokes the refresh token
+ * that came with the refused id_token.
+ */
+async function refusedSignIn(page, label, why, arrange) {
+    await check(`${label}: the app refuses the sign-in and says why`, async () => {
+        await arrange();
+        const before = seen.tokenResponses.length;
+        const revokedBefore = seen.revocations.length;
+        await page.click((await visible(page, '#signin')) ? '#signin' : '#signin-again');
+        const steps = await completeSignIn(page, 'refused', { refusal: true });
+        expect(why.test(steps.refused), `the notice says '${steps.refused}'`);
+        expect(!(await visible(page, '#view-signed-in')), 'the signed-in view is shown');
+        const r = seen.tokenResponses.slice(before).find((x) => x.grant === 'authorization_code');
+        expect(r && r.status === 200 && r.body.refresh_token, 'no token response was seen');
+        const deadline = Date.now() + STEP_MS;
+        while (seen.revocations.length === revokedBefore && Date.now() < deadline) await page.waitForTimeout(50);
+        expect(seen.revocations.slice(revokedBefore).includes(200), 'the refresh token was not revoked');
+        const res = await page.request.post(cfg.token_endpoint, {
+            form: { grant_type: 'refresh_token', refresh_token: r.body.refresh_token, client_id: cfg.client_id },
+        });
+        expect(res.status() === 400, `the refused response's refresh token still works: ${res.status()}`);
+    });
+}
+
+async function scenarioOidc(page) {
+    await openApp(page);
+    await refusedSignIn(page, 'id_token with a changed nonce (signature broken)', /signature does not verify/,
+        () => rewriteNextIdToken(page, (t) => {
+            const [h, p, sig] = t.split('.');
+            return `${h}.${jsonb64({ ...b64json(p), nonce: 'changed-by-the-test' })}.${sig}`;
+        }));
+    await shot(page, 'refused-signature');
+    await refusedSignIn(page, 'validly signed id_token for another nonce', /nonce differs/,
+        () => page.route((u) => u.href.startsWith(`${cfg.authorization_endpoint}?`), async (route) => {
+            const u = new URL(route.request().url());
+            u.searchParams.set('nonce', 'a-nonce-this-tab-never-sent');
+            await route.fulfill({ status: 302, headers: { location: u.href } });
+        }, { times: 1 }));
+    await shot(page, 'refused-nonce');
+    await refusedSignIn(page, 'unsigned id_token (alg none)', /alg 'none'/,
+        () => rewriteNextIdToken(page, (t) => `${jsonb64({ alg: 'none', typ: 'JWT' })}.${t.split('.')[1]}.`));
+    await refusedSignIn(page, 'the access token in place of the id_token', /typ is 'at\+jwt'/,
+        () => rewriteNextIdToken(page, (t, body) => body.access_token));
+
+    await signIn(page, '#signin-again', 'sign in');
+    await check('the id_token was verified with the issuer\'s key type', async () => {
+        const alg = b64json((await lastToken('authorization_code')).body.id_token.split('.')[0]).alg;
+        const idt = await text(page, '#idt');
+        expect(idt.startsWith(`${alg} signature verified`), `#idt '${idt}' (alg ${alg})`);
+    });
+    await shot(page, 'signed-in');
+    await check('a refresh whose id_token fails its checks ends the session', async () => {
+        await rewriteNextIdToken(page, (t) => {
+            const [h, p, sig] = t.split('.');
+            return `${h}.${jsonb64({ ...b64json(p), sub: 'mallory' })}.${sig}`;
+        });
+        await page.click('#refresh');
+        await page.locator('#session-ended-text').filter({ hasText: 'signature does not verify' })
+            .waitFor({ timeout: STEP_MS });
+        expect(!(await visible(page, '#view-signed-in')), 'the signed-in view is shown');
+    });
+    await signIn(page, '#signin-again', 'sign in after the refused refresh');
+
+    const disc = await (await page.request.get(`${cfg.issuer}/.well-known/openid-configuration`)).json();
+    if (disc.end_session_endpoint) await signOutAtIssuer(page, disc.end_session_endpoint, false);
+    else await signOutSimulated(page);
+}
+
+/* Sign out with the issuer's end_session_endpoint (RP-Initiated Logout 1.0). */
+async function signOutAtIssuer(page, endpoint, simulated) {
+    const label = simulated ? 'Sign out (simulated end_session_endpoint)' : 'Sign out';
+    const idToken = [...seen.tokenResponses].filter((x) => x.body?.id_token).pop().body.id_token;
+    await check(`${label}: goes to end_session_endpoint with id_token_hint, ` +
+        'post_logout_redirect_uri and state', async () => {
+        const [req] = await Promise.all([
+            page.waitForRequest((r) => r.url().startsWith(`${endpoint}?`), { timeout: STEP_MS }),
+            page.click('#signout'),
+        ]);
+        const q = new URL(req.url()).searchParams;
+        expect(q.get('id_token_hint') === idToken, 'id_token_hint is not the latest id_token');
+        expect(q.get('post_logout_redirect_uri') === cfg.post_logout_redirect_uri,
+            `post_logout_redirect_uri '${q.get('post_logout_redirect_uri')}'`);
+        expect((q.get('state') || '').length >= 16, 'state');
+        expect(q.get('client_id') === cfg.client_id, 'client_id');
+    }, { critical: true });
+    await check(`${label}: comes back to the app, signed out`, async () => {
+        await page.locator('#status').filter({ hasText: 'of the authorization server' })
+            .waitFor({ timeout: STEP_MS });
+        expect(await visible(page, '#signin'), '#signin is not shown');
+        const u = new URL(page.url());
+        expect(u.origin === APP && u.search === '', `the page is at ${page.url()}`);
+    });
+    await shot(page, 'signed-out-at-issuer');
+    if (simulated) return;
+    await check('after signing out at the issuer, signing in asks for the password again', async () => {
+        await page.click('#signin');
+        const steps = await completeSignIn(page, 'after-logout');
+        expect(steps.login === 1, 'the login form was not shown');
+    });
+}
+
+/*
+ * The issuer advertises no end_session_endpoint: "Sign out" signs out of the
+ * app and says the issuer's sign-in remains. Then the same control against a
+ * simulated one (discovery and the endpoint answered by the test).
+ */
+async function signOutSimulated(page) {
+    await check('without an end_session_endpoint, Sign out says the issuer\'s sign-in remains', async () => {
+        await page.click('#signout');
+        await page.locator('#status').filter({ hasText: 'no end_session_endpoint' }).waitFor({ timeout: STEP_MS });
+        expect(await visible(page, '#signin'), '#signin is not shown');
+        expect(new URL(page.url()).origin === APP, `the page left the app: ${page.url()}`);
+    });
+    await shot(page, 'signed-out-locally');
+    const endpoint = `${cfg.issuer}/logout`;
+    await page.route((u) => u.href === `${cfg.issuer}/.well-known/openid-configuration`, async (route) => {
+        const res = await route.fetch();
+        await route.fulfill({ response: res, json: { ...(await res.json()), end_session_endpoint: endpoint } });
+    });
+    await page.route((u) => u.href.startsWith(`${endpoint}?`), async (route) => {
+        const q = new URL(route.request().url()).searchParams;
+        const back = new URL(q.get('post_logout_redirect_uri') || `${APP}/`);
+        back.searchParams.set('state', q.get('state') || '');
+        await route.fulfill({ status: 302, headers: { location: back.href } });
+    });
+    await page.goto(`${APP}/`);
+    await signIn(page, '#signin', 'sign in (simulated end_session_endpoint)');
+    await signOutAtIssuer(page, endpoint, true);
+    await check('a sign-out response with a state this tab never sent is reported', async () => {
+        await page.goto(`${APP}/?state=forged-by-someone-else`);
+        await page.locator('#status').filter({ hasText: 'did not ask for' }).waitFor({ timeout: STEP_MS });
+        expect(await visible(page, '#signin'), '#signin is not shown');
+    });
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+}
+
 async function finalChecks() {
     await check('every request went to the app, the issuer or the API origin', () => {
         const allowed = new Set([APP, new URL(cfg.issuer).origin, new URL(cfg.api_base).origin]);
@@ -425,6 +615,7 @@ async function main() {
         watchPage(page);
         try {
             if (SCENARIO === 'main') await scenarioMain(page);
+            else if (SCENARIO === 'oidc') await scenarioOidc(page);
             else await scenarioExpiry(page);
         } catch (e) {
             if (!(e instanceof Abort)) report(false, 'scenario ran to the end', e.message);

@@ -3,7 +3,8 @@
 #
 #   tests/browser/run.sh OUTDIR
 #
-# For each scenario (main, expiry) it makes a fresh database in a temp dir,
+# For each scenario (main, expiry, oidc) it makes a fresh database in a temp
+# dir (signing key ES256, EdDSA for oidc),
 # starts `gatehouse serve` with the AS, the API and the app on free ports,
 # runs tests/browser/app.test.mjs in Debian's Chromium, and stops the server
 # by its PID. Screenshots go to OUTDIR (<scenario>-<stage>.png), server logs
@@ -23,6 +24,7 @@ mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd)
 BIN=${GH_BIN:-$ROOT/build/gatehouse}
 case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 PASSWORD='correct horse battery staple'
+NAME='Alice Liddell'
 REFRESH_TTL=3
 
 PASSED=0
@@ -141,10 +143,12 @@ export_flow() {
     fi
 }
 
-# scenario NAME [serve options...]: a fresh stack, then the browser test.
+# scenario NAME ALG [serve options...]: a fresh stack signing with ALG, then
+# the browser test.
 scenario() {
     name=$1
-    shift
+    alg=$2
+    shift 2
     dir=$WORK/$name
     mkdir -p "$dir"
     db=sqlite:$dir/gatehouse.db
@@ -153,9 +157,9 @@ scenario() {
     shift 3
     issuer=http://127.0.0.1:$as_port
     log=$OUT/$name-serve.log
-    if ! "$BIN" --db "$db" init --issuer "$issuer" >"$dir/init.log" 2>&1 ||
+    if ! "$BIN" --db "$db" init --issuer "$issuer" --alg "$alg" >"$dir/init.log" 2>&1 ||
         ! printf '%s' "$PASSWORD" | "$BIN" --db "$db" user add --username alice \
-            --password-stdin >>"$dir/init.log" 2>&1; then
+            --password-stdin --name "$NAME" >>"$dir/init.log" 2>&1; then
         result fail "$name: init and user add" "$(tail -1 "$dir/init.log")"
         return
     fi
@@ -174,7 +178,7 @@ scenario() {
         i=$((i + 1))
     done
 
-    GH_APP_URL=http://127.0.0.1:$app_port GH_USER=alice GH_PASSWORD=$PASSWORD \
+    GH_APP_URL=http://127.0.0.1:$app_port GH_USER=alice GH_PASSWORD=$PASSWORD GH_NAME=$NAME \
         GH_OUT=$OUT GH_SCENARIO=$name GH_REFRESH_TTL=$REFRESH_TTL \
         timeout 75 node "$ROOT/tests/browser/app.test.mjs" >"$dir/test.out" 2>&1
     rc=$?
@@ -213,8 +217,9 @@ scenario() {
     done
 }
 
-scenario main
-scenario expiry --refresh-ttl "$REFRESH_TTL" --access-ttl 2
+scenario main ES256
+scenario expiry ES256 --refresh-ttl "$REFRESH_TTL" --access-ttl 2
+scenario oidc EdDSA
 
 echo "# screenshots in $OUT"
 echo "$PASSED passed, $FAILED failed"

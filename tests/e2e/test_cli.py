@@ -175,6 +175,16 @@ def test_unknown_option_exit_2(gh):
     one_line_error(r)
 
 
+@pytest.mark.parametrize("cmd", [["init"], ["client", "add"], ["user", "add"], ["keys", "rotate"],
+                                 ["sessions", "revoke"], ["trace", "export"], ["diagram"]])
+def test_command_help_exit_0(gh, cmd):
+    """--help of a command with options prints them, before anything is parsed."""
+    r = gh.cli(*cmd, "--help", check=False)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("usage: ") and "options:" in r.stdout
+    assert r.stderr == ""
+
+
 @pytest.mark.parametrize("issuer", ["not-a-url", "ftp://127.0.0.1/", "http://", ""])
 def test_bad_issuer_exit_2(gh, issuer):
     r = gh.cli("init", "--issuer", issuer, check=False)

@@ -1,14 +1,19 @@
 // gatehouse demo app: the UI and session state of the reference public
-// client (SPEC section 5). Protocol steps live in oauth.js, PKCE in pkce.js.
+// client, an OpenID Connect relying party. Protocol steps live in oauth.js
+// (OAuth) and oidc.js (ID Token, userinfo, logout), PKCE in pkce.js.
 // Tokens are held in the `session` object below and nowhere else: never in
-// localStorage, sessionStorage, IndexedDB or cookies. Only the PKCE verifier
-// and state cross the redirect, in sessionStorage, and are deleted on return.
+// localStorage, sessionStorage, IndexedDB or cookies. Only the PKCE verifier,
+// state and nonce cross the redirect to sign in, and a state the one to sign
+// out, in sessionStorage, and are deleted on return.
 
 import { createPkce, cryptoAvailable, fingerprint, randomToken, refreshKey, sha256 } from './pkce.js';
 import {
     apiGet, authorizeUrl, checkCallback, classifyGrantError, dropPending, exchangeCode,
     loadConfig, refreshGrant, revoke, savePending, takePending,
 } from './oauth.js';
+import {
+    endSessionUrl, fetchUserinfo, loadDiscovery, saveLogout, takeLogout, validateIdToken,
+} from './oidc.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -49,11 +54,13 @@ const ENDINGS = {
 const EVENT_FOR = { expired: 'expired', reused: 'reused', revoked: 'revoked', invalid: 'error' };
 
 let cfg = null;
+/* What the issuer's discovery document says (oidc.js loadDiscovery). */
+let disc = null;
 
 /* The only place tokens live. null when signed out. */
 let session = null;
-/* {access, refresh, previousRefresh, scope, expiresAt, lifetimeMs, fp, hash,
- *  rotations, sub, refreshTimer} */
+/* {access, refresh, previousRefresh, idToken, idClaims, scope, expiresAt,
+ *  lifetimeMs, fp, hash, rotations, sub, refreshTimer} */
 
 let inflightRefresh = null;
 let tickTimer = 0;
@@ -154,9 +161,10 @@ async function signIn() {
     try {
         const pkce = await createPkce();
         const state = randomToken(32);
-        savePending({ verifier: pkce.verifier, state, created: Date.now() });
+        const nonce = randomToken(32);
+        savePending({ verifier: pkce.verifier, state, nonce, created: Date.now() });
         setStatus('info', 'Redirecting to the authorization server…');
-        location.assign(authorizeUrl(cfg, state, pkce.challenge));
+        location.assign(authorizeUrl(cfg, state, pkce.challenge, nonce));
     } catch (e) {
         dropPending();
         setBusy(false);
@@ -223,36 +231,87 @@ async function handleCallback(params) {
         trace('error', `code exchange failed: ${e.error}`, '');
         return;
     }
-    await startSession(tok, sentAt);
+    let idt;
+    try {
+        idt = await validateIdToken(cfg, disc, tok.id_token,
+            { nonce: pending.nonce, accessToken: tok.access_token });
+    } catch (e) {
+        await refuseTokens(tok, e, 'The sign-in response was rejected.');
+        return;
+    }
+    await startSession(tok, sentAt, idt);
+}
+
+/*
+ * An ID Token failed its checks: none of the tokens that came with it is
+ * used, the refresh token is revoked, and the page says why.
+ */
+async function refuseTokens(tok, e, text) {
+    forgetSession();
+    const rt = typeof tok.refresh_token === 'string' ? tok.refresh_token : '';
+    const hash = rt ? await refreshKey(rt).catch(() => '') : '';
+    const revoked = rt ? await revoke(cfg, rt, 'refresh_token').then(() => true, () => false) : false;
+    const reason = e.reason || e.message;
+    const d = {
+        text,
+        detail: `The ID token failed a check: ${reason}. The tokens that came with it were ` +
+            `discarded${revoked ? ' and the refresh token revoked' : ''}; sign in again to start over.`,
+        button: 'Sign in again',
+    };
+    showSignedOut(d);
+    setStatus('error', `${text} Its ID token failed a check.`);
+    trace('error', `id_token refused: ${reason}`, hash);
 }
 
 /* ---------- the signed-in side ---------- */
 
-async function startSession(tok, sentAt) {
+async function startSession(tok, sentAt, idt) {
     session = {
-        access: '', refresh: '', previousRefresh: null, scope: '', expiresAt: 0, lifetimeMs: 0,
-        fp: '', hash: '', rotations: 0, sub: '', refreshTimer: 0,
+        access: '', refresh: '', previousRefresh: null, idToken: tok.id_token, idClaims: idt.claims,
+        scope: '', expiresAt: 0, lifetimeMs: 0, fp: '', hash: '', rotations: 0, sub: idt.claims.sub,
+        refreshTimer: 0,
     };
+    const s = session;
     await adoptTokens(tok, sentAt);
+    renderUser({ sub: s.sub });
+    renderIdToken(idt);
     showView('signed-in');
     setBusy(false);
     moveFocusIfLost('call-api');
     $('rotation-note').hidden = true;
     $('api-result').textContent = 'No call yet.';
     $('log').replaceChildren();
-    log(`Signed in; refresh token ${session.fp}`);
+    log(`Signed in; ID token ${idt.alg} verified; refresh token ${s.fp}`);
     startTicker();
-    const me = await apiGet(cfg, '/api/me', session.access);
-    if (me.status === 200 && me.body && typeof me.body.sub === 'string') {
-        session.sub = me.body.sub;
-        $('user').textContent = me.body.preferred_username || me.body.sub;
-        setStatus('ok', `Signed in as ${$('user').textContent}.`);
-    } else {
-        $('user').textContent = '(unknown)';
-        setStatus('error', `Signed in, but GET /api/me answered ${me.status || 'nothing'}: ` +
-            `${me.body?.error_description || me.text}`);
+    let problem = '';
+    try {
+        renderUser(await fetchUserinfo(disc, s.access, s.sub));
+    } catch (e) {
+        problem = `GET /userinfo answered ${e.status || 'nothing'}: ${e.message}`;
     }
-    trace('signin', `signed in as ${session.sub || '(unknown)'}`, session.hash);
+    const me = await apiGet(cfg, '/api/me', s.access);
+    if (session !== s) return;
+    if (!problem && !(me.status === 200 && me.body?.sub === s.sub)) {
+        problem = `GET /api/me answered ${me.status || 'nothing'}: ` +
+            `${me.body?.error_description || (me.body?.sub ? `sub '${me.body.sub}'` : me.text)}`;
+    }
+    if (problem) setStatus('error', `Signed in as ${$('user').textContent}, but ${problem}`);
+    else setStatus('ok', `Signed in as ${$('user').textContent}.`);
+    trace('signin', `signed in as ${s.sub}`, s.hash);
+}
+
+/* OpenID Connect Core 5.1 claims: the name, else the user name, else sub. */
+function renderUser(claims) {
+    const handle = claims.preferred_username || claims.sub;
+    $('user').textContent = claims.name || handle;
+    $('user-id').textContent = claims.name && handle ? handle : '';
+}
+
+function renderIdToken(idt) {
+    const c = idt.claims;
+    const at = new Date((c.auth_time ?? c.iat) * 1000).toTimeString().slice(0, 8);
+    $('idt').textContent = `${idt.alg} signature verified${idt.kid ? ` (key ${idt.kid.slice(0, 8)}…)` : ''}; ` +
+        `iss, aud, nonce, exp${c.at_hash ? ', at_hash' : ''} checked; signed in at ${at}`;
 }
 
 /* Takes a token response into `session`; notes a rotation. */
@@ -332,6 +391,18 @@ async function doRefresh(why) {
     try {
         const tok = await refreshGrant(cfg, presented);
         if (session !== s) return false; /* signed out meanwhile */
+        if (typeof tok.id_token === 'string') {
+            try {
+                const idt = await validateIdToken(cfg, disc, tok.id_token,
+                    { previous: s.idClaims, accessToken: tok.access_token });
+                if (session !== s) return false;
+                s.idToken = tok.id_token;
+                s.idClaims = idt.claims;
+            } catch (e) {
+                if (session === s) await refuseTokens(tok, e, 'The session ended: a refresh was rejected.');
+                return false;
+            }
+        }
         const before = s.fp;
         await adoptTokens(tok, sentAt);
         const what = why === 'auto' ? 'Access token refreshed automatically' : 'Access token refreshed';
@@ -356,7 +427,7 @@ async function doRefresh(why) {
 function forgetSession() {
     if (session) {
         clearTimeout(session.refreshTimer);
-        session.access = session.refresh = session.previousRefresh = '';
+        session.access = session.refresh = session.previousRefresh = session.idToken = '';
     }
     session = null;
     clearInterval(tickTimer);
@@ -414,27 +485,57 @@ async function replayPrevious() {
     }
 }
 
+/*
+ * Revokes the refresh token (RFC 7009), forgets the session, and when the
+ * issuer advertises an end_session_endpoint, ends the sign-in there too
+ * (RP-Initiated Logout 1.0): the browser goes there with id_token_hint,
+ * post_logout_redirect_uri and state, and comes back to handleLogoutReturn.
+ */
 async function signOut() {
     const s = session;
     if (!s) return;
     setBusy(true);
-    setStatus('info', 'Signing out…');
+    const atIssuer = Boolean(disc?.endSessionEndpoint && s.idToken);
+    setStatus('info', atIssuer ? 'Signing out here and at the authorization server…' : 'Signing out…');
     let problem = '';
     try {
         await revoke(cfg, s.refresh, 'refresh_token');
     } catch (e) {
         problem = e.message;
     }
-    const hash = s.hash;
+    const { hash, idToken } = s;
     forgetSession();
+    if (atIssuer) {
+        const state = randomToken(32);
+        saveLogout(state);
+        trace('signout', 'signing out at the issuer (end_session_endpoint)', hash);
+        location.assign(endSessionUrl(cfg, disc, idToken, state));
+        return;
+    }
     showSignedOut(null);
+    const issuerNote = 'The authorization server advertises no end_session_endpoint, so you are ' +
+        'still signed in there: the next sign-in may not ask for your password.';
     if (problem) {
-        setStatus('error', `Signed out on this page, but the refresh token could not be revoked: ${problem}`);
+        setStatus('error', `Signed out of this app, but the refresh token could not be revoked: ` +
+            `${problem}. ${issuerNote}`);
     } else {
-        setStatus('ok', 'You are signed out; the refresh token was revoked.');
+        setStatus('ok', `Signed out of this app; the refresh token was revoked. ${issuerNote}`);
     }
     trace('signout', problem ? 'signed out — revocation failed' : 'signed out — refresh token revoked',
         hash);
+}
+
+/* Back from the issuer's end_session_endpoint at post_logout_redirect_uri. */
+function handleLogoutReturn(params) {
+    const pending = takeLogout();
+    history.replaceState(null, '', '/');
+    showSignedOut(null);
+    if (pending && params.get('state') === pending.state) {
+        setStatus('ok', 'You are signed out, of this app and of the authorization server.');
+    } else {
+        setStatus('error', 'A sign-out response arrived that this tab did not ask for (its state ' +
+            'does not match); this app holds no session.');
+    }
 }
 
 /* ---------- start ---------- */
@@ -468,24 +569,31 @@ async function boot() {
     setBusy(true);
     try {
         cfg = await loadConfig();
+        $('trace-badge').hidden = !cfg.trace;
+        $('client-id').textContent = cfg.client_id;
+        $('issuer').textContent = cfg.issuer;
+        $('api-base').textContent = cfg.api_base;
+        disc = await loadDiscovery(cfg);
     } catch (e) {
         showSignedOut(null);
         setBusy(true);
         setStatus('error', `The app cannot start: ${e.message}.`);
         return;
     }
-    $('trace-badge').hidden = !cfg.trace;
-    $('client-id').textContent = cfg.client_id;
-    $('issuer').textContent = cfg.issuer;
-    $('api-base').textContent = cfg.api_base;
     const params = new URLSearchParams(location.search);
-    const isCallback = params.has('code') || params.has('error') || params.has('state');
-    if (isCallback) {
+    const isCallback = params.has('code') || params.has('error');
+    if (params.has('state') && !isCallback &&
+        location.pathname === new URL(cfg.post_logout_redirect_uri).pathname) {
+        handleLogoutReturn(params);
+        return;
+    }
+    if (isCallback || params.has('state')) {
         await handleCallback(params);
         return;
     }
     if (location.pathname !== '/') history.replaceState(null, '', '/');
     dropPending();
+    takeLogout();
     showSignedOut(null);
     if (!cryptoAvailable()) {
         setStatus('error', 'This browser cannot do PKCE here: Web Crypto needs https or a ' +

@@ -2,6 +2,7 @@
 // request (RFC 6749 4.1.1 + RFC 7636 4.3), the authorization response checks
 // (RFC 6749 10.12 state, RFC 9207 iss), the token endpoint (RFC 6749 4.1.3,
 // 6 refresh, 5.2 errors), revocation (RFC 7009) and bearer calls (RFC 6750).
+// The OpenID Connect parts (nonce, ID Token, userinfo, logout) are in oidc.js.
 // No UI here and no storage of tokens: app.js owns both.
 
 const PENDING_KEY = 'gatehouse.pending';
@@ -27,13 +28,20 @@ export async function loadConfig() {
         if (typeof cfg[k] !== 'string' || cfg[k] === '') throw new Error(`config.json lacks '${k}'`);
     }
     cfg.scope = typeof cfg.scope === 'string' ? cfg.scope : 'openid profile api';
+    /* where the issuer sends the browser back after RP-initiated logout */
+    if (typeof cfg.post_logout_redirect_uri !== 'string' || !cfg.post_logout_redirect_uri) {
+        cfg.post_logout_redirect_uri = `${location.origin}/`;
+    }
     cfg.api_base = cfg.api_base.replace(/\/+$/, '');
     cfg.trace = cfg.trace === true;
     return cfg;
 }
 
-/** RFC 6749 4.1.1 with RFC 7636 4.3: the URL the browser is sent to. */
-export function authorizeUrl(cfg, state, challenge) {
+/**
+ * RFC 6749 4.1.1 with RFC 7636 4.3, and the OpenID Connect Core 3.1.2.1
+ * nonce: the URL the browser is sent to.
+ */
+export function authorizeUrl(cfg, state, challenge, nonce) {
     const url = new URL(cfg.authorization_endpoint);
     const q = {
         response_type: 'code',
@@ -43,6 +51,7 @@ export function authorizeUrl(cfg, state, challenge) {
         state,
         code_challenge: challenge,
         code_challenge_method: 'S256',
+        nonce,
     };
     for (const [k, v] of Object.entries(q)) url.searchParams.set(k, v);
     return url.toString();

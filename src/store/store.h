@@ -17,7 +17,7 @@
 #include "core/crypto.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 1
+#define GH_SCHEMA_VERSION 2
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */

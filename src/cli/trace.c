@@ -67,7 +67,7 @@ int gh_cli_export(struct gh_store *s, const char *flow, enum gh_trace_format fmt
     }
     struct gh_buf b;
     gh_buf_init(&b, 64 << 20);
-    struct gh_export_opts eo = {title, timings};
+    struct gh_export_opts eo = {title, timings, NULL, 0};
     int rc = gh_trace_export(steps, n, fmt, &eo, &b);
     free(steps);
     if (rc < 0) {

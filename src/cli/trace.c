@@ -1,7 +1,9 @@
 /*
  * `gatehouse trace list` and `gatehouse trace export --format F [--flow ID]
- * [-o FILE]`: the recorded flows (serve --trace) as one line each, or one
- * flow drawn as a sequence diagram in draw.io XML, SVG, Mermaid or PlantUML.
+ * [-o FILE]`: the recorded and imported flows as one line each, or one
+ * flow drawn as a sequence diagram in draw.io XML, SVG, Mermaid or
+ * PlantUML, each lint finding marked at its step. `trace import`, `lint`
+ * and `diff` are in trace_review.c.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "trace/export.h"
+#include "trace/lint.h"
 #include "core/err.h"
 
 struct trace_opts {
@@ -67,8 +70,18 @@ int gh_cli_export(struct gh_store *s, const char *flow, enum gh_trace_format fmt
     }
     struct gh_buf b;
     gh_buf_init(&b, 64 << 20);
-    struct gh_export_opts eo = {title, timings, NULL, 0};
-    int rc = gh_trace_export(steps, n, fmt, &eo, &b);
+    /* lint findings are drawn at their steps (docs/flow-review.md) */
+    struct gh_lint_finding *found = NULL;
+    struct gh_trace_mark *marks = NULL;
+    size_t nfound = 0;
+    int rc = gh_trace_lint(steps, n, &found, &nfound);
+    if (rc == 0)
+        rc = gh_lint_marks(found, nfound, &marks);
+    struct gh_export_opts eo = {title, timings, marks, marks ? nfound : 0};
+    if (rc == 0)
+        rc = gh_trace_export(steps, n, fmt, &eo, &b);
+    free(found);
+    free(marks);
     free(steps);
     if (rc < 0) {
         gh_buf_release(&b);
@@ -115,7 +128,17 @@ static int export(struct gh_store *s, const struct trace_opts *o)
 int gh_cmd_trace(struct gh_cli *cli, int argc, char **argv)
 {
     const char *usage = "gatehouse trace list | trace export --format " GH_TRACE_FORMATS_USAGE " "
-                        "[--flow ID] [-o FILE] [--no-timings]";
+                        "[--flow ID] [-o FILE] [--no-timings] | trace import FILE.har | "
+                        "trace lint (--flow ID | FILE.har) | trace diff A B";
+    static const char *const review[] = {"import", "lint", "diff"};
+    for (int i = 0; argc >= 1 && i < 3; i++) {
+        if (strcmp(argv[0], review[i]) != 0)
+            continue;
+        for (int k = 1; k < argc; k++)
+            if (strcmp(argv[k], "-o") == 0)
+                argv[k] = (char *)"--o";
+        return gh_cmd_trace_review(cli, argv[0], argc - 1, argv + 1);
+    }
     if (argc < 1 || (strcmp(argv[0], "list") != 0 && strcmp(argv[0], "export") != 0)) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
             printf("usage: %s\n", usage);

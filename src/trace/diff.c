@@ -147,7 +147,8 @@ int gh_trace_diff(const struct gh_trace_step *a, size_t na, const struct gh_trac
     for (size_t i = 0; rc == 0 && i < head; i++)
         rc = push(out, &cap, GH_DIFF_SAME, x[i].step, y[i].step);
     if (rc == 0)
-        rc = align(out, &cap, x + head, nx - head - tail, y + head, ny - head - tail);
+        rc = align(out, &cap, x ? x + head : NULL, nx - head - tail, y ? y + head : NULL,
+                   ny - head - tail);
     for (size_t i = 0; rc == 0 && i < tail; i++)
         rc = push(out, &cap, GH_DIFF_SAME, x[nx - tail + i].step, y[ny - tail + i].step);
     if (rc == 0)

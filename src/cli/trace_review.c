@@ -26,7 +26,7 @@ struct review_opts {
     char *format;
     char *flow;
     char *output;
-    int no_timings;
+    int rules;
 };
 
 #define O(f) offsetof(struct review_opts, f)
@@ -39,11 +39,11 @@ static const struct gh_opt lint_table[] = {
     {"flow", GH_OPT_STR, O(flow), NULL, 0, 0, "a stored flow's id (or give FILE.har)", 0},
     {"format", GH_OPT_STR, O(format), "text", 0, 0, "text or json", 0},
     {"o", GH_OPT_STR, O(output), NULL, 0, 0, "write to FILE instead of stdout", 0},
+    {"rules", GH_OPT_BOOL, O(rules), "false", 0, 0, "list the rules and their sources", 0},
 };
 static const struct gh_opt diff_table[] = {
     {"format", GH_OPT_STR, O(format), "text", 0, 0, "text, json or " GH_TRACE_FORMATS_TEXT, 0},
     {"o", GH_OPT_STR, O(output), NULL, 0, 0, "write to FILE instead of stdout", 0},
-    {"no-timings", GH_OPT_BOOL, O(no_timings), "false", 0, 0, "leave times out of diagrams", 0},
 };
 
 /* Moves the arguments that are neither options nor option values to pos
@@ -236,9 +236,14 @@ static int cmd_lint(struct gh_cli *cli, int argc, char **argv)
     struct gh_store *s = NULL;
     struct flow f = {0};
     struct gh_lint_finding *found = NULL;
-    size_t nfound = 0;
-    if ((npos == 1) == (o.flow != NULL) ||
-        (strcmp(o.format, "text") != 0 && strcmp(o.format, "json") != 0)) {
+    size_t nfound = 0, nrules;
+    const struct gh_lint_rule *rules = gh_lint_rules(&nrules);
+    if (o.rules && npos == 0 && o.flow == NULL) {
+        for (size_t i = 0; i < nrules; i++)
+            printf("%-22s %-18s %s\n", rules[i].id, rules[i].section, rules[i].summary);
+        status = GH_EXIT_OK;
+    } else if ((npos == 1) == (o.flow != NULL) ||
+               (strcmp(o.format, "text") != 0 && strcmp(o.format, "json") != 0)) {
         gh_cli_err("usage: %s", usage);
         status = GH_EXIT_USAGE;
     } else if ((status = load(cli, &s, npos ? pos[0] : o.flow, npos == 1, &f)) == GH_EXIT_OK) {
@@ -266,15 +271,18 @@ static int cmd_lint(struct gh_cli *cli, int argc, char **argv)
 /* ---------- diff ---------- */
 
 static int diff_draw(const struct gh_diff *d, const struct flow *a, const struct flow *b,
-                     enum gh_trace_format fmt, const struct review_opts *o, struct gh_buf *out)
+                     enum gh_trace_format fmt, struct gh_buf *out)
 {
     struct gh_trace_step *steps = NULL;
     struct gh_trace_mark *marks = NULL;
     size_t n = 0, nm = 0;
     char title[600];
-    snprintf(title, sizeof(title), "trace diff: a = %.250s, b = %.250s", a->name, b->name);
+    const char *na = strrchr(a->name, '/') ? strrchr(a->name, '/') + 1 : a->name;
+    const char *nb = strrchr(b->name, '/') ? strrchr(b->name, '/') + 1 : b->name;
+    snprintf(title, sizeof(title), "trace diff: a = %.250s, b = %.250s", na, nb);
     int rc = gh_diff_flow(d, a->steps, a->n, b->steps, b->n, &steps, &n, &marks, &nm);
-    struct gh_export_opts eo = {title, !o->no_timings, marks, nm};
+    /* two recordings' clocks say nothing about each other: no timings */
+    struct gh_export_opts eo = {title, 0, marks, nm};
     if (rc == 0)
         rc = gh_trace_export(steps, n, fmt, &eo, out);
     free(steps);
@@ -309,7 +317,7 @@ static int cmd_diff(struct gh_cli *cli, int argc, char **argv)
         if (rc == 0)
             rc = text   ? gh_diff_text(&d, a.steps, b.steps, a.name, b.name, &out)
                  : json ? gh_diff_json(&d, a.steps, b.steps, &out)
-                        : diff_draw(&d, &a, &b, fmt, &o, &out);
+                        : diff_draw(&d, &a, &b, fmt, &out);
         if (rc < 0) {
             gh_cli_err("cannot compare '%s' and '%s': %s", pos[0], pos[1],
                        rc == GH_EINVAL ? "a flow has too many steps" : gh_strerror(rc));

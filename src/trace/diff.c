@@ -214,14 +214,13 @@ int gh_diff_text(const struct gh_diff *d, const struct gh_trace_step *a,
         char sign = l->op == GH_DIFF_SAME                                    ? ' '
                     : l->op == GH_DIFF_REMOVED || l->op == GH_DIFF_MOVED_OUT ? '-'
                                                                              : '+';
-        rc |= gh_buf_printf(out, "%c %-22s %-42s %-14s", sign, gh_meaning_name(gh_meaning_of(s)),
-                            arrow, pos);
-        if (l->failed)
-            rc |= gh_buf_puts(out, " failed");
+        char tail[64] = "";
         if (l->op == GH_DIFF_MOVED_OUT)
-            rc |= gh_buf_printf(out, " (moved to b:%zu)", d->lines[l->other].b + 1);
+            snprintf(tail, sizeof(tail), " (moved to b:%zu)", d->lines[l->other].b + 1);
         else if (l->op == GH_DIFF_MOVED_IN)
-            rc |= gh_buf_printf(out, " (moved from a:%zu)", d->lines[l->other].a + 1);
+            snprintf(tail, sizeof(tail), " (moved from a:%zu)", d->lines[l->other].a + 1);
+        rc |= gh_buf_printf(out, "%c %-22s %-42s %s%s%s", sign, gh_meaning_name(gh_meaning_of(s)),
+                            arrow, pos, l->failed ? " failed" : "", tail);
         rc |= gh_buf_puts(out, "\n");
     }
     rc |= gh_buf_printf(out, "# %zu added, %zu removed, %zu moved, %zu the same\n", d->added,

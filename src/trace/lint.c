@@ -379,7 +379,7 @@ static void context(struct lint *l)
 {
     char v[8];
     for (size_t i = 0; i < l->n; i++) {
-        if (l->s[i].kind != GH_STEP_REPLY || i == 0 || !call(l, i - 1, GH_M_DISCOVERY) ||
+        if (l->s[i].kind != GH_STEP_REPLY || i == 0 || meaning(l, i - 1) != GH_M_DISCOVERY ||
             !get(l, i, "iss", l->issuer, sizeof(l->issuer)))
             continue;
         l->iss_supported = get(l, i, "issps", v, sizeof(v)) && strcmp(v, "1") == 0;
@@ -413,6 +413,22 @@ int gh_trace_lint(const struct gh_trace_step *steps, size_t n, struct gh_lint_fi
     return 0;
 }
 
+/* Copies msg into dst, a space becoming a line break where a line would
+ * pass width characters: diagrams stay narrow. */
+static void wrap(const char *msg, char *dst, size_t cap, size_t width)
+{
+    size_t n = 0, line = 0;
+    for (size_t i = 0; msg[i] != '\0' && n + 1 < cap; i++, n++, line++) {
+        size_t word = strcspn(msg + i + 1, " ");
+        dst[n] = msg[i];
+        if (msg[i] == ' ' && line + word > width) {
+            dst[n] = '\n';
+            line = 0;
+        }
+    }
+    dst[n] = '\0';
+}
+
 int gh_lint_marks(const struct gh_lint_finding *f, size_t n, struct gh_trace_mark **out)
 {
     *out = NULL;
@@ -424,9 +440,11 @@ int gh_lint_marks(const struct gh_lint_finding *f, size_t n, struct gh_trace_mar
     for (size_t i = 0; i < n; i++) {
         m[i].step = f[i].step;
         m[i].kind = GH_MARK_FINDING;
-        snprintf(m[i].text, sizeof(m[i].text), "%s%s: %s (%s)",
-                 f[i].severity == GH_LINT_ERROR ? "" : "warning ", f[i].rule->id, f[i].msg,
-                 f[i].rule->section);
+        int k = snprintf(m[i].text, sizeof(m[i].text), "%s%s (%s)\n",
+                         f[i].severity == GH_LINT_ERROR ? "" : "warning: ", f[i].rule->id,
+                         f[i].rule->section);
+        if (k > 0 && (size_t)k < sizeof(m[i].text))
+            wrap(f[i].msg, m[i].text + k, sizeof(m[i].text) - (size_t)k, 64);
     }
     *out = m;
     return 0;

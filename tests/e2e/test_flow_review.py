@@ -161,6 +161,18 @@ def test_mutated_fixtures_are_what_mutate_py_makes(tmp_path):
         with open(os.path.join(MUTATED, name + ".har"), "rb") as a, \
                 open(tmp_path / (name + ".har"), "rb") as b:
             assert a.read() == b.read(), name
+    with open(os.path.join(FIX, "example.har"), "rb") as a, \
+            open(tmp_path / "example.har", "rb") as b:
+        assert a.read() == b.read(), "example.har (the README's picture)"
+
+
+def test_export_draws_a_har_without_storing_it(db):
+    r = db.cli("trace", "export", "--flow", os.path.join(FIX, "example.har"), "--format",
+               "mermaid", "--no-timings")
+    assert "title OAuth flow imported from example.har" in r.stdout
+    for rule in ("pkce-plain", "token-no-store", "refresh-reuse"):
+        assert rule in r.stdout
+    assert db.cli("trace", "list").stdout == ""
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -4,7 +4,10 @@ clean node-oidc-provider recording (fixtures/node-oidc.har, see record.mjs)
 with one violation each, the one a `gatehouse trace lint` rule exists to
 find. Deterministic: the same input gives the same files.
 
-    /usr/bin/python3 tests/har/mutate.py [SRC.har] [OUTDIR]
+    /usr/bin/python3 tests/har/mutate.py [SRC.har] [OUTDIR [EXAMPLE.har]]
+
+(default: fixtures/mutated/ and fixtures/example.har; with OUTDIR alone the
+example goes to OUTDIR/example.har)
 
 MUTATIONS maps each output name to (the rules expected to fire, the
 mutation); tests/e2e/test_flow_review.py reads the same table."""
@@ -211,9 +214,16 @@ MUTATIONS = {
 }
 
 
+# The README's picture (docs/flow-review.svg, `make diagram`): three
+# violations at three steps of one flow.
+EXAMPLE = ("pkce-plain", "token-no-store", "refresh-reuse")
+
+
 def main():
     src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "fixtures", "node-oidc.har")
     out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "fixtures", "mutated")
+    example = (sys.argv[3] if len(sys.argv) > 3 else os.path.join(out, "example.har")
+               if len(sys.argv) > 2 else os.path.join(HERE, "fixtures", "example.har"))
     os.makedirs(out, exist_ok=True)
     with open(src, encoding="utf-8") as f:
         clean = json.load(f)
@@ -223,7 +233,13 @@ def main():
         with open(os.path.join(out, name + ".har"), "w", encoding="utf-8") as f:
             json.dump(har, f, ensure_ascii=False, separators=(",", ":"))
             f.write("\n")
-    print(f"{len(MUTATIONS)} mutated copies of {src} in {out}")
+    har = copy.deepcopy(clean)
+    for name in EXAMPLE:
+        MUTATIONS[name][1](har)
+    with open(example, "w", encoding="utf-8") as f:
+        json.dump(har, f, ensure_ascii=False, separators=(",", ":"))
+        f.write("\n")
+    print(f"{len(MUTATIONS)} mutated copies of {src} in {out}, and {example}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import tempfile
 import pytest
 import requests
 
-from conftest import BIN, PASSWORD, ROOT, form_fields, gatehouse, pkce_pair, query_of
+from conftest import BIN, PASSWORD, ROOT, gatehouse, pkce_pair, query_of, refresh_key
 
 HAR = os.path.join(ROOT, "tests", "har")
 FIX = os.path.join(HAR, "fixtures")
@@ -535,3 +535,42 @@ def test_50_mb_har_in_bounded_memory(db, tmp_path):
     # bounded by the largest entry (strings cut at 256 KiB, entries over 4 MiB
     # skipped), not by the file: far below the file's 50 MB even under ASan
     assert lint_kib < 48 * 1024 and import_kib < 48 * 1024, (lint_kib, import_kib)
+
+
+# ---- the Frontend App's "What just happened" panel ----
+
+def flow_svg(g, rt):
+    key = base64.urlsafe_b64encode(refresh_key(rt)).rstrip(b"=").decode()
+    return requests.post(g.app + "/flow.svg", json={"rt_hash": key})
+
+
+def test_panel_draws_only_the_browsers_own_flow():
+    with gatehouse() as g:
+        g.cli("init", "--issuer", g.issuer)
+        g.cli("user", "add", "--username", "alice", "--password-stdin", stdin=PASSWORD)
+        g.start("--trace", app=True)
+        alice = native_scenario(g, requests.Session())
+        r = flow_svg(g, alice["refresh_token"])
+        assert r.status_code == 200 and r.headers["Content-Type"] == "image/svg+xml"
+        assert r.headers["Cache-Control"] == "no-store"
+        svg = r.text
+        assert "<title>What just happened</title>" in svg
+        for step in ("authorization request", "code exchange", "GET /api/me", "revocation"):
+            assert step in svg, step
+        assert alice["refresh_token"] not in svg and alice["access_token"] not in svg
+        # a key no session has, a malformed one, no key: nothing
+        forged = alice["refresh_token"][:12] + "A" * 31
+        assert flow_svg(g, forged).status_code == 404
+        for body in ({"rt_hash": "not base64url!"}, {"rt_hash": "QUFB"}, {}, []):
+            assert requests.post(g.app + "/flow.svg", json=body).status_code == 404
+        assert requests.post(g.app + "/flow.svg", data=b"\xff{").status_code == 404
+
+
+def test_panel_is_served_only_when_recording():
+    with gatehouse() as g:
+        g.cli("init", "--issuer", g.issuer)
+        g.cli("user", "add", "--username", "alice", "--password-stdin", stdin=PASSWORD)
+        g.start(app=True)
+        t = native_scenario(g, requests.Session())
+        assert flow_svg(g, t["refresh_token"]).status_code == 404
+        assert requests.get(g.app + "/config.json").json()["trace"] is False

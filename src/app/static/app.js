@@ -130,6 +130,44 @@ function trace(event, message, rtHash) {
     }).catch(() => {});
 }
 
+/* ---------- "What just happened" ---------- */
+
+let flowUrl = '';
+let flowTimer = 0;
+
+/* Draws this session's flow (named by the store key of its refresh token,
+ * which only this page can compute) again, a moment after a step so that
+ * the servers' records have landed. Only when the recorder is on. */
+function showFlow(rtHash) {
+    if (!cfg?.trace || !rtHash) return;
+    clearTimeout(flowTimer);
+    flowTimer = setTimeout(async () => {
+        let res;
+        try {
+            res = await fetch('/flow.svg', {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify({ rt_hash: rtHash }),
+                cache: 'no-store',
+            });
+        } catch {
+            return;
+        }
+        if (!res.ok) return;
+        const url = URL.createObjectURL(await res.blob());
+        const img = $('flow-img');
+        img.onload = () => {
+            if (flowUrl) URL.revokeObjectURL(flowUrl);
+            flowUrl = url;
+            $('flow-open').href = url;
+            $('flow-open').hidden = false;
+        };
+        img.src = url;
+        img.hidden = false;
+        $('flow-empty').hidden = true;
+    }, 250);
+}
+
 /* ---------- signed-out side ---------- */
 
 function showSignedOut(notice) {
@@ -253,6 +291,7 @@ async function startSession(tok, sentAt) {
             `${me.body?.error_description || me.text}`);
     }
     trace('signin', `signed in as ${session.sub || '(unknown)'}`, session.hash);
+    showFlow(session.hash);
 }
 
 /* Takes a token response into `session`; notes a rotation. */
@@ -339,6 +378,7 @@ async function doRefresh(why) {
         log(what + rot);
         /* Automatic refreshes go to the log only: the live region stays quiet. */
         if (why !== 'auto') setStatus('ok', `${what}${rot}.`);
+        showFlow(s.hash);
         return true;
     } catch (e) {
         if (session !== s) return false;
@@ -371,6 +411,7 @@ async function endSession(kind, presentedToken, description) {
     showSignedOut({ text: ending.text, detail, button: 'Sign in again' });
     setStatus('error', ending.text);
     trace(EVENT_FOR[kind] || 'error', ending.trace, hash);
+    showFlow(hash);
 }
 
 async function callApi(path) {
@@ -386,6 +427,7 @@ async function callApi(path) {
     text += r.body !== null ? JSON.stringify(r.body, null, 2) : r.text;
     out.textContent = text;
     log(`GET ${path} → ${r.status || 'no answer'}`);
+    if (session) showFlow(session.hash);
 }
 
 async function replayPrevious() {
@@ -435,6 +477,7 @@ async function signOut() {
     }
     trace('signout', problem ? 'signed out — revocation failed' : 'signed out — refresh token revoked',
         hash);
+    showFlow(hash);
 }
 
 /* ---------- start ---------- */
@@ -475,6 +518,7 @@ async function boot() {
         return;
     }
     $('trace-badge').hidden = !cfg.trace;
+    $('flow-panel').hidden = !cfg.trace;
     $('client-id').textContent = cfg.client_id;
     $('issuer').textContent = cfg.issuer;
     $('api-base').textContent = cfg.api_base;

@@ -11,11 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "core/b64url.h"
 #include "core/crypto.h"
@@ -63,6 +61,8 @@ static struct imp_msg *new_msg(struct imp *imp, const struct imp_entry *en, enum
     if (imp->n == imp->cap) {
         size_t cap = imp->cap ? imp->cap * 2 : 64;
         struct imp_msg *p = NULL;
+        if (cap > IMP_MSGS_MAX)
+            cap = IMP_MSGS_MAX;
         if (imp->cap >= IMP_MSGS_MAX || (p = realloc(imp->msgs, cap * sizeof(*p))) == NULL)
             return NULL;
         imp->msgs = p;

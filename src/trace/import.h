@@ -25,8 +25,9 @@
 
 #include "trace/step.h"
 
-/* Longest flow an import makes (steps); more OAuth messages are refused. */
-#define GH_IMPORT_STEPS_MAX 8000
+/* Longest flow an import makes (steps; the exporters draw up to 10000);
+ * more OAuth messages are refused. */
+#define GH_IMPORT_STEPS_MAX 9999
 
 struct gh_import_opts {
     int keep_claims; /* 1: the id_token's sub shows in the token response's label */

@@ -20,7 +20,8 @@
 #define IMP_URL_MAX 256
 #define IMP_ORIGINS 16
 #define IMP_FP_LEN 11 /* base64url characters of a fingerprint in attrs */
-#define IMP_MSGS_MAX (GH_IMPORT_STEPS_MAX / 2 - 8)
+/* three notes, and per message a call, a reply and perhaps a redirect */
+#define IMP_MSGS_MAX ((GH_IMPORT_STEPS_MAX - 3) / 3)
 
 /* One kept message: a request and its response, secret-free. */
 struct imp_msg {

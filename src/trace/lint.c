@@ -121,15 +121,38 @@ static size_t authz_of(const struct lint *l, size_t i)
 
 /* ---------- the rules ---------- */
 
+/* 1 when the browser itself redeems a code after step i: a public client
+ * (whatever secret it sent, the browser holds it). */
+static int public_client(const struct lint *l, size_t i)
+{
+    for (size_t j = i + 1; j < l->n; j++)
+        if (call(l, j, GH_M_CODE_EXCHANGE))
+            return 1;
+    return 0;
+}
+
+/* RFC 9700 2.1.1: public clients MUST use PKCE; for confidential OpenID
+ * Connect clients a nonce may stand in, so then this is a warning. */
 static void pkce_missing(struct lint *l, const struct gh_lint_rule *r)
 {
     char rt[48];
-    for (size_t i = 0; i < l->n; i++)
-        if (call(l, i, GH_M_AUTHZ) && !has(l, i, "cc") &&
-            (!get(l, i, "rt", rt, sizeof(rt)) || strstr(rt, "code") != NULL))
+    for (size_t i = 0; i < l->n; i++) {
+        if (!call(l, i, GH_M_AUTHZ) || has(l, i, "cc") ||
+            (get(l, i, "rt", rt, sizeof(rt)) && strstr(rt, "code") == NULL))
+            continue;
+        if (has(l, i, "nonce") && !public_client(l, i))
+            emit(l, r, i, GH_LINT_WARNING,
+                 "authorization request without a PKCE code_challenge: only a confidential "
+                 "OpenID Connect client may rely on its nonce instead");
+        else if (has(l, i, "nonce"))
+            emit(l, r, i, GH_LINT_ERROR,
+                 "authorization request without a PKCE code_challenge: the browser redeems "
+                 "the code, so the client is public and its nonce is not enough");
+        else
             emit(l, r, i, GH_LINT_ERROR,
                  "authorization request without a PKCE code_challenge: an intercepted or "
                  "injected code can be redeemed");
+    }
 }
 
 static void pkce_plain(struct lint *l, const struct gh_lint_rule *r)
@@ -148,13 +171,14 @@ static void pkce_plain(struct lint *l, const struct gh_lint_rule *r)
     }
 }
 
+/* RFC 9700 4.7.1: PKCE, an OpenID Connect nonce, or a one-time state. */
 static void csrf(struct lint *l, const struct gh_lint_rule *r)
 {
     for (size_t i = 0; i < l->n; i++)
-        if (call(l, i, GH_M_AUTHZ) && !has(l, i, "st") && !has(l, i, "cc"))
+        if (call(l, i, GH_M_AUTHZ) && !has(l, i, "st") && !has(l, i, "cc") && !has(l, i, "nonce"))
             emit(l, r, i, GH_LINT_ERROR,
-                 "neither state nor PKCE ties the authorization response to this browser: "
-                 "an attacker's code can be injected (CSRF)");
+                 "neither state nor PKCE (nor a nonce) ties the authorization response to this "
+                 "browser: an attacker's code can be injected (CSRF)");
 }
 
 static void code_reuse(struct lint *l, const struct gh_lint_rule *r)
@@ -340,7 +364,7 @@ static void nonce(struct lint *l, const struct gh_lint_rule *r)
 static const struct gh_lint_rule rules[] = {
     {"pkce-missing", "RFC 9700 2.1.1", "authorization code request without PKCE"},
     {"pkce-plain", "RFC 9700 2.1.1", "PKCE with the plain method (or none named)"},
-    {"csrf-no-state", "RFC 9700 4.7", "neither state nor PKCE: CSRF on the redirect"},
+    {"csrf-no-state", "RFC 9700 4.7", "neither state nor PKCE (nor nonce): CSRF on the redirect"},
     {"code-reuse", "RFC 6749 4.1.2", "a code redeemed twice, or accepted after its first use"},
     {"redirect-uri-mismatch", "RFC 6749 4.1.3",
      "redirect_uri at the token endpoint differs from the authorization request's"},

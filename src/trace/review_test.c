@@ -358,7 +358,7 @@ static void m_pkce_plain(struct flow *f)
 }
 static void m_csrf(struct flow *f)
 {
-    set(f, 2, "rt=code nonce=N1 ru=R1");
+    set(f, 2, "rt=code ru=R1");
 }
 static void m_code_reuse(struct flow *f)
 {
@@ -569,4 +569,27 @@ GH_TEST(diff_aligns_by_meaning)
     free(marks);
     gh_diff_release(&d);
     gh_buf_release(&out);
+}
+
+/* RFC 9700 2.1.1 and 4.7.1: an OpenID Connect nonce stands in for PKCE
+ * (a warning) and for state only when no code is redeemed in the browser. */
+GH_TEST(lint_nonce_protects_a_confidential_client_only)
+{
+    struct flow f;
+    struct gh_lint_finding *found = NULL;
+    size_t n = 0;
+    f.n = 0;
+    add(&f, GH_STEP_CALL, B, AS, 0, "authorization request", "rt=code nonce=N1 ru=R1");
+    add(&f, GH_STEP_REPLY, AS, B, 302, "", "rloc=1 code=K1");
+    ASSERT_INT_EQ(gh_trace_lint(f.s, f.n, &found, &n), 0);
+    ASSERT_INT_EQ(n, 1);
+    ASSERT_STR_EQ(found[0].rule->id, "pkce-missing");
+    ASSERT_INT_EQ(found[0].severity, GH_LINT_WARNING);
+    free(found);
+    add(&f, GH_STEP_CALL, APP, AS, 0, "code exchange", "gt=authorization_code code=K1");
+    add(&f, GH_STEP_REPLY, AS, APP, 200, "", "at=A1 ns=1");
+    ASSERT_INT_EQ(gh_trace_lint(f.s, f.n, &found, &n), 0);
+    ASSERT_INT_EQ(n, 1);
+    ASSERT_INT_EQ(found[0].severity, GH_LINT_ERROR);
+    free(found);
 }

@@ -18,7 +18,7 @@ import tempfile
 import pytest
 import requests
 
-from conftest import BIN, PASSWORD, ROOT, gatehouse, pkce_pair, query_of, refresh_key
+from conftest import BIN, PASSWORD, ROOT, eventually, gatehouse, pkce_pair, query_of, refresh_key
 
 HAR = os.path.join(ROOT, "tests", "har")
 FIX = os.path.join(HAR, "fixtures")
@@ -292,9 +292,21 @@ class HarRecorder:
                                "entries": self.entries}}, f)
 
 
+def app_client_known(g):
+    """serve --app-listen registers its client; the authorization server's
+    cache sees it within a second. A request with a wrong redirect_uri asks
+    without starting a flow."""
+    def known():
+        r = requests.get(g.issuer + "/authorize", params={
+            "client_id": "gatehouse-app", "redirect_uri": "http://wrong.test/"})
+        return "Unknown application" not in r.text
+    assert eventually(known, timeout=10)
+
+
 def native_scenario(g, browser):
     """Sign in, the app's callback, code exchange, an API call, two refreshes
     and a revocation, all through `browser` (so the HAR has all of it)."""
+    app_client_known(g)
     verifier, challenge = pkce_pair()
     _, page = g.authorize(session=browser, client="gatehouse-app",
                           redirect=f"{g.app}/callback", scope="openid api",

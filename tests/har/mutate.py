@@ -128,9 +128,9 @@ def m_pkce_plain(har):
 
 
 def m_no_state(har):
-    e = find(har, authz)
+    e = find(har, authz)  # an OpenID Connect nonce would protect it too (RFC 9700 4.7.1)
     set_url(e, edit_query(e["request"]["url"],
-                          drop({"state", "code_challenge", "code_challenge_method"})))
+                          drop({"state", "code_challenge", "code_challenge_method", "nonce"})))
 
 
 def m_code_reuse(har):

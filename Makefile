@@ -96,6 +96,8 @@ format:
 
 diagram: build/gatehouse
 	build/gatehouse diagram --format svg --no-timings -o docs/flow.svg
+	build/gatehouse trace export --flow tests/har/fixtures/example.har --format svg --no-timings \
+		-o docs/flow-review.svg
 
 docs: build/gatehouse
 	build/gatehouse serve --config-reference > docs/configuration.md

@@ -8,6 +8,7 @@
 #include "app/app.h"
 #include "core/asset.h"
 #include "core/b64url.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "http/form.h"
@@ -57,7 +58,7 @@ int gh_app_new(const struct gh_app_cfg *cfg, struct gh_app **out)
     if (iss_origin != NULL && api_origin != NULL &&
         asprintf(&app->csp,
                  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' "
-                 "data:; connect-src 'self' %s %s; frame-ancestors 'none'; base-uri 'none'; "
+                 "data: blob:; connect-src 'self' %s %s; frame-ancestors 'none'; base-uri 'none'; "
                  "form-action 'self' %s",
                  iss_origin, api_origin, iss_origin) < 0)
         app->csp = NULL;
@@ -177,11 +178,46 @@ static void h_trace_event(struct gh_req *r)
     json_decref(doc);
 }
 
+/* The "What just happened" panel: this browser's own flow as an SVG. The
+ * browser names it by the store key of its current refresh token (as for
+ * /trace-event), which only the holder of that token can compute: no flow
+ * id is taken from the request, so no one sees another user's flow. Only
+ * when the flow recorder is on (demo, serve --trace). */
+static void h_flow(struct gh_req *r)
+{
+    struct gh_app *app = r->ctx;
+    json_t *doc = NULL;
+    const char *rt_hash = NULL;
+    unsigned char hash[GH_SHA256_LEN + 1];
+    char flow[64] = "";
+    struct gh_buf svg;
+    char *body = NULL;
+    gh_buf_init(&svg, 1 << 20);
+    if (app->cfg.rec != NULL)
+        doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
+    rt_hash = json_string_value(json_object_get(doc, "rt_hash"));
+    if (rt_hash == NULL ||
+        gh_b64url_decode(rt_hash, strlen(rt_hash), hash, sizeof(hash)) != GH_SHA256_LEN ||
+        gh_rec_flow_of_refresh(app->cfg.rec, hash, flow, sizeof(flow)) < 0 || flow[0] == '\0' ||
+        gh_rec_draw_svg(app->cfg.rec, flow, "What just happened", 60, &svg) < 0) {
+        gh_resp_error(r, 404, "not_found", "no recorded flow for this session");
+    } else if ((body = gh_arena_strndup(r->arena, svg.p, svg.len)) == NULL) {
+        gh_resp_error(r, 503, "unavailable", "the diagram is too large");
+    } else { /* the last 60 steps: what just happened, in a bounded answer */
+        security_headers(r, app);
+        gh_resp_header(r, "Cache-Control", "no-store");
+        gh_resp_body(r, 200, "image/svg+xml", body, svg.len);
+    }
+    json_decref(doc);
+    gh_buf_release(&svg);
+}
+
 const struct gh_route gh_app_routes[] = {
     {GH_GET, "/", h_index},
     {GH_GET, "/callback", h_index},
     {GH_GET, "/config.json", h_config},
     {GH_POST, "/trace-event", h_trace_event},
+    {GH_POST, "/flow.svg", h_flow},
     {GH_GET, "/*", h_static},
 };
 const size_t gh_app_n_routes = sizeof(gh_app_routes) / sizeof(gh_app_routes[0]);

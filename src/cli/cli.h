@@ -94,6 +94,8 @@ int gh_cmd_keys(struct gh_cli *cli, int argc, char **argv);
 int gh_cmd_serve(struct gh_cli *cli, int argc, char **argv);
 int gh_cmd_demo(struct gh_cli *cli, int argc, char **argv);
 int gh_cmd_trace(struct gh_cli *cli, int argc, char **argv);
+/* `trace import`, `trace lint`, `trace diff` (sub), argv after sub. */
+int gh_cmd_trace_review(struct gh_cli *cli, const char *sub, int argc, char **argv);
 int gh_cmd_diagram(struct gh_cli *cli, int argc, char **argv);
 int gh_cmd_sessions(struct gh_cli *cli, int argc, char **argv);
 

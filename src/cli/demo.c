@@ -127,7 +127,7 @@ static int demo_user(struct gh_store *s, struct demo *d)
             return 0;
         /* a data directory made before users had claims */
         demo_claims(&u);
-        return s->ops->user_update(s, &u);
+        return gh_store_user_update(s, &u);
     }
     if (f != NULL)
         fclose(f);

@@ -1,16 +1,21 @@
 /*
  * `gatehouse trace list` and `gatehouse trace export --format F [--flow ID]
- * [-o FILE]`: the recorded flows (serve --trace) as one line each, or one
- * flow drawn as a sequence diagram in draw.io XML, SVG, Mermaid or PlantUML.
+ * [-o FILE]`: the recorded and imported flows as one line each, or one
+ * flow drawn as a sequence diagram in draw.io XML, SVG, Mermaid or
+ * PlantUML, each lint finding marked at its step. `trace import`, `lint`
+ * and `diff` are in trace_review.c.
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
 #include "trace/export.h"
+#include "trace/import.h"
+#include "trace/lint.h"
 #include "core/err.h"
 
 struct trace_opts {
@@ -23,15 +28,17 @@ struct trace_opts {
 #define O(f) offsetof(struct trace_opts, f)
 static const struct gh_opt table[] = {
     {"format", GH_OPT_STR, O(format), "mermaid", 0, 0, GH_TRACE_FORMATS_TEXT, 0},
-    {"flow", GH_OPT_STR, O(flow), NULL, 0, 0, "flow id (default: the latest flow)", 0},
+    {"flow", GH_OPT_STR, O(flow), NULL, 0, 0,
+     "flow id (default: the latest flow), or a HAR file to draw without storing it", 0},
     {"o", GH_OPT_STR, O(output), NULL, 0, 0, "write to FILE instead of stdout", 0},
     {"no-timings", GH_OPT_BOOL, O(no_timings), "false", 0, 0,
      "leave times out (deterministic output)", 0},
 };
 static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
 static const char usage[] = "gatehouse trace list | trace export --format " GH_TRACE_FORMATS_USAGE
-                            " [--flow ID] [-o FILE] [--no-timings]";
-static const char *const subs[] = {"list", "export", NULL};
+                            " [--flow ID] [-o FILE] [--no-timings] | trace import FILE.har | "
+                            "trace lint (--flow ID | FILE.har) | trace diff A B";
+static const char *const subs[] = {"list", "export", "import", "lint", "diff", NULL};
 
 static int list(struct gh_store *s)
 {
@@ -57,21 +64,25 @@ static int list(struct gh_store *s)
     return GH_EXIT_OK;
 }
 
-/* Writes steps of flow in fmt to path (or stdout). */
-int gh_cli_export(struct gh_store *s, const char *flow, enum gh_trace_format fmt, int timings,
-                  const char *title, const char *path)
+/* Draws steps[0..n) of flow in fmt to path (or stdout), each lint finding
+ * marked; frees steps. */
+static int draw(struct gh_trace_step *steps, size_t n, const char *flow, enum gh_trace_format fmt,
+                int timings, const char *title, const char *path)
 {
-    struct gh_trace_step *steps = NULL;
-    size_t n = 0;
-    if (gh_store_trace_steps(s, flow, &steps, &n) < 0 || n == 0) {
-        gh_cli_err("no recorded steps for flow '%s'", flow);
-        free(steps);
-        return GH_EXIT_FAIL;
-    }
     struct gh_buf b;
     gh_buf_init(&b, 64 << 20);
-    struct gh_export_opts eo = {title, timings};
-    int rc = gh_trace_export(steps, n, fmt, &eo, &b);
+    /* lint findings are drawn at their steps (docs/flow-review.md) */
+    struct gh_lint_finding *found = NULL;
+    struct gh_trace_mark *marks = NULL;
+    size_t nfound = 0;
+    int rc = gh_trace_lint(steps, n, &found, &nfound);
+    if (rc == 0)
+        rc = gh_lint_marks(found, nfound, &marks);
+    struct gh_export_opts eo = {title, timings, marks, marks ? nfound : 0};
+    if (rc == 0)
+        rc = gh_trace_export(steps, n, fmt, &eo, &b);
+    free(found);
+    free(marks);
     free(steps);
     if (rc < 0) {
         gh_buf_release(&b);
@@ -90,6 +101,45 @@ int gh_cli_export(struct gh_store *s, const char *flow, enum gh_trace_format fmt
     return GH_EXIT_OK;
 }
 
+/* Writes steps of flow in fmt to path (or stdout). */
+int gh_cli_export(struct gh_store *s, const char *flow, enum gh_trace_format fmt, int timings,
+                  const char *title, const char *path)
+{
+    struct gh_trace_step *steps = NULL;
+    size_t n = 0;
+    if (gh_store_trace_steps(s, flow, &steps, &n) < 0 || n == 0) {
+        gh_cli_err("no recorded steps for flow '%s'", flow);
+        free(steps);
+        return GH_EXIT_FAIL;
+    }
+    return draw(steps, n, flow, fmt, timings, title, path);
+}
+
+/* --flow FILE.har: the file's flow drawn without storing it. */
+static int export_har(const struct trace_opts *o)
+{
+    enum gh_trace_format fmt;
+    struct gh_import imp;
+    char err[512] = "", title[300];
+    if (gh_trace_format_parse(o->format, &fmt) < 0) {
+        gh_cli_err("unknown format '%s' (" GH_TRACE_FORMATS_TEXT ")", o->format);
+        return GH_EXIT_USAGE;
+    }
+    int rc = gh_trace_import_file(o->flow, NULL, &imp, err, sizeof(err));
+    if (rc < 0) {
+        gh_cli_err("%s", err[0] ? err : gh_strerror(rc));
+        return rc == GH_ENOMEM ? GH_EXIT_FAIL : GH_EXIT_USAGE;
+    }
+    if (imp.n == 0) {
+        gh_cli_err("no OAuth traffic in '%s'", o->flow);
+        gh_import_release(&imp);
+        return GH_EXIT_FAIL;
+    }
+    const char *base = strrchr(o->flow, '/') ? strrchr(o->flow, '/') + 1 : o->flow;
+    snprintf(title, sizeof(title), "OAuth flow imported from %.200s", base);
+    return draw(imp.steps, imp.n, o->flow, fmt, !o->no_timings, title, o->output);
+}
+
 static int export(struct gh_store *s, const struct trace_opts *o)
 {
     enum gh_trace_format fmt;
@@ -97,26 +147,34 @@ static int export(struct gh_store *s, const struct trace_opts *o)
         gh_cli_err("unknown format '%s' (" GH_TRACE_FORMATS_TEXT ")", o->format);
         return GH_EXIT_USAGE;
     }
-    char flow[64];
-    if (o->flow != NULL) {
-        snprintf(flow, sizeof(flow), "%s", o->flow);
-    } else {
-        struct gh_flow_info *rows = NULL;
-        size_t n = 0;
-        if (gh_store_trace_flows(s, &rows, &n) < 0 || n == 0) {
-            free(rows);
-            gh_cli_err("no recorded flows (run serve with --trace)");
-            return GH_EXIT_FAIL;
-        }
-        snprintf(flow, sizeof(flow), "%s", rows[n - 1].id);
+    /* the flow asked for, else the latest; an imported one is titled by its file */
+    char flow[64] = "", title[128] = "OAuth 2.0 authorization code flow with PKCE";
+    struct gh_flow_info *rows = NULL;
+    size_t n = 0;
+    if (gh_store_trace_flows(s, &rows, &n) < 0 || (n == 0 && o->flow == NULL)) {
         free(rows);
+        gh_cli_err("no recorded flows (run serve with --trace)");
+        return GH_EXIT_FAIL;
     }
-    return gh_cli_export(s, flow, fmt, !o->no_timings,
-                         "OAuth 2.0 authorization code flow with PKCE", o->output);
+    snprintf(flow, sizeof(flow), "%s", o->flow ? o->flow : rows[n - 1].id);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rows[i].id, flow) == 0 && strncmp(rows[i].outcome, "imported ", 9) == 0)
+            snprintf(title, sizeof(title), "OAuth flow imported from %s", rows[i].outcome + 9);
+    free(rows);
+    return gh_cli_export(s, flow, fmt, !o->no_timings, title, o->output);
 }
 
 int gh_cmd_trace(struct gh_cli *cli, int argc, char **argv)
 {
+    static const char *const review[] = {"import", "lint", "diff"};
+    for (size_t i = 0; argc >= 1 && i < GH_ARRAY_LEN(review); i++) {
+        if (strcmp(argv[0], review[i]) != 0)
+            continue;
+        for (int k = 1; k < argc; k++)
+            if (strcmp(argv[k], "-o") == 0)
+                argv[k] = (char *)"--o";
+        return gh_cmd_trace_review(cli, argv[0], argc - 1, argv + 1);
+    }
     if (argc < 1 || gh_cli_sub(subs, argv[0]) < 0) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
             printf("usage: %s\n", usage);
@@ -133,6 +191,13 @@ int gh_cmd_trace(struct gh_cli *cli, int argc, char **argv)
     int rc = gh_cli_opts(usage, &opts, &o, argc - 1, argv + 1);
     if (rc >= 0)
         return rc;
+    struct stat st;
+    if (strcmp(argv[0], "export") == 0 && o.flow != NULL && stat(o.flow, &st) == 0 &&
+        S_ISREG(st.st_mode)) {
+        rc = export_har(&o);
+        gh_opts_free(&opts, &o);
+        return rc;
+    }
     int status = GH_EXIT_FAIL;
     struct gh_store *s = gh_cli_store(cli, 1);
     if (s != NULL)
@@ -145,7 +210,7 @@ int gh_cmd_trace(struct gh_cli *cli, int argc, char **argv)
 const struct gh_cli_cmd gh_cli_trace = {
     .name = "trace",
     .fn = gh_cmd_trace,
-    .summary = "list recorded flows or export one as a sequence diagram",
+    .summary = "list, export, import (HAR), lint or diff recorded flows",
     .usage = usage,
     .subs = subs,
     .opts = &opts,

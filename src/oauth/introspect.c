@@ -16,6 +16,7 @@
 #include "core/crypto.h"
 #include "core/metrics.h"
 #include "oauth/oauth.h"
+#include "trace/recorder.h"
 #include "core/err.h"
 
 json_t *gh_oauth_verify_own(const struct gh_snap *s, const char *token)
@@ -152,8 +153,30 @@ static int revoke_access(struct gh_as *as, const struct gh_snap *s, const struct
     return rc < 0 ? rc : 1;
 }
 
+/* The recorder sees a refresh token of a traced flow revoked (the
+ * revocation step of docs/flow-review.md's vocabulary). */
+static void trace_revoke(struct gh_req *r, struct gh_as *as, const char *token, const char *hint,
+                         int64_t t0)
+{
+    unsigned char hash[GH_SHA256_LEN];
+    char flow[64] = "", t4[16];
+    if (as->rec == NULL || gh_refresh_key(token, hash) < 0 ||
+        gh_rec_flow_of_refresh(as->rec, hash, flow, sizeof(flow)) < 0 || flow[0] == '\0')
+        return;
+    gh_rec_short(token, t4);
+    int64_t end = gh_now_us();
+    gh_rec_step(as->rec, flow, GH_P_APP, GH_P_AS, GH_STEP_CALL, 0, t0, 0,
+                gh_arena_printf(r->arena, "POST /revoke (token=%s, token_type_hint=%s)", t4,
+                                hint && strcmp(hint, "access_token") == 0 ? "access_token"
+                                                                          : "refresh_token"),
+                "revocation", NULL, GH_GROUP_NONE);
+    gh_rec_step(as->rec, flow, GH_P_AS, GH_P_APP, GH_STEP_REPLY, 200, end, (int32_t)(end - t0),
+                "200 refresh token family revoked", NULL, NULL, GH_GROUP_NONE);
+}
+
 void gh_h_revoke(struct gh_req *r)
 {
+    int64_t t0 = gh_now_us();
     struct gh_as *as = gh_as_of(r);
     struct gh_snap *s = gh_as_snap(as);
     struct gh_form f;
@@ -179,6 +202,7 @@ void gh_h_revoke(struct gh_req *r)
     }
     gh_resp_header(r, "Cache-Control", "no-store");
     gh_resp_body(r, 200, "application/json", "{}", 2);
+    trace_revoke(r, as, token, hint, t0);
 out:
     gh_snap_put(as, s);
 }

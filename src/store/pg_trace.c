@@ -13,8 +13,8 @@
 
 static const char SQL_STEP_INSERT[] =
     "INSERT INTO trace_step(flow_id, t_us, dur_us, src, dst, kind, group_kind, status, label, "
-    "note, grp) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE EXISTS (SELECT 1 FROM "
-    "trace_flow WHERE id = $1)";
+    "note, grp, attrs) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 WHERE EXISTS "
+    "(SELECT 1 FROM trace_flow WHERE id = $1)";
 
 struct append_job {
     const char *flow_id;
@@ -27,9 +27,10 @@ static int append_fn(struct pg_conn *c, void *arg)
     struct append_job *j = arg;
     for (size_t i = 0; i < j->n; i++) {
         const struct gh_trace_step *t = &j->steps[i];
-        int rc = pg_exec(c, SQL_STEP_INSERT, "tiiiiiiittt", j->flow_id, t->t_us, (int64_t)t->dur_us,
-                         (int64_t)t->from, (int64_t)t->to, (int64_t)t->kind, (int64_t)t->group_kind,
-                         (int64_t)t->status, t->label, t->note, t->group);
+        int rc =
+            pg_exec(c, SQL_STEP_INSERT, "tiiiiiiitttt", j->flow_id, t->t_us, (int64_t)t->dur_us,
+                    (int64_t)t->from, (int64_t)t->to, (int64_t)t->kind, (int64_t)t->group_kind,
+                    (int64_t)t->status, t->label, t->note, t->group, t->attrs);
         if (rc < 0)
             return rc;
     }
@@ -114,7 +115,8 @@ int pg_trace_flows(struct gh_store *gs, struct gh_flow_info **rows, size_t *n)
 }
 
 static const char SQL_STEPS[] =
-    "SELECT t_us, dur_us, src, dst, kind, group_kind, status, label, note, grp FROM trace_step "
+    "SELECT t_us, dur_us, src, dst, kind, group_kind, status, label, note, grp, attrs FROM "
+    "trace_step "
     "WHERE flow_id = $1 ORDER BY t_us, id";
 
 int pg_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_step **rows, size_t *n)
@@ -138,6 +140,7 @@ int pg_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_ste
         pg_text(r, row, 7, t->label, sizeof(t->label));
         pg_text(r, row, 8, t->note, sizeof(t->note));
         pg_text(r, row, 9, t->group, sizeof(t->group));
+        pg_text(r, row, 10, t->attrs, sizeof(t->attrs));
     }
     PQclear(r);
     if (v == NULL)

@@ -11,8 +11,8 @@
 
 static const char SQL_STEP_INSERT[] =
     "INSERT INTO trace_step(flow_id, t_us, dur_us, src, dst, kind, group_kind, status, label, "
-    "note, grp) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE EXISTS (SELECT 1 FROM "
-    "trace_flow WHERE id = ?1)";
+    "note, grp, attrs) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 WHERE EXISTS "
+    "(SELECT 1 FROM trace_flow WHERE id = ?1)";
 
 struct append_job {
     const char *flow_id;
@@ -25,9 +25,10 @@ static int append_fn(struct sq_conn *c, void *arg)
     struct append_job *j = arg;
     for (size_t i = 0; i < j->n; i++) {
         const struct gh_trace_step *t = &j->steps[i];
-        int rc = sq_exec(c, SQL_STEP_INSERT, "tiiiiiiittt", j->flow_id, t->t_us, (int64_t)t->dur_us,
-                         (int64_t)t->from, (int64_t)t->to, (int64_t)t->kind, (int64_t)t->group_kind,
-                         (int64_t)t->status, t->label, t->note, t->group);
+        int rc =
+            sq_exec(c, SQL_STEP_INSERT, "tiiiiiiitttt", j->flow_id, t->t_us, (int64_t)t->dur_us,
+                    (int64_t)t->from, (int64_t)t->to, (int64_t)t->kind, (int64_t)t->group_kind,
+                    (int64_t)t->status, t->label, t->note, t->group, t->attrs);
         if (rc < 0)
             return rc;
     }
@@ -106,7 +107,8 @@ int sq_trace_flows(struct gh_store *gs, struct gh_flow_info **rows, size_t *n)
 }
 
 static const char SQL_STEPS[] =
-    "SELECT t_us, dur_us, src, dst, kind, group_kind, status, label, note, grp FROM trace_step "
+    "SELECT t_us, dur_us, src, dst, kind, group_kind, status, label, note, grp, attrs FROM "
+    "trace_step "
     "WHERE flow_id = ? ORDER BY t_us, id";
 
 static int step_row(sqlite3_stmt *st, void *out)
@@ -122,6 +124,7 @@ static int step_row(sqlite3_stmt *st, void *out)
     sq_text(st, 7, t->label, sizeof(t->label));
     sq_text(st, 8, t->note, sizeof(t->note));
     sq_text(st, 9, t->group, sizeof(t->group));
+    sq_text(st, 10, t->attrs, sizeof(t->attrs));
     return 0;
 }
 

@@ -559,6 +559,7 @@ static struct gh_trace_step step_of(int64_t t, const char *label)
     snprintf(st.label, sizeof(st.label), "%s", label);
     snprintf(st.note, sizeof(st.note), "note %s", label);
     snprintf(st.group, sizeof(st.group), "refresh");
+    snprintf(st.attrs, sizeof(st.attrs), "code=%s st=x", label);
     return st;
 }
 
@@ -599,7 +600,8 @@ STORE_TEST(trace, 1)
          rows[0].t_us == 10 && rows[0].dur_us == 1500 && rows[0].from == GH_P_BROWSER &&
          rows[0].to == GH_P_AS && rows[0].kind == GH_STEP_CALL &&
          rows[0].group_kind == GH_GROUP_LOOP && rows[0].status == 302 &&
-         strcmp(rows[0].note, "note a") == 0 && strcmp(rows[0].group, "refresh") == 0;
+         strcmp(rows[0].note, "note a") == 0 && strcmp(rows[0].group, "refresh") == 0 &&
+         strcmp(rows[0].attrs, "code=a st=x") == 0; /* the flow review's facts */
     free(rows);
     ASSERT_TRUE(ok);
 

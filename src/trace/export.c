@@ -56,6 +56,61 @@ int gh_trace_format_parse(const char *name, enum gh_trace_format *out /* OUT */)
     return GH_EINVAL;
 }
 
+/* Drawn first when a step has several kinds of marks. */
+static const uint8_t mark_order[] = {GH_MARK_FINDING, GH_MARK_REMOVED, GH_MARK_ADDED,
+                                     GH_MARK_MOVED};
+
+size_t gh_trace_step_marks(const struct gh_export_opts *opts, size_t i, uint8_t *kind, char *dst,
+                           size_t cap)
+{
+    size_t count = 0, best = GH_ARRAY_LEN(mark_order), len = 0;
+    if (cap > 0)
+        dst[0] = '\0';
+    for (size_t k = 0; opts != NULL && k < opts->n_marks; k++) {
+        const struct gh_trace_mark *m = &opts->marks[k];
+        if (m->step != i)
+            continue;
+        for (size_t r = 0; r < best; r++)
+            if (mark_order[r] == m->kind)
+                best = r;
+        int w = snprintf(dst + len, cap - len, "%s%s%.*s", count ? "\n" : "",
+                         m->kind == GH_MARK_FINDING ? "⚠ " : "", (int)sizeof(m->text), m->text);
+        if (w > 0)
+            len = len + (size_t)w < cap ? len + (size_t)w : cap - 1;
+        count++;
+    }
+    *kind = best < GH_ARRAY_LEN(mark_order) ? mark_order[best] : GH_MARK_FINDING;
+    return count;
+}
+
+const char *gh_trace_mark_color(uint8_t kind)
+{
+    switch (kind) {
+    case GH_MARK_ADDED:
+        return "#1a7f37";
+    case GH_MARK_REMOVED:
+        return "#6e7781";
+    case GH_MARK_MOVED:
+        return "#0969da";
+    default:
+        return "#b42318";
+    }
+}
+
+const char *gh_trace_mark_fill(uint8_t kind)
+{
+    switch (kind) {
+    case GH_MARK_ADDED:
+        return "#e6f4ea";
+    case GH_MARK_REMOVED:
+        return "#eef0f2";
+    case GH_MARK_MOVED:
+        return "#e7f0fb";
+    default:
+        return "#fde8e7";
+    }
+}
+
 static int steps_valid(const struct gh_trace_step *steps, size_t n)
 {
     if (n > GH_TRACE_EXPORT_MAX || (steps == NULL && n > 0))
@@ -72,10 +127,11 @@ static int steps_valid(const struct gh_trace_step *steps, size_t n)
 int gh_trace_export(const struct gh_trace_step *steps, size_t n, enum gh_trace_format fmt,
                     const struct gh_export_opts *opts, struct gh_buf *out)
 {
-    static const struct gh_export_opts defaults = {NULL, 0};
+    static const struct gh_export_opts defaults = {NULL, 0, NULL, 0};
     export_fn fn = NULL;
     int rc = GH_EINVAL;
-    if (out == NULL || !steps_valid(steps, n))
+    if (out == NULL || !steps_valid(steps, n) ||
+        (opts != NULL && opts->n_marks > 0 && opts->marks == NULL))
         goto out;
     for (size_t i = 0; i < GH_ARRAY_LEN(formats); i++) {
         if (formats[i].fmt == fmt)

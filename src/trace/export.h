@@ -7,6 +7,7 @@
 #define GH_TRACE_EXPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "trace/step.h"
@@ -19,9 +20,30 @@ enum gh_trace_format { GH_FMT_DRAWIO, GH_FMT_SVG, GH_FMT_MERMAID, GH_FMT_PLANTUM
 /* 0 and *out for one of GH_TRACE_FORMATS_USAGE; GH_EINVAL else. */
 int gh_trace_format_parse(const char *name, enum gh_trace_format *out /* OUT */);
 
+/* Something to point out at one step (docs/flow-review.md): a lint finding,
+ * drawn red with its rule and RFC section, or a change `trace diff` found. */
+enum gh_mark_kind {
+    GH_MARK_FINDING, /* red */
+    GH_MARK_ADDED,   /* green: only in the second flow */
+    GH_MARK_REMOVED, /* grey: only in the first flow */
+    GH_MARK_MOVED,   /* blue: in both, elsewhere */
+};
+
+#define GH_TRACE_MARK_MAX 200
+
+struct gh_trace_mark {
+    size_t step;  /* index of the step it belongs to */
+    uint8_t kind; /* enum gh_mark_kind */
+    char text[GH_TRACE_MARK_MAX];
+};
+
 struct gh_export_opts {
     const char *title; /* diagram title, may be NULL */
     int timings;       /* 1: show times/durations; 0: deterministic output */
+    /* marks[0..n_marks), any order, several per step allowed; a step
+     * without marks is drawn exactly as without this option */
+    const struct gh_trace_mark *marks;
+    size_t n_marks;
 };
 
 /* Most steps one export draws; longer flows are refused with GH_EINVAL. */

@@ -91,18 +91,43 @@ static void put_lifelines(struct gh_trace_out *o, const struct gh_layout *l)
     }
 }
 
-/* The html value of a row: label, then the OAuth meaning in italics. */
-static void put_value(struct gh_trace_out *o, const struct gh_trace_step *s)
+/* The html value of a row: label, then the OAuth meaning in italics, then
+ * its marks in bold, in their colour. */
+static void put_value(struct gh_trace_out *o, const struct gh_layout_row *r)
 {
+    const struct gh_trace_step *s = r->step;
     struct gh_trace_text label = gh_trace_label(s), note = gh_trace_note(s);
     gh_trace_emit_xml(o, label.p, label.n, 1);
-    if (note.n == 0)
+    if (note.n > 0) {
+        if (label.n > 0)
+            gh_trace_emit(o, "&lt;br&gt;");
+        gh_trace_emit(o, "&lt;i&gt;");
+        gh_trace_emit_xml(o, note.p, note.n, 1);
+        gh_trace_emit(o, "&lt;/i&gt;");
+    }
+    if (r->marks == NULL)
         return;
-    if (label.n > 0)
-        gh_trace_emit(o, "&lt;br&gt;");
-    gh_trace_emit(o, "&lt;i&gt;");
-    gh_trace_emit_xml(o, note.p, note.n, 1);
-    gh_trace_emit(o, "&lt;/i&gt;");
+    gh_trace_emit(o, "&lt;br&gt;&lt;font color=&quot;%s&quot;&gt;&lt;b&gt;",
+                  gh_trace_mark_color(r->mark_kind));
+    gh_trace_emit_xml(o, r->marks, strlen(r->marks), 1);
+    gh_trace_emit(o, "&lt;/b&gt;&lt;/font&gt;");
+}
+
+/* The band behind a marked row (under the edges, which come later). */
+static void put_band(struct gh_trace_out *o, const struct gh_layout_row *r, size_t k)
+{
+    if (r->marks == NULL)
+        return;
+    int mid = (r->left + r->right) / 2, half = (r->right - r->left) / 2 + 10;
+    if (r->kind != GH_STEP_NOTE && r->kind != GH_STEP_SELF && r->text_w / 2 + 12 > half)
+        half = r->text_w / 2 + 12;
+    int left = r->kind == GH_STEP_SELF ? r->left - 10 : mid - half;
+    int right = r->kind == GH_STEP_SELF ? r->right + 10 : mid + half;
+    gh_trace_emit(o,
+                  "        <mxCell id=\"m%zu\" value=\"\" style=\"rounded=1;arcSize=6;html=1;"
+                  "fillColor=%s;strokeColor=none;\" vertex=\"1\" parent=\"1\">\n",
+                  k + 1, gh_trace_mark_fill(r->mark_kind));
+    put_geometry(o, left, r->top, right - left, r->bottom - r->top);
 }
 
 static void put_edge(struct gh_trace_out *o, const struct gh_layout *l,
@@ -112,13 +137,16 @@ static void put_edge(struct gh_trace_out *o, const struct gh_layout *l,
     int y1 = r->y, y2 = self ? r->y2 : r->y, x1 = l->col_x[r->from], x2 = l->col_x[r->to];
     int span = r->from > r->to ? r->from - r->to : r->to - r->from;
     gh_trace_emit(o, "        <mxCell id=\"s%zu\" value=\"", k + 1);
-    put_value(o, r->step);
-    gh_trace_emit(o, "\" style=\"html=1;%s;curved=0;rounded=0;fontSize=13;%s%s",
-                  self ? "align=left;spacingLeft=4;verticalAlign=middle;labelBackgroundColor=none"
-                  : span > 1 ? "verticalAlign=bottom;labelBackgroundColor=#ffffff"
-                             : "verticalAlign=bottom;labelBackgroundColor=none",
-                  reply ? "endArrow=open;endSize=8;dashed=1;" : "endArrow=block;endFill=1;",
-                  r->step->status >= 400 ? "strokeColor=#b42318;fontColor=#b42318;" : "");
+    put_value(o, r);
+    gh_trace_emit(
+        o, "\" style=\"html=1;%s;curved=0;rounded=0;fontSize=13;%s%s",
+        self       ? "align=left;spacingLeft=4;verticalAlign=middle;labelBackgroundColor=none"
+        : span > 1 ? "verticalAlign=bottom;labelBackgroundColor=#ffffff"
+                   : "verticalAlign=bottom;labelBackgroundColor=none",
+        reply ? "endArrow=open;endSize=8;dashed=1;" : "endArrow=block;endFill=1;",
+        r->step->status >= 400 && r->marks == NULL ? "strokeColor=#b42318;fontColor=#b42318;" : "");
+    if (r->marks != NULL)
+        gh_trace_emit(o, "strokeColor=%s;strokeWidth=2;", gh_trace_mark_color(r->mark_kind));
     gh_trace_emit(o,
                   "exitX=0.5;exitY=0;exitDx=0;exitDy=%d;entryX=0.5;entryY=0;entryDx=0;"
                   "entryDy=%d;\" edge=\"1\" parent=\"1\" source=\"%s\" target=\"%s\">\n"
@@ -140,7 +168,7 @@ static void put_edge(struct gh_trace_out *o, const struct gh_layout *l,
 static void put_note(struct gh_trace_out *o, const struct gh_layout_row *r, size_t k)
 {
     gh_trace_emit(o, "        <mxCell id=\"s%zu\" value=\"", k + 1);
-    put_value(o, r->step);
+    put_value(o, r);
     gh_trace_emit(o, "\" style=\"shape=note;whiteSpace=wrap;html=1;size=10;fillColor=#fff7d6;"
                      "strokeColor=#c9a227;fontSize=13;\" vertex=\"1\" parent=\"1\">\n");
     put_geometry(o, r->left, r->y, r->right - r->left, r->y2 - r->y);
@@ -171,6 +199,8 @@ int gh_trace_export_drawio(const struct gh_trace_step *steps, size_t n,
      * not filled (pointerEvents=0 leaves the lifelines clickable) */
     for (size_t i = 0; i < l.nfrags; i++)
         put_frag(&o, &l.frags[i], i);
+    for (size_t i = 0; i < l.nrows; i++)
+        put_band(&o, &l.rows[i], i);
     for (size_t i = 0; i < l.nrows; i++) {
         if (l.rows[i].kind == GH_STEP_NOTE)
             put_note(&o, &l.rows[i], i);

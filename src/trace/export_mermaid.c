@@ -8,6 +8,7 @@
  * #37;) and line breaks as <br/>: any label, however hostile, stays on its
  * one line and renders as the text it was.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "trace/layout.h"
@@ -42,7 +43,7 @@ static void put_text(struct gh_trace_out *o, const char *s, size_t n, int br)
 }
 
 static void put_step(struct gh_trace_out *o, const struct gh_trace_step *s, const char *timing,
-                     const char *indent)
+                     const char *marks, const char *indent)
 {
     struct gh_trace_text label = gh_trace_label(s), note = gh_trace_note(s);
     enum gh_step_kind kind = gh_trace_kind(s);
@@ -57,9 +58,21 @@ static void put_step(struct gh_trace_out *o, const struct gh_trace_step *s, cons
         gh_trace_emit(o, "%s", label.n > 0 ? "<br/>" : "");
         put_text(o, note.p, note.n, 1);
     }
+    if (marks[0] != '\0') {
+        gh_trace_emit(o, "<br/>");
+        put_text(o, marks, strlen(marks), 1);
+    }
     if (timing[0] != '\0')
         gh_trace_emit(o, "<br/>%s", timing);
     gh_trace_emit(o, "\n");
+}
+
+/* "rgb(253, 232, 231)" for "#fde8e7": the band of a marked step. */
+static void put_rect(struct gh_trace_out *o, uint8_t kind, const char *indent)
+{
+    unsigned r = 0, g = 0, b = 0;
+    sscanf(gh_trace_mark_fill(kind), "#%2x%2x%2x", &r, &g, &b);
+    gh_trace_emit(o, "%srect rgb(%u, %u, %u)\n", indent, r, g, b);
 }
 
 int gh_trace_export_mermaid(const struct gh_trace_step *steps, size_t n,
@@ -90,7 +103,16 @@ int gh_trace_export_mermaid(const struct gh_trace_step *steps, size_t n,
         }
         if (opts->timings)
             gh_trace_timing(&steps[i], steps[0].t_us, timing, sizeof(timing));
-        put_step(&o, &steps[i], timing, in_frag ? "        " : "    ");
+        char marks[4 * GH_TRACE_MARK_MAX];
+        uint8_t kind;
+        const char *indent = in_frag ? "        " : "    ";
+        int marked = gh_trace_step_marks(opts, i, &kind, marks, sizeof(marks)) > 0;
+        if (marked)
+            put_rect(&o, kind, indent);
+        put_step(&o, &steps[i], timing, marks,
+                 marked ? (in_frag ? "            " : "        ") : indent);
+        if (marked)
+            gh_trace_emit(&o, "%send\n", indent);
         if (gh_trace_frag_ends(steps, n, i))
             gh_trace_emit(&o, "    end\n");
     }

@@ -65,13 +65,17 @@ static void put_text(struct gh_trace_out *o, const char *s, size_t n, int italic
 }
 
 static void put_step(struct gh_trace_out *o, const struct gh_trace_step *s, const char *timing,
-                     const char *indent)
+                     const char *marks, uint8_t mark_kind, const char *indent)
 {
     struct gh_trace_text label = gh_trace_label(s), note = gh_trace_note(s);
     enum gh_step_kind kind = gh_trace_kind(s);
     int err = s->status >= 400;
     if (kind == GH_STEP_NOTE) {
         gh_trace_emit(o, "%snote over %s : ", indent, ids[s->from]);
+    } else if (marks[0] != '\0') {
+        gh_trace_emit(o, "%s%s -[%s,bold]%s> %s : ", indent, ids[s->from],
+                      gh_trace_mark_color(mark_kind), s->kind == GH_STEP_REPLY ? "-" : "",
+                      ids[kind == GH_STEP_SELF ? s->from : s->to]);
     } else {
         const char *arrow = s->kind == GH_STEP_REPLY ? (err ? "-[#b42318]->" : "-->")
                                                      : (err ? "-[#b42318]>" : "->");
@@ -82,6 +86,11 @@ static void put_step(struct gh_trace_out *o, const struct gh_trace_step *s, cons
     if (note.n > 0) {
         gh_trace_emit(o, "%s", label.n > 0 ? "\\n" : "");
         put_text(o, note.p, note.n, 1);
+    }
+    if (marks[0] != '\0') {
+        gh_trace_emit(o, "\\n<color:%s><b>", gh_trace_mark_color(mark_kind));
+        put_text(o, marks, strlen(marks), 0);
+        gh_trace_emit(o, "</b></color>");
     }
     if (timing[0] != '\0')
         gh_trace_emit(o, "\\n<color:#7b8794>%s</color>", timing);
@@ -115,7 +124,10 @@ int gh_trace_export_plantuml(const struct gh_trace_step *steps, size_t n,
         }
         if (opts->timings)
             gh_trace_timing(&steps[i], steps[0].t_us, timing, sizeof(timing));
-        put_step(&o, &steps[i], timing, gh_trace_group(&steps[i]).n > 0 ? "  " : "");
+        char marks[4 * GH_TRACE_MARK_MAX];
+        uint8_t kind;
+        gh_trace_step_marks(opts, i, &kind, marks, sizeof(marks));
+        put_step(&o, &steps[i], timing, marks, kind, gh_trace_group(&steps[i]).n > 0 ? "  " : "");
         if (gh_trace_frag_ends(steps, n, i))
             gh_trace_emit(&o, "end\n");
     }

@@ -9,6 +9,7 @@
  * folded boxes, fragments as frames with the keyword in a corner tab and
  * the title as the guard. Every text is sanitised and XML-escaped.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "trace/layout.h"
@@ -45,7 +46,13 @@ static void put_head(struct gh_trace_out *o, const struct gh_layout *l,
                   "viewBox=\"0 0 %d %d\" role=\"img\">\n<title>",
                   l->width, l->height, l->width, l->height);
     gh_trace_emit_xml(o, title, strlen(title), 0);
-    gh_trace_emit(o, "</title>\n<defs>\n<style>\n%s</style>\n", css);
+    gh_trace_emit(o, "</title>\n<defs>\n<style>\n%s", css);
+    if (opts->n_marks > 0) /* only then: unmarked output stays as it was */
+        for (uint8_t k = GH_MARK_FINDING; k <= GH_MARK_MOVED; k++)
+            gh_trace_emit(
+                o, ".msg.mk%u{stroke:%s}\ntext.mk%u{font-size:12px;font-weight:bold;fill:%s}\n", k,
+                gh_trace_mark_color(k), k, gh_trace_mark_color(k));
+    gh_trace_emit(o, "</style>\n");
     static const struct {
         const char *id, *path, *paint;
     } marks[] = {
@@ -61,6 +68,16 @@ static void put_head(struct gh_trace_out *o, const struct gh_layout *l,
                       "markerWidth=\"10\" markerHeight=\"10\" markerUnits=\"userSpaceOnUse\" "
                       "orient=\"auto\"><path d=\"%s\" %s/></marker>\n",
                       marks[i].id, marks[i].path, marks[i].paint);
+    for (uint8_t k = GH_MARK_FINDING; opts->n_marks > 0 && k <= GH_MARK_MOVED; k++)
+        gh_trace_emit(o,
+                      "<marker id=\"gh-call-mk%u\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
+                      "markerWidth=\"10\" markerHeight=\"10\" markerUnits=\"userSpaceOnUse\" "
+                      "orient=\"auto\"><path d=\"M0,1 L10,5 L0,9 z\" fill=\"%s\"/></marker>\n"
+                      "<marker id=\"gh-reply-mk%u\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
+                      "markerWidth=\"10\" markerHeight=\"10\" markerUnits=\"userSpaceOnUse\" "
+                      "orient=\"auto\"><path d=\"M1,1 L10,5 L1,9\" fill=\"none\" stroke=\"%s\" "
+                      "stroke-width=\"1.4\"/></marker>\n",
+                      k, gh_trace_mark_color(k), k, gh_trace_mark_color(k));
     gh_trace_emit(o, "</defs>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
     if (opts->title != NULL) {
         gh_trace_emit(o, "<text class=\"title\" x=\"%d\" y=\"%d\">", l->margin, l->title_y);
@@ -99,7 +116,28 @@ static void put_row_text(struct gh_trace_out *o, const struct gh_layout_row *r, 
     if (label.n > 0)
         y += put_lines(o, x, y, anchor, cls, label.p, label.n) * GH_LAYOUT_LINE_H;
     if (note.n > 0)
-        put_lines(o, x, y, anchor, halo ? "mean halo" : "mean", note.p, note.n);
+        y += put_lines(o, x, y, anchor, halo ? "mean halo" : "mean", note.p, note.n) *
+             GH_LAYOUT_LINE_H;
+    if (r->marks != NULL) {
+        char mk[16];
+        snprintf(mk, sizeof(mk), "mk%u%s", r->mark_kind, halo ? " halo" : "");
+        put_lines(o, x, y, anchor, mk, r->marks, strlen(r->marks));
+    }
+}
+
+/* The band behind a marked row, under the lifelines. */
+static void put_band(struct gh_trace_out *o, const struct gh_layout_row *r)
+{
+    if (r->marks == NULL)
+        return;
+    int left = r->left - 10, right = r->right + 10;
+    if (r->kind != GH_STEP_NOTE && r->kind != GH_STEP_SELF) {
+        int half = r->text_w / 2 + 12, mid = (r->left + r->right) / 2;
+        left = mid - half < left ? mid - half : left;
+        right = mid + half > right ? mid + half : right;
+    }
+    gh_trace_emit(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"4\" fill=\"%s\"/>\n",
+                  left, r->top, right - left, r->bottom - r->top, gh_trace_mark_fill(r->mark_kind));
 }
 
 static void put_frame(struct gh_trace_out *o, const struct gh_layout_frag *f)
@@ -146,11 +184,17 @@ static void put_message(struct gh_trace_out *o, const struct gh_layout *l,
     int reply = r->kind == GH_STEP_REPLY, err = r->step->status >= 400;
     int x1 = l->col_x[r->from], x2 = l->col_x[r->to];
     int span = r->from > r->to ? r->from - r->to : r->to - r->from;
+    char mk[16] = "";
+    if (r->marks != NULL)
+        snprintf(mk, sizeof(mk), "-mk%u", r->mark_kind);
     gh_trace_emit(o,
-                  "<line class=\"msg%s%s\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+                  "<line class=\"msg%s%s%s%s\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
                   "marker-end=\"url(#gh-%s%s)\"/>\n",
-                  reply ? " reply" : "", err ? " err" : "", x1, r->y, x2, r->y,
-                  reply ? "reply" : "call", err ? "-err" : "");
+                  reply ? " reply" : "", err && !mk[0] ? " err" : "", mk[0] ? " " : "",
+                  mk[0] ? mk + 1 : "", x1, r->y, x2, r->y, reply ? "reply" : "call",
+                  mk[0] ? mk
+                  : err ? "-err"
+                        : "");
     /* a label crossing a lifeline gets a white halo to stay readable */
     put_row_text(o, r, (x1 + x2) / 2, "middle", span > 1);
 }
@@ -160,11 +204,18 @@ static void put_self(struct gh_trace_out *o, const struct gh_layout *l,
 {
     int x = l->col_x[r->from], err = r->step->status >= 400;
     int reply = r->step->kind == GH_STEP_REPLY;
+    char mk[16] = "";
+    if (r->marks != NULL)
+        snprintf(mk, sizeof(mk), "-mk%u", r->mark_kind);
     gh_trace_emit(o,
-                  "<path class=\"msg%s%s\" d=\"M%d,%d H%d V%d H%d\" "
+                  "<path class=\"msg%s%s%s%s\" d=\"M%d,%d H%d V%d H%d\" "
                   "marker-end=\"url(#gh-%s%s)\"/>\n",
-                  reply ? " reply" : "", err ? " err" : "", x, r->y, x + GH_LAYOUT_SELF_W, r->y2,
-                  x + 1, reply ? "reply" : "call", err ? "-err" : "");
+                  reply ? " reply" : "", err && !mk[0] ? " err" : "", mk[0] ? " " : "",
+                  mk[0] ? mk + 1 : "", x, r->y, x + GH_LAYOUT_SELF_W, r->y2, x + 1,
+                  reply ? "reply" : "call",
+                  mk[0] ? mk
+                  : err ? "-err"
+                        : "");
     put_row_text(o, r, x + GH_LAYOUT_SELF_W + 10, "start", 0);
 }
 
@@ -189,6 +240,8 @@ int gh_trace_export_svg(const struct gh_trace_step *steps, size_t n,
     put_head(&o, &l, opts);
     for (size_t i = 0; i < l.nfrags; i++)
         put_frame(&o, &l.frags[i]);
+    for (size_t i = 0; i < l.nrows; i++)
+        put_band(&o, &l.rows[i]);
     put_participants(&o, &l);
     for (size_t i = 0; i < l.nfrags; i++)
         put_tab(&o, &l.frags[i]);

@@ -38,6 +38,21 @@ static int min_i(int a, int b)
     return a < b ? a : b;
 }
 
+/* The marks of step i, kept with its row; they add lines to it. */
+static int measure_marks(struct gh_layout_row *r, const struct gh_export_opts *opts, size_t i)
+{
+    char text[4 * GH_TRACE_MARK_MAX];
+    if (gh_trace_step_marks(opts, i, &r->mark_kind, text, sizeof(text)) == 0)
+        return 0;
+    r->marks = strdup(text);
+    if (r->marks == NULL)
+        return GH_ENOMEM;
+    r->mark_lines = gh_trace_text_lines(text, strlen(text));
+    r->lines += r->mark_lines;
+    r->text_w = max_i(r->text_w, gh_trace_text_w(text, strlen(text), GH_LAYOUT_BOLD_W));
+    return 0;
+}
+
 static void measure_row(struct gh_layout_row *r, const struct gh_trace_step *s)
 {
     struct gh_trace_text l = gh_trace_label(s), note = gh_trace_note(s);
@@ -235,8 +250,11 @@ int gh_layout_build(const struct gh_trace_step *steps, size_t n, const struct gh
     if (l.rows == NULL)
         goto out;
     l.nrows = n;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         measure_row(&l.rows[i], &steps[i]);
+        if (measure_marks(&l.rows[i], opts, i) < 0)
+            goto out;
+    }
     if (opts->timings)
         gutter = measure_timings(&l, steps);
     l.margin = MARGIN;
@@ -265,6 +283,8 @@ out:
 
 void gh_layout_release(struct gh_layout *l)
 {
+    for (size_t i = 0; l->rows != NULL && i < l->nrows; i++)
+        free(l->rows[i].marks);
     free(l->frags);
     free(l->rows);
     l->frags = NULL;

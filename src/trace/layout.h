@@ -42,6 +42,15 @@ int gh_trace_frag_starts(const struct gh_trace_step *steps, size_t n, size_t i);
 int gh_trace_frag_ends(const struct gh_trace_step *steps, size_t n, size_t i);
 /* "alt", "opt" or "loop"; a titled group of kind NONE is drawn as "opt". */
 const char *gh_trace_frag_word(const struct gh_trace_step *s);
+/* Marks (export.h) of step i: their number; *kind the one drawn (a finding
+ * before a removal, an addition, a move), their texts one a line (findings
+ * prefixed "⚠ ") in dst[0..cap). 0 and "" for a step without. */
+size_t gh_trace_step_marks(const struct gh_export_opts *opts, size_t i, uint8_t *kind, char *dst,
+                           size_t cap);
+/* "#b42318" ...: the colour of a mark's arrow and text, and of its band. */
+const char *gh_trace_mark_color(uint8_t kind);
+const char *gh_trace_mark_fill(uint8_t kind);
+
 /* Writes "+12 ms (3 ms)": start relative to t0, duration when known. */
 void gh_trace_timing(const struct gh_trace_step *s, int64_t t0, char *dst, size_t cap);
 
@@ -81,6 +90,9 @@ struct gh_layout_row {
     int text_w;      /* widest text line */
     int left, right; /* horizontal extent of all that the row draws */
     char timing[40]; /* "+12 ms (3 ms)", "" without timings */
+    char *marks;     /* owned: the marks' text lines, NULL without marks */
+    uint8_t mark_kind;
+    int mark_lines;
 };
 
 struct gh_layout_frag {

@@ -9,6 +9,7 @@
 #include "core/b64url.h"
 #include "core/crypto.h"
 #include "store/store.h"
+#include "trace/export.h"
 #include "trace/recorder.h"
 #include "core/err.h"
 
@@ -260,6 +261,23 @@ int gh_rec_flow_of_code(struct gh_recorder *rec, const char *code, char *out, si
     int rc = gh_store_code_get(rec->store, hash, &k);
     if (rc == 0)
         snprintf(out, n, "%s", k.flow_id);
+    return rc;
+}
+
+int gh_rec_draw_svg(struct gh_recorder *rec, const char *flow_id, const char *title, size_t last,
+                    struct gh_buf *out)
+{
+    struct gh_trace_step *steps = NULL;
+    size_t n = 0;
+    gh_recorder_flush(rec);
+    int rc = gh_store_trace_steps(rec->store, flow_id, &steps, &n);
+    if (rc == 0 && n == 0)
+        rc = GH_ENOTFOUND;
+    struct gh_export_opts eo = {title, 1, NULL, 0};
+    size_t skip = n > last ? n - last : 0;
+    if (rc == 0)
+        rc = gh_trace_export(steps + skip, n - skip, GH_FMT_SVG, &eo, out);
+    free(steps);
     return rc;
 }
 

@@ -66,6 +66,14 @@ int gh_rec_flow_of_refresh(struct gh_recorder *rec, const unsigned char key[GH_S
                            char *out, size_t n);
 int gh_rec_flow_of_code(struct gh_recorder *rec, const char *code, char *out, size_t n);
 
+/* The flow's last `last` steps drawn as an SVG sequence diagram (with
+ * timings) appended to out, after what is queued has reached the store: the
+ * Frontend App's "What just happened" panel. 0, GH_ENOTFOUND (no steps),
+ * or a negative gh_err. */
+struct gh_buf;
+int gh_rec_draw_svg(struct gh_recorder *rec, const char *flow_id, const char *title, size_t last,
+                    struct gh_buf *out);
+
 /* A secret shortened for display: its last 4 characters and "…" (no more
  * is ever shown); secrets of 8 characters or less show only "…". */
 void gh_rec_short(const char *secret, char out[16]);

@@ -3,7 +3,9 @@
  * ordered list of steps between four participants. The recorder
  * (recorder.h) fills steps at run time, the store keeps them, the
  * exporters (export.h) draw them. No step ever holds a secret: tokens,
- * codes and verifiers appear only as short fingerprints. This header has
+ * codes and verifiers appear only as short fingerprints. A step's note
+ * names its OAuth meaning from one vocabulary (trace/vocab.h), shared by
+ * the recorder and `trace import`. This header has
  * no dependencies beyond the C library, so the store can include it.
  */
 #ifndef GH_TRACE_STEP_H
@@ -33,6 +35,7 @@ enum gh_group_kind {
 #define GH_TRACE_LABEL_MAX 160
 #define GH_TRACE_NOTE_MAX 120
 #define GH_TRACE_GROUP_MAX 64
+#define GH_TRACE_ATTRS_MAX 256
 
 struct gh_trace_step {
     int64_t t_us;                   /* start, microseconds since the epoch */
@@ -44,6 +47,10 @@ struct gh_trace_step {
     char label[GH_TRACE_LABEL_MAX]; /* e.g. "POST /token (authorization_code)" */
     char note[GH_TRACE_NOTE_MAX];   /* OAuth meaning, e.g. "code exchange" */
     char group[GH_TRACE_GROUP_MAX]; /* fragment title, "" when none */
+    /* What the flow review checks (trace/attrs.h): "key=value" pairs,
+     * secrets only as fingerprints. Imported steps fill it; the recorder
+     * leaves it "". Never drawn. */
+    char attrs[GH_TRACE_ATTRS_MAX];
 };
 
 const char *gh_part_name(enum gh_part p); /* "Browser", "Frontend App", ... */

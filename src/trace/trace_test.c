@@ -184,7 +184,7 @@ out:
 static int export(const struct gh_trace_step *steps, size_t n, enum gh_trace_format fmt,
                   const char *title, int timings, struct gh_buf *out)
 {
-    struct gh_export_opts opts = {title, timings};
+    struct gh_export_opts opts = {title, timings, NULL, 0};
     gh_buf_reset(out);
     return gh_trace_export(steps, n, fmt, &opts, out);
 }
@@ -682,7 +682,7 @@ GH_TEST(trace_utf8_sanitising)
 GH_TEST(trace_layout_invariants)
 {
     struct gh_trace_step steps[SEED_N];
-    struct gh_export_opts opts = {SEED_TITLE, 1};
+    struct gh_export_opts opts = {SEED_TITLE, 1, NULL, 0};
     struct gh_layout l;
     seed_steps(steps, 0);
     ASSERT_INT_EQ(gh_layout_build(steps, SEED_N, &opts, &l), 0);

@@ -135,6 +135,9 @@ function watchPage(page) {
 }
 
 const fpOf = (token) => createHash('sha256').update(token).digest('base64url').slice(0, 8);
+/* The store key of a refresh token, as pkce.js refreshKey computes it. */
+const rtKey = (token) => Buffer.concat([Buffer.from(token.slice(0, 12), 'base64url').subarray(0, 8),
+    createHash('sha256').update(token).digest().subarray(0, 24)]).toString('base64url');
 const text = async (page, sel) => ((await page.locator(sel).textContent()) || '').trim();
 const visible = (page, sel) => page.locator(sel).isVisible().catch(() => false);
 const shot = (page, name) => page.screenshot({ path: join(OUT, `${SCENARIO}-${name}.png`), fullPage: true });
@@ -328,6 +331,23 @@ async function scenarioMain(page) {
         await page.click('#call-api');
         await page.locator('#api-result').filter({ hasText: '"sub"' }).waitFor({ timeout: STEP_MS });
         expect((await text(page, '#api-result')).includes(USER), 'sub is not the user');
+    });
+    await check('"What just happened" draws this session\'s flow after the step', async () => {
+        await page.waitForFunction(() => {
+            const img = document.getElementById('flow-img');
+            return !img.hidden && img.complete && img.naturalWidth > 300;
+        }, null, { timeout: STEP_MS });
+        const rt = (await lastToken('authorization_code')).body.refresh_token;
+        const own = await page.request.post(`${APP}/flow.svg`, { data: { rt_hash: rtKey(rt) } });
+        expect(own.status() === 200, `POST /flow.svg answered ${own.status()}`);
+        const svg = await own.text();
+        for (const step of ['authorization request', 'code exchange', 'GET /api/me']) {
+            expect(svg.includes(step), `the diagram lacks '${step}'`);
+        }
+        expect(!svg.includes(rt), 'the refresh token is in the diagram');
+        const other = await page.request.post(`${APP}/flow.svg`,
+            { data: { rt_hash: rtKey(`${rt.slice(0, 12)}${'A'.repeat(31)}`) } });
+        expect(other.status() === 404, `a key of no session answered ${other.status()}`);
     });
     await shot(page, 'signed-in');
 

@@ -137,6 +137,44 @@ function trace(event, message, rtHash) {
     }).catch(() => {});
 }
 
+/* ---------- "What just happened" ---------- */
+
+let flowUrl = '';
+let flowTimer = 0;
+
+/* Draws this session's flow (named by the store key of its refresh token,
+ * which only this page can compute) again, a moment after a step so that
+ * the servers' records have landed. Only when the recorder is on. */
+function showFlow(rtHash) {
+    if (!cfg?.trace || !rtHash) return;
+    clearTimeout(flowTimer);
+    flowTimer = setTimeout(async () => {
+        let res;
+        try {
+            res = await fetch('/flow.svg', {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify({ rt_hash: rtHash }),
+                cache: 'no-store',
+            });
+        } catch {
+            return;
+        }
+        if (!res.ok) return;
+        const url = URL.createObjectURL(await res.blob());
+        const img = $('flow-img');
+        img.onload = () => {
+            if (flowUrl) URL.revokeObjectURL(flowUrl);
+            flowUrl = url;
+            $('flow-open').href = url;
+            $('flow-open').hidden = false;
+        };
+        img.src = url;
+        img.hidden = false;
+        $('flow-empty').hidden = true;
+    }, 250);
+}
+
 /* ---------- signed-out side ---------- */
 
 function showSignedOut(notice) {
@@ -298,6 +336,7 @@ async function startSession(tok, sentAt, idt) {
     if (problem) setStatus('error', `Signed in as ${$('user').textContent}, but ${problem}`);
     else setStatus('ok', `Signed in as ${$('user').textContent}.`);
     trace('signin', `signed in as ${s.sub}`, s.hash);
+    showFlow(s.hash);
 }
 
 /* OpenID Connect Core 5.1 claims: the name, else the user name, else sub. */
@@ -410,6 +449,7 @@ async function doRefresh(why) {
         log(what + rot);
         /* Automatic refreshes go to the log only: the live region stays quiet. */
         if (why !== 'auto') setStatus('ok', `${what}${rot}.`);
+        showFlow(s.hash);
         return true;
     } catch (e) {
         if (session !== s) return false;
@@ -442,6 +482,7 @@ async function endSession(kind, presentedToken, description) {
     showSignedOut({ text: ending.text, detail, button: 'Sign in again' });
     setStatus('error', ending.text);
     trace(EVENT_FOR[kind] || 'error', ending.trace, hash);
+    showFlow(hash);
 }
 
 async function callApi(path) {
@@ -457,6 +498,7 @@ async function callApi(path) {
     text += r.body !== null ? JSON.stringify(r.body, null, 2) : r.text;
     out.textContent = text;
     log(`GET ${path} → ${r.status || 'no answer'}`);
+    if (session) showFlow(session.hash);
 }
 
 async function replayPrevious() {
@@ -523,6 +565,7 @@ async function signOut() {
     }
     trace('signout', problem ? 'signed out — revocation failed' : 'signed out — refresh token revoked',
         hash);
+    showFlow(hash);
 }
 
 /* Back from the issuer's end_session_endpoint at post_logout_redirect_uri. */
@@ -580,6 +623,7 @@ async function boot() {
         setStatus('error', `The app cannot start: ${e.message}.`);
         return;
     }
+    $('flow-panel').hidden = !cfg.trace;
     const params = new URLSearchParams(location.search);
     const isCallback = params.has('code') || params.has('error');
     if (params.has('state') && !isCallback &&

@@ -363,16 +363,39 @@ void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *labe
 }
 
 /* 1 when the client needs the user's consent for this request: it is
- * not trusted (first-party). */
-static int consent_needed(const struct gh_authz *a)
+ * not trusted (first-party) and the user has not granted it every scope
+ * asked for before (OIDC Core 3.1.2.4). A store that cannot tell asks. */
+static int consent_needed(struct gh_req *r, const struct gh_authz *a, const char *sub)
 {
-    return !a->c->trusted;
+    if (a->c->trusted)
+        return 0;
+    struct gh_as *as = gh_as_of(r);
+    char given[GH_SCOPE_MAX];
+    if (as->store->ops->consent_get(as->store, sub, a->client_id, given, sizeof(given)) < 0)
+        return 1;
+    return !gh_scope_subset(a->scope, given);
+}
+
+/* Remembers that sub granted a's scope to its client, with what was granted
+ * before (a narrower request later asks nothing); written before the code
+ * is answered. */
+static int remember_consent(struct gh_req *r, const struct gh_authz *a, const char *sub)
+{
+    struct gh_as *as = gh_as_of(r);
+    char given[GH_SCOPE_MAX], both[2 * GH_SCOPE_MAX + 2], out[GH_SCOPE_MAX];
+    if (as->store->ops->consent_get(as->store, sub, a->client_id, given, sizeof(given)) < 0)
+        given[0] = '\0';
+    snprintf(both, sizeof(both), "%s%s%s", given, given[0] && a->scope[0] ? " " : "", a->scope);
+    /* too long together: the new grant alone */
+    if (gh_scope_grant(both, NULL, out, sizeof(out)) < 0)
+        snprintf(out, sizeof(out), "%s", a->scope);
+    return as->store->ops->consent_put(as->store, sub, a->client_id, out, gh_now());
 }
 
 void gh_authz_signed_in(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
                         const struct gh_session *sess)
 {
-    if (!gh_authn_consent_after_login(a->prompt_bits, consent_needed(a))) {
+    if (!gh_authn_consent_after_login(a->prompt_bits, consent_needed(r, a, sess->sub))) {
         gh_authz_issue_code(r, s, a, sess);
         return;
     }
@@ -400,7 +423,7 @@ static void authorize_step(struct gh_req *r, const struct gh_snap *s, struct gh_
         .now = gh_now(),
         .max_age = a->max_age,
         .hint_other = signed_in && a->id_token_hint != NULL && strcmp(hint.sub, sess->sub) != 0,
-        .consent_needed = signed_in && consent_needed(a),
+        .consent_needed = signed_in && consent_needed(r, a, sess->sub),
     };
     const char *user = a->login_hint;
     if (a->id_token_hint != NULL)
@@ -487,7 +510,11 @@ void gh_h_consent(struct gh_req *r)
         gh_authz_csrf(r, s, &a);
         gh_page_login(r, 200, &a, NULL, "Your session ended. Sign in again.");
     } else if (decision != NULL && strcmp(decision, "allow") == 0) {
-        gh_authz_issue_code(r, s, &a, &sess);
+        if (remember_consent(r, &a, sess.sub) < 0)
+            gh_authz_error(r, s, &a, GH_OAUTH_TEMPORARILY_UNAVAILABLE,
+                           "storage temporarily unavailable");
+        else
+            gh_authz_issue_code(r, s, &a, &sess);
     } else {
         gh_authz_error(r, s, &a, GH_OAUTH_ACCESS_DENIED, "the user denied access");
     }

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "oauth/authz.h"
 #include "oauth/idtoken.h"
+#include "proto/prompt.h"
 #include "trace/recorder.h"
 #include "core/err.h"
 
@@ -106,6 +107,29 @@ static const char *granted_scope(struct gh_req *r, const struct gh_authz *a, con
     return NULL;
 }
 
+/* The OpenID Connect parameters of OIDC Core 3.1.2.1 that decide about
+ * sign-in and consent; NULL, or why the request is refused. */
+static const char *oidc_params(const struct gh_form *f, struct gh_authz *a)
+{
+    a->prompt = gh_form_get(f, "prompt", NULL);
+    if (a->prompt != NULL && a->prompt[0] == '\0')
+        a->prompt = NULL;
+    a->login_hint = gh_form_get(f, "login_hint", NULL);
+    /* only a pre-filled field: one that could not be a user name is dropped */
+    if (a->login_hint != NULL && (a->login_hint[0] == '\0' || strlen(a->login_hint) >= GH_ID_MAX))
+        a->login_hint = NULL;
+    a->id_token_hint = gh_form_get(f, "id_token_hint", NULL);
+    if (a->id_token_hint != NULL && a->id_token_hint[0] == '\0')
+        a->id_token_hint = NULL;
+    if (gh_prompt_parse(a->prompt, &a->prompt_bits) < 0)
+        return "prompt must be none, or any of login, consent and select_account";
+    if (a->prompt != NULL && strlen(a->prompt) > 64)
+        return "prompt is too long";
+    if (gh_max_age_parse(gh_form_get(f, "max_age", NULL), &a->max_age) < 0)
+        return "max_age must be a number of seconds";
+    return NULL;
+}
+
 int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_form *f,
                    struct gh_authz *a)
 {
@@ -139,6 +163,8 @@ int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_fo
         e = GH_OAUTH_INVALID_SCOPE;
     else if (a->nonce != NULL && !gh_idtoken_nonce_ok(a->nonce)) /* echoed whole or refused */
         why = "nonce must be 1 to 255 bytes of UTF-8 text without control characters";
+    else
+        why = oidc_params(f, a);
     if (why != NULL) {
         gh_authz_error(r, s, a, e, why);
         return GH_EINVAL;
@@ -251,7 +277,8 @@ static void csrf_token(const struct gh_snap *s, const char *cookie, const struct
                             a->state ? a->state : "",
                             a->scope,
                             a->flow ? a->flow : "",
-                            a->nonce ? a->nonce : ""};
+                            a->nonce ? a->nonce : "",
+                            a->prompt ? a->prompt : ""};
     struct gh_buf msg;
     unsigned char mac[32];
     size_t maclen = 0;
@@ -335,16 +362,91 @@ void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *labe
                 (int32_t)(end - t0_us), reply, NULL, NULL, GH_GROUP_NONE);
 }
 
-/* After sign-in: code right away for trusted clients, else consent. */
-static void continue_signed_in(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
-                               const struct gh_session *sess)
+/* 1 when the client needs the user's consent for this request: it is
+ * not trusted (first-party) and the user has not granted it every scope
+ * asked for before (OIDC Core 3.1.2.4). A store that cannot tell asks. */
+static int consent_needed(struct gh_req *r, const struct gh_authz *a, const char *sub)
 {
-    if (a->c->trusted) {
+    if (a->c->trusted)
+        return 0;
+    struct gh_as *as = gh_as_of(r);
+    char given[GH_SCOPE_MAX];
+    if (gh_store_consent_get(as->store, sub, a->client_id, given, sizeof(given)) < 0)
+        return 1;
+    return !gh_scope_subset(a->scope, given);
+}
+
+/* Remembers that sub granted a's scope to its client, with what was granted
+ * before (a narrower request later asks nothing); written before the code
+ * is answered. */
+static int remember_consent(struct gh_req *r, const struct gh_authz *a, const char *sub)
+{
+    struct gh_as *as = gh_as_of(r);
+    char given[GH_SCOPE_MAX], both[2 * GH_SCOPE_MAX + 2], out[GH_SCOPE_MAX];
+    if (gh_store_consent_get(as->store, sub, a->client_id, given, sizeof(given)) < 0)
+        given[0] = '\0';
+    snprintf(both, sizeof(both), "%s%s%s", given, given[0] && a->scope[0] ? " " : "", a->scope);
+    /* too long together: the new grant alone */
+    if (gh_scope_grant(both, NULL, out, sizeof(out)) < 0)
+        snprintf(out, sizeof(out), "%s", a->scope);
+    return gh_store_consent_put(as->store, sub, a->client_id, out, gh_now());
+}
+
+void gh_authz_signed_in(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
+                        const struct gh_session *sess)
+{
+    if (!gh_authn_consent_after_login(a->prompt_bits, consent_needed(r, a, sess->sub))) {
         gh_authz_issue_code(r, s, a, sess);
         return;
     }
-    gh_authz_csrf(r, s, a);
+    if (a->csrf[0] == '\0')
+        gh_authz_csrf(r, s, a);
     gh_page_consent(r, a, sess->sub);
+}
+
+/* The next step of a request at /authorize (proto/prompt.h): a code, a
+ * page, or for prompt=none the error that replaces the page. An
+ * id_token_hint must be one of ours (expired or not); the user it names
+ * pre-fills the sign-in page. */
+static void authorize_step(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
+                           int signed_in, const struct gh_session *sess)
+{
+    struct gh_idtoken_hint hint = {0};
+    if (a->id_token_hint != NULL && gh_idtoken_hint_verify(s, a->id_token_hint, &hint) < 0) {
+        gh_authz_error(r, s, a, GH_OAUTH_INVALID_REQUEST, "id_token_hint is not valid");
+        return;
+    }
+    struct gh_authn_facts facts = {
+        .prompt = a->prompt_bits,
+        .signed_in = signed_in,
+        .auth_time = signed_in ? sess->created_at : 0,
+        .now = gh_now(),
+        .max_age = a->max_age,
+        .hint_other = signed_in && a->id_token_hint != NULL && strcmp(hint.sub, sess->sub) != 0,
+        .consent_needed = signed_in && consent_needed(r, a, sess->sub),
+    };
+    const char *user = a->login_hint;
+    if (a->id_token_hint != NULL)
+        user = hint.sub;
+    switch (gh_authn_decide(&facts)) {
+    case GH_AUTHN_CODE:
+        gh_authz_issue_code(r, s, a, sess);
+        break;
+    case GH_AUTHN_CONSENT:
+        gh_authz_csrf(r, s, a);
+        gh_page_consent(r, a, sess->sub);
+        break;
+    case GH_AUTHN_LOGIN:
+        gh_authz_csrf(r, s, a);
+        gh_page_login(r, 200, a, user, NULL);
+        break;
+    case GH_AUTHN_LOGIN_REQUIRED:
+        gh_authz_error(r, s, a, GH_OAUTH_LOGIN_REQUIRED, "the user must sign in");
+        break;
+    case GH_AUTHN_CONSENT_REQUIRED:
+        gh_authz_error(r, s, a, GH_OAUTH_CONSENT_REQUIRED, "the user must consent");
+        break;
+    }
 }
 
 void gh_h_authorize(struct gh_req *r)
@@ -373,12 +475,7 @@ void gh_h_authorize(struct gh_req *r)
                     "redirect to /authorize (PKCE: S256 code_challenge, state)",
                     "authorization request prepared by the app", NULL, GH_GROUP_NONE);
     }
-    if (signed_in) {
-        continue_signed_in(r, s, &a, &sess);
-    } else {
-        gh_authz_csrf(r, s, &a);
-        gh_page_login(r, 200, &a, NULL, NULL);
-    }
+    authorize_step(r, s, &a, signed_in, &sess);
     char ch[16];
     gh_rec_short(a.challenge, ch);
     gh_authz_trace(r, &a,
@@ -413,7 +510,11 @@ void gh_h_consent(struct gh_req *r)
         gh_authz_csrf(r, s, &a);
         gh_page_login(r, 200, &a, NULL, "Your session ended. Sign in again.");
     } else if (decision != NULL && strcmp(decision, "allow") == 0) {
-        gh_authz_issue_code(r, s, &a, &sess);
+        if (remember_consent(r, &a, sess.sub) < 0)
+            gh_authz_error(r, s, &a, GH_OAUTH_TEMPORARILY_UNAVAILABLE,
+                           "storage temporarily unavailable");
+        else
+            gh_authz_issue_code(r, s, &a, &sess);
     } else {
         gh_authz_error(r, s, &a, GH_OAUTH_ACCESS_DENIED, "the user denied access");
     }

@@ -21,6 +21,10 @@ void gh_authz_error(struct gh_req *r, const struct gh_snap *s, const struct gh_a
  * time and sid) and redirects to the client. */
 void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
                          const struct gh_session *sess);
+/* After a sign-in (or with a session that needs none): the code, or the
+ * consent page when the client needs consent or prompt=consent asks. */
+void gh_authz_signed_in(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
+                        const struct gh_session *sess);
 /* Sets a->csrf for this browser (setting the CSRF cookie when missing). */
 void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a);
 /* 1 when the posted csrf field matches this browser and request (the

@@ -116,3 +116,40 @@ int gh_idtoken_nonce_ok(const char *nonce)
     json_decref(j);
     return j != NULL;
 }
+
+static int copy_claim(json_t *claims, const char *name, char *out, size_t size, int required)
+{
+    const char *v = json_string_value(json_object_get(claims, name));
+    if (v == NULL)
+        return required ? GH_EINVAL : 0;
+    size_t n = strlen(v);
+    if (n == 0 || n >= size)
+        return GH_EINVAL;
+    memcpy(out, v, n + 1);
+    return 0;
+}
+
+int gh_idtoken_hint_verify(const struct gh_snap *s, const char *token, struct gh_idtoken_hint *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct gh_jws jws;
+    int rc = GH_EINVAL;
+    if (token == NULL || gh_jws_parse(token, strlen(token), &jws) < 0)
+        return GH_EINVAL;
+    const struct gh_jwk *k = gh_snap_key(s, jws.kid);
+    /* typ "JWT": an access token (at+jwt) or logout token is no hint */
+    if (k != NULL && strcmp(jws.typ, "JWT") == 0 && gh_jws_verify(k, &jws) == 0) {
+        json_t *claims = json_loadb(jws.payload, jws.payload_len, 0, NULL);
+        const char *iss = json_string_value(json_object_get(claims, "iss"));
+        if (iss != NULL && strcmp(iss, s->issuer) == 0 &&
+            copy_claim(claims, "sub", out->sub, sizeof(out->sub), 1) == 0 &&
+            copy_claim(claims, "aud", out->aud, sizeof(out->aud), 1) == 0 &&
+            copy_claim(claims, "sid", out->sid, sizeof(out->sid), 0) == 0)
+            rc = 0;
+        json_decref(claims);
+    }
+    gh_jws_release(&jws);
+    if (rc < 0)
+        memset(out, 0, sizeof(*out));
+    return rc;
+}

@@ -54,4 +54,19 @@ int gh_idtoken_grant(const struct gh_snap *s, const char *scope, const struct gh
  * bytes of UTF-8 without control characters. */
 int gh_idtoken_nonce_ok(const char *nonce);
 
+/* What an id_token_hint says (OIDC Core 3.1.2.1, RP-Initiated Logout 1.0
+ * section 2). */
+struct gh_idtoken_hint {
+    char sub[GH_ID_MAX];
+    char aud[GH_ID_MAX];  /* the client it was issued to */
+    char sid[GH_SID_MAX]; /* "" when it carries none */
+};
+
+/* 0 and the hint's claims when token is an id_token this issuer signed:
+ * typ "JWT", signed by a published key, iss ours, a single string aud.
+ * Its expiry is not checked: an RP sends back the id_token it holds, which
+ * may have expired (OIDC Core 3.1.2.1). GH_EINVAL otherwise. */
+int gh_idtoken_hint_verify(const struct gh_snap *s, const char *token,
+                           struct gh_idtoken_hint *out /* OUT */);
+
 #endif

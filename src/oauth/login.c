@@ -208,10 +208,8 @@ static void login_finish(struct gh_req *r)
         struct gh_session sess;
         if (gh_session_start(r, l->s, &l->u, &sess) < 0)
             gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
-        else if (l->a.c->trusted)
-            gh_authz_issue_code(r, l->s, &l->a, &sess);
         else
-            gh_page_consent(r, &l->a, l->u.username);
+            gh_authz_signed_in(r, l->s, &l->a, &sess);
     }
     gh_authz_trace(r, &l->a, "POST /login (username, password)", "user signs in", l->t0);
     gh_snap_put(as, l->s);

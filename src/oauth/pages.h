@@ -14,9 +14,14 @@
 struct gh_authz {
     const struct gh_client *c;
     const char *client_id, *redirect_uri, *scope, *state, *challenge;
-    const char *nonce; /* OpenID Connect nonce, NULL when none */
-    const char *flow;  /* trace flow id or "" */
-    char csrf[64];     /* form token bound to the browser and the request */
+    const char *nonce;         /* OpenID Connect nonce, NULL when none */
+    const char *flow;          /* trace flow id or "" */
+    const char *prompt;        /* OIDC Core 3.1.2.1 prompt as sent, NULL when none */
+    unsigned prompt_bits;      /* GH_PROMPT_* of proto/prompt.h */
+    int64_t max_age;           /* -1: none */
+    const char *login_hint;    /* pre-fills the user name; NULL when none */
+    const char *id_token_hint; /* NULL when none */
+    char csrf[64];             /* form token bound to the browser and the request */
 };
 
 /* status: 200, 401 (wrong password) or 429 (locked); message may be NULL. */

@@ -84,6 +84,8 @@ enum gh_oauth_err {
     GH_OAUTH_UNSUPPORTED_TOKEN_TYPE,
     GH_OAUTH_INVALID_TOKEN,
     GH_OAUTH_INSUFFICIENT_SCOPE,
+    GH_OAUTH_LOGIN_REQUIRED,   /* OIDC Core 3.1.2.6 */
+    GH_OAUTH_CONSENT_REQUIRED, /* OIDC Core 3.1.2.6 */
 };
 const char *gh_oauth_err_code(enum gh_oauth_err e);
 /* HTTP status for the error at the token-style endpoints. */

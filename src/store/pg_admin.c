@@ -285,11 +285,23 @@ int pg_client_list(struct gh_store *gs, struct gh_client **rows, size_t *n)
 
 static const char SQL_CLIENT_DELETE[] = "DELETE FROM client WHERE id = $1";
 
+/* rc of a delete (rows removed), unless the delete of what went with it
+ * failed (its error) */
+static int gone_too(int rc, int rc2)
+{
+    return rc2 < 0 ? rc2 : rc;
+}
+
+static const char SQL_CONSENT_DELETE_CLIENT[] = "DELETE FROM consent WHERE client_id = $1";
+static const char SQL_CONSENT_DELETE_USER[] = "DELETE FROM consent WHERE sub = $1";
+
 static int client_remove_fn(struct pg_conn *c, void *arg)
 {
     int rc = bump(c);
     if (rc == 0)
         rc = pg_exec(c, SQL_CLIENT_DELETE, "t", (const char *)arg);
+    if (rc > 0) /* a client registered later under this id inherits no consent */
+        rc = gone_too(rc, pg_exec(c, SQL_CONSENT_DELETE_CLIENT, "t", (const char *)arg));
     if (rc == 0)
         return GH_ENOTFOUND;
     return rc < 0 ? rc : 0;
@@ -334,6 +346,8 @@ static int user_fn(struct pg_conn *c, void *arg)
                      (int64_t)p.m_cost, (int64_t)p.threads);
     } else {
         rc = pg_exec(c, j->sql, "t", j->username);
+        if (rc > 0 && j->sql == SQL_USER_DELETE) /* the user's consent goes with it */
+            rc = gone_too(rc, pg_exec(c, SQL_CONSENT_DELETE_USER, "t", j->username));
     }
     if (rc == 0)
         return GH_ENOTFOUND;

@@ -22,7 +22,7 @@
 #include "core/password.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 5
+#define GH_SCHEMA_VERSION 6
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */
@@ -263,6 +263,15 @@ struct gh_store_ops {
     /* Ends every browser session of sub; *n = how many. */
     int (*session_delete_user)(struct gh_store *s, const char *sub, int *n);
 
+    /* Remembered consent (OIDC Core 3.1.2.4): the scope user sub granted
+     * client client_id, into scope[len]; GH_ENOTFOUND (scope "") when none.
+     * Removing the user or the client forgets it. */
+    int (*consent_get)(struct gh_store *s, const char *sub, const char *client_id, char *scope,
+                       size_t len);
+    /* Records that sub granted scope to client_id, replacing what was. */
+    int (*consent_put)(struct gh_store *s, const char *sub, const char *client_id,
+                       const char *scope, int64_t now);
+
     /* Login rate limiting: failures of one key ("u:NAME" or "a:ADDR"). */
     int (*login_fail_get)(struct gh_store *s, const char *key, int *count, int64_t *last_at);
     int (*login_fail_add)(struct gh_store *s, const char *key, int64_t now, int *count);
@@ -333,6 +342,10 @@ int gh_store_session_get(struct gh_store *s, const unsigned char hash[GH_SHA256_
                          struct gh_session *out);
 int gh_store_session_delete(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN]);
 int gh_store_session_delete_user(struct gh_store *s, const char *sub, int *n);
+int gh_store_consent_get(struct gh_store *s, const char *sub, const char *client_id, char *scope,
+                         size_t len);
+int gh_store_consent_put(struct gh_store *s, const char *sub, const char *client_id,
+                         const char *scope, int64_t now);
 int gh_store_login_fail_get(struct gh_store *s, const char *key, int *count, int64_t *last_at);
 int gh_store_login_fail_add(struct gh_store *s, const char *key, int64_t now, int *count);
 int gh_store_login_fail_clear(struct gh_store *s, const char *key);

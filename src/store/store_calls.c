@@ -177,6 +177,18 @@ int gh_store_session_delete_user(struct gh_store *s, const char *sub, int *n)
     return s->ops->session_delete_user(s, sub, n);
 }
 
+int gh_store_consent_get(struct gh_store *s, const char *sub, const char *client_id, char *scope,
+                         size_t len)
+{
+    return s->ops->consent_get(s, sub, client_id, scope, len);
+}
+
+int gh_store_consent_put(struct gh_store *s, const char *sub, const char *client_id,
+                         const char *scope, int64_t now)
+{
+    return s->ops->consent_put(s, sub, client_id, scope, now);
+}
+
 int gh_store_login_fail_get(struct gh_store *s, const char *key, int *count, int64_t *last_at)
 {
     return s->ops->login_fail_get(s, key, count, last_at);

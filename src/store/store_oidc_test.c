@@ -194,3 +194,34 @@ STORE_TEST(migrate_from_v1, 0)
     ASSERT_INT_EQ(t.auth_time, NOW);
     ASSERT_INT_EQ((int64_t)strlen(t.sid), 32);
 }
+
+/* Remembered consent: per user and client, replaced by a later grant,
+ * forgotten with the user or the client. */
+STORE_TEST(consent_remembered, 1)
+{
+    (void)b;
+    char scope[GH_SCOPE_MAX];
+    struct gh_user alice = user_of("alice", "", 0, ""), bob = user_of("bob", "", 0, "");
+    ASSERT_INT_EQ(s->ops->user_add(s, &alice), 0);
+    ASSERT_INT_EQ(s->ops->user_add(s, &bob), 0);
+    struct gh_client c;
+    memset(&c, 0, sizeof(c));
+    snprintf(c.id, sizeof(c.id), "spa");
+    snprintf(c.scope, sizeof(c.scope), "openid api");
+    c.is_public = 1;
+    ASSERT_INT_EQ(s->ops->client_add(s, &c), 0);
+    ASSERT_INT_EQ(s->ops->consent_get(s, "alice", "spa", scope, sizeof(scope)), GH_ENOTFOUND);
+    ASSERT_STR_EQ(scope, "");
+    ASSERT_INT_EQ(s->ops->consent_put(s, "alice", "spa", "openid", NOW), 0);
+    ASSERT_INT_EQ(s->ops->consent_put(s, "bob", "spa", "api", NOW), 0);
+    ASSERT_INT_EQ(s->ops->consent_put(s, "alice", "spa", "openid api", NOW + 1), 0);
+    ASSERT_INT_EQ(s->ops->consent_get(s, "alice", "spa", scope, sizeof(scope)), 0);
+    ASSERT_STR_EQ(scope, "openid api");
+    ASSERT_INT_EQ(s->ops->consent_get(s, "alice", "other", scope, sizeof(scope)), GH_ENOTFOUND);
+    ASSERT_INT_EQ(s->ops->user_remove(s, "alice"), 0);
+    ASSERT_INT_EQ(s->ops->consent_get(s, "alice", "spa", scope, sizeof(scope)), GH_ENOTFOUND);
+    ASSERT_INT_EQ(s->ops->consent_get(s, "bob", "spa", scope, sizeof(scope)), 0);
+    ASSERT_STR_EQ(scope, "api");
+    ASSERT_INT_EQ(s->ops->client_remove(s, "spa"), 0);
+    ASSERT_INT_EQ(s->ops->consent_get(s, "bob", "spa", scope, sizeof(scope)), GH_ENOTFOUND);
+}

@@ -1,0 +1,12 @@
+-- gatehouse schema version 6 (SQLite), applied after version 5.
+-- Remembered consent (OpenID Connect Core 3.1.2.4): the scope a user granted
+-- a client, so that a second sign-in for the same scopes asks no more.
+-- Removing the user or the client deletes its rows.
+CREATE TABLE consent (
+    sub TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    granted_at INTEGER NOT NULL,
+    PRIMARY KEY (sub, client_id)
+);
+CREATE INDEX consent_client ON consent(client_id);

@@ -5,6 +5,14 @@
 #ifndef GH_BANNED_H
 #define GH_BANNED_H
 
+/* The C library's own declarations first: with _FORTIFY_SOURCE its headers
+ * define inline wrappers of these very functions, which the macros below
+ * would otherwise rewrite when such a header comes later. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #define GH_BANNED(func) sorry_##func##_is_banned_in_gatehouse
 
 #undef strcpy

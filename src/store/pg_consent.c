@@ -1,8 +1,9 @@
 /* Remembered consent on PostgreSQL (store.h consent_get, consent_put). */
+#include <stdio.h>
 #include <string.h>
 
-#include "core/err.h"
 #include "store/pg_int.h"
+#include "core/err.h"
 
 static const char SQL_CONSENT_GET[] = "SELECT scope FROM consent WHERE sub = $1 AND client_id = $2";
 static const char SQL_CONSENT_PUT[] =

@@ -269,12 +269,16 @@ int gh_player_sign_in(struct gh_player *p)
     struct reply r;
     int rc = http(p, url.p, NULL, NULL, &r);
     gh_buf_release(&url);
-    if (rc == 0 && r.status != 200)
+    /* a browser still signed in, with consent remembered (OIDC Core 3.1.2.4),
+     * is sent straight back with a code */
+    int silent = rc == 0 && r.status == 302 &&
+                 strncmp(r.location, p->redirect_uri, strlen(p->redirect_uri)) == 0;
+    if (rc == 0 && r.status != 200 && !silent)
         rc = fail(p, "authorization request did not show the sign-in page", &r);
     if (rc == 0 && p->rec != NULL && latest_flow(p) == 0)
         note_step(p, GH_P_BROWSER, GH_P_APP, GH_STEP_CALL, t_open - 2, "open app, click Sign in",
                   "app makes PKCE code_verifier, S256 challenge and state");
-    if (rc == 0)
+    if (rc == 0 && !silent)
         rc = submit_forms(p, &r);
     if (rc == 0)
         rc = exchange(p, &r, state, verifier);

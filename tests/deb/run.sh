@@ -25,8 +25,9 @@
 # that `make deb` needs nothing but make, that apt pulls the run-time
 # libraries from Debian, and that the maintainer scripts (adduser,
 # dpkg-statoverride, deb-systemd-helper) work; dpkg --root would run them
-# against this machine's users. Measured on the 2-core test machine: about
-# 4.5 minutes on the first run, 3 after.
+# against this machine's users. Measured on the 2-core test machine shared
+# with other jobs: 6 to 9 minutes on the first run (the debootstrap 2 to
+# 2.5 of them), about 4 after (README, "Install from the Debian package").
 #
 # systemd does not run in the root: a stub systemctl records what the
 # maintainer scripts ask of it, so "enabled, not started" and "stopped on

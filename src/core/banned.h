@@ -5,6 +5,14 @@
 #ifndef GH_BANNED_H
 #define GH_BANNED_H
 
+/* The headers that declare them first: included after these macros, they
+ * would not compile with _FORTIFY_SOURCE (Debian's default hardening), whose
+ * inline wrappers of sprintf and the string functions the macros rewrite. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #define GH_BANNED(func) sorry_##func##_is_banned_in_gatehouse
 
 #undef strcpy

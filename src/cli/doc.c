@@ -372,9 +372,10 @@ int gh_cli_completion_bash(FILE *f)
         fprintf(f, "\"\n        opts=\"%s\"\n        ;;\n", opts + 1);
     }
     fputs("    esac\n"
+          "    # options when a word starts with -, else file names (trace import FILE)\n"
           "    if [[ -n $subs && -z $sub ]]; then\n"
           "        COMPREPLY=($(compgen -W \"$subs --help\" -- \"$cur\"))\n"
-          "    elif [[ $cmd != help ]]; then\n"
+          "    elif [[ $cur == -* ]]; then\n"
           "        COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
           "    fi\n"
           "}\n"

@@ -5,9 +5,9 @@
 #ifndef GH_BANNED_H
 #define GH_BANNED_H
 
-/* The C library's own declarations first: with _FORTIFY_SOURCE its headers
- * define inline wrappers of these very functions, which the macros below
- * would otherwise rewrite when such a header comes later. */
+/* The headers that declare them first: included after these macros, they
+ * would not compile with _FORTIFY_SOURCE (Debian's default hardening), whose
+ * inline wrappers of sprintf and the string functions the macros rewrite. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

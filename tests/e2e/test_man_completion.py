@@ -92,8 +92,10 @@ def test_bash_completion(tmp_path):
     assert complete(script, "gatehouse", "keys", "") == ["rotate", "list", "retire", "--help"]
     assert complete(script, "gatehouse", "--db", "x.db", "client", "add", "--re") == \
         ["--redirect-uri"]
-    # after an option that takes a value: nothing, so bash completes file names
+    # after an option that takes a value, or for a word not starting with -:
+    # nothing, so bash completes file names
     assert complete(script, "gatehouse", "serve", "--config", "") == []
+    assert complete(script, "gatehouse", "trace", "import", "") == []
     assert complete(script, "gatehouse", "trace", "export", "-") == \
         ["--help", "--db", "--format", "--flow", "-o", "--no-timings"]
     serve = set(complete(script, "gatehouse", "serve", "--"))

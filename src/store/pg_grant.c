@@ -604,7 +604,8 @@ static const char *const SQL_PURGE[] = {
     "LIMIT $2)",
     "DELETE FROM family WHERE id IN (SELECT id FROM family WHERE abs_expires_at < $1 OR "
     "(revoked_at <> 0 AND revoked_at < $1 - 86400) LIMIT $2)",
-    "DELETE FROM refresh_token WHERE hash IN (SELECT hash FROM refresh_token WHERE state <> " GH_RT_ACTIVE_SQL " "
+    "DELETE FROM refresh_token WHERE hash IN (SELECT hash FROM refresh_token WHERE state "
+    "<> " GH_RT_ACTIVE_SQL " "
     "AND idle_expires_at < $1 LIMIT $2)",
     "DELETE FROM revoked_jti WHERE jti IN (SELECT jti FROM revoked_jti WHERE expires_at < $1 "
     "LIMIT $2)",

@@ -1,8 +1,9 @@
 /*
  * The authorization request (RFC 6749 4.1.1, RFC 7636 4.3) as the
- * authorize, login and consent endpoints share it: validation, CSRF form
- * tokens bound to the browser and the request, browser sessions, and the
- * final redirect with code, state and iss (RFC 9207).
+ * authorize, login and consent endpoints share it (authz.c): validation,
+ * CSRF form tokens bound to the browser and the request, the consent
+ * question, and the final redirect with code, state and iss (RFC 9207).
+ * Browser sessions are session.h, below it.
  */
 #ifndef GH_AUTHZ_H
 #define GH_AUTHZ_H
@@ -25,6 +26,10 @@ void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct
  * consent page when the client needs consent or prompt=consent asks. */
 void gh_authz_signed_in(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
                         const struct gh_session *sess);
+/* 1 when the client needs the user's consent for this request (OIDC Core
+ * 3.1.2.4): it is not trusted and the user has not granted it every scope
+ * asked for before. A store that cannot tell asks. */
+int gh_authz_consent_needed(struct gh_req *r, const struct gh_authz *a, const char *sub);
 /* Sets a->csrf for this browser (setting the CSRF cookie when missing). */
 void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a);
 /* 1 when the posted csrf field matches this browser and request (the
@@ -32,16 +37,6 @@ void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a
  * form is never believed without its MAC. */
 int gh_authz_csrf_ok(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
                      const char *posted);
-/* 1 and the browser session of this request's cookie (its user in
- * sess->sub), or 0 when it has none that is live: no session, an expired
- * one, or one whose user was removed or changed password since it started
- * (the stale row is then deleted). */
-int gh_session_user(struct gh_req *r, struct gh_session *sess /* OUT */);
-/* Starts a browser session for the user u with a fresh public sid, bound
- * to u's password hash (so it ends with the user: see gh_session_user),
- * sets its cookie and returns the session in sess. */
-int gh_session_start(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
-                     struct gh_session *sess /* OUT */);
 /* Records a browser step of the flow (no-op without tracing). */
 void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *label, const char *note,
                     int64_t t0_us);

@@ -1,7 +1,9 @@
 /*
  * Authorization Server endpoints, one file each (discovery.c, authorize.c,
- * login.c, token.c, introspect.c with /revoke), and the helpers they share:
- * client authentication, CORS, token issuance and error responses.
+ * login.c, consent.c, token.c, introspect.c with /revoke), and the helpers
+ * they share: client authentication, CORS, token issuance and error
+ * responses. The browser endpoints sit on the authorization request
+ * (authz.h) and browser sessions (session.h).
  */
 #ifndef GH_OAUTH_H
 #define GH_OAUTH_H

@@ -3,7 +3,8 @@
 # `#include "dir/file.h"` in src/<layer>/ (unit tests, *_test.c, excepted)
 # must name a layer that <layer> may use, and no layer includes another's
 # internal headers (*_int.h), and nothing outside src/store/ reaches into
-# the store's ops table. Prints one "ok"/"not ok" line per
+# the store's ops table, and the modules of src/oauth/ stay in their
+# files. Prints one "ok"/"not ok" line per
 # layer and ends with "layers: N passed, N failed".
 #   bash tests/layers/check.sh
 set -uo pipefail
@@ -77,6 +78,38 @@ if [[ -n $outside ]]; then
     failed=$((failed + 1))
 else
     echo "ok - layers: store operations only through gh_store_*"
+    passed=$((passed + 1))
+fi
+# a module header's functions are all defined in its own .c file (no
+# module split across files that call each other), and a module never
+# includes the headers of the modules above it
+declare -A home=(
+    [src/oauth/authz.h]=src/oauth/authz.c
+    [src/oauth/session.h]=src/oauth/session.c
+)
+declare -A not_above=( # file -> headers it may not include
+    [src/oauth/session.c]="oauth/authz.h"
+    [src/oauth/session.h]="oauth/authz.h"
+)
+bad=()
+for h in "${!home[@]}"; do
+    for fn in $(grep -E '^[a-z].*\bgh_[a-z0-9_]+\(' "$h" | grep -oE '\bgh_[a-z0-9_]+\(' | tr -d '('); do
+        while IFS= read -r f; do
+            [[ $f == "${home[$h]}" || $f == *_test.c ]] || bad+=("$fn of $h is defined in $f, not ${home[$h]}")
+        done < <(grep -lE "^[a-z].*\b$fn\([^;]*\$" $(find src -name '*.c') | sort)
+    done
+done
+for f in "${!not_above[@]}"; do
+    for h in ${not_above[$f]}; do
+        grep -q "^#include \"$h\"" "$f" && bad+=("$f includes $h (a module above it)")
+    done
+done
+if ((${#bad[@]})); then
+    echo "not ok - layers: modules of src/oauth/ (docs/internals/layers.md)"
+    printf '#   %s\n' "${bad[@]}"
+    failed=$((failed + 1))
+else
+    echo "ok - layers: modules of src/oauth/ each in one file, sessions below the authorization request"
     passed=$((passed + 1))
 fi
 echo "layers: $passed passed, $failed failed"

@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "core/clock.h"
+#include "oauth/oauth.h"
 #include "proto/proto.h"
 #include "core/err.h"
 
@@ -32,6 +33,7 @@ struct client_opts {
     char *scope;
     int trusted;
     int untrusted;
+    struct gh_strlist grant_type;
 };
 
 #define O(f) offsetof(struct client_opts, f)
@@ -49,13 +51,16 @@ static const struct gh_opt table[] = {
     {"untrusted", GH_OPT_BOOL, O(untrusted), "false", 0, 0, "show the consent page (update)", 0},
     {"origin", GH_OPT_LIST, O(origin), NULL, 0, 0,
      "CORS origin (repeatable; default: the redirect URIs' origins)", 0},
+    {"grant-type", GH_OPT_LIST, O(grant_type), NULL, 0, 0,
+     "grant type it may use at /token (repeatable; default: every one its kind may use)", 0},
 };
 static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
-static const char usage[] = "gatehouse client add --id ID --redirect-uri URI [...] "
-                            "[--public | --secret-stdin | --generate-secret] [--scope \"a b\"] "
-                            "[--trusted] "
-                            "[--origin URL ...] | client list | client show --id ID | "
-                            "client update --id ID [options] | client remove --id ID";
+static const char usage[] =
+    "gatehouse client add --id ID --redirect-uri URI [...] "
+    "[--public | --secret-stdin | --generate-secret] [--scope \"a b\"] "
+    "[--trusted] "
+    "[--origin URL ...] [--grant-type G ...] | client list | client show --id ID | "
+    "client update --id ID [options] | client remove --id ID";
 static const char *const subs[] = {"add", "list", "show", "update", "remove", NULL};
 
 static int valid_id(const char *id)
@@ -130,6 +135,44 @@ static int apply(const struct client_opts *o, struct gh_client *c)
     return GH_EXIT_OK;
 }
 
+/* Appends grant type g to the list unless it is there already. */
+static void add_grant_type(char list[GH_GRANT_TYPES_MAX], const char *g)
+{
+    if (gh_scope_subset(g, list))
+        return;
+    size_t k = strlen(list);
+    snprintf(list + k, GH_GRANT_TYPES_MAX - k, "%s%s", k ? " " : "", g);
+}
+
+/* The grant types of c from o (each one of the token endpoint's grant
+ * table that c's kind may use), or when o names none and c has none yet,
+ * every one its kind may use; 0 or an exit code. The table is short: its
+ * names all fit in GH_GRANT_TYPES_MAX. */
+static int apply_grant_types(const struct client_opts *o, struct gh_client *c)
+{
+    char list[GH_GRANT_TYPES_MAX] = "";
+    for (int i = 0; i < o->grant_type.n; i++) {
+        const char *g = o->grant_type.v[i];
+        int row = gh_grant_type_find(g);
+        if (row < 0) {
+            gh_cli_err("unknown grant type '%s'", g);
+            return GH_EXIT_USAGE;
+        }
+        if (gh_grant_type_use((size_t)row, c->is_public, "") != GH_GRANT_USE_OK) {
+            gh_cli_err("grant type '%s' is for confidential clients", g);
+            return GH_EXIT_USAGE;
+        }
+        add_grant_type(list, g);
+    }
+    if (o->grant_type.n == 0 && c->grant_types[0] != '\0')
+        return GH_EXIT_OK; /* kept */
+    for (size_t i = 0; o->grant_type.n == 0 && gh_grant_type_name(i) != NULL; i++)
+        if (gh_grant_type_use(i, c->is_public, "") == GH_GRANT_USE_OK)
+            add_grant_type(list, gh_grant_type_name(i));
+    snprintf(c->grant_types, sizeof(c->grant_types), "%s", list);
+    return GH_EXIT_OK;
+}
+
 static int read_secret(struct gh_client *c)
 {
     char *secret = gh_cli_read_stdin(4096);
@@ -199,6 +242,8 @@ static int do_add(struct gh_store *s, const struct client_opts *o)
     c->is_public = o->is_public;
     c->created_at = gh_now();
     int status = apply(o, c);
+    if (status == GH_EXIT_OK)
+        status = apply_grant_types(o, c);
     if (status == GH_EXIT_OK && !o->is_public)
         status = new_secret(o, c, generated);
     if (status == GH_EXIT_OK) {
@@ -247,6 +292,8 @@ static int do_update(struct gh_store *s, const struct client_opts *o)
         goto out;
     }
     status = apply(o, c);
+    if (status == GH_EXIT_OK)
+        status = apply_grant_types(o, c);
     if (status == GH_EXIT_OK && (o->secret_stdin || o->generate_secret))
         status = new_secret(o, c, generated);
     if (status != GH_EXIT_OK)
@@ -267,8 +314,9 @@ out:
 
 static void print_client(const struct gh_client *c, int verbose)
 {
-    printf("%s  %s%s  scope=\"%s\"", c->id, c->is_public ? "public" : "confidential",
-           c->trusted ? " trusted" : "", c->scope);
+    printf("%s  %s%s  scope=\"%s\"  grant_types=\"%s\"", c->id,
+           c->is_public ? "public" : "confidential", c->trusted ? " trusted" : "", c->scope,
+           c->grant_types);
     for (int i = 0; i < c->n_redirect; i++)
         printf("%s%s", verbose ? "\n  redirect_uri " : " ", c->redirect[i]);
     for (int i = 0; verbose && i < c->n_origin; i++)

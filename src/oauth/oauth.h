@@ -35,6 +35,12 @@ void gh_h_readyz(struct gh_req *r);
  * of the i-th (a static string), or NULL past the last. Discovery's
  * grant_types_supported and the tokens-issued metric's labels come from it. */
 const char *gh_grant_type_name(size_t i);
+/* The row of grant type name in that table, or -1 when there is none. */
+int gh_grant_type_find(const char *name);
+/* Whether a client (is_public, its registered grant types `allowed`, ""
+ * for its kind's defaults) may use the i-th grant type: the table's row
+ * through the one rule, proto/grant.h gh_grant_use. */
+enum gh_grant_use gh_grant_type_use(size_t i, int is_public, const char *allowed);
 
 /* RFC 6749 5.2 error response (JSON, no-store); 401 invalid_client adds
  * WWW-Authenticate: Basic. */

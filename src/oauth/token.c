@@ -478,7 +478,8 @@ static void grant_client_credentials(struct grant *g)
 /* The grant types, one row each: the grant_type value (also the metric's
  * label and the discovery document's entry), its handler, and whether only
  * confidential clients may use it (RFC 6749 4.4). Dispatch, discovery
- * (gh_grant_type_name) and metrics all read this table. */
+ * (gh_grant_type_name), metrics, and who may use which (gh_grant_type_use,
+ * for /token and `client add|update --grant-type`) all read this table. */
 static const struct {
     const char *name;
     void (*run)(struct grant *g);
@@ -494,6 +495,19 @@ const char *gh_grant_type_name(size_t i)
     return i < GH_ARRAY_LEN(grant_types) ? grant_types[i].name : NULL;
 }
 
+int gh_grant_type_find(const char *name)
+{
+    for (size_t i = 0; i < GH_ARRAY_LEN(grant_types); i++)
+        if (strcmp(name, grant_types[i].name) == 0)
+            return (int)i;
+    return -1;
+}
+
+enum gh_grant_use gh_grant_type_use(size_t i, int is_public, const char *allowed)
+{
+    return gh_grant_use(allowed, is_public, grant_types[i].name, grant_types[i].confidential_only);
+}
+
 static void dispatch(struct grant *g)
 {
     const char *type = gh_form_get(&g->f, "grant_type", NULL);
@@ -501,17 +515,24 @@ static void dispatch(struct grant *g)
         gh_oauth_error(g->r, GH_OAUTH_INVALID_REQUEST, "missing grant_type");
         return;
     }
-    for (size_t i = 0; i < GH_ARRAY_LEN(grant_types); i++) {
-        if (strcmp(type, grant_types[i].name) != 0)
-            continue;
-        if (grant_types[i].confidential_only && g->c->is_public)
-            gh_oauth_error(g->r, GH_OAUTH_UNAUTHORIZED_CLIENT,
-                           gh_arena_printf(g->r->arena, "%s is for confidential clients", type));
-        else
-            grant_types[i].run(g);
+    int i = gh_grant_type_find(type);
+    if (i < 0) {
+        gh_oauth_error(g->r, GH_OAUTH_UNSUPPORTED_GRANT_TYPE, "unsupported grant_type");
         return;
     }
-    gh_oauth_error(g->r, GH_OAUTH_UNSUPPORTED_GRANT_TYPE, "unsupported grant_type");
+    switch (gh_grant_type_use((size_t)i, g->c->is_public, g->c->grant_types)) {
+    case GH_GRANT_USE_OK:
+        grant_types[i].run(g);
+        break;
+    case GH_GRANT_USE_CONFIDENTIAL:
+        gh_oauth_error(g->r, GH_OAUTH_UNAUTHORIZED_CLIENT,
+                       gh_arena_printf(g->r->arena, "%s is for confidential clients", type));
+        break;
+    case GH_GRANT_USE_NOT_LISTED:
+        gh_oauth_error(g->r, GH_OAUTH_UNAUTHORIZED_CLIENT,
+                       gh_arena_printf(g->r->arena, "client may not use %s", type));
+        break;
+    }
 }
 
 /* Releases what a token request holds; the last step of every request. */

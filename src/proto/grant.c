@@ -2,7 +2,8 @@
  * Grant decisions (see grant.h): authorization-code redemption (RFC 6749
  * 4.1.2, 4.1.3; RFC 7636 4.6; RFC 9700 4.5) and refresh-token rotation
  * with reuse detection (RFC 6749 6; RFC 9700 4.14.2), and the scope of a
- * grant (RFC 6749 3.3). The one place these rules live; the token endpoint
+ * grant (RFC 6749 3.3), and which client may use which grant type (RFC
+ * 6749 5.2 unauthorized_client). The one place these rules live; the token endpoint
  * and both store backends ask here.
  */
 #include <string.h>
@@ -101,4 +102,28 @@ int gh_grant_scope(const char *requested, const char *granted, const char *regis
     if (!gh_scope_valid(requested) || !gh_scope_subset(requested, out))
         return GH_EINVAL;
     return gh_scope_intersect(requested, requested, out, outlen); /* duplicates dropped */
+}
+
+/* 1 when the space-separated list holds word whole. */
+static int listed(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; *p != '\0';) {
+        size_t len = strcspn(p, " ");
+        if (len == n && strncmp(p, word, n) == 0)
+            return 1;
+        p += len;
+        p += strspn(p, " ");
+    }
+    return 0;
+}
+
+enum gh_grant_use gh_grant_use(const char *allowed, int is_public, const char *type,
+                               int confidential_only)
+{
+    if (confidential_only && is_public)
+        return GH_GRANT_USE_CONFIDENTIAL;
+    if (allowed[0] != '\0' && !listed(allowed, type))
+        return GH_GRANT_USE_NOT_LISTED;
+    return GH_GRANT_USE_OK;
 }

@@ -125,4 +125,22 @@ enum gh_rotate_result gh_grant_rotate(const struct gh_rt_facts *f, int64_t now, 
 int gh_grant_scope(const char *requested, const char *granted, const char *registered, char *out,
                    size_t outlen);
 
+/* ---- who may use a grant type ---- */
+
+/* What a client may do with a grant type of the token endpoint's table. */
+enum gh_grant_use {
+    GH_GRANT_USE_OK,
+    GH_GRANT_USE_CONFIDENTIAL, /* confidential clients only (RFC 6749 4.4) */
+    GH_GRANT_USE_NOT_LISTED,   /* not among the client's grant types */
+};
+
+/* Whether a client (is_public, with its registered grant types `allowed`,
+ * space-separated) may use grant type `type`, which confidential_only
+ * marks as one for confidential clients. An empty `allowed` stands for
+ * every grant type the client's kind may use: a client stored without a
+ * list can do what it could before lists existed. Anything but
+ * GH_GRANT_USE_OK is unauthorized_client (RFC 6749 5.2). */
+enum gh_grant_use gh_grant_use(const char *allowed, int is_public, const char *type,
+                               int confidential_only);
+
 #endif

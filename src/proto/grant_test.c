@@ -198,3 +198,35 @@ GH_TEST(scope_intersect)
     ASSERT_INT_EQ(gh_scope_intersect("abcdefgh ijklmno", "abcdefgh ijklmno", out, sizeof(out)), 0);
     ASSERT_STR_EQ(out, "abcdefgh ijklmno");
 }
+
+GH_TEST(grant_use_per_client)
+{
+    static const struct {
+        const char *allowed;
+        int is_public;
+        const char *type;
+        int confidential_only;
+        enum gh_grant_use want;
+    } rows[] = {
+        /* no list: what the client's kind may use */
+        {"", 1, "authorization_code", 0, GH_GRANT_USE_OK},
+        {"", 1, "client_credentials", 1, GH_GRANT_USE_CONFIDENTIAL},
+        {"", 0, "client_credentials", 1, GH_GRANT_USE_OK},
+        /* a list: only what it names, whole words */
+        {"authorization_code refresh_token", 0, "refresh_token", 0, GH_GRANT_USE_OK},
+        {"authorization_code refresh_token", 0, "client_credentials", 1, GH_GRANT_USE_NOT_LISTED},
+        {"client_credentials", 0, "authorization_code", 0, GH_GRANT_USE_NOT_LISTED},
+        {"client_credentials", 0, "client_credentials", 1, GH_GRANT_USE_OK},
+        {"refresh_token_x", 0, "refresh_token", 0, GH_GRANT_USE_NOT_LISTED},
+        {"x_refresh_token", 0, "refresh_token", 0, GH_GRANT_USE_NOT_LISTED},
+        {"  refresh_token  ", 0, "refresh_token", 0, GH_GRANT_USE_OK},
+        /* a public client never gets a confidential-only grant, listed or not */
+        {"client_credentials", 1, "client_credentials", 1, GH_GRANT_USE_CONFIDENTIAL},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        enum gh_grant_use u = gh_grant_use(rows[i].allowed, rows[i].is_public, rows[i].type,
+                                           rows[i].confidential_only);
+        if (u != rows[i].want)
+            GH_FAIL_("row %zu: use %d, want %d", i, (int)u, (int)rows[i].want);
+    }
+}

@@ -185,10 +185,10 @@ enum { URIS_TEXT = GH_URIS_MAX * GH_URI_MAX };
 
 static const char SQL_CLIENT_INSERT[] =
     "INSERT INTO client(id, is_public, trusted, secret_hash, scope, redirect_uris, origins, "
-    "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    "grant_types, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 static const char SQL_CLIENT_UPDATE[] =
     "UPDATE client SET is_public = $2, trusted = $3, secret_hash = $4, scope = $5, "
-    "redirect_uris = $6, origins = $7 WHERE id = $1";
+    "redirect_uris = $6, origins = $7, grant_types = $8 WHERE id = $1";
 
 struct client_job {
     const struct gh_client *cl;
@@ -209,7 +209,7 @@ static int client_write_fn(struct pg_conn *c, void *arg)
     if (rc == 0)
         rc = pg_exec(c, j->sql, j->fmt, cl->id, (int64_t)cl->is_public, (int64_t)cl->trusted,
                      cl->is_public ? NULL : cl->secret_hash, cl->scope, uris, origins,
-                     (int64_t)cl->created_at);
+                     cl->grant_types, (int64_t)cl->created_at);
     if (rc == 0)
         rc = GH_ENOTFOUND;
     else if (rc > 0)
@@ -222,13 +222,13 @@ out:
 
 int pg_client_add(struct gh_store *gs, const struct gh_client *cl)
 {
-    struct client_job j = {cl, SQL_CLIENT_INSERT, "tiihttti"};
+    struct client_job j = {cl, SQL_CLIENT_INSERT, "tiihtttti"};
     return pg_write((struct pg_store *)gs, client_write_fn, &j);
 }
 
 int pg_client_update(struct gh_store *gs, const struct gh_client *cl)
 {
-    struct client_job j = {cl, SQL_CLIENT_UPDATE, "tiihttt"};
+    struct client_job j = {cl, SQL_CLIENT_UPDATE, "tiihtttt"};
     return pg_write((struct pg_store *)gs, client_write_fn, &j);
 }
 
@@ -243,11 +243,12 @@ static void client_row(const PGresult *r, int row, struct gh_client *cl)
     cl->n_redirect = split(PQgetvalue(r, row, 5), cl->redirect, GH_URIS_MAX);
     cl->n_origin = split(PQgetvalue(r, row, 6), cl->origin, GH_URIS_MAX);
     cl->created_at = pg_int(r, row, 7);
+    pg_text(r, row, 8, cl->grant_types, sizeof(cl->grant_types));
 }
 
 #define CLIENT_COLS                                                                                \
-    "SELECT id, is_public, trusted, secret_hash, scope, redirect_uris, origins, created_at FROM "  \
-    "client"
+    "SELECT id, is_public, trusted, secret_hash, scope, redirect_uris, origins, created_at, "      \
+    "grant_types FROM client"
 static const char SQL_CLIENT_GET[] = CLIENT_COLS " WHERE id = $1";
 static const char SQL_CLIENT_LIST[] = CLIENT_COLS " ORDER BY id COLLATE \"C\"";
 

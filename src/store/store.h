@@ -22,7 +22,7 @@
 #include "core/password.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 6
+#define GH_SCHEMA_VERSION 7
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */
@@ -33,12 +33,17 @@
 #define GH_NONCE_MAX 256 /* OpenID Connect nonce of an authorization request */
 #define GH_SID_MAX 40    /* public id of a browser session (OpenID Connect sid) */
 
+#define GH_GRANT_TYPES_MAX 256 /* space-separated grant types of a client */
+
 struct gh_client {
     char id[GH_ID_MAX];
     int is_public;
     int trusted;
     unsigned char secret_hash[GH_SHA256_LEN]; /* all zero for public clients */
     char scope[GH_SCOPE_MAX];                 /* scopes it may request */
+    /* grant types it may use at /token, space-separated; "" stands for
+     * every one its kind may use (proto/grant.h gh_grant_use) */
+    char grant_types[GH_GRANT_TYPES_MAX];
     int n_redirect, n_origin;
     char redirect[GH_URIS_MAX][GH_URI_MAX];
     char origin[GH_URIS_MAX][GH_URI_MAX];

@@ -333,6 +333,31 @@ STORE_TEST(migrate_from_v1, 0)
     ASSERT_INT_EQ(res, GH_ROTATE_OK);
 }
 
+/* Clients of a version 6 database keep the grant types they could use:
+ * public ones the code and refresh grants, confidential ones
+ * client_credentials too. */
+STORE_TEST(migrate_client_grant_types, 1)
+{
+    int sqlite = strcmp(b->name, "sqlite") == 0, from = -1, to = -1;
+    struct gh_client pub = client_of("pub", 1), conf = client_of("conf", 0), got;
+    ASSERT_INT_EQ(gh_store_client_add(s, &pub), 0);
+    ASSERT_INT_EQ(gh_store_client_add(s, &conf), 0);
+    /* back to version 6: only what version 7 added goes */
+    ASSERT_INT_EQ(gh_stest_raw(b, sqlite ? "ALTER TABLE client DROP COLUMN grant_types; "
+                                           "PRAGMA user_version = 6"
+                                         : "ALTER TABLE client DROP COLUMN grant_types; "
+                                           "UPDATE gh_schema SET version = 6"),
+                  0);
+    ASSERT_INT_EQ(gh_store_check_schema(s), GH_ESCHEMA);
+    ASSERT_INT_EQ(gh_store_migrate(s, &from, &to), 0);
+    ASSERT_INT_EQ(from, 6);
+    ASSERT_INT_EQ(to, GH_SCHEMA_VERSION);
+    ASSERT_INT_EQ(gh_store_client_get(s, "pub", &got), 0);
+    ASSERT_STR_EQ(got.grant_types, "authorization_code refresh_token");
+    ASSERT_INT_EQ(gh_store_client_get(s, "conf", &got), 0);
+    ASSERT_STR_EQ(got.grant_types, "authorization_code refresh_token client_credentials");
+}
+
 STORE_TEST(schema_newer_refused, 1)
 {
     int from = 0, to = 0;
@@ -435,6 +460,7 @@ STORE_TEST(clients, 1)
     ASSERT_INT_EQ(gh_store_revision(s, &r0), 0);
     struct gh_client web = client_of("web", 0), spa = client_of("spa", 1), got;
     spa.trusted = 1;
+    snprintf(web.grant_types, sizeof(web.grant_types), "client_credentials");
     ASSERT_INT_EQ(gh_store_client_add(s, &web), 0);
     ASSERT_INT_EQ(gh_store_client_add(s, &spa), 0);
     ASSERT_INT_EQ(gh_store_client_add(s, &spa), GH_EEXIST);
@@ -450,7 +476,9 @@ STORE_TEST(clients, 1)
     ASSERT_INT_EQ(got.n_origin, 1);
     ASSERT_STR_EQ(got.origin[0], "https://web.example");
     ASSERT_INT_EQ(got.created_at, NOW);
+    ASSERT_STR_EQ(got.grant_types, "client_credentials");
     ASSERT_INT_EQ(gh_store_client_get(s, "spa", &got), 0);
+    ASSERT_STR_EQ(got.grant_types, "");
     static const unsigned char zero[GH_SHA256_LEN];
     ASSERT_INT_EQ(got.is_public, 1);
     ASSERT_INT_EQ(got.trusted, 1);
@@ -460,12 +488,14 @@ STORE_TEST(clients, 1)
     snprintf(spa.redirect[2], GH_URI_MAX, "com.example.app:/cb");
     snprintf(spa.scope, sizeof(spa.scope), "openid");
     spa.n_origin = 0;
+    snprintf(spa.grant_types, sizeof(spa.grant_types), "authorization_code refresh_token");
     ASSERT_INT_EQ(gh_store_client_update(s, &spa), 0);
     ASSERT_INT_EQ(gh_store_client_get(s, "spa", &got), 0);
     ASSERT_INT_EQ(got.n_redirect, 3);
     ASSERT_STR_EQ(got.redirect[2], "com.example.app:/cb");
     ASSERT_STR_EQ(got.scope, "openid");
     ASSERT_INT_EQ(got.n_origin, 0);
+    ASSERT_STR_EQ(got.grant_types, "authorization_code refresh_token");
     struct gh_client ghost = client_of("ghost", 1);
     ASSERT_INT_EQ(gh_store_client_update(s, &ghost), GH_ENOTFOUND);
 

@@ -51,21 +51,37 @@ void gh_key_rows_free(struct gh_key_row *rows, size_t n)
     free(rows);
 }
 
+/* The two asynchronous operations, for run_async. */
+enum async_op { ASYNC_REDEEM, ASYNC_ROTATE };
+
+/* One rule for both: the backend's asynchronous form when it has one and
+ * takes the job (done then runs after its commit); otherwise the
+ * synchronous operation here, then done. done always runs once. */
+static void run_async(struct gh_store *s, enum async_op op, const void *req, void *out,
+                      gh_store_done done, void *arg)
+{
+    const struct gh_store_ops *o = s->ops;
+    int rc = GH_EUNAVAIL;
+    if (op == ASYNC_REDEEM && o->code_redeem_async != NULL)
+        rc = o->code_redeem_async(s, req, out, done, arg);
+    else if (op == ASYNC_ROTATE && o->refresh_rotate_async != NULL)
+        rc = o->refresh_rotate_async(s, req, out, done, arg);
+    if (rc == 0)
+        return;
+    done(arg, op == ASYNC_REDEEM ? gh_store_code_redeem(s, req, out)
+                                 : gh_store_refresh_rotate(s, req, out));
+}
+
 void gh_store_code_redeem_async(struct gh_store *s, const struct gh_redeem *r,
                                 enum gh_redeem_result *out, gh_store_done done, void *arg)
 {
-    if (s->ops->code_redeem_async != NULL && s->ops->code_redeem_async(s, r, out, done, arg) == 0)
-        return;
-    done(arg, gh_store_code_redeem(s, r, out));
+    run_async(s, ASYNC_REDEEM, r, out, done, arg);
 }
 
 void gh_store_refresh_rotate_async(struct gh_store *s, const struct gh_rotate *r,
                                    struct gh_rotated *out, gh_store_done done, void *arg)
 {
-    if (s->ops->refresh_rotate_async != NULL &&
-        s->ops->refresh_rotate_async(s, r, out, done, arg) == 0)
-        return;
-    done(arg, gh_store_refresh_rotate(s, r, out));
+    run_async(s, ASYNC_ROTATE, r, out, done, arg);
 }
 
 struct gh_store_call *gh_store_call_new(const void *req, void *out, gh_store_done done, void *arg)

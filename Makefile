@@ -1,4 +1,4 @@
-# gatehouse — one GNU Makefile (STYLE rule 15).
+# gatehouse — one GNU Makefile.
 #   make                              build/gatehouse
 #   make SANITIZE=address,undefined   the same under ASan + UBSan
 #   make unit                         build/unit (unit tests beside each module)

@@ -1,5 +1,5 @@
 /*
- * Resource API (SPEC section 4): GET /api/me and GET /api/admin behind
+ * Resource API (RFC 6750, RFC 9068): GET /api/me and GET /api/admin behind
  * bearer-token validation done as an independent resource server would
  * (RFC 6750, RFC 9068 section 4): keys learned through discovery and the
  * jwks_uri over HTTP, an algorithm allow-list, typ, iss, aud, exp/nbf with

@@ -1,5 +1,6 @@
 /*
- * The Frontend App's server side (SPEC section 5): serves the single-page
+ * The Frontend App's server side (README.md, "The Frontend App as a relying
+ * party"): serves the single-page
  * app embedded in the binary (src/app/static), its /config.json, and, when
  * tracing, receives the app's own UI steps on POST /trace-event.
  */

@@ -1,5 +1,5 @@
 /*
- * Allocation-failure injection for tests (STYLE rule 14; curl's torture
+ * Allocation-failure injection for tests (docs/internals/alloc.md; curl's torture
  * tests, sqlite's OOM tests). A test calls gh_alloc_fail_after(k) and the
  * k-th allocation from then on, on the calling thread, fails as if memory
  * had run out; the ones before and after it succeed. The allocators that

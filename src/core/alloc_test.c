@@ -1,5 +1,5 @@
 /*
- * Allocation-failure tests (issue 10; STYLE rule 14, after curl's torture
+ * Allocation-failure tests (docs/internals/alloc.md, after curl's torture
  * tests and sqlite's OOM tests). Each alloc_* case runs one request parser
  * or token path again and again, the k-th allocation failing in run k, for
  * k = 1, 2, ... until a run completes without reaching the failure. Every

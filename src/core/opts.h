@@ -1,5 +1,5 @@
 /*
- * Option tables (STYLE rule 2). A table of {name, type, offset, default,
+ * Option tables. A table of {name, type, offset, default,
  * bounds, help} drives command-line flags, the --config file, GATEHOUSE_*
  * environment variables and --help, and fills a typed struct. Nothing looks
  * an option up by string at run time: code reads the struct's fields.

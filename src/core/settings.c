@@ -1,4 +1,4 @@
-/* The settings table (STYLE rule 2): every server setting, once. */
+/* The settings table (docs/configuration.md): every server setting, once. */
 #include <stddef.h>
 
 #include "core/settings.h"

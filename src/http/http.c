@@ -4,7 +4,7 @@
  * it (gh_req_defer): the connection is suspended, the thread goes on with
  * other connections, and the commit resumes it. So a few threads keep
  * many writes in flight, and 64 concurrent rotations share one fsync
- * (DESIGN "Writes") without 64 threads.
+ * (docs/internals/store.md, "Group commit") without 64 threads.
  */
 #include <arpa/inet.h>
 #include <netdb.h>

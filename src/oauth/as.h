@@ -1,6 +1,6 @@
 /*
  * The Authorization Server's shared state. What lives in memory is a cache
- * of the store (DESIGN "Caches with cheap invalidation"): an immutable,
+ * of the store (docs/internals/store.md, "Revision counter"): an immutable,
  * reference-counted snapshot of signing keys (parsed once into EVP_PKEY),
  * clients, the JWKS and discovery documents and settings. A request takes
  * the current snapshot; at most once a second one thread compares the

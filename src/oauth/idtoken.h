@@ -18,7 +18,7 @@
 struct gh_idtoken {
     const char *sub;
     const char *client_id;  /* aud and azp */
-    int64_t auth_time;      /* always sent (max_age and the SPEC ask for it) */
+    int64_t auth_time;      /* always sent (OIDC Core 2: required with max_age) */
     const char *nonce;      /* as sent in the authorization request; the
                                first id_token only (OIDC Core 12.2) */
     const char *sid;        /* browser session (Back-Channel Logout 2.4) */

@@ -3,7 +3,8 @@
  * RFC 9700 4.14). Grants: authorization_code (PKCE S256 required),
  * refresh_token (rotation on every use, reuse revokes the family) and
  * client_credentials (confidential clients). The response leaves only after
- * the store committed the state it creates (SPEC section 7).
+ * the store committed the state it creates (docs/internals/store.md,
+ * "Deferred answers").
  */
 #include <stdio.h>
 #include <string.h>

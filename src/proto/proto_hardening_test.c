@@ -1,5 +1,5 @@
 /*
- * Regression tests for defects the hardening work (issue 10) found in the
+ * Regression tests for defects the hardening work (docs/security.md) found in the
  * protocol parsers: each case says how it was found.
  */
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /*
  * PostgreSQL store (libpq): the connection pool, the statement runner and
- * the ops table (DESIGN "Writes: atomic, durable, batched"; SPEC section 7).
+ * the ops table (docs/internals/store.md, "PostgreSQL").
  *
  * Each process keeps up to PG_POOL_MAX connections, opened lazily; an
  * operation borrows one and gives it back. Statements are prepared once per

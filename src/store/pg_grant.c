@@ -3,7 +3,8 @@
  * families with rotation and reuse detection, revoked access-token ids,
  * browser sessions, login-failure counters and the purge of expired rows.
  *
- * Atomic across processes (SPEC section 7): code redemption and rotation
+ * Atomic across processes (docs/internals/store.md, "PostgreSQL"): code
+ * redemption and rotation
  * are conditional UPDATEs. A racing UPDATE on the same row waits for the
  * winner's commit and then re-checks its WHERE clause against the committed
  * row, so exactly one of the racers changes the row. The winning path is

@@ -3,7 +3,7 @@
  * libpq connections per process (created lazily, borrowed per operation),
  * statements prepared once per connection, a format-driven binder, and the
  * transaction runner that retries serialization failures and deadlocks and
- * replaces a broken connection (DESIGN "Writes: atomic, durable, batched").
+ * replaces a broken connection (docs/internals/store.md, "PostgreSQL").
  */
 #ifndef GH_PG_INT_H
 #define GH_PG_INT_H

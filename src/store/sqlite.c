@@ -1,6 +1,6 @@
 /*
  * SQLite store: connections, statement cache, per-thread readers and the
- * group-commit writer (DESIGN "Writes: atomic, durable, batched"). One
+ * group-commit writer (docs/internals/store.md, "Group commit"). One
  * writer thread owns the write connection (WAL, synchronous=FULL); request
  * threads queue their write and wait; the writer runs everything queued in
  * one transaction, each job in its own savepoint, commits once (one fsync

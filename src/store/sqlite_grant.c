@@ -3,7 +3,8 @@
  * families with rotation and reuse detection, revoked access-token ids,
  * browser sessions, login-failure counters and the purge of expired rows.
  * Every write is a conditional update inside the writer's transaction, so
- * exactly one of two racing requests wins (DESIGN "Writes"); what a request
+ * exactly one of two racing requests wins (docs/internals/store.md,
+ * "Atomic operations"); what a request
  * that did not win gets is decided in proto/grant.c from the rows read here.
  */
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * SQLite (sqlite.c) and PostgreSQL (pg.c). Protocol code calls these
  * operations and never sees SQL. Every operation that changes protocol
  * state (codes, refresh tokens, revocations) is atomic and has committed
- * durably when it returns 0 (SPEC section 7). See docs/internals/store.md.
+ * durably when it returns 0. See docs/internals/store.md.
  *
  * Secrets never reach the store: codes, refresh tokens, session ids and
  * client secrets arrive as SHA-256 hashes (GH_SHA256_LEN bytes). The one

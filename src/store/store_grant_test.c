@@ -513,7 +513,7 @@ STORE_TEST(concurrent_rotation, 1)
 }
 
 /* Three stores on one database, as three server processes: still exactly
- * one winner (SPEC section 7). */
+ * one winner (docs/internals/store.md, "Atomic operations"). */
 STORE_TEST(race_across_stores, 1)
 {
     enum gh_redeem_result rr;

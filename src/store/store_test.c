@@ -1,5 +1,5 @@
 /*
- * Store conformance suite (STYLE rule 3), part one: the harness that runs
+ * Store conformance suite (docs/internals/store.md), part one: the harness that runs
  * each case on SQLite and on PostgreSQL (store_test.h), the fixtures, and
  * the cases for the schema (and its migrations), settings, keys, clients,
  * users and flow records. Protocol state is in store_grant_test.c.

@@ -1,5 +1,5 @@
 /*
- * Store conformance suite harness (STYLE rule 3), shared by the suite's
+ * Store conformance suite harness (docs/internals/store.md), shared by the suite's
  * files: store_test.c (schema, administration, flow records),
  * store_grant_test.c (protocol state, races) and pg_test.c (PostgreSQL
  * connection handling). A STORE_TEST case runs against a fresh SQLite

@@ -1,5 +1,6 @@
 /*
- * Entry point of the flow exporters (SPEC section 6): checks the steps,
+ * Entry point of the flow exporters (docs/internals/layers.md, "How to add
+ * an exporter"): checks the steps,
  * dispatches on the format through one table, and rolls the output back
  * on failure. Also holds the helpers every renderer shares: bounded access
  * to the fixed-size step fields (a stored step need not be NUL-terminated),

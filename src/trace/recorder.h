@@ -1,5 +1,5 @@
 /*
- * Flow recorder (SPEC section 6, DESIGN "Flow recorder"). Servers record
+ * Flow recorder (docs/internals/recorder.md). Servers record
  * each message of a flow here; a background thread writes queued steps to
  * the store in batches, so a request never waits for trace I/O. When
  * tracing is off the servers hold a NULL recorder and every call is one

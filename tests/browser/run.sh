@@ -203,7 +203,7 @@ scenario() {
     fi
 
     # The recorded expiry flow, exported in every format and checked by
-    # independent tools (SPEC section 6).
+    # independent tools (tests/diagram/).
     if [ "$name" = expiry ]; then
         export_flow "$db"
     fi

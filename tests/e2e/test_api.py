@@ -1,4 +1,4 @@
-"""Resource API (SPEC section 4, issue 6): bearer-token validation done the
+"""Resource API (RFC 6750, RFC 9068): bearer-token validation done the
 way an independent resource server does it, RFC 6750 errors, CORS.
 
 Forged tokens are built by hand here. Where a test needs a token that is

@@ -1,4 +1,4 @@
-"""Issue 4: authorization code + PKCE, login and consent, RFC 9068 access
+"""Authorization code + PKCE (RFC 6749 4.1, RFC 7636), login and consent, RFC 9068 access
 tokens, client authentication. Every rule is shown to fail closed."""
 import base64
 import json

@@ -1,4 +1,4 @@
-"""Issue 3 (foundation): the command line, discovery, JWKS, signing keys and
+"""The foundation: the command line, discovery, JWKS, signing keys and
 the HTTP skeleton, driven through the real binary."""
 import base64
 import hashlib

@@ -1,7 +1,8 @@
-"""Issue 5: refresh rotation is one atomic step under concurrency, and
-durable: a token response is only sent after what it creates is committed
-(SPEC section 7), so kill -9 never makes the server forget a token a client
-holds, nor revive one it revoked."""
+"""Refresh rotation (docs/internals/store.md) is one atomic step under
+concurrency, and durable: a token response is only sent after what it
+creates is committed (docs/internals/store.md, "Deferred answers"), so
+kill -9 never makes the server forget a token a client holds, nor revive one
+it revoked."""
 import signal
 import sqlite3
 import threading

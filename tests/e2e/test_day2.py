@@ -1,4 +1,4 @@
-"""Issue 11, day 2: the commands an operator runs against a live installation
+"""Day 2: the commands an operator runs against a live installation
 (client show/update/remove, secret rotation, user list/remove/passwd, keys
 list/retire, sessions revoke), the exit-code rules (0 ok, 1 failure with one
 line on stderr naming the problem, 2 usage), `--db` and GATEHOUSE_DB, the

@@ -457,7 +457,7 @@ def test_openid_configuration(op):
         d["token_endpoint_auth_methods_supported"])
     assert d["authorization_response_iss_parameter_supported"] is True
     assert d["request_uri_parameter_supported"] is False
-    # RFC 8414 3 and the SPEC: the same document at both paths
+    # RFC 8414 3 and OpenID Connect Discovery 4: the same document at both paths
     assert requests.get(i + "/.well-known/oauth-authorization-server").json() == d
 
 

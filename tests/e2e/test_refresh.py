@@ -1,4 +1,4 @@
-"""Issue 5: refresh-token rotation, families, reuse detection, expiry,
+"""Refresh-token rotation (RFC 6749 6, RFC 9700 4.14), families, reuse detection, expiry,
 revocation (RFC 7009), introspection (RFC 7662) and CORS on the token
 endpoint, against the real binary and a real database file."""
 import json

@@ -1,5 +1,6 @@
-"""Scale-out on PostgreSQL (SPEC section 7): several `gatehouse serve`
-processes on one database behave as one server. Skipped on SQLite."""
+"""Scale-out on PostgreSQL (docs/internals/store.md, "PostgreSQL"): several
+`gatehouse serve` processes on one database behave as one server. Skipped on
+SQLite."""
 import concurrent.futures
 import os
 import re

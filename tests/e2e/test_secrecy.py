@@ -1,4 +1,4 @@
-"""Secrecy (issue 10): every flow runs with the most verbose log level and
+"""Secrecy (docs/security.md): every flow runs with the most verbose log level and
 tracing on; then every secret the test saw (passwords, codes, PKCE
 verifiers, access and refresh tokens, the client secret, the session and
 CSRF cookies and CSRF form tokens) is searched for in the server's whole
@@ -235,7 +235,7 @@ def test_no_secret_in_logs_traces_exports_or_database(gh, log_format):
 
     dump = db_dump(gh)
     # the dump does reach the token tables: they hold each refresh token's
-    # key (issue time + SHA-256 prefix; SPEC: stored only as hashes), never
+    # key (issue time + SHA-256 prefix; docs/security.md: stored only as hashes), never
     # the token
     rts = [v for v, what in sec.items.items() if what == "refresh token"]
     assert all(refresh_key(rt).hex() in dump for rt in rts)

@@ -1,4 +1,4 @@
-"""Connection abuse (issue 10): slowloris, idle keep-alive hoarding, oversized
+"""Connection abuse (docs/security.md): slowloris, idle keep-alive hoarding, oversized
 headers and bodies, the idle timeout.
 
 These tests hold 300 connections that trickle their request headers one

@@ -1,4 +1,4 @@
-"""Storage faults (issue 10): the SQLite database on a small filesystem that
+"""Storage faults (docs/security.md): the SQLite database on a small filesystem that
 fills up. The test mounts a 3 MiB tmpfs (it must run as root, as CI does),
 puts the database there, starts the server, and fills the filesystem to
 the last byte with a filler file. Then:

@@ -1,4 +1,4 @@
-"""Timing (issue 10): a sign-in with an unknown user name takes as long as one
+"""Timing (docs/security.md): a sign-in with an unknown user name takes as long as one
 with a wrong password, because the server runs a dummy argon2id
 verification for unknown users; otherwise the response time would tell an
 attacker which user names exist.

@@ -160,9 +160,12 @@ static int ensure_app_client(struct gh_server *srv)
         return GH_ENOMEM;
     int exists = gh_store_client_get(srv->store, srv->cfg->app_client_id, c) == 0;
     char redirect[GH_URI_MAX];
+    char home[GH_URI_MAX]; /* where its Sign out comes back to (RP-Initiated Logout 1.0) */
     snprintf(redirect, sizeof(redirect), "%.*s/callback", GH_URI_MAX - 16, srv->app_url);
+    snprintf(home, sizeof(home), "%.*s/", GH_URI_MAX - 16, srv->app_url);
     int same = exists && c->is_public && c->n_redirect == 1 &&
-               strcmp(c->redirect[0], redirect) == 0 && c->trusted == srv->cfg->app_trusted;
+               strcmp(c->redirect[0], redirect) == 0 && c->trusted == srv->cfg->app_trusted &&
+               c->n_post_logout == 1 && strcmp(c->post_logout[0], home) == 0;
     int rc = 0;
     if (!same) {
         snprintf(c->id, sizeof(c->id), "%s", srv->cfg->app_client_id);
@@ -175,6 +178,8 @@ static int ensure_app_client(struct gh_server *srv)
         snprintf(c->redirect[0], GH_URI_MAX, "%s", redirect);
         c->n_origin = 1;
         snprintf(c->origin[0], GH_URI_MAX, "%s", srv->app_url);
+        c->n_post_logout = 1;
+        snprintf(c->post_logout[0], GH_URI_MAX, "%s", home);
         c->created_at = gh_now();
         rc = exists ? gh_store_client_update(srv->store, c) : gh_store_client_add(srv->store, c);
         if (rc == 0)

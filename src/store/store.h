@@ -22,7 +22,7 @@
 #include "core/password.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 6
+#define GH_SCHEMA_VERSION 7
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */
@@ -43,6 +43,10 @@ struct gh_client {
     char redirect[GH_URIS_MAX][GH_URI_MAX];
     char origin[GH_URIS_MAX][GH_URI_MAX];
     int64_t created_at;
+    /* RP-Initiated Logout 1.0 section 3.1: registered post_logout_redirect_uris */
+    int n_post_logout;
+    char post_logout[GH_URIS_MAX][GH_URI_MAX];
+    char backchannel_uri[GH_URI_MAX]; /* Back-Channel Logout 1.0 2.2; "" when none */
 };
 
 struct gh_user {

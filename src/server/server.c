@@ -16,6 +16,7 @@
 #include "oauth/pages.h"
 #include "proto/proto.h"
 #include "server/server.h"
+#include "oauth/backchannel.h"
 #include "trace/recorder.h"
 #include "core/err.h"
 #include "core/workq.h"
@@ -40,6 +41,7 @@ static const struct gh_route as_routes[] = {
     {GH_POST, "/introspect", gh_h_introspect},
     {GH_GET | GH_POST, "/userinfo", gh_h_userinfo},
     {GH_OPTIONS, "/userinfo", gh_h_userinfo_preflight},
+    {GH_GET | GH_POST, "/logout", gh_h_logout},
     {GH_GET, "/gh.css", gh_h_stylesheet},
     {GH_GET, "/healthz", gh_h_healthz},
     {GH_GET, "/readyz", gh_h_readyz},
@@ -330,6 +332,8 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
                        threads, &srv->as_http, NULL, err, errlen);
     if (rc == 0 && pthread_create(&srv->purger, NULL, purge_main, srv) == 0)
         srv->purger_started = 1;
+    if (rc == 0 && gh_bcl_start(&srv->as, &srv->as.bcl) < 0)
+        gh_log(GH_LOG_ERROR, "cannot start back-channel logout delivery", NULL);
     if (rc < 0)
         gh_server_stop(srv);
     return rc;
@@ -361,6 +365,8 @@ void gh_server_stop(struct gh_server *srv)
     pthread_mutex_unlock(&srv->purge_lock);
     if (srv->purger_started)
         pthread_join(srv->purger, NULL);
+    gh_bcl_stop(srv->as.bcl);
+    srv->as.bcl = NULL;
     gh_api_free(srv->api);
     gh_app_free(srv->app);
     if (srv->as.snap != NULL)

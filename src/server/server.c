@@ -17,6 +17,7 @@
 #include "proto/proto.h"
 #include "server/server.h"
 #include "oauth/backchannel.h"
+#include "server/app_logout.h"
 #include "trace/recorder.h"
 #include "core/err.h"
 #include "core/workq.h"
@@ -165,9 +166,12 @@ static int ensure_app_client(struct gh_server *srv)
     char home[GH_URI_MAX]; /* where its Sign out comes back to (RP-Initiated Logout 1.0) */
     snprintf(redirect, sizeof(redirect), "%.*s/callback", GH_URI_MAX - 16, srv->app_url);
     snprintf(home, sizeof(home), "%.*s/", GH_URI_MAX - 16, srv->app_url);
+    char bcl[GH_URI_MAX]; /* its back end receives back-channel logouts */
+    snprintf(bcl, sizeof(bcl), "%.*s/backchannel-logout", GH_URI_MAX - 32, srv->app_url);
     int same = exists && c->is_public && c->n_redirect == 1 &&
                strcmp(c->redirect[0], redirect) == 0 && c->trusted == srv->cfg->app_trusted &&
-               c->n_post_logout == 1 && strcmp(c->post_logout[0], home) == 0;
+               c->n_post_logout == 1 && strcmp(c->post_logout[0], home) == 0 &&
+               strcmp(c->backchannel_uri, bcl) == 0;
     int rc = 0;
     if (!same) {
         snprintf(c->id, sizeof(c->id), "%s", srv->cfg->app_client_id);
@@ -182,6 +186,7 @@ static int ensure_app_client(struct gh_server *srv)
         snprintf(c->origin[0], GH_URI_MAX, "%s", srv->app_url);
         c->n_post_logout = 1;
         snprintf(c->post_logout[0], GH_URI_MAX, "%s", home);
+        snprintf(c->backchannel_uri, sizeof(c->backchannel_uri), "%s", bcl);
         c->created_at = gh_now();
         rc = exists ? gh_store_client_update(srv->store, c) : gh_store_client_add(srv->store, c);
         if (rc == 0)
@@ -223,6 +228,11 @@ static int start_app(struct gh_server *srv, char *err, size_t errlen)
         return GH_EINVAL;
     }
     snprintf(srv->app_url, sizeof(srv->app_url), "http://%s", addr);
+    int rc = gh_app_logout_new(srv->issuer, srv->cfg->app_client_id, &srv->app_logout);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot start the Frontend App");
+        return rc;
+    }
     struct gh_app_cfg pc = {
         .issuer = srv->issuer,
         .client_id = srv->cfg->app_client_id,
@@ -230,8 +240,10 @@ static int start_app(struct gh_server *srv, char *err, size_t errlen)
         .api_base = srv->api_url[0] ? srv->api_url : srv->issuer,
         .scope = "openid profile offline_access api",
         .rec = srv->rec,
+        .logout_check = gh_app_logout_check,
+        .logout_arg = srv->app_logout,
     };
-    int rc = gh_app_new(&pc, &srv->app);
+    rc = gh_app_new(&pc, &srv->app);
     if (rc < 0) {
         snprintf(err, errlen, "cannot start the Frontend App");
         return rc;
@@ -369,6 +381,8 @@ void gh_server_stop(struct gh_server *srv)
     srv->as.bcl = NULL;
     gh_api_free(srv->api);
     gh_app_free(srv->app);
+    gh_app_logout_free(srv->app_logout);
+    srv->app_logout = NULL;
     if (srv->as.snap != NULL)
         gh_as_release(&srv->as);
     gh_recorder_free(srv->rec);

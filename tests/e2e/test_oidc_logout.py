@@ -253,10 +253,10 @@ def test_expired_hint_is_accepted(gh):
     assert prompt_none(gh, s).get("error") == "login_required"
 
 
-def foreign_id_token(g, claims_of):
+def foreign_id_token(g, claims_of, client="rp"):
     """An id_token like ours, but signed by a key that is not ours."""
     key = jwk.JWK.generate(kty="EC", crv="P-256", kid="not-ours")
-    _, claims = id_token_claims(g, claims_of)
+    _, claims = id_token_claims(g, claims_of, client=client)
     claims["iss"] = "https://other-issuer.example"
     t = jwt.JWT(header={"alg": "ES256", "typ": "JWT", "kid": "not-ours"}, claims=claims)
     t.make_signed_token(key)
@@ -528,3 +528,36 @@ def test_three_processes_deliver_each_logout_once(gh, receivers):
     finally:
         for p in peers:
             p.stop()
+
+
+# ---- the Frontend App's back end as a receiver ----
+
+def test_app_back_end_receives_back_channel_logout(gh):
+    setup_logout(gh)
+    gh.start("--backchannel-retry", "1", app=True)
+    out = gh.cli("client", "show", "--id", "gatehouse-app").stdout
+    assert f"backchannel_logout_uri {gh.app}/backchannel-logout" in out, out
+    s, q, verifier = sign_in(gh, client="gatehouse-app", redirect=f"{gh.app}/callback",
+                             scope="openid profile")
+    toks = exchange(gh, q, verifier, client="gatehouse-app", redirect=f"{gh.app}/callback")
+    _, idt = id_token_claims(gh, toks["id_token"], client="gatehouse-app")
+    r = logout(gh, s, id_token_hint=toks["id_token"], post_logout_redirect_uri=f"{gh.app}/",
+               state="st")
+    assert r.status_code == 302 and r.headers["Location"] == f"{gh.app}/?state=st"
+    eventually(lambda: "app: back-channel logout received" in gh.logtext(), timeout=5)
+    assert f"sid={idt['sid']}" in gh.logtext()
+    assert "back-channel logout delivered" in gh.logtext()
+
+
+@pytest.mark.parametrize("case", ["none", "id_token", "foreign", "garbage"])
+def test_app_back_end_refuses_what_is_no_logout_token(gh, case):
+    setup_logout(gh)
+    gh.start(app=True)
+    _, q, verifier = sign_in(gh, client="gatehouse-app", redirect=f"{gh.app}/callback",
+                             scope="openid profile")
+    toks = exchange(gh, q, verifier, client="gatehouse-app", redirect=f"{gh.app}/callback")
+    data = {"none": {}, "id_token": {"logout_token": toks["id_token"]},
+            "foreign": {"logout_token": foreign_id_token(gh, toks["id_token"], "gatehouse-app")},
+            "garbage": {"logout_token": "a.b.c"}}[case]
+    r = requests.post(f"{gh.app}/backchannel-logout", data=data)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request", r.text

@@ -561,3 +561,34 @@ def test_app_back_end_refuses_what_is_no_logout_token(gh, case):
             "garbage": {"logout_token": "a.b.c"}}[case]
     r = requests.post(f"{gh.app}/backchannel-logout", data=data)
     assert r.status_code == 400 and r.json()["error"] == "invalid_request", r.text
+
+
+# ---- the flow recorder ----
+
+def test_diagram_logout_scenario(tmp_path):
+    import subprocess
+    from conftest import BIN
+    out = tmp_path / "logout.mmd"
+    r = subprocess.run([BIN, "diagram", "--scenario", "logout", "--format", "mermaid",
+                        "-o", str(out)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    i = text.index("Browser->>AS: GET /logout (id_token_hint, post_logout_redirect_uri, state)")
+    j = text.index("AS-->>Browser: 302 → post_logout_redirect_uri?state", i)
+    k = text.index("AS->>App: POST backchannel_logout_uri (logout_token jti=", j)
+    assert text.index("App-->>AS: ", k) > k
+    assert "eyJ" not in text  # no token in the diagram
+
+
+def test_trace_records_logout_steps(gh, receivers):
+    rx = receivers().start()
+    setup_logout(gh, backchannel=rx.url)
+    gh.start("--trace")
+    s, toks = signed_in(gh)
+    logout(gh, s, id_token_hint=toks["id_token"], post_logout_redirect_uri=f"{gh.app}/bye")
+    eventually(lambda: len(rx.posts) == 1, timeout=5)
+    time.sleep(0.5)
+    flows = gh.cli("trace", "list").stdout
+    flow = flows.strip().splitlines()[-1].split()[0]
+    text = gh.cli("trace", "export", "--flow", flow, "--format", "mermaid").stdout
+    assert "GET /logout" in text and "AS->>App: POST backchannel_logout_uri" in text, text

@@ -154,7 +154,12 @@ static void settle(struct gh_bcl_sender *b, struct attempt *a)
                   : "back-channel logout failed, giving up",
            "client_id", a->q.client_id, "uri", a->q.uri, "status", st, "try", tries, "jti", jti4,
            NULL);
-    trace(b, a, ok ? "2xx delivered" : next ? "failed (retried later)" : "failed (given up)");
+    char outcome[64];
+    snprintf(outcome, sizeof(outcome), "%s%s", a->status ? st : "no answer",
+             ok     ? " (logout token accepted)"
+             : next ? " (retried later)"
+                    : " (given up)");
+    trace(b, a, outcome);
     int rc = gh_store_bcl_settle(b->as->store, a->q.id, next);
     if (rc < 0)
         gh_log(GH_LOG_WARN, "cannot settle back-channel logout", "error", gh_strerror(rc), NULL);

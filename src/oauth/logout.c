@@ -141,13 +141,13 @@ static const struct gh_form *params(struct gh_req *r, struct gh_form *body)
     return body;
 }
 
-static const char *one(struct gh_req *r, const struct gh_form *f, const char *name, int *bad)
+/* A parameter sent at most once ("" counts as absent); *bad when repeated. */
+static const char *one(const struct gh_form *f, const char *name, int *bad)
 {
     int dup = 0;
     const char *v = gh_form_get(f, name, &dup);
     if (dup)
         *bad = 1;
-    (void)r;
     return v && v[0] ? v : NULL;
 }
 
@@ -187,11 +187,11 @@ void gh_h_logout(struct gh_req *r)
     if (f == NULL)
         goto out;
     int bad = 0;
-    l.hint = one(r, f, "id_token_hint", &bad);
-    l.client_id = one(r, f, "client_id", &bad);
-    l.redirect = one(r, f, "post_logout_redirect_uri", &bad);
-    l.state = one(r, f, "state", &bad);
-    const char *csrf = r->method == GH_POST ? one(r, f, "csrf", &bad) : NULL;
+    l.hint = one(f, "id_token_hint", &bad);
+    l.client_id = one(f, "client_id", &bad);
+    l.redirect = one(f, "post_logout_redirect_uri", &bad);
+    l.state = one(f, "state", &bad);
+    const char *csrf = r->method == GH_POST ? one(f, "csrf", &bad) : NULL;
     if (bad || (l.state != NULL && strlen(l.state) > LOGOUT_STATE_MAX)) {
         gh_page_error(r, 400, "Bad request",
                       bad ? "A sign-out parameter is repeated."

@@ -152,11 +152,25 @@ static int claim_fn(struct pg_conn *c, void *arg)
     return 0;
 }
 
+static const char SQL_DUE[] =
+    "SELECT 1 FROM bcl_queue WHERE next_at <= $1 AND lease_until <= $1 LIMIT 1";
+
 int pg_bcl_claim(struct gh_store *gs, int64_t now_ms, int64_t lease_until_ms, int max,
                  struct gh_bcl **rows, size_t *n)
 {
+    *rows = NULL;
+    *n = 0;
+    int rc;
+    /* a read first, so an idle poll opens no write transaction */
+    PGresult *due = pg_query((struct pg_store *)gs, SQL_DUE, &rc, "i", now_ms);
+    if (due == NULL)
+        return rc;
+    int any = PQntuples(due) > 0;
+    PQclear(due);
+    if (!any)
+        return 0;
     struct claim_job j = {now_ms, lease_until_ms, max, NULL, 0};
-    int rc = pg_write((struct pg_store *)gs, claim_fn, &j);
+    rc = pg_write((struct pg_store *)gs, claim_fn, &j);
     if (rc < 0 || j.n == 0) {
         free(j.rows);
         j.rows = NULL;

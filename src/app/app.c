@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/log.h"
 #include "http/form.h"
 #include "trace/recorder.h"
 #include "core/err.h"
@@ -212,7 +213,37 @@ static void h_flow(struct gh_req *r)
     gh_buf_release(&svg);
 }
 
+/* Back-Channel Logout 1.0 2.8: 200 for a valid logout token, 400 with an
+ * error otherwise. The app keeps its sessions in the browser, so there is
+ * nothing here to end: the logout is logged (by its sid, which is public). */
+static void h_backchannel_logout(struct gh_req *r)
+{
+    struct gh_app *app = r->ctx;
+    struct gh_form f;
+    const char *why = "no logout_token";
+    char sid[64] = "";
+    gh_resp_header(r, "Cache-Control", "no-store");
+    int dup = 0;
+    const char *token = NULL;
+    if (app->cfg.logout_check != NULL && gh_form_parse(r->arena, r->body, r->body_len, &f) == 0)
+        token = gh_form_get(&f, "logout_token", &dup);
+    if (token != NULL && !dup &&
+        app->cfg.logout_check(app->cfg.logout_arg, token, sid, sizeof(sid), &why) == 0) {
+        gh_log(GH_LOG_INFO, "app: back-channel logout received", "sid", sid, NULL);
+        gh_resp_body(r, 200, NULL, "", 0);
+        return;
+    }
+    gh_log(GH_LOG_WARN, "app: logout token refused", "why", why, NULL);
+    json_t *doc = json_pack("{s:s,s:s}", "error", "invalid_request", "error_description", why);
+    char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    const char *copy = body ? gh_arena_strdup(r->arena, body) : NULL;
+    free(body);
+    gh_resp_json(r, 400, copy ? copy : "{\"error\":\"invalid_request\"}");
+}
+
 const struct gh_route gh_app_routes[] = {
+    {GH_POST, "/backchannel-logout", h_backchannel_logout},
     {GH_GET, "/", h_index},
     {GH_GET, "/callback", h_index},
     {GH_GET, "/config.json", h_config},

@@ -2,7 +2,8 @@
  * The Frontend App's server side (README.md, "The Frontend App as a relying
  * party"): serves the single-page
  * app embedded in the binary (src/app/static), its /config.json, and, when
- * tracing, receives the app's own UI steps on POST /trace-event.
+ * tracing, receives the app's own UI steps on POST /trace-event; it receives
+ * back-channel logouts on POST /backchannel-logout.
  */
 #ifndef GH_APP_H
 #define GH_APP_H
@@ -18,6 +19,11 @@ struct gh_app_cfg {
     const char *api_base;
     const char *scope;
     struct gh_recorder *rec; /* NULL when tracing is off */
+    /* POST /backchannel-logout (Back-Channel Logout 1.0 2.6): 0 and the
+     * session id when token is a valid logout token for the app, else <0
+     * and why; NULL: the app receives none */
+    int (*logout_check)(void *arg, const char *token, char *sid, size_t sidlen, const char **why);
+    void *logout_arg;
 };
 
 struct gh_app;

@@ -34,6 +34,8 @@ struct client_opts {
     int trusted;
     int untrusted;
     struct gh_strlist grant_type;
+    struct gh_strlist post_logout;
+    char *backchannel;
 };
 
 #define O(f) offsetof(struct client_opts, f)
@@ -53,14 +55,19 @@ static const struct gh_opt table[] = {
      "CORS origin (repeatable; default: the redirect URIs' origins)", 0},
     {"grant-type", GH_OPT_LIST, O(grant_type), NULL, 0, 0,
      "grant type it may use at /token (repeatable; default: every one its kind may use)", 0},
+    {"post-logout-redirect-uri", GH_OPT_LIST, O(post_logout), NULL, 0, 0,
+     "where /logout may send the browser back to (repeatable; \"\" clears)", 0},
+    {"backchannel-logout-uri", GH_OPT_STR, O(backchannel), NULL, 0, 0,
+     "receives back-channel logout tokens (http(s); \"\" clears)", 0},
 };
 static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
-static const char usage[] =
-    "gatehouse client add --id ID --redirect-uri URI [...] "
-    "[--public | --secret-stdin | --generate-secret] [--scope \"a b\"] "
-    "[--trusted] "
-    "[--origin URL ...] [--grant-type G ...] | client list | client show --id ID | "
-    "client update --id ID [options] | client remove --id ID";
+static const char usage[] = "gatehouse client add --id ID --redirect-uri URI [...] "
+                            "[--public | --secret-stdin | --generate-secret] [--scope \"a b\"] "
+                            "[--trusted] "
+                            "[--origin URL ...] [--grant-type G ...] "
+                            "[--post-logout-redirect-uri URI ...] "
+                            "[--backchannel-logout-uri URI] | client list | client show --id ID | "
+                            "client update --id ID [options] | client remove --id ID";
 static const char *const subs[] = {"add", "list", "show", "update", "remove", NULL};
 
 static int valid_id(const char *id)
@@ -85,9 +92,50 @@ static int add_origin(struct gh_client *c, const char *origin)
     return 0;
 }
 
+/* Fills the logout URIs of c from o (RP-Initiated Logout 1.0 3.1,
+ * Back-Channel Logout 1.0 2.2: absolute, no fragment); 0 or an exit code.
+ * A single "" clears what was registered. */
+static int apply_logout(const struct client_opts *o, struct gh_client *c)
+{
+    if (o->post_logout.n > GH_URIS_MAX) {
+        gh_cli_err("a client has at most %d post-logout redirect URIs", GH_URIS_MAX);
+        return GH_EXIT_USAGE;
+    }
+    if (o->post_logout.n > 0)
+        c->n_post_logout = 0;
+    for (int i = 0; i < o->post_logout.n; i++) {
+        const char *u = o->post_logout.v[i];
+        if (u[0] == '\0' && o->post_logout.n == 1)
+            break;
+        if (!gh_redirect_valid(u, 0)) {
+            gh_cli_err("bad post-logout redirect URI '%s' (absolute https, http on a loopback "
+                       "host, or a private-use scheme; no fragment)",
+                       u);
+            return GH_EXIT_USAGE;
+        }
+        snprintf(c->post_logout[c->n_post_logout++], GH_URI_MAX, "%s", u);
+    }
+    const char *b = o->backchannel;
+    if (b != NULL && b[0] != '\0' &&
+        (!gh_redirect_valid(b, 0) ||
+         (strncmp(b, "https://", 8) != 0 && strncmp(b, "http://", 7) != 0) ||
+         strlen(b) >= GH_URI_MAX)) {
+        gh_cli_err("bad back-channel logout URI '%s' (absolute https, or http on a loopback "
+                   "host; no fragment)",
+                   b);
+        return GH_EXIT_USAGE;
+    }
+    if (b != NULL)
+        snprintf(c->backchannel_uri, sizeof(c->backchannel_uri), "%s", b);
+    return GH_EXIT_OK;
+}
+
 /* Fills redirect URIs, origins and scope of c from o; 0 or an exit code. */
 static int apply(const struct client_opts *o, struct gh_client *c)
 {
+    int logout = apply_logout(o, c);
+    if (logout != GH_EXIT_OK)
+        return logout;
     if (o->redirect.n > GH_URIS_MAX || o->origin.n > GH_URIS_MAX) {
         gh_cli_err("a client has at most %d redirect URIs and %d origins", GH_URIS_MAX,
                    GH_URIS_MAX);
@@ -321,6 +369,12 @@ static void print_client(const struct gh_client *c, int verbose)
         printf("%s%s", verbose ? "\n  redirect_uri " : " ", c->redirect[i]);
     for (int i = 0; verbose && i < c->n_origin; i++)
         printf("\n  origin %s", c->origin[i]);
+    for (int i = 0; i < c->n_post_logout; i++)
+        printf("%s%s",
+               verbose ? "\n  post_logout_redirect_uri " : " post_logout=", c->post_logout[i]);
+    if (c->backchannel_uri[0] != '\0')
+        printf("%s%s",
+               verbose ? "\n  backchannel_logout_uri " : " backchannel=", c->backchannel_uri);
     if (verbose) {
         time_t t = (time_t)c->created_at;
         struct tm tm;

@@ -1,7 +1,8 @@
 /*
- * `gatehouse diagram [--scenario happy|expiry|reuse|all] [--format F]
+ * `gatehouse diagram [--scenario happy|expiry|reuse|logout|all] [--format F]
  * [-o FILE] [--no-timings]`: starts the Authorization Server and the
- * Resource API in-process on ephemeral 127.0.0.1 ports with a temporary
+ * Resource API (for `logout` also the Frontend App's back end, which
+ * receives the back-channel logout) in-process on ephemeral 127.0.0.1 ports with a temporary
  * SQLite database and tracing on, plays the Browser and the Frontend App
  * through the real HTTP endpoints, and draws what the servers recorded
  * with the same exporters as `trace export`. Everything it started or wrote
@@ -35,14 +36,15 @@ struct diagram_opts {
 
 #define O(f) offsetof(struct diagram_opts, f)
 static const struct gh_opt table[] = {
-    {"scenario", GH_OPT_STR, O(scenario), "all", 0, 0, "happy, expiry, reuse or all", 0},
+    {"scenario", GH_OPT_STR, O(scenario), "all", 0, 0,
+     "happy, expiry, reuse, logout or all (all: every one but logout)", 0},
     {"format", GH_OPT_STR, O(format), "svg", 0, 0, GH_TRACE_FORMATS_TEXT, 0},
     {"o", GH_OPT_STR, O(output), NULL, 0, 0, "write to FILE instead of stdout", 0},
     {"no-timings", GH_OPT_BOOL, O(no_timings), "false", 0, 0,
      "leave times out (deterministic output)", 0},
 };
 static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
-static const char usage[] = "gatehouse diagram [--scenario happy|expiry|reuse|all] "
+static const char usage[] = "gatehouse diagram [--scenario happy|expiry|reuse|logout|all] "
                             "[--format " GH_TRACE_FORMATS_USAGE "] [-o FILE] [--no-timings]";
 
 static unsigned free_port(void)
@@ -92,6 +94,39 @@ static void wait_until(int64_t t)
         usleep(50000);
 }
 
+/* 1 when the flow's recorded steps include the back-channel delivery. */
+static int delivered(struct gh_player *p)
+{
+    struct gh_trace_step *steps = NULL;
+    size_t n = 0;
+    int found = 0;
+    gh_recorder_flush(p->rec);
+    if (gh_store_trace_steps(p->store, p->flow, &steps, &n) == 0)
+        for (size_t i = 0; i + 1 < n && !found; i++)
+            found = strncmp(steps[i].label, "POST backchannel_logout_uri", 27) == 0 &&
+                    steps[i + 1].from == GH_P_APP;
+    free(steps);
+    return found;
+}
+
+/* Sign out through the end_session_endpoint, back to the app's home page;
+ * the Authorization Server then sends the app's back end a logout token. */
+static int play_logout(struct gh_player *p)
+{
+    char home[128];
+    const char *slash = strstr(p->redirect_uri, "/callback");
+    snprintf(home, sizeof(home), "%.*s/", slash ? (int)(slash - p->redirect_uri) : 0,
+             p->redirect_uri);
+    int rc = gh_player_logout(p, home);
+    for (int i = 0; rc == 0 && i < 100 && !delivered(p); i++)
+        usleep(50000);
+    if (rc == 0 && !delivered(p)) {
+        snprintf(p->error, sizeof(p->error), "the back-channel logout was not delivered");
+        rc = GH_EINVAL;
+    }
+    return rc;
+}
+
 /* Plays the scenario; 0 when every step behaved as specified. */
 static int play(struct gh_player *p, const char *scenario, int64_t refresh_ttl)
 {
@@ -121,6 +156,8 @@ static int play(struct gh_player *p, const char *scenario, int64_t refresh_ttl)
             rc = gh_player_sign_in(p);
         }
     }
+    if (rc == 0 && strcmp(scenario, "logout") == 0)
+        rc = play_logout(p);
     return rc;
 }
 
@@ -146,6 +183,12 @@ static int run(const struct diagram_opts *o, enum gh_trace_format fmt, const cha
     gh_opts_set(&gh_settings_table, &cfg, "listen", listen, err, sizeof(err));
     gh_opts_set(&gh_settings_table, &cfg, "api-listen", api_listen, err, sizeof(err));
     gh_opts_set(&gh_settings_table, &cfg, "refresh-ttl", "2", err, sizeof(err));
+    if (strcmp(o->scenario, "logout") == 0) { /* the app's back end receives the logout */
+        char app_listen[32];
+        snprintf(app_listen, sizeof(app_listen), "127.0.0.1:%u", app_port);
+        gh_opts_set(&gh_settings_table, &cfg, "app-listen", app_listen, err, sizeof(err));
+        gh_opts_set(&gh_settings_table, &cfg, "app-client-id", "demo-app", err, sizeof(err));
+    }
     cfg.trace = 1;
     gh_log_setup(GH_LOG_WARN, GH_LOG_LOGFMT);
     struct gh_server srv;
@@ -202,12 +245,12 @@ int gh_cmd_diagram(struct gh_cli *cli, int argc, char **argv)
         return rc;
     enum gh_trace_format fmt;
     int status = GH_EXIT_USAGE;
-    const char *const scenarios[] = {"happy", "expiry", "reuse", "all"};
+    const char *const scenarios[] = {"happy", "expiry", "reuse", "logout", "all"};
     size_t k = 0;
     while (k < GH_ARRAY_LEN(scenarios) && strcmp(o.scenario, scenarios[k]) != 0)
         k++;
     if (k == GH_ARRAY_LEN(scenarios)) {
-        gh_cli_err("unknown scenario '%s' (happy, expiry, reuse or all)", o.scenario);
+        gh_cli_err("unknown scenario '%s' (happy, expiry, reuse, logout or all)", o.scenario);
     } else if (gh_trace_format_parse(o.format, &fmt) < 0) {
         gh_cli_err("unknown format '%s' (" GH_TRACE_FORMATS_TEXT ")", o.format);
     } else {

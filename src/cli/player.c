@@ -179,6 +179,9 @@ static int store_tokens(struct gh_player *p, const struct reply *r)
         snprintf(p->prev_refresh, sizeof(p->prev_refresh), "%s", p->refresh);
         snprintf(p->access, sizeof(p->access), "%s", at);
         snprintf(p->refresh, sizeof(p->refresh), "%s", rt);
+        const char *idt = json_string_value(json_object_get(doc, "id_token"));
+        snprintf(p->id_token, sizeof(p->id_token), "%s",
+                 idt && strlen(idt) < sizeof(p->id_token) ? idt : "");
     }
     json_decref(doc);
     return ok ? 0 : fail(p, "token response lacks access_token or refresh_token", r);
@@ -283,6 +286,40 @@ int gh_player_sign_in(struct gh_player *p)
     if (rc == 0)
         rc = exchange(p, &r, state, verifier);
     gh_buf_release(&r.body);
+    return rc;
+}
+
+int gh_player_logout(struct gh_player *p, const char *post_logout_uri)
+{
+    char state[GH_TOKEN_LEN + 1];
+    if (p->id_token[0] == '\0') {
+        snprintf(p->error, sizeof(p->error), "no id_token to sign out with");
+        return GH_EINVAL;
+    }
+    if (gh_rand_token(state, sizeof(state)) < 0)
+        return GH_ECRYPTO;
+    struct gh_buf url, want;
+    gh_buf_init(&url, 16384);
+    gh_buf_init(&want, 8192);
+    gh_buf_printf(&url, "%s/logout?id_token_hint=%s&post_logout_redirect_uri=", p->issuer,
+                  p->id_token);
+    gh_buf_urlenc(&url, post_logout_uri, strlen(post_logout_uri));
+    gh_buf_printf(&url, "&state=%s", state);
+    gh_buf_printf(&want, "%s?state=%s", post_logout_uri, state);
+    note_step(p, GH_P_BROWSER, GH_P_APP, GH_STEP_CALL, gh_now_us(), "click Sign out",
+              "app sends the browser to end_session_endpoint");
+    struct reply r;
+    memset(&r, 0, sizeof(r));
+    int rc = url.p && want.p ? http(p, url.p, NULL, NULL, &r) : GH_ENOMEM;
+    if (rc == 0 && (r.status != 302 || strcmp(r.location, want.p) != 0))
+        rc = fail(p, "logout did not redirect back to post_logout_redirect_uri with state", &r);
+    if (rc == 0)
+        note_step(p, GH_P_BROWSER, GH_P_APP, GH_STEP_CALL, gh_now_us(),
+                  "GET post_logout_redirect_uri?state", "app checks state: signed out");
+    gh_buf_release(&r.body);
+    gh_buf_release(&url);
+    gh_buf_release(&want);
+    p->id_token[0] = p->access[0] = p->refresh[0] = '\0';
     return rc;
 }
 

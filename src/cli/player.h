@@ -25,7 +25,8 @@ struct gh_player {
     char access[4096];
     char refresh[256]; /* tokens are opaque to a client: room to spare */
     char prev_refresh[256];
-    char error[256]; /* what went wrong */
+    char id_token[4096]; /* the latest, "" when none */
+    char error[256];     /* what went wrong */
 };
 
 int gh_player_init(struct gh_player *p);
@@ -38,6 +39,10 @@ int gh_player_call_api(struct gh_player *p);
  * invalid_grant whose description contains expect_error. use_previous
  * presents the previous (already rotated) refresh token. */
 int gh_player_refresh(struct gh_player *p, const char *expect_error, int use_previous);
+/* Sign out through the end_session_endpoint (RP-Initiated Logout 1.0)
+ * with the latest id_token as hint; expects the redirect back to
+ * post_logout_uri with the state sent. */
+int gh_player_logout(struct gh_player *p, const char *post_logout_uri);
 /* The app's own UI step (a note in the diagram). */
 void gh_player_note(struct gh_player *p, const char *text);
 

@@ -234,7 +234,12 @@ static const char *const sessions_subs[] = {"revoke", NULL};
  * success). */
 static int revoke_sessions(struct gh_store *s, const char *username)
 {
-    int n = 0, m = 0, rc = gh_store_families_revoke_user(s, username, gh_now(), &n);
+    /* first the back-channel logouts of the sessions about to end (while
+     * they still say which clients got tokens in them): running servers
+     * deliver them (Back-Channel Logout 1.0 2.5) */
+    int q = 0, n = 0, m = 0, rc = gh_store_bcl_enqueue_user(s, username, gh_now_us() / 1000, &q);
+    if (rc == 0)
+        rc = gh_store_families_revoke_user(s, username, gh_now(), &n);
     if (rc == 0)
         rc = gh_store_session_delete_user(s, username, &m);
     if (rc == 0 && n == 0 && m == 0) {
@@ -253,6 +258,8 @@ static int revoke_sessions(struct gh_store *s, const char *username)
         return GH_EXIT_FAIL;
     }
     printf("revoked %d refresh-token families and %d browser sessions of %s\n", n, m, username);
+    if (q > 0)
+        printf("queued %d back-channel logouts\n", q);
     return GH_EXIT_OK;
 }
 

@@ -61,6 +61,10 @@ static const struct gh_opt opts[] = {
      "client id the Frontend App registers and uses", 0},
     {"log-level", GH_OPT_STR, S(log_level), "info", 0, 0, "error, warn, info or debug", 0},
     {"log-format", GH_OPT_STR, S(log_format), "logfmt", 0, 0, "logfmt or json", 0},
+    {"backchannel-retry", GH_OPT_INT, S(backchannel_retry), "10", 1, 3600,
+     "back-channel logout: first retry after this many seconds, doubling (5 tries)", 0},
+    {"backchannel-timeout", GH_OPT_INT, S(backchannel_timeout), "5", 1, 60,
+     "back-channel logout: longest wait for a receiver's answer, seconds", 0},
     {"purge-interval", GH_OPT_INT, S(purge_interval), "60", 1, DAY,
      "seconds between background deletions of expired rows", 0},
 };

@@ -44,6 +44,8 @@ struct gh_settings {
     char *log_level;
     char *log_format;
     int64_t purge_interval;
+    int64_t backchannel_retry;
+    int64_t backchannel_timeout;
 };
 
 extern const struct gh_opt_table gh_settings_table;

@@ -19,6 +19,7 @@
 
 struct gh_recorder;
 struct gh_workq;
+struct gh_bcl_sender;
 
 struct gh_snap {
     int refs;
@@ -43,8 +44,9 @@ struct gh_snap {
 struct gh_as {
     const struct gh_settings *cfg;
     struct gh_store *store;
-    struct gh_recorder *rec; /* NULL when tracing is off */
-    struct gh_workq *hashq;  /* password checks; NULL: on the caller's thread */
+    struct gh_recorder *rec;   /* NULL when tracing is off */
+    struct gh_workq *hashq;    /* password checks; NULL: on the caller's thread */
+    struct gh_bcl_sender *bcl; /* back-channel logout delivery; NULL: none */
     pthread_mutex_t lock;
     struct gh_snap *snap;
     int64_t last_check_us;

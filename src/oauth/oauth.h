@@ -26,6 +26,7 @@ void gh_h_token(struct gh_req *r);
 void gh_h_revoke(struct gh_req *r);
 void gh_h_introspect(struct gh_req *r);
 void gh_h_userinfo(struct gh_req *r);
+void gh_h_logout(struct gh_req *r);
 void gh_h_userinfo_preflight(struct gh_req *r);
 void gh_h_cors_preflight(struct gh_req *r);
 void gh_h_healthz(struct gh_req *r);

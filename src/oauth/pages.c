@@ -1,4 +1,4 @@
-/* HTML rendering of the sign-in, consent and error pages; see pages.h. */
+/* HTML rendering of the sign-in, consent, sign-out and error pages; see pages.h. */
 #include <stdio.h>
 #include <string.h>
 
@@ -180,4 +180,39 @@ void gh_page_error(struct gh_req *r, int status, const char *title, const char *
     gh_buf_puts(&b, "</div><p>The application that sent you here may be misconfigured. You "
                     "can close this page.</p>");
     finish(r, &b, status, NULL);
+}
+
+void gh_page_logout_confirm(struct gh_req *r, const char *user, const char *csrf,
+                            const char *message)
+{
+    struct gh_buf b;
+    gh_buf_init(&b, 16384);
+    head(&b, "Sign out");
+    gh_buf_puts(&b, "<h1>Sign out?</h1>");
+    if (message != NULL) {
+        gh_buf_puts(&b, "<div class=\"error\" role=\"alert\">");
+        esc(&b, message);
+        gh_buf_puts(&b, "</div>");
+    }
+    if (user != NULL) {
+        gh_buf_puts(&b, "<p>You are signed in as <strong>");
+        esc(&b, user);
+        gh_buf_puts(&b, "</strong>.</p>");
+    }
+    gh_buf_puts(&b, "<p>Sign out of gatehouse in this browser?</p>"
+                    "<form method=\"post\" action=\"/logout\">");
+    hidden(&b, "csrf", csrf);
+    hidden(&b, "confirm", "yes");
+    gh_buf_puts(&b, "<button class=\"primary\" type=\"submit\">Sign out</button></form>");
+    finish(r, &b, 200, NULL);
+}
+
+void gh_page_signed_out(struct gh_req *r)
+{
+    struct gh_buf b;
+    gh_buf_init(&b, 8192);
+    head(&b, "Signed out");
+    gh_buf_puts(&b, "<h1>Signed out</h1><p>You have been signed out of gatehouse in this "
+                    "browser. You can close this page.</p>");
+    finish(r, &b, 200, NULL);
 }

@@ -29,6 +29,13 @@ void gh_page_login(struct gh_req *r, int status, const struct gh_authz *a, const
                    const char *message);
 void gh_page_consent(struct gh_req *r, const struct gh_authz *a, const char *user);
 void gh_page_error(struct gh_req *r, int status, const char *title, const char *message);
+/* RP-Initiated Logout 1.0 section 2 without a valid id_token_hint: asks
+ * the user to confirm (a form posted back to /logout with the CSRF token
+ * csrf); message (may be NULL) says why it asks. */
+void gh_page_logout_confirm(struct gh_req *r, const char *user, const char *csrf,
+                            const char *message);
+/* The "signed out" page, when there is nowhere to send the browser back to. */
+void gh_page_signed_out(struct gh_req *r);
 void gh_h_stylesheet(struct gh_req *r);
 
 #endif

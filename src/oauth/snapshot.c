@@ -81,13 +81,15 @@ static int build_jwks(struct gh_snap *s)
  * signed by whichever key is active (init and keys rotate make ES256,
  * EdDSA or RS256 keys), the claims of idtoken.c and userinfo.c, and no
  * request objects or claims parameter (request_uri_parameter_supported
- * defaults to true, so it is said). */
+ * defaults to true, so it is said); RP-initiated logout at /logout and
+ * back-channel logout with sid (Back-Channel Logout 1.0 2.1). */
 #define OIDC_METADATA                                                                              \
     ",\"id_token_signing_alg_values_supported\":[\"ES256\",\"EdDSA\",\"RS256\"],"                  \
     "\"claims_supported\":[\"sub\",\"iss\",\"aud\",\"exp\",\"iat\",\"auth_time\",\"nonce\","       \
     "\"at_hash\",\"sid\",\"azp\",\"name\",\"given_name\",\"family_name\",\"preferred_username\","  \
     "\"email\",\"email_verified\"],\"claims_parameter_supported\":false,"                          \
-    "\"request_parameter_supported\":false,\"request_uri_parameter_supported\":false"
+    "\"request_parameter_supported\":false,\"request_uri_parameter_supported\":false,"             \
+    "\"backchannel_logout_supported\":true,\"backchannel_logout_session_supported\":true"
 
 static int build_discovery(struct gh_snap *s)
 {
@@ -100,8 +102,9 @@ static int build_discovery(struct gh_snap *s)
         &b,
         ",\"authorization_endpoint\":\"%s/authorize\",\"token_endpoint\":\"%s/token\","
         "\"jwks_uri\":\"%s/jwks\",\"revocation_endpoint\":\"%s/revoke\","
-        "\"introspection_endpoint\":\"%s/introspect\",\"userinfo_endpoint\":\"%s/userinfo\"",
-        i, i, i, i, i, i);
+        "\"introspection_endpoint\":\"%s/introspect\",\"userinfo_endpoint\":\"%s/userinfo\","
+        "\"end_session_endpoint\":\"%s/logout\"",
+        i, i, i, i, i, i, i);
     /* OpenID Connect Discovery 1.0 section 3 */
     gh_buf_puts(&b, OIDC_METADATA);
     gh_buf_puts(&b,

@@ -16,6 +16,8 @@
 #include "oauth/pages.h"
 #include "proto/proto.h"
 #include "server/server.h"
+#include "oauth/backchannel.h"
+#include "server/app_logout.h"
 #include "trace/recorder.h"
 #include "core/err.h"
 #include "core/workq.h"
@@ -40,6 +42,7 @@ static const struct gh_route as_routes[] = {
     {GH_POST, "/introspect", gh_h_introspect},
     {GH_GET | GH_POST, "/userinfo", gh_h_userinfo},
     {GH_OPTIONS, "/userinfo", gh_h_userinfo_preflight},
+    {GH_GET | GH_POST, "/logout", gh_h_logout},
     {GH_GET, "/gh.css", gh_h_stylesheet},
     {GH_GET, "/healthz", gh_h_healthz},
     {GH_GET, "/readyz", gh_h_readyz},
@@ -160,9 +163,15 @@ static int ensure_app_client(struct gh_server *srv)
         return GH_ENOMEM;
     int exists = gh_store_client_get(srv->store, srv->cfg->app_client_id, c) == 0;
     char redirect[GH_URI_MAX];
+    char home[GH_URI_MAX]; /* where its Sign out comes back to (RP-Initiated Logout 1.0) */
     snprintf(redirect, sizeof(redirect), "%.*s/callback", GH_URI_MAX - 16, srv->app_url);
+    snprintf(home, sizeof(home), "%.*s/", GH_URI_MAX - 16, srv->app_url);
+    char bcl[GH_URI_MAX]; /* its back end receives back-channel logouts */
+    snprintf(bcl, sizeof(bcl), "%.*s/backchannel-logout", GH_URI_MAX - 32, srv->app_url);
     int same = exists && c->is_public && c->n_redirect == 1 &&
-               strcmp(c->redirect[0], redirect) == 0 && c->trusted == srv->cfg->app_trusted;
+               strcmp(c->redirect[0], redirect) == 0 && c->trusted == srv->cfg->app_trusted &&
+               c->n_post_logout == 1 && strcmp(c->post_logout[0], home) == 0 &&
+               strcmp(c->backchannel_uri, bcl) == 0;
     int rc = 0;
     if (!same) {
         snprintf(c->id, sizeof(c->id), "%s", srv->cfg->app_client_id);
@@ -175,6 +184,9 @@ static int ensure_app_client(struct gh_server *srv)
         snprintf(c->redirect[0], GH_URI_MAX, "%s", redirect);
         c->n_origin = 1;
         snprintf(c->origin[0], GH_URI_MAX, "%s", srv->app_url);
+        c->n_post_logout = 1;
+        snprintf(c->post_logout[0], GH_URI_MAX, "%s", home);
+        snprintf(c->backchannel_uri, sizeof(c->backchannel_uri), "%s", bcl);
         c->created_at = gh_now();
         rc = exists ? gh_store_client_update(srv->store, c) : gh_store_client_add(srv->store, c);
         if (rc == 0)
@@ -216,6 +228,11 @@ static int start_app(struct gh_server *srv, char *err, size_t errlen)
         return GH_EINVAL;
     }
     snprintf(srv->app_url, sizeof(srv->app_url), "http://%s", addr);
+    int rc = gh_app_logout_new(srv->issuer, srv->cfg->app_client_id, &srv->app_logout);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot start the Frontend App");
+        return rc;
+    }
     struct gh_app_cfg pc = {
         .issuer = srv->issuer,
         .client_id = srv->cfg->app_client_id,
@@ -223,8 +240,10 @@ static int start_app(struct gh_server *srv, char *err, size_t errlen)
         .api_base = srv->api_url[0] ? srv->api_url : srv->issuer,
         .scope = "openid profile offline_access api",
         .rec = srv->rec,
+        .logout_check = gh_app_logout_check,
+        .logout_arg = srv->app_logout,
     };
-    int rc = gh_app_new(&pc, &srv->app);
+    rc = gh_app_new(&pc, &srv->app);
     if (rc < 0) {
         snprintf(err, errlen, "cannot start the Frontend App");
         return rc;
@@ -325,6 +344,8 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
                        threads, &srv->as_http, NULL, err, errlen);
     if (rc == 0 && pthread_create(&srv->purger, NULL, purge_main, srv) == 0)
         srv->purger_started = 1;
+    if (rc == 0 && gh_bcl_start(&srv->as, &srv->as.bcl) < 0)
+        gh_log(GH_LOG_ERROR, "cannot start back-channel logout delivery", NULL);
     if (rc < 0)
         gh_server_stop(srv);
     return rc;
@@ -356,8 +377,12 @@ void gh_server_stop(struct gh_server *srv)
     pthread_mutex_unlock(&srv->purge_lock);
     if (srv->purger_started)
         pthread_join(srv->purger, NULL);
+    gh_bcl_stop(srv->as.bcl);
+    srv->as.bcl = NULL;
     gh_api_free(srv->api);
     gh_app_free(srv->app);
+    gh_app_logout_free(srv->app_logout);
+    srv->app_logout = NULL;
     if (srv->as.snap != NULL)
         gh_as_release(&srv->as);
     gh_recorder_free(srv->rec);

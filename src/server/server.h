@@ -19,6 +19,7 @@ struct gh_server {
     struct gh_as as;
     struct gh_api *api;
     struct gh_app *app;
+    struct gh_app_logout *app_logout; /* checks the app's back-channel logouts */
     struct gh_recorder *rec;
     struct gh_http *as_http, *api_http, *app_http, *metrics_http;
     char issuer[GH_URI_MAX];

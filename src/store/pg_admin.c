@@ -185,10 +185,12 @@ enum { URIS_TEXT = GH_URIS_MAX * GH_URI_MAX };
 
 static const char SQL_CLIENT_INSERT[] =
     "INSERT INTO client(id, is_public, trusted, secret_hash, scope, redirect_uris, origins, "
-    "grant_types, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    "grant_types, post_logout_uris, backchannel_logout_uri, created_at) VALUES ($1, $2, $3, $4, "
+    "$5, $6, $7, $8, $9, $10, $11)";
 static const char SQL_CLIENT_UPDATE[] =
     "UPDATE client SET is_public = $2, trusted = $3, secret_hash = $4, scope = $5, "
-    "redirect_uris = $6, origins = $7, grant_types = $8 WHERE id = $1";
+    "redirect_uris = $6, origins = $7, grant_types = $8, post_logout_uris = $9, "
+    "backchannel_logout_uri = $10 WHERE id = $1";
 
 struct client_job {
     const struct gh_client *cl;
@@ -199,17 +201,18 @@ static int client_write_fn(struct pg_conn *c, void *arg)
 {
     const struct client_job *j = arg;
     const struct gh_client *cl = j->cl;
-    char *uris = malloc(URIS_TEXT), *origins = malloc(URIS_TEXT);
+    char *uris = malloc(URIS_TEXT), *origins = malloc(URIS_TEXT), *logout = malloc(URIS_TEXT);
     int rc = GH_ENOMEM;
-    if (uris == NULL || origins == NULL)
+    if (uris == NULL || origins == NULL || logout == NULL)
         goto out;
     join(uris, URIS_TEXT, cl->redirect, cl->n_redirect);
     join(origins, URIS_TEXT, cl->origin, cl->n_origin);
+    join(logout, URIS_TEXT, cl->post_logout, cl->n_post_logout);
     rc = bump(c);
     if (rc == 0)
         rc = pg_exec(c, j->sql, j->fmt, cl->id, (int64_t)cl->is_public, (int64_t)cl->trusted,
                      cl->is_public ? NULL : cl->secret_hash, cl->scope, uris, origins,
-                     cl->grant_types, (int64_t)cl->created_at);
+                     cl->grant_types, logout, cl->backchannel_uri, (int64_t)cl->created_at);
     if (rc == 0)
         rc = GH_ENOTFOUND;
     else if (rc > 0)
@@ -217,18 +220,19 @@ static int client_write_fn(struct pg_conn *c, void *arg)
 out:
     free(uris);
     free(origins);
+    free(logout);
     return rc;
 }
 
 int pg_client_add(struct gh_store *gs, const struct gh_client *cl)
 {
-    struct client_job j = {cl, SQL_CLIENT_INSERT, "tiihtttti"};
+    struct client_job j = {cl, SQL_CLIENT_INSERT, "tiihtttttti"};
     return pg_write((struct pg_store *)gs, client_write_fn, &j);
 }
 
 int pg_client_update(struct gh_store *gs, const struct gh_client *cl)
 {
-    struct client_job j = {cl, SQL_CLIENT_UPDATE, "tiihtttt"};
+    struct client_job j = {cl, SQL_CLIENT_UPDATE, "tiihtttttt"};
     return pg_write((struct pg_store *)gs, client_write_fn, &j);
 }
 
@@ -244,11 +248,13 @@ static void client_row(const PGresult *r, int row, struct gh_client *cl)
     cl->n_origin = split(PQgetvalue(r, row, 6), cl->origin, GH_URIS_MAX);
     cl->created_at = pg_int(r, row, 7);
     pg_text(r, row, 8, cl->grant_types, sizeof(cl->grant_types));
+    cl->n_post_logout = split(PQgetvalue(r, row, 9), cl->post_logout, GH_URIS_MAX);
+    pg_text(r, row, 10, cl->backchannel_uri, sizeof(cl->backchannel_uri));
 }
 
 #define CLIENT_COLS                                                                                \
     "SELECT id, is_public, trusted, secret_hash, scope, redirect_uris, origins, created_at, "      \
-    "grant_types FROM client"
+    "grant_types, post_logout_uris, backchannel_logout_uri FROM client"
 static const char SQL_CLIENT_GET[] = CLIENT_COLS " WHERE id = $1";
 static const char SQL_CLIENT_LIST[] = CLIENT_COLS " ORDER BY id COLLATE \"C\"";
 

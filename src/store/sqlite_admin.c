@@ -174,19 +174,22 @@ enum { URIS_TEXT = GH_URIS_MAX * GH_URI_MAX };
 
 static const char SQL_CLIENT_INSERT[] =
     "INSERT INTO client(id, is_public, trusted, secret_hash, scope, redirect_uris, origins, "
-    "grant_types, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "grant_types, post_logout_uris, backchannel_logout_uri, created_at) VALUES (?, ?, ?, ?, ?, "
+    "?, ?, ?, ?, ?, ?)";
 static const char SQL_CLIENT_UPDATE[] =
     "UPDATE client SET is_public = ?2, trusted = ?3, secret_hash = ?4, scope = ?5, "
-    "redirect_uris = ?6, origins = ?7, grant_types = ?8 WHERE id = ?1";
+    "redirect_uris = ?6, origins = ?7, grant_types = ?8, post_logout_uris = ?9, "
+    "backchannel_logout_uri = ?10 WHERE id = ?1";
 
 static int client_write(struct sq_conn *c, const struct gh_client *cl, const char *sql)
 {
-    char *uris = malloc(URIS_TEXT), *origins = malloc(URIS_TEXT);
+    char *uris = malloc(URIS_TEXT), *origins = malloc(URIS_TEXT), *logout = malloc(URIS_TEXT);
     int rc = GH_ENOMEM;
-    if (uris == NULL || origins == NULL)
+    if (uris == NULL || origins == NULL || logout == NULL)
         goto out;
     join(uris, URIS_TEXT, (char(*)[GH_URI_MAX])cl->redirect, cl->n_redirect);
     join(origins, URIS_TEXT, (char(*)[GH_URI_MAX])cl->origin, cl->n_origin);
+    join(logout, URIS_TEXT, (char(*)[GH_URI_MAX])cl->post_logout, cl->n_post_logout);
     sqlite3_stmt *st = sq_prep(c, sql);
     rc = GH_ESTORE;
     if (st == NULL)
@@ -200,8 +203,10 @@ static int client_write(struct sq_conn *c, const struct gh_client *cl, const cha
     sqlite3_bind_text(st, 6, uris, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 7, origins, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 8, cl->grant_types, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 9, logout, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 10, cl->backchannel_uri, -1, SQLITE_TRANSIENT);
     if (sql == SQL_CLIENT_INSERT)
-        sqlite3_bind_int64(st, 9, cl->created_at);
+        sqlite3_bind_int64(st, 11, cl->created_at);
     int s = sqlite3_step(st);
     rc = s == SQLITE_DONE ? 0 : sq_err(s);
     if (rc == 0 && sqlite3_changes(c->db) == 0)
@@ -212,6 +217,7 @@ static int client_write(struct sq_conn *c, const struct gh_client *cl, const cha
 out:
     free(uris);
     free(origins);
+    free(logout);
     return rc;
 }
 
@@ -249,11 +255,14 @@ static void client_row(sqlite3_stmt *st, struct gh_client *cl)
     cl->n_origin = split(o ? (const char *)o : "", cl->origin, GH_URIS_MAX);
     cl->created_at = sqlite3_column_int64(st, 7);
     sq_text(st, 8, cl->grant_types, sizeof(cl->grant_types));
+    const unsigned char *l = sqlite3_column_text(st, 9);
+    cl->n_post_logout = split(l ? (const char *)l : "", cl->post_logout, GH_URIS_MAX);
+    sq_text(st, 10, cl->backchannel_uri, sizeof(cl->backchannel_uri));
 }
 
 #define CLIENT_COLS                                                                                \
     "SELECT id, is_public, trusted, secret_hash, scope, redirect_uris, origins, created_at, "      \
-    "grant_types FROM client"
+    "grant_types, post_logout_uris, backchannel_logout_uri FROM client"
 static const char SQL_CLIENT_GET[] = CLIENT_COLS " WHERE id = ?";
 static const char SQL_CLIENT_LIST[] = CLIENT_COLS " ORDER BY id";
 

@@ -125,6 +125,12 @@ int sq_family_revoked(struct gh_store *gs, const char *family_id, int *revoked);
 int sq_families_revoke_user(struct gh_store *gs, const char *sub, int64_t now, int *n);
 int sq_jti_revoke(struct gh_store *gs, const char *jti, int64_t expires_at);
 int sq_jti_revoked(struct gh_store *gs, const char *jti, int *revoked);
+int sq_logout_session(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int64_t now_ms,
+                      struct gh_logout *out);
+int sq_bcl_enqueue_user(struct gh_store *gs, const char *sub, int64_t now_ms, int *n);
+int sq_bcl_claim(struct gh_store *gs, int64_t now_ms, int64_t lease_until_ms, int max,
+                 struct gh_bcl **rows, size_t *n);
+int sq_bcl_settle(struct gh_store *gs, int64_t id, int64_t next_at_ms);
 int sq_consent_get(struct gh_store *gs, const char *sub, const char *client_id, char *scope,
                    size_t len);
 int sq_consent_put(struct gh_store *gs, const char *sub, const char *client_id, const char *scope,

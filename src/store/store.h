@@ -22,7 +22,7 @@
 #include "core/password.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 7
+#define GH_SCHEMA_VERSION 8
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */
@@ -48,6 +48,10 @@ struct gh_client {
     char redirect[GH_URIS_MAX][GH_URI_MAX];
     char origin[GH_URIS_MAX][GH_URI_MAX];
     int64_t created_at;
+    /* RP-Initiated Logout 1.0 section 3.1: registered post_logout_redirect_uris */
+    int n_post_logout;
+    char post_logout[GH_URIS_MAX][GH_URI_MAX];
+    char backchannel_uri[GH_URI_MAX]; /* Back-Channel Logout 1.0 2.2; "" when none */
 };
 
 struct gh_user {
@@ -156,6 +160,28 @@ struct gh_session {
     unsigned char user_stamp[GH_SHA256_LEN];
     int64_t created_at, expires_at; /* created_at: when the user signed in */
     char sid[GH_SID_MAX];           /* public, random id (OpenID Connect sid) */
+};
+
+/* What ending a browser session did (RP-Initiated Logout 1.0 section 2). */
+struct gh_logout {
+    char sub[GH_ID_MAX];
+    char sid[GH_SID_MAX];
+    int families;     /* refresh-token families revoked */
+    int queued;       /* back-channel logout deliveries queued */
+    char flow_id[40]; /* trace flow of the session's latest grant, "" when none */
+};
+
+/* A queued back-channel logout delivery (Back-Channel Logout 1.0 2.5):
+ * the logout token is signed when it is sent. */
+struct gh_bcl {
+    int64_t id;
+    char client_id[GH_ID_MAX];
+    char uri[GH_URI_MAX];
+    char sub[GH_ID_MAX];
+    char sid[GH_SID_MAX];
+    char flow_id[40]; /* of a family issued in the session, "" when none */
+    int tries;        /* failed attempts so far */
+    int64_t created_at;
 };
 
 struct gh_flow_info {
@@ -268,6 +294,25 @@ struct gh_store_ops {
     /* Ends every browser session of sub; *n = how many. */
     int (*session_delete_user)(struct gh_store *s, const char *sub, int *n);
 
+    /* Logout, in one transaction: deletes browser session `hash`, revokes
+     * every refresh-token family issued under its sid and queues a
+     * back-channel logout (due at now_ms) for every client with a
+     * backchannel_logout_uri that received tokens in the session.
+     * GH_ENOTFOUND when there is no such session. */
+    int (*logout_session)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                          int64_t now_ms, struct gh_logout *out);
+    /* Queues back-channel logouts (due at now_ms) for every live browser
+     * session of sub, before `sessions revoke --user` ends them; *n = how
+     * many. */
+    int (*bcl_enqueue_user)(struct gh_store *s, const char *sub, int64_t now_ms, int *n);
+    /* Claims up to max due deliveries (next_at <= now_ms, no live lease)
+     * until lease_until_ms: no other process claims them meanwhile. */
+    int (*bcl_claim)(struct gh_store *s, int64_t now_ms, int64_t lease_until_ms, int max,
+                     struct gh_bcl **rows, size_t *n);
+    /* Settles a claimed delivery: next_at_ms 0 removes it (delivered or
+     * given up), otherwise one more failed try, due again at next_at_ms. */
+    int (*bcl_settle)(struct gh_store *s, int64_t id, int64_t next_at_ms);
+
     /* Remembered consent (OIDC Core 3.1.2.4): the scope user sub granted
      * client client_id, into scope[len]; GH_ENOTFOUND (scope "") when none.
      * Removing the user or the client forgets it. */
@@ -347,6 +392,12 @@ int gh_store_session_get(struct gh_store *s, const unsigned char hash[GH_SHA256_
                          struct gh_session *out);
 int gh_store_session_delete(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN]);
 int gh_store_session_delete_user(struct gh_store *s, const char *sub, int *n);
+int gh_store_logout_session(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                            int64_t now_ms, struct gh_logout *out);
+int gh_store_bcl_enqueue_user(struct gh_store *s, const char *sub, int64_t now_ms, int *n);
+int gh_store_bcl_claim(struct gh_store *s, int64_t now_ms, int64_t lease_until_ms, int max,
+                       struct gh_bcl **rows, size_t *n);
+int gh_store_bcl_settle(struct gh_store *s, int64_t id, int64_t next_at_ms);
 int gh_store_consent_get(struct gh_store *s, const char *sub, const char *client_id, char *scope,
                          size_t len);
 int gh_store_consent_put(struct gh_store *s, const char *sub, const char *client_id,

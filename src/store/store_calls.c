@@ -177,6 +177,28 @@ int gh_store_session_delete_user(struct gh_store *s, const char *sub, int *n)
     return s->ops->session_delete_user(s, sub, n);
 }
 
+int gh_store_logout_session(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                            int64_t now_ms, struct gh_logout *out)
+{
+    return s->ops->logout_session(s, hash, now_ms, out);
+}
+
+int gh_store_bcl_enqueue_user(struct gh_store *s, const char *sub, int64_t now_ms, int *n)
+{
+    return s->ops->bcl_enqueue_user(s, sub, now_ms, n);
+}
+
+int gh_store_bcl_claim(struct gh_store *s, int64_t now_ms, int64_t lease_until_ms, int max,
+                       struct gh_bcl **rows, size_t *n)
+{
+    return s->ops->bcl_claim(s, now_ms, lease_until_ms, max, rows, n);
+}
+
+int gh_store_bcl_settle(struct gh_store *s, int64_t id, int64_t next_at_ms)
+{
+    return s->ops->bcl_settle(s, id, next_at_ms);
+}
+
 int gh_store_consent_get(struct gh_store *s, const char *sub, const char *client_id, char *scope,
                          size_t len)
 {

@@ -342,7 +342,12 @@ STORE_TEST(migrate_client_grant_types, 1)
     struct gh_client pub = client_of("pub", 1), conf = client_of("conf", 0), got;
     ASSERT_INT_EQ(gh_store_client_add(s, &pub), 0);
     ASSERT_INT_EQ(gh_store_client_add(s, &conf), 0);
-    /* back to version 6: only what version 7 added goes */
+    /* back to version 6: what version 7 added goes, and what later
+     * versions added (8: logout URIs and the back-channel queue) */
+    ASSERT_INT_EQ(gh_stest_raw(b, "ALTER TABLE client DROP COLUMN post_logout_uris; "
+                                  "ALTER TABLE client DROP COLUMN backchannel_logout_uri; "
+                                  "DROP TABLE bcl_queue"),
+                  0);
     ASSERT_INT_EQ(gh_stest_raw(b, sqlite ? "ALTER TABLE client DROP COLUMN grant_types; "
                                            "PRAGMA user_version = 6"
                                          : "ALTER TABLE client DROP COLUMN grant_types; "

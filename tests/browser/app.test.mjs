@@ -10,7 +10,7 @@
 //   GH_SCENARIO  main (sign in, API, rotation, reuse detection, sign out)
 //                expiry (server runs with a short --refresh-ttl: expired session, sign in again)
 //                oidc (ID token checks: a tampered or foreign id_token is refused; sign out
-//                through the end_session_endpoint, simulated when the issuer has none)
+//                through the issuer's end_session_endpoint, signed out there too)
 //   GH_REFRESH_TTL  seconds, the server's --refresh-ttl in the expiry scenario (default 3)
 //   GH_CHROMIUM  the browser (default /usr/bin/chromium)
 //
@@ -526,13 +526,16 @@ async function scenarioOidc(page) {
     await signIn(page, '#signin-again', 'sign in after the refused refresh');
 
     const disc = await (await page.request.get(`${cfg.issuer}/.well-known/openid-configuration`)).json();
-    if (disc.end_session_endpoint) await signOutAtIssuer(page, disc.end_session_endpoint, false);
-    else await signOutSimulated(page);
+    await check('the issuer advertises its end_session_endpoint', async () => {
+        expect(disc.end_session_endpoint === `${cfg.issuer}/logout`,
+            `end_session_endpoint '${disc.end_session_endpoint}'`);
+    }, { critical: true });
+    await signOutAtIssuer(page, disc.end_session_endpoint);
 }
 
 /* Sign out with the issuer's end_session_endpoint (RP-Initiated Logout 1.0). */
-async function signOutAtIssuer(page, endpoint, simulated) {
-    const label = simulated ? 'Sign out (simulated end_session_endpoint)' : 'Sign out';
+async function signOutAtIssuer(page, endpoint) {
+    const label = 'Sign out';
     const idToken = [...seen.tokenResponses].filter((x) => x.body?.id_token).pop().body.id_token;
     await check(`${label}: goes to end_session_endpoint with id_token_hint, ` +
         'post_logout_redirect_uri and state', async () => {
@@ -555,7 +558,26 @@ async function signOutAtIssuer(page, endpoint, simulated) {
         expect(u.origin === APP && u.search === '', `the page is at ${page.url()}`);
     });
     await shot(page, 'signed-out-at-issuer');
-    if (simulated) return;
+    await check('after signing out at the issuer, prompt=none from this browser gives login_required',
+        async () => {
+            const u = new URL(`${cfg.issuer}/authorize`);
+            for (const [k, v] of Object.entries({
+                response_type: 'code', client_id: cfg.client_id, redirect_uri: cfg.redirect_uri,
+                scope: 'openid', state: 'after-logout-state', prompt: 'none',
+                code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+                code_challenge_method: 'S256',
+            })) u.searchParams.set(k, v);
+            /* page.request carries this browser's cookies */
+            const res = await page.request.get(u.href, { maxRedirects: 0 });
+            const loc = new URL(res.headers().location || 'about:blank');
+            expect(res.status() === 302 && loc.searchParams.get('error') === 'login_required',
+                `status ${res.status()}, location ${loc.href}`);
+        });
+    await check('a sign-out response with a state this tab never sent is reported', async () => {
+        await page.goto(`${APP}/?state=forged-by-someone-else`);
+        await page.locator('#status').filter({ hasText: 'did not ask for' }).waitFor({ timeout: STEP_MS });
+        expect(await visible(page, '#signin'), '#signin is not shown');
+    });
     await check('after signing out at the issuer, signing in asks for the password again', async () => {
         await page.click('#signin');
         const steps = await completeSignIn(page, 'after-logout');
@@ -563,40 +585,6 @@ async function signOutAtIssuer(page, endpoint, simulated) {
     });
 }
 
-/*
- * The issuer advertises no end_session_endpoint: "Sign out" signs out of the
- * app and says the issuer's sign-in remains. Then the same control against a
- * simulated one (discovery and the endpoint answered by the test).
- */
-async function signOutSimulated(page) {
-    await check('without an end_session_endpoint, Sign out says the issuer\'s sign-in remains', async () => {
-        await page.click('#signout');
-        await page.locator('#status').filter({ hasText: 'no end_session_endpoint' }).waitFor({ timeout: STEP_MS });
-        expect(await visible(page, '#signin'), '#signin is not shown');
-        expect(new URL(page.url()).origin === APP, `the page left the app: ${page.url()}`);
-    });
-    await shot(page, 'signed-out-locally');
-    const endpoint = `${cfg.issuer}/logout`;
-    await page.route((u) => u.href === `${cfg.issuer}/.well-known/openid-configuration`, async (route) => {
-        const res = await route.fetch();
-        await route.fulfill({ response: res, json: { ...(await res.json()), end_session_endpoint: endpoint } });
-    });
-    await page.route((u) => u.href.startsWith(`${endpoint}?`), async (route) => {
-        const q = new URL(route.request().url()).searchParams;
-        const back = new URL(q.get('post_logout_redirect_uri') || `${APP}/`);
-        back.searchParams.set('state', q.get('state') || '');
-        await route.fulfill({ status: 302, headers: { location: back.href } });
-    });
-    await page.goto(`${APP}/`);
-    await signIn(page, '#signin', 'sign in (simulated end_session_endpoint)');
-    await signOutAtIssuer(page, endpoint, true);
-    await check('a sign-out response with a state this tab never sent is reported', async () => {
-        await page.goto(`${APP}/?state=forged-by-someone-else`);
-        await page.locator('#status').filter({ hasText: 'did not ask for' }).waitFor({ timeout: STEP_MS });
-        expect(await visible(page, '#signin'), '#signin is not shown');
-    });
-    await page.unrouteAll({ behavior: 'ignoreErrors' });
-}
 
 async function finalChecks() {
     await check('every request went to the app, the issuer or the API origin', () => {

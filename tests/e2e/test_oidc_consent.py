@@ -121,11 +121,19 @@ def test_consent_survives_restart(op):
                     reason="scale-out needs PostgreSQL (GH_TEST_DB=postgres)")
 def test_consent_shared_across_processes(op):
     from test_scaleout import Peer
-    peer = Peer(op, 1)
+    peers = [Peer(op, 1), Peer(op, 2)]
     try:
         s, r = fresh_sign_in(op)
         consent(op, s, r)  # given on process 0
-        _, r = fresh_sign_in(op, base=peer.url)  # a sign-in on process 1 asks nothing
-        assert "code" in redirect_query(r)
+        for peer in peers:  # a sign-in on process 1 or 2 asks nothing
+            _, r = fresh_sign_in(op, base=peer.url)
+            assert "code" in redirect_query(r)
+        # a wider set granted on process 2 is remembered on process 1 and 0
+        s, r = fresh_sign_in(op, scope="openid profile api", base=peers[1].url)
+        consent(op, s, r, base=peers[1].url)
+        for base in (peers[0].url, op.issuer):
+            _, r = fresh_sign_in(op, scope="openid profile api", base=base)
+            assert "code" in redirect_query(r)
     finally:
-        peer.stop()
+        for peer in peers:
+            peer.stop()

@@ -1,0 +1,22 @@
+-- gatehouse schema version 8 (SQLite), applied after version 7.
+-- Logout (OpenID Connect RP-Initiated Logout 1.0, Back-Channel Logout 1.0):
+-- a client's registered post_logout_redirect_uris (newline-separated) and
+-- back-channel logout URI, and the durable queue of back-channel logout
+-- deliveries (one row per client and browser session; the logout token is
+-- signed when it is sent). next_at and lease_until are in milliseconds: a
+-- server claims due rows for lease_until so no other process sends them.
+ALTER TABLE client ADD COLUMN post_logout_uris TEXT NOT NULL DEFAULT '';
+ALTER TABLE client ADD COLUMN backchannel_logout_uri TEXT NOT NULL DEFAULT '';
+CREATE TABLE bcl_queue (
+    id INTEGER PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    uri TEXT NOT NULL,
+    sub TEXT NOT NULL,
+    sid TEXT NOT NULL,
+    flow_id TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    tries INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    lease_until INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX bcl_queue_due ON bcl_queue(next_at);

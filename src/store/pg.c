@@ -648,6 +648,7 @@ const struct gh_store_ops gh_pg_ops = {
     .families_revoke_user = pg_families_revoke_user,
     .jti_revoke = pg_jti_revoke,
     .jti_revoked = pg_jti_revoked,
+    .dpop_jti_use = pg_dpop_jti_use,
     .session_put = pg_session_put,
     .session_get = pg_session_get,
     .session_delete = pg_session_delete,

@@ -185,14 +185,14 @@ enum { URIS_TEXT = GH_URIS_MAX * GH_URI_MAX };
 
 static const char SQL_CLIENT_INSERT[] =
     "INSERT INTO client(id, is_public, trusted, secret_hash, scope, redirect_uris, origins, "
-    "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    "created_at, dpop_bound) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 static const char SQL_CLIENT_UPDATE[] =
     "UPDATE client SET is_public = $2, trusted = $3, secret_hash = $4, scope = $5, "
-    "redirect_uris = $6, origins = $7 WHERE id = $1";
+    "redirect_uris = $6, origins = $7, dpop_bound = $8 WHERE id = $1";
 
 struct client_job {
     const struct gh_client *cl;
-    const char *sql, *fmt; /* the update takes no created_at */
+    const char *sql, *fmt; /* the update takes no created_at: $8 is dpop_bound */
 };
 
 static int client_write_fn(struct pg_conn *c, void *arg)
@@ -207,9 +207,11 @@ static int client_write_fn(struct pg_conn *c, void *arg)
     join(origins, URIS_TEXT, cl->origin, cl->n_origin);
     rc = bump(c);
     if (rc == 0)
-        rc = pg_exec(c, j->sql, j->fmt, cl->id, (int64_t)cl->is_public, (int64_t)cl->trusted,
-                     cl->is_public ? NULL : cl->secret_hash, cl->scope, uris, origins,
-                     (int64_t)cl->created_at);
+        rc =
+            pg_exec(c, j->sql, j->fmt, cl->id, (int64_t)cl->is_public, (int64_t)cl->trusted,
+                    cl->is_public ? NULL : cl->secret_hash, cl->scope, uris, origins,
+                    j->sql == SQL_CLIENT_INSERT ? (int64_t)cl->created_at : (int64_t)cl->dpop_bound,
+                    (int64_t)cl->dpop_bound);
     if (rc == 0)
         rc = GH_ENOTFOUND;
     else if (rc > 0)
@@ -222,13 +224,13 @@ out:
 
 int pg_client_add(struct gh_store *gs, const struct gh_client *cl)
 {
-    struct client_job j = {cl, SQL_CLIENT_INSERT, "tiihttti"};
+    struct client_job j = {cl, SQL_CLIENT_INSERT, "tiihtttii"};
     return pg_write((struct pg_store *)gs, client_write_fn, &j);
 }
 
 int pg_client_update(struct gh_store *gs, const struct gh_client *cl)
 {
-    struct client_job j = {cl, SQL_CLIENT_UPDATE, "tiihttt"};
+    struct client_job j = {cl, SQL_CLIENT_UPDATE, "tiihttti"};
     return pg_write((struct pg_store *)gs, client_write_fn, &j);
 }
 
@@ -243,11 +245,12 @@ static void client_row(const PGresult *r, int row, struct gh_client *cl)
     cl->n_redirect = split(PQgetvalue(r, row, 5), cl->redirect, GH_URIS_MAX);
     cl->n_origin = split(PQgetvalue(r, row, 6), cl->origin, GH_URIS_MAX);
     cl->created_at = pg_int(r, row, 7);
+    cl->dpop_bound = (int)pg_int(r, row, 8);
 }
 
 #define CLIENT_COLS                                                                                \
-    "SELECT id, is_public, trusted, secret_hash, scope, redirect_uris, origins, created_at FROM "  \
-    "client"
+    "SELECT id, is_public, trusted, secret_hash, scope, redirect_uris, origins, created_at, "      \
+    "dpop_bound FROM client"
 static const char SQL_CLIENT_GET[] = CLIENT_COLS " WHERE id = $1";
 static const char SQL_CLIENT_LIST[] = CLIENT_COLS " ORDER BY id COLLATE \"C\"";
 

@@ -555,6 +555,7 @@ const struct gh_store_ops gh_sqlite_ops = {
     .families_revoke_user = sq_families_revoke_user,
     .jti_revoke = sq_jti_revoke,
     .jti_revoked = sq_jti_revoked,
+    .dpop_jti_use = sq_dpop_jti_use,
     .session_put = sq_session_put,
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,

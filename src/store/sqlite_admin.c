@@ -174,10 +174,10 @@ enum { URIS_TEXT = GH_URIS_MAX * GH_URI_MAX };
 
 static const char SQL_CLIENT_INSERT[] =
     "INSERT INTO client(id, is_public, trusted, secret_hash, scope, redirect_uris, origins, "
-    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    "created_at, dpop_bound) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_CLIENT_UPDATE[] =
     "UPDATE client SET is_public = ?2, trusted = ?3, secret_hash = ?4, scope = ?5, "
-    "redirect_uris = ?6, origins = ?7 WHERE id = ?1";
+    "redirect_uris = ?6, origins = ?7, dpop_bound = ?9 WHERE id = ?1";
 
 static int client_write(struct sq_conn *c, const struct gh_client *cl, const char *sql)
 {
@@ -201,6 +201,7 @@ static int client_write(struct sq_conn *c, const struct gh_client *cl, const cha
     sqlite3_bind_text(st, 7, origins, -1, SQLITE_TRANSIENT);
     if (sql == SQL_CLIENT_INSERT)
         sqlite3_bind_int64(st, 8, cl->created_at);
+    sqlite3_bind_int64(st, 9, cl->dpop_bound);
     int s = sqlite3_step(st);
     rc = s == SQLITE_DONE ? 0 : sq_err(s);
     if (rc == 0 && sqlite3_changes(c->db) == 0)
@@ -247,11 +248,12 @@ static void client_row(sqlite3_stmt *st, struct gh_client *cl)
     cl->n_redirect = split(u ? (const char *)u : "", cl->redirect, GH_URIS_MAX);
     cl->n_origin = split(o ? (const char *)o : "", cl->origin, GH_URIS_MAX);
     cl->created_at = sqlite3_column_int64(st, 7);
+    cl->dpop_bound = sqlite3_column_int(st, 8);
 }
 
 #define CLIENT_COLS                                                                                \
-    "SELECT id, is_public, trusted, secret_hash, scope, redirect_uris, origins, created_at FROM "  \
-    "client"
+    "SELECT id, is_public, trusted, secret_hash, scope, redirect_uris, origins, created_at, "      \
+    "dpop_bound FROM client"
 static const char SQL_CLIENT_GET[] = CLIENT_COLS " WHERE id = ?";
 static const char SQL_CLIENT_LIST[] = CLIENT_COLS " ORDER BY id";
 

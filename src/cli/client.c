@@ -32,6 +32,8 @@ struct client_opts {
     char *scope;
     int trusted;
     int untrusted;
+    int dpop_bound;
+    int no_dpop_bound;
 };
 
 #define O(f) offsetof(struct client_opts, f)
@@ -47,13 +49,17 @@ static const struct gh_opt table[] = {
      "scopes it may request (default \"" DEFAULT_SCOPE "\")", 0},
     {"trusted", GH_OPT_BOOL, O(trusted), "false", 0, 0, "skip the consent page", 0},
     {"untrusted", GH_OPT_BOOL, O(untrusted), "false", 0, 0, "show the consent page (update)", 0},
+    {"dpop-bound", GH_OPT_BOOL, O(dpop_bound), "false", 0, 0,
+     "its token requests must carry a DPoP proof (RFC 9449 dpop_bound_access_tokens)", 0},
+    {"no-dpop-bound", GH_OPT_BOOL, O(no_dpop_bound), "false", 0, 0,
+     "DPoP proofs become optional again (update)", 0},
     {"origin", GH_OPT_LIST, O(origin), NULL, 0, 0,
      "CORS origin (repeatable; default: the redirect URIs' origins)", 0},
 };
 static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
 static const char usage[] = "gatehouse client add --id ID --redirect-uri URI [...] "
                             "[--public | --secret-stdin | --generate-secret] [--scope \"a b\"] "
-                            "[--trusted] "
+                            "[--trusted] [--dpop-bound] "
                             "[--origin URL ...] | client list | client show --id ID | "
                             "client update --id ID [options] | client remove --id ID";
 static const char *const subs[] = {"add", "list", "show", "update", "remove", NULL};
@@ -127,6 +133,10 @@ static int apply(const struct client_opts *o, struct gh_client *c)
         c->trusted = 1;
     if (o->untrusted)
         c->trusted = 0;
+    if (o->dpop_bound)
+        c->dpop_bound = 1;
+    if (o->no_dpop_bound)
+        c->dpop_bound = 0;
     return GH_EXIT_OK;
 }
 
@@ -267,8 +277,8 @@ out:
 
 static void print_client(const struct gh_client *c, int verbose)
 {
-    printf("%s  %s%s  scope=\"%s\"", c->id, c->is_public ? "public" : "confidential",
-           c->trusted ? " trusted" : "", c->scope);
+    printf("%s  %s%s%s  scope=\"%s\"", c->id, c->is_public ? "public" : "confidential",
+           c->trusted ? " trusted" : "", c->dpop_bound ? " dpop-bound" : "", c->scope);
     for (int i = 0; i < c->n_redirect; i++)
         printf("%s%s", verbose ? "\n  redirect_uri " : " ", c->redirect[i]);
     for (int i = 0; verbose && i < c->n_origin; i++)

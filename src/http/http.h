@@ -103,6 +103,8 @@ void gh_http_stop(struct gh_http *h);
 
 /* Request helpers. Header lookup is case-insensitive; NULL when absent. */
 const char *gh_req_header(struct gh_req *r, const char *name);
+/* How many request header fields are named name (case-insensitive). */
+int gh_req_header_count(struct gh_req *r, const char *name);
 /* Value of a cookie, or NULL. */
 const char *gh_req_cookie(struct gh_req *r, const char *name);
 

@@ -62,6 +62,13 @@ void gh_dpop_keys_free(struct gh_dpop_keys *c)
     free(c);
 }
 
+int gh_dpop_jkt_valid(const char *s)
+{
+    return strlen(s) == GH_DPOP_JKT_LEN &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+               GH_DPOP_JKT_LEN;
+}
+
 void gh_dpop_ath(const char *token, size_t n, char out[GH_B64URL_LEN(GH_SHA256_LEN) + 1])
 {
     unsigned char d[GH_SHA256_LEN];

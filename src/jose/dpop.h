@@ -78,6 +78,9 @@ enum gh_dpop_result gh_dpop_check(struct gh_dpop_keys *keys, const char *proof, 
                                   const struct gh_dpop_expect *e,
                                   struct gh_dpop_proof *out /* OUT */, const char **why /* OUT */);
 
+/* 1 when s has the shape of a thumbprint: 43 base64url characters. */
+int gh_dpop_jkt_valid(const char *s);
+
 /* The ath of token: base64url(SHA-256(token)) plus a NUL. */
 void gh_dpop_ath(const char *token, size_t n, char out[GH_B64URL_LEN(GH_SHA256_LEN) + 1]);
 

@@ -180,8 +180,8 @@ static void code_trace(struct grant *g)
     trace_token(g, g->k.flow_id,
                 gh_arena_printf(g->r->arena,
                                 "POST /token (grant_type=authorization_code, code=%s, "
-                                "code_verifier=%s)",
-                                c4, v4),
+                                "code_verifier=%s%s)",
+                                c4, v4, g->jkt[0] ? ", DPoP: proof" : ""),
                 "code exchange: code + PKCE code_verifier",
                 reply_label(g, g->at.p ? g->at.p : "", g->rt[0] ? g->rt : NULL), NULL,
                 GH_GROUP_NONE);
@@ -338,8 +338,9 @@ static void trace_refresh(struct grant *g)
     char o4[16], n4[16];
     gh_rec_short(g->presented, o4);
     gh_rec_short(g->rt, n4);
-    const char *label = gh_arena_printf(
-        g->r->arena, "POST /token (grant_type=refresh_token, refresh_token=%s)", o4);
+    const char *label =
+        gh_arena_printf(g->r->arena, "POST /token (grant_type=refresh_token, refresh_token=%s%s)",
+                        o4, g->jkt[0] ? ", DPoP: proof" : "");
     const char *reply = reply_label(g, g->at.p ? g->at.p : "", g->rt[0] ? g->rt : NULL);
     if (g->r->status == 200) {
         trace_token(g, g->t.flow_id, label,

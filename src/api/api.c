@@ -330,35 +330,106 @@ static void trace_api(struct gh_req *r, struct gh_api *api, const struct claims 
 /* A token bound to a key (cnf.jkt) is good only with the key's proof:
  * never as a Bearer token (RFC 9449 7.2). */
 static enum gh_dpop_result dpop_check(struct gh_api *api, struct gh_req *r, int dpop,
-                                      const char *token, const struct claims *c, const char **why)
+                                      const char *token, const struct claims *c,
+                                      struct gh_api_dpop_use *use, const char **why)
 {
     if (!dpop) {
         *why = "a DPoP-bound token needs Authorization: DPoP and a proof";
         return GH_DPOP_INVALID;
     }
-    return gh_api_dpop_check(api->dpop, r, token, c->jkt, why);
+    return gh_api_dpop_check(api->dpop, r, token, c->jkt, use, why);
+}
+
+/* One resource request, kept in the request's arena while a DPoP proof's
+ * jti is recorded (the answer waits for the commit, no thread does). */
+struct call {
+    struct gh_req *r;
+    const char *need_scope, *token;
+    struct claims c;
+    int dpop, rc;
+    int64_t t0;
+    struct gh_api_dpop_use use;
+};
+
+/* The answer for a token (and proof) that passed. */
+static void answer(struct gh_req *r, const struct call *k)
+{
+    struct gh_api *api = r->ctx;
+    const struct claims *c = &k->c;
+    if (k->need_scope != NULL && !gh_scope_has(c->scope, k->need_scope)) {
+        challenge_as(r, k->dpop ? "DPoP" : "Bearer", 403, "insufficient_scope",
+                     "the token lacks the required scope", k->need_scope);
+    } else {
+        json_t *doc = json_pack("{s:s,s:s,s:s,s:s}", "sub", c->sub, "client_id", c->client_id,
+                                "scope", c->scope, "preferred_username", c->sub);
+        if (k->need_scope != NULL)
+            json_object_set_new(doc, "admin", json_true());
+        char *text = json_dumps(doc, JSON_COMPACT);
+        json_decref(doc);
+        gh_resp_header(r, "Cache-Control", "no-store");
+        gh_resp_json(r, 200, text ? gh_arena_strdup(r->arena, text) : "{}");
+        free(text);
+    }
+    trace_api(r, api, c, k->token, k->dpop, k->t0);
+}
+
+static void recorded(void *arg, int rc)
+{
+    struct call *k = arg;
+    k->rc = rc;
+    gh_req_resume(k->r);
+}
+
+static void record_start(struct gh_req *r)
+{
+    struct gh_api *api = r->ctx;
+    struct call *k = r->defer_arg;
+    if (gh_api_dpop_record(api->dpop, &k->use, recorded, k) != 0)
+        recorded(k, 0); /* no replay table configured */
+}
+
+static void record_finish(struct gh_req *r)
+{
+    struct gh_api *api = r->ctx;
+    struct call *k = r->defer_arg;
+    if (k->rc < 0) {
+        /* RFC 9449 11.1: a proof works once */
+        gh_metric_inc(GH_M_API_REJECTED);
+        challenge_as(r, "DPoP", k->rc == GH_EEXIST ? 401 : 503,
+                     k->rc == GH_EEXIST ? "invalid_token" : "temporarily_unavailable",
+                     k->rc == GH_EEXIST ? "DPoP proof already used (jti replay)"
+                                        : "cannot record the DPoP proof",
+                     NULL);
+        trace_api(r, api, &k->c, k->token, k->dpop, k->t0);
+        return;
+    }
+    answer(r, k);
 }
 
 static void serve_resource(struct gh_req *r, const char *need_scope)
 {
     struct gh_api *api = r->ctx;
-    int64_t t0 = gh_now_us();
-    cors(r, api);
-    int dpop = 0;
-    const char *token = bearer(r, &dpop);
-    if (token == NULL)
-        return;
-    struct claims c;
+    struct call *k = gh_arena_alloc(r->arena, sizeof(*k));
     const char *why = NULL;
-    memset(&c, 0, sizeof(c));
-    int bad = validate(api, NULL, 0, token, &c, &why) < 0;
+    if (k == NULL) {
+        gh_resp_error(r, 500, "server_error", "out of memory");
+        return;
+    }
+    memset(k, 0, sizeof(*k));
+    k->r = r;
+    k->need_scope = need_scope;
+    k->t0 = gh_now_us();
+    cors(r, api);
+    if ((k->token = bearer(r, &k->dpop)) == NULL)
+        return;
+    int bad = validate(api, NULL, 0, k->token, &k->c, &why) < 0;
     enum gh_dpop_result dr = GH_DPOP_OK;
-    if (!bad && (dpop || c.jkt[0] != '\0'))
-        dr = dpop_check(api, r, dpop, token, &c, &why);
-    gh_metric_observe(GH_H_API, gh_now_us() - t0);
+    if (!bad && (k->dpop || k->c.jkt[0] != '\0'))
+        dr = dpop_check(api, r, k->dpop, k->token, &k->c, &k->use, &why);
+    gh_metric_observe(GH_H_API, gh_now_us() - k->t0);
     if (bad) {
         gh_metric_inc(GH_M_API_REJECTED);
-        challenge_as(r, dpop ? "DPoP" : "Bearer",
+        challenge_as(r, k->dpop ? "DPoP" : "Bearer",
                      why && strcmp(why, "issuer keys unavailable") == 0 ? 503 : 401,
                      "invalid_token", why, NULL);
     } else if (dr != GH_DPOP_OK) {
@@ -368,20 +439,15 @@ static void serve_resource(struct gh_req *r, const char *need_scope)
             gh_api_dpop_nonce_header(api->dpop, r);
         challenge_as(r, "DPoP", 401, dr == GH_DPOP_NONCE ? "use_dpop_nonce" : "invalid_token", why,
                      NULL);
-    } else if (need_scope != NULL && !gh_scope_has(c.scope, need_scope)) {
-        challenge(r, 403, "insufficient_scope", "the token lacks the required scope", need_scope);
+    } else if (k->dpop) {
+        r->defer_arg = k;
+        gh_req_defer(r, record_start, record_finish);
+        return;
     } else {
-        json_t *doc = json_pack("{s:s,s:s,s:s,s:s}", "sub", c.sub, "client_id", c.client_id,
-                                "scope", c.scope, "preferred_username", c.sub);
-        if (need_scope != NULL)
-            json_object_set_new(doc, "admin", json_true());
-        char *text = json_dumps(doc, JSON_COMPACT);
-        json_decref(doc);
-        gh_resp_header(r, "Cache-Control", "no-store");
-        gh_resp_json(r, 200, text ? gh_arena_strdup(r->arena, text) : "{}");
-        free(text);
+        answer(r, k);
+        return;
     }
-    trace_api(r, api, &c, token, dpop, t0);
+    trace_api(r, api, &k->c, k->token, k->dpop, k->t0);
 }
 
 static void h_me(struct gh_req *r)

@@ -18,8 +18,8 @@ struct gh_api_dpop {
     int64_t window;
     int nonce_on;
     unsigned char nonce_key[32];
-    int (*jti_use)(void *arg, const unsigned char jti[GH_SHA256_LEN], const char *jkt,
-                   int64_t expires_at);
+    void (*jti_use)(void *arg, const unsigned char jti[GH_SHA256_LEN], const char *jkt,
+                    int64_t expires_at, void (*done)(void *done_arg, int rc), void *done_arg);
     void *jti_arg;
 };
 
@@ -59,7 +59,8 @@ void gh_api_dpop_nonce_header(const struct gh_api_dpop *d, struct gh_req *r)
 }
 
 enum gh_dpop_result gh_api_dpop_check(struct gh_api_dpop *d, struct gh_req *r, const char *token,
-                                      const char *cnf_jkt, const char **why)
+                                      const char *cnf_jkt, struct gh_api_dpop_use *use,
+                                      const char **why)
 {
     struct gh_dpop_proof p;
     const char *h = gh_req_header(r, "DPoP");
@@ -92,14 +93,18 @@ enum gh_dpop_result gh_api_dpop_check(struct gh_api_dpop *d, struct gh_req *r, c
         *why = "the DPoP proof's key is not the one the token is bound to (cnf.jkt)";
         return GH_DPOP_INVALID;
     }
-    /* RFC 9449 11.1: each proof once, across every process of the server */
-    if (d->jti_use != NULL) {
-        int rc = d->jti_use(d->jti_arg, p.jti_hash, p.jkt, p.iat + d->window + 1);
-        if (rc < 0) {
-            *why = rc == GH_EEXIST ? "DPoP proof already used (jti replay)"
-                                   : "cannot record the DPoP proof";
-            return GH_DPOP_INVALID;
-        }
-    }
+    memcpy(use->jti, p.jti_hash, sizeof(use->jti));
+    memcpy(use->jkt, p.jkt, sizeof(use->jkt));
+    use->expires_at = p.iat + d->window + 1;
     return GH_DPOP_OK;
+}
+
+int gh_api_dpop_record(const struct gh_api_dpop *d, const struct gh_api_dpop_use *use,
+                       void (*done)(void *arg, int rc), void *arg)
+{
+    /* RFC 9449 11.1: each proof once, across every process of the server */
+    if (d->jti_use == NULL)
+        return 1;
+    d->jti_use(d->jti_arg, use->jti, use->jkt, use->expires_at, done, arg);
+    return 0;
 }

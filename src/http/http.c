@@ -278,15 +278,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (st->suspended) {
         st->suspended = 0;
-        st->r.defer_finish(&st->r);
+        gh_handler finish = st->r.defer_finish;
+        /* a finish may defer once more (a second write after the first) */
+        st->r.defer_start = st->r.defer_finish = NULL;
+        finish(&st->r);
     } else {
         dispatch(h, st, url);
-        if (st->r.status == 0 && st->r.defer_start != NULL) {
-            st->suspended = 1;
-            MHD_suspend_connection(c); /* before start: the resume may come at once */
-            st->r.defer_start(&st->r);
-            return MHD_YES;
-        }
+    }
+    if (st->r.status == 0 && st->r.defer_start != NULL) {
+        st->suspended = 1;
+        MHD_suspend_connection(c); /* before start: the resume may come at once */
+        st->r.defer_start(&st->r);
+        return MHD_YES;
     }
     if (st->r.status == 0)
         gh_resp_error(&st->r, 500, "server_error", "no response");

@@ -2,8 +2,9 @@
  * DPoP at the Authorization Server (RFC 9449 5 and 8): the proof a token
  * request carries in its DPoP header is checked (src/jose/dpop.c) against
  * this endpoint's method and public URL, its jti goes into the store's
- * replay table, durably and shared by every process on one database,
- * before the request may go on, and with --dpop-nonce a nonce is demanded.
+ * replay table (the token endpoint waits for that commit without holding a
+ * thread), durably and shared by every process on one database, before
+ * the request may go on, and with --dpop-nonce a nonce is demanded.
  * Nonces need no state of their own: they seal a time slot with a key
  * derived from the database's csrf_key, which every process reads, so a
  * nonce one process hands out works at all of them and rotates by itself.
@@ -52,7 +53,7 @@ static int refuse(struct gh_req *r, enum gh_oauth_err e, const char *why)
 }
 
 int gh_oauth_dpop(struct gh_req *r, struct gh_as *as, const struct gh_snap *s, const char *path,
-                  char jkt[GH_JKT_MAX])
+                  char jkt[GH_JKT_MAX], struct gh_oauth_dpop_use *use)
 {
     unsigned char key[32];
     struct gh_dpop_proof p;
@@ -83,8 +84,17 @@ int gh_oauth_dpop(struct gh_req *r, struct gh_as *as, const struct gh_snap *s, c
     }
     if (res != GH_DPOP_OK)
         return refuse(r, GH_OAUTH_INVALID_DPOP_PROOF, why);
-    /* RFC 9449 11.1: a proof is used once; the row outlives its iat window */
-    int rc = gh_store_dpop_jti_use(as->store, p.jti_hash, p.jkt, p.iat + e.window + 1);
+    /* RFC 9449 11.1: a proof is used once; its row outlives its iat window */
+    memcpy(use->jti, p.jti_hash, sizeof(use->jti));
+    use->expires_at = p.iat + e.window + 1;
+    memcpy(jkt, p.jkt, sizeof(p.jkt));
+    if (nonce_on)
+        gh_oauth_dpop_nonce_header(r, as, s);
+    return 0;
+}
+
+int gh_oauth_dpop_recorded(struct gh_req *r, int rc)
+{
     if (rc == GH_EEXIST)
         return refuse(r, GH_OAUTH_INVALID_DPOP_PROOF, "DPoP proof already used (jti replay)");
     if (rc < 0) {
@@ -93,8 +103,5 @@ int gh_oauth_dpop(struct gh_req *r, struct gh_as *as, const struct gh_snap *s, c
         gh_oauth_error(r, GH_OAUTH_TEMPORARILY_UNAVAILABLE, "storage temporarily unavailable");
         return rc;
     }
-    memcpy(jkt, p.jkt, sizeof(p.jkt));
-    if (nonce_on)
-        gh_oauth_dpop_nonce_header(r, as, s);
     return 0;
 }

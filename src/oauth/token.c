@@ -30,7 +30,8 @@ struct grant {
     struct gh_snap *s; /* referenced until the answer */
     const struct gh_client *c;
     struct gh_form f;
-    char jkt[GH_JKT_MAX]; /* the DPoP proof's key, "" without one (RFC 9449) */
+    char jkt[GH_JKT_MAX];          /* the DPoP proof's key, "" without one (RFC 9449) */
+    struct gh_oauth_dpop_use dpop; /* its record in the replay table */
     int64_t now;
     int64_t t0_us;               /* wall-clock start, for the trace */
     int store_rc;                /* result of the deferred write */
@@ -537,6 +538,23 @@ static void dispatch(struct grant *g)
     gh_oauth_error(g->r, GH_OAUTH_UNSUPPORTED_GRANT_TYPE, "unsupported grant_type");
 }
 
+/* RFC 9449 11.1: the proof's jti goes into the replay table first, in the
+ * store's group commit; the grant runs after it. */
+static void dpop_start(struct gh_req *r)
+{
+    struct grant *g = r->defer_arg;
+    gh_store_dpop_jti_use_async(g->as->store, g->dpop.jti, g->jkt, g->dpop.expires_at, written, g);
+}
+
+static void dpop_finish(struct gh_req *r)
+{
+    struct grant *g = r->defer_arg;
+    if (gh_oauth_dpop_recorded(r, g->store_rc) == 0)
+        dispatch(g); /* may wait for the store once more */
+    if (r->defer_start == NULL)
+        grant_end(g);
+}
+
 /* Releases what a token request holds; the last step of every request. */
 static void grant_end(struct grant *g)
 {
@@ -571,11 +589,16 @@ void gh_h_token(struct gh_req *r)
     r->client_id = g->c->id;
     /* RFC 9449 5: a DPoP proof with any grant; required of a client
      * registered with dpop_bound_access_tokens */
-    if (gh_oauth_dpop(r, as, g->s, "/token", g->jkt) < 0)
+    if (gh_oauth_dpop(r, as, g->s, "/token", g->jkt, &g->dpop) < 0)
         goto out;
     if (gh_grant_dpop_missing(g->c->dpop_bound, g->jkt)) {
         gh_oauth_error(r, GH_OAUTH_INVALID_DPOP_PROOF,
                        "this client must send a DPoP proof (dpop_bound_access_tokens)");
+        goto out;
+    }
+    if (g->jkt[0] != '\0') { /* the grant goes on once the proof is recorded */
+        r->defer_arg = g;
+        gh_req_defer(r, dpop_start, dpop_finish);
         goto out;
     }
     dispatch(g);

@@ -186,9 +186,10 @@ static int ensure_app_client(struct gh_server *srv)
 }
 
 /* The store's DPoP replay table, for the Resource API (api.h). */
-static int api_jti_use(void *arg, const unsigned char jti[32], const char *jkt, int64_t expires_at)
+static void api_jti_use(void *arg, const unsigned char jti[32], const char *jkt, int64_t expires_at,
+                        void (*done)(void *done_arg, int rc), void *done_arg)
 {
-    return gh_store_dpop_jti_use(arg, jti, jkt, expires_at);
+    gh_store_dpop_jti_use_async(arg, jti, jkt, expires_at, done, done_arg);
 }
 
 static int start_api(struct gh_server *srv, char *err, size_t errlen)
@@ -219,8 +220,8 @@ static int start_api(struct gh_server *srv, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the Resource API");
         return rc;
     }
-    /* the API waits on the store only for a DPoP proof's jti: an epoll
-     * pool of a few threads */
+    /* the API waits on the store only for a DPoP proof's jti, and then
+     * without holding a thread: an epoll pool of a few threads */
     return listen_on(srv, "api", srv->cfg->api_listen, gh_api_routes, gh_api_n_routes, srv->api, 4,
                      &srv->api_http, srv->api_url, err, errlen);
 }

@@ -649,6 +649,7 @@ const struct gh_store_ops gh_pg_ops = {
     .jti_revoke = pg_jti_revoke,
     .jti_revoked = pg_jti_revoked,
     .dpop_jti_use = pg_dpop_jti_use,
+    .dpop_jti_use_async = pg_dpop_jti_use_async,
     .session_put = pg_session_put,
     .session_get = pg_session_get,
     .session_delete = pg_session_delete,

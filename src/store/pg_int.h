@@ -134,6 +134,8 @@ int pg_family_revoked(struct gh_store *gs, const char *family_id, int *revoked);
 int pg_families_revoke_user(struct gh_store *gs, const char *sub, int64_t now, int *n);
 int pg_jti_revoke(struct gh_store *gs, const char *jti, int64_t expires_at);
 int pg_jti_revoked(struct gh_store *gs, const char *jti, int *revoked);
+int pg_dpop_jti_use_async(struct gh_store *gs, const unsigned char jti[GH_SHA256_LEN],
+                          const char *jkt, int64_t expires_at, gh_store_done done, void *arg);
 int pg_dpop_jti_use(struct gh_store *gs, const unsigned char jti[GH_SHA256_LEN], const char *jkt,
                     int64_t expires_at);
 int pg_consent_get(struct gh_store *gs, const char *sub, const char *client_id, char *scope,

@@ -556,6 +556,7 @@ const struct gh_store_ops gh_sqlite_ops = {
     .jti_revoke = sq_jti_revoke,
     .jti_revoked = sq_jti_revoked,
     .dpop_jti_use = sq_dpop_jti_use,
+    .dpop_jti_use_async = sq_dpop_jti_use_async,
     .session_put = sq_session_put,
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,

@@ -266,6 +266,10 @@ struct gh_store_ops {
      * either way before it returns). Expired rows go with purge. */
     int (*dpop_jti_use)(struct gh_store *s, const unsigned char jti[GH_SHA256_LEN], const char *jkt,
                         int64_t expires_at);
+    /* Its asynchronous form (it copies its inputs): returns at once, calls
+     * done(arg, rc) after the commit; <0 when it could not be queued. */
+    int (*dpop_jti_use_async)(struct gh_store *s, const unsigned char jti[GH_SHA256_LEN],
+                              const char *jkt, int64_t expires_at, gh_store_done done, void *arg);
 
     int (*session_put)(struct gh_store *s, const struct gh_session *sess);
     int (*session_get)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
@@ -390,5 +394,8 @@ void gh_store_code_redeem_async(struct gh_store *s, const struct gh_redeem *r,
                                 enum gh_redeem_result *out, gh_store_done done, void *arg);
 void gh_store_refresh_rotate_async(struct gh_store *s, const struct gh_rotate *r,
                                    struct gh_rotated *out, gh_store_done done, void *arg);
+void gh_store_dpop_jti_use_async(struct gh_store *s, const unsigned char jti[GH_SHA256_LEN],
+                                 const char *jkt, int64_t expires_at, gh_store_done done,
+                                 void *arg);
 
 #endif

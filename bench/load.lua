@@ -5,9 +5,12 @@
 --           disjoint share; every request presents a token that was never
 --           presented before (BODY is the prefix the token is appended to) and
 --           the refresh_token of each 200 goes back to the thread's pool.
+--   DPOP_FILE single-use DPoP proofs (RFC 9449), one a line: each request
+--           sends the next one of its thread's disjoint share in a DPoP header.
 local body = os.getenv("BODY") or ""
 local authz = os.getenv("AUTHZ")
 local rt_file = os.getenv("RT_FILE")
+local dpop_file = os.getenv("DPOP_FILE")
 local threads = {}
 local counter = 0
 
@@ -24,9 +27,9 @@ function init(args)
     wrk.method = "POST"
     wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
   end
+  local n = tonumber(os.getenv("THREADS") or "2")
   if rt_file then
     pool = {}
-    local n = tonumber(os.getenv("THREADS") or "2")
     local i = 0
     for line in io.lines(rt_file) do
       if (i % n) + 1 == id and #line > 0 then table.insert(pool, line) end
@@ -35,9 +38,25 @@ function init(args)
   else
     fixed = wrk.format(nil, nil, nil, body ~= "" and body or nil)
   end
+  if dpop_file then
+    proofs, next_proof = {}, 1
+    local i = 0
+    for line in io.lines(dpop_file) do
+      if (i % n) + 1 == id and #line > 0 then table.insert(proofs, line) end
+      i = i + 1
+    end
+  end
 end
 
 function request()
+  if dpop_file then
+    local p = proofs[next_proof]
+    if p == nil then starved = starved + 1; p = "none" end
+    proofs[next_proof] = nil
+    next_proof = next_proof + 1
+    wrk.headers["DPoP"] = p
+    if not rt_file then return wrk.format(nil, nil, nil, body ~= "" and body or nil) end
+  end
   if not rt_file then return fixed end
   local t = table.remove(pool, 1)
   if t == nil then starved = starved + 1; t = "none" end

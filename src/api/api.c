@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "api/api_dpop.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/metrics.h"
@@ -36,6 +37,7 @@ struct claims {
     char client_id[CLAIM_ID_MAX];
     char scope[CLAIM_SCOPE_MAX];
     char fid[40];
+    char jkt[GH_DPOP_JKT_LEN + 1]; /* cnf.jkt (RFC 9449 6.1), "" when not bound */
 };
 
 struct gh_api {
@@ -44,6 +46,7 @@ struct gh_api {
     struct gh_jwks_client *jwks;
     pthread_mutex_t cache_lock;
     struct claims *cache; /* direct-mapped by hash */
+    struct gh_api_dpop *dpop;
 };
 
 int gh_api_new(const struct gh_api_cfg *cfg, struct gh_api **out)
@@ -57,7 +60,8 @@ int gh_api_new(const struct gh_api_cfg *cfg, struct gh_api **out)
     api->cache = calloc(CACHE_SLOTS, sizeof(*api->cache));
     pthread_mutex_init(&api->cache_lock, NULL);
     if (api->issuer == NULL || api->audience == NULL || api->cache == NULL ||
-        gh_jwks_client_new(cfg->issuer, cfg->refetch_interval, &api->jwks) < 0) {
+        gh_jwks_client_new(cfg->issuer, cfg->refetch_interval, &api->jwks) < 0 ||
+        gh_api_dpop_new(cfg, &api->dpop) < 0) {
         gh_api_free(api);
         return GH_ENOMEM;
     }
@@ -70,6 +74,7 @@ void gh_api_free(struct gh_api *api)
     if (api == NULL)
         return;
     gh_jwks_client_free(api->jwks);
+    gh_api_dpop_free(api->dpop);
     pthread_mutex_destroy(&api->cache_lock);
     free(api->cache);
     free(api->issuer);
@@ -150,6 +155,10 @@ static int parse_claims(struct gh_api *api, const char *payload, size_t n, struc
         rc = copy_str(doc, "scope", c->scope, sizeof(c->scope), 0);
     if (rc == 0)
         rc = copy_str(doc, "gh_fid", c->fid, sizeof(c->fid), 0);
+    const json_t *cnf = json_object_get(doc, "cnf");
+    if (rc == 0 && cnf != NULL &&
+        (!json_is_object(cnf) || copy_str(cnf, "jkt", c->jkt, sizeof(c->jkt), 1) < 0))
+        rc = GH_EINVAL;
     json_decref(doc);
     return rc;
 }
@@ -228,20 +237,23 @@ static void cors(struct gh_req *r, struct gh_api *api)
     gh_resp_header(r, "Vary", "Origin");
     if (api->cfg.origin_ok != NULL && api->cfg.origin_ok(api->cfg.origin_arg, origin)) {
         gh_resp_header(r, "Access-Control-Allow-Origin", gh_arena_strdup(r->arena, origin));
-        gh_resp_header(r, "Access-Control-Expose-Headers", "WWW-Authenticate");
+        gh_resp_header(r, "Access-Control-Expose-Headers", "WWW-Authenticate, DPoP-Nonce");
     }
 }
 
-static void challenge(struct gh_req *r, int status, const char *error, const char *desc,
-                      const char *scope)
+static void challenge_as(struct gh_req *r, const char *scheme, int status, const char *error,
+                         const char *desc, const char *scope)
 {
     struct gh_buf b;
     gh_buf_init(&b, 1024);
-    gh_buf_puts(&b, "Bearer realm=\"gatehouse\"");
+    gh_buf_printf(&b, "%s realm=\"gatehouse\"", scheme);
     if (error != NULL)
         gh_buf_printf(&b, ", error=\"%s\", error_description=\"%s\"", error, desc);
     if (scope != NULL)
         gh_buf_printf(&b, ", scope=\"%s\"", scope);
+    /* RFC 9449 7.1: the algorithms a proof may use */
+    if (strcmp(scheme, "DPoP") == 0)
+        gh_buf_puts(&b, ", algs=\"" GH_DPOP_ALGS_TEXT "\"");
     gh_resp_header(r, "WWW-Authenticate", gh_arena_strdup(r->arena, b.p ? b.p : "Bearer"));
     gh_buf_release(&b);
     if (error == NULL)
@@ -250,8 +262,15 @@ static void challenge(struct gh_req *r, int status, const char *error, const cha
         gh_resp_error(r, status, error, desc);
 }
 
-/* The bearer token of the request, or NULL after answering. */
-static const char *bearer(struct gh_req *r)
+static void challenge(struct gh_req *r, int status, const char *error, const char *desc,
+                      const char *scope)
+{
+    challenge_as(r, "Bearer", status, error, desc, scope);
+}
+
+/* The access token of the request ("Bearer" or, RFC 9449 7.1, "DPoP"
+ * with *dpop set), or NULL after answering. */
+static const char *bearer(struct gh_req *r, int *dpop)
 {
     if (gh_form_count(&r->query, "access_token") > 0) {
         challenge(r, 400, "invalid_request", "tokens in the query string are not accepted", NULL);
@@ -262,11 +281,12 @@ static const char *bearer(struct gh_req *r)
         challenge(r, 401, NULL, NULL, NULL); /* RFC 6750 3.1: no error code */
         return NULL;
     }
-    if (strncasecmp(h, "Bearer ", 7) != 0) {
+    *dpop = strncasecmp(h, "DPoP ", 5) == 0;
+    if (!*dpop && strncasecmp(h, "Bearer ", 7) != 0) {
         challenge(r, 400, "invalid_request", "Authorization must be 'Bearer <token>'", NULL);
         return NULL;
     }
-    const char *t = h + 7;
+    const char *t = h + (*dpop ? 5 : 7);
     while (*t == ' ')
         t++;
     /* RFC 6750 2.1: b64token */
@@ -281,7 +301,7 @@ static const char *bearer(struct gh_req *r)
 }
 
 static void trace_api(struct gh_req *r, struct gh_api *api, const struct claims *c,
-                      const char *token, int64_t t0)
+                      const char *token, int dpop, int64_t t0)
 {
     char flow[64] = "";
     if (api->cfg.rec == NULL || c->fid[0] == '\0' ||
@@ -291,10 +311,14 @@ static void trace_api(struct gh_req *r, struct gh_api *api, const struct claims 
     gh_rec_short(token, t4);
     int64_t end = gh_now_us();
     gh_rec_step(api->cfg.rec, flow, GH_P_APP, GH_P_API, GH_STEP_CALL, 0, t0, 0,
-                gh_arena_printf(r->arena, "GET %s (Authorization: Bearer %s)", r->path, t4),
+                gh_arena_printf(r->arena, "GET %s (Authorization: %s %s%s)", r->path,
+                                dpop ? "DPoP" : "Bearer", t4, dpop ? ", DPoP: proof" : ""),
                 "access token use", NULL, GH_GROUP_NONE);
     gh_rec_step(api->cfg.rec, flow, GH_P_API, GH_P_API, GH_STEP_SELF, 0, t0 + 1, 0,
-                "validate JWT: signature, typ, iss, aud, exp", NULL, NULL, GH_GROUP_NONE);
+                dpop ? "validate JWT: signature, typ, iss, aud, exp; DPoP proof: signature, "
+                       "ath, htm, htu, iat, jti, key = cnf.jkt"
+                     : "validate JWT: signature, typ, iss, aud, exp",
+                NULL, NULL, GH_GROUP_NONE);
     gh_rec_step(api->cfg.rec, flow, GH_P_API, GH_P_APP, GH_STEP_REPLY, r->status, end,
                 (int32_t)(end - t0),
                 r->status == 200   ? "200 {sub, client_id, scope}"
@@ -303,29 +327,42 @@ static void trace_api(struct gh_req *r, struct gh_api *api, const struct claims 
                 NULL, NULL, GH_GROUP_NONE);
 }
 
-static void serve_resource(struct gh_req *r, const char *need_scope)
+/* A token bound to a key (cnf.jkt) is good only with the key's proof:
+ * never as a Bearer token (RFC 9449 7.2). */
+static enum gh_dpop_result dpop_check(struct gh_api *api, struct gh_req *r, int dpop,
+                                      const char *token, const struct claims *c,
+                                      struct gh_api_dpop_use *use, const char **why)
+{
+    if (!dpop) {
+        *why = "a DPoP-bound token needs Authorization: DPoP and a proof";
+        return GH_DPOP_INVALID;
+    }
+    return gh_api_dpop_check(api->dpop, r, token, c->jkt, use, why);
+}
+
+/* One resource request, kept in the request's arena while a DPoP proof's
+ * jti is recorded (the answer waits for the commit, no thread does). */
+struct call {
+    struct gh_req *r;
+    const char *need_scope, *token;
+    struct claims c;
+    int dpop, rc;
+    int64_t t0;
+    struct gh_api_dpop_use use;
+};
+
+/* The answer for a token (and proof) that passed. */
+static void answer(struct gh_req *r, const struct call *k)
 {
     struct gh_api *api = r->ctx;
-    int64_t t0 = gh_now_us();
-    cors(r, api);
-    const char *token = bearer(r);
-    if (token == NULL)
-        return;
-    struct claims c;
-    const char *why = NULL;
-    memset(&c, 0, sizeof(c));
-    int bad = validate(api, NULL, 0, token, &c, &why) < 0;
-    gh_metric_observe(GH_H_API, gh_now_us() - t0);
-    if (bad) {
-        gh_metric_inc(GH_M_API_REJECTED);
-        challenge(r, why && strcmp(why, "issuer keys unavailable") == 0 ? 503 : 401,
-                  "invalid_token", why, NULL);
-    } else if (need_scope != NULL && !gh_scope_has(c.scope, need_scope)) {
-        challenge(r, 403, "insufficient_scope", "the token lacks the required scope", need_scope);
+    const struct claims *c = &k->c;
+    if (k->need_scope != NULL && !gh_scope_has(c->scope, k->need_scope)) {
+        challenge_as(r, k->dpop ? "DPoP" : "Bearer", 403, "insufficient_scope",
+                     "the token lacks the required scope", k->need_scope);
     } else {
-        json_t *doc = json_pack("{s:s,s:s,s:s,s:s}", "sub", c.sub, "client_id", c.client_id,
-                                "scope", c.scope, "preferred_username", c.sub);
-        if (need_scope != NULL)
+        json_t *doc = json_pack("{s:s,s:s,s:s,s:s}", "sub", c->sub, "client_id", c->client_id,
+                                "scope", c->scope, "preferred_username", c->sub);
+        if (k->need_scope != NULL)
             json_object_set_new(doc, "admin", json_true());
         char *text = json_dumps(doc, JSON_COMPACT);
         json_decref(doc);
@@ -333,7 +370,84 @@ static void serve_resource(struct gh_req *r, const char *need_scope)
         gh_resp_json(r, 200, text ? gh_arena_strdup(r->arena, text) : "{}");
         free(text);
     }
-    trace_api(r, api, &c, token, t0);
+    trace_api(r, api, c, k->token, k->dpop, k->t0);
+}
+
+static void recorded(void *arg, int rc)
+{
+    struct call *k = arg;
+    k->rc = rc;
+    gh_req_resume(k->r);
+}
+
+static void record_start(struct gh_req *r)
+{
+    struct gh_api *api = r->ctx;
+    struct call *k = r->defer_arg;
+    if (gh_api_dpop_record(api->dpop, &k->use, recorded, k) != 0)
+        recorded(k, 0); /* no replay table configured */
+}
+
+static void record_finish(struct gh_req *r)
+{
+    struct gh_api *api = r->ctx;
+    struct call *k = r->defer_arg;
+    if (k->rc < 0) {
+        /* RFC 9449 11.1: a proof works once */
+        gh_metric_inc(GH_M_API_REJECTED);
+        challenge_as(r, "DPoP", k->rc == GH_EEXIST ? 401 : 503,
+                     k->rc == GH_EEXIST ? "invalid_token" : "temporarily_unavailable",
+                     k->rc == GH_EEXIST ? "DPoP proof already used (jti replay)"
+                                        : "cannot record the DPoP proof",
+                     NULL);
+        trace_api(r, api, &k->c, k->token, k->dpop, k->t0);
+        return;
+    }
+    answer(r, k);
+}
+
+static void serve_resource(struct gh_req *r, const char *need_scope)
+{
+    struct gh_api *api = r->ctx;
+    struct call *k = gh_arena_alloc(r->arena, sizeof(*k));
+    const char *why = NULL;
+    if (k == NULL) {
+        gh_resp_error(r, 500, "server_error", "out of memory");
+        return;
+    }
+    memset(k, 0, sizeof(*k));
+    k->r = r;
+    k->need_scope = need_scope;
+    k->t0 = gh_now_us();
+    cors(r, api);
+    if ((k->token = bearer(r, &k->dpop)) == NULL)
+        return;
+    int bad = validate(api, NULL, 0, k->token, &k->c, &why) < 0;
+    enum gh_dpop_result dr = GH_DPOP_OK;
+    if (!bad && (k->dpop || k->c.jkt[0] != '\0'))
+        dr = dpop_check(api, r, k->dpop, k->token, &k->c, &k->use, &why);
+    gh_metric_observe(GH_H_API, gh_now_us() - k->t0);
+    if (bad) {
+        gh_metric_inc(GH_M_API_REJECTED);
+        challenge_as(r, k->dpop ? "DPoP" : "Bearer",
+                     why && strcmp(why, "issuer keys unavailable") == 0 ? 503 : 401,
+                     "invalid_token", why, NULL);
+    } else if (dr != GH_DPOP_OK) {
+        /* RFC 9449 7.1, 8: a DPoP challenge, or a fresh nonce to retry with */
+        gh_metric_inc(GH_M_API_REJECTED);
+        if (dr == GH_DPOP_NONCE)
+            gh_api_dpop_nonce_header(api->dpop, r);
+        challenge_as(r, "DPoP", 401, dr == GH_DPOP_NONCE ? "use_dpop_nonce" : "invalid_token", why,
+                     NULL);
+    } else if (k->dpop) {
+        r->defer_arg = k;
+        gh_req_defer(r, record_start, record_finish);
+        return;
+    } else {
+        answer(r, k);
+        return;
+    }
+    trace_api(r, api, &k->c, k->token, k->dpop, k->t0);
 }
 
 static void h_me(struct gh_req *r)
@@ -357,7 +471,7 @@ static void h_preflight(struct gh_req *r)
     }
     gh_resp_header(r, "Access-Control-Allow-Origin", gh_arena_strdup(r->arena, origin));
     gh_resp_header(r, "Access-Control-Allow-Methods", "GET");
-    gh_resp_header(r, "Access-Control-Allow-Headers", "Authorization");
+    gh_resp_header(r, "Access-Control-Allow-Headers", "Authorization, DPoP");
     gh_resp_header(r, "Access-Control-Max-Age", "600");
     gh_resp_header(r, "Vary", "Origin");
     gh_resp_body(r, 204, NULL, "", 0);

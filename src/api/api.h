@@ -24,6 +24,19 @@ struct gh_api_cfg {
     /* CORS: 1 when origin may call the API */
     int (*origin_ok)(void *arg, const char *origin);
     void *origin_arg;
+    /* DPoP (RFC 9449 7, api_dpop.c): the API's public URL without a
+     * trailing slash (htu is it plus the path; borrowed: it must outlive
+     * the API, and may be filled in after gh_api_new, before the first
+     * request), the iat window, the nonce key (32 bytes; NULL: no nonce
+     * demanded) and the replay table shared with the other processes:
+     * dpop_jti_use(dpop_arg, ...) as gh_store_dpop_jti_use_async: it
+     * calls done(done_arg, rc) once, from any thread (NULL: none). */
+    const char *public_url;
+    int64_t dpop_window;
+    const unsigned char *dpop_nonce_key;
+    void (*dpop_jti_use)(void *arg, const unsigned char jti[32], const char *jkt,
+                         int64_t expires_at, void (*done)(void *done_arg, int rc), void *done_arg);
+    void *dpop_arg;
 };
 
 struct gh_api;

@@ -36,6 +36,8 @@ struct client_opts {
     struct gh_strlist grant_type;
     struct gh_strlist post_logout;
     char *backchannel;
+    int dpop_bound;
+    int no_dpop_bound;
 };
 
 #define O(f) offsetof(struct client_opts, f)
@@ -51,6 +53,10 @@ static const struct gh_opt table[] = {
      "scopes it may request (default \"" DEFAULT_SCOPE "\")", 0},
     {"trusted", GH_OPT_BOOL, O(trusted), "false", 0, 0, "skip the consent page", 0},
     {"untrusted", GH_OPT_BOOL, O(untrusted), "false", 0, 0, "show the consent page (update)", 0},
+    {"dpop-bound", GH_OPT_BOOL, O(dpop_bound), "false", 0, 0,
+     "its token requests must carry a DPoP proof (RFC 9449 dpop_bound_access_tokens)", 0},
+    {"no-dpop-bound", GH_OPT_BOOL, O(no_dpop_bound), "false", 0, 0,
+     "DPoP proofs become optional again (update)", 0},
     {"origin", GH_OPT_LIST, O(origin), NULL, 0, 0,
      "CORS origin (repeatable; default: the redirect URIs' origins)", 0},
     {"grant-type", GH_OPT_LIST, O(grant_type), NULL, 0, 0,
@@ -63,7 +69,7 @@ static const struct gh_opt table[] = {
 static const struct gh_opt_table opts = {table, GH_ARRAY_LEN(table)};
 static const char usage[] = "gatehouse client add --id ID --redirect-uri URI [...] "
                             "[--public | --secret-stdin | --generate-secret] [--scope \"a b\"] "
-                            "[--trusted] "
+                            "[--trusted] [--dpop-bound] "
                             "[--origin URL ...] [--grant-type G ...] "
                             "[--post-logout-redirect-uri URI ...] "
                             "[--backchannel-logout-uri URI] | client list | client show --id ID | "
@@ -180,6 +186,10 @@ static int apply(const struct client_opts *o, struct gh_client *c)
         c->trusted = 1;
     if (o->untrusted)
         c->trusted = 0;
+    if (o->dpop_bound)
+        c->dpop_bound = 1;
+    if (o->no_dpop_bound)
+        c->dpop_bound = 0;
     return GH_EXIT_OK;
 }
 
@@ -362,9 +372,9 @@ out:
 
 static void print_client(const struct gh_client *c, int verbose)
 {
-    printf("%s  %s%s  scope=\"%s\"  grant_types=\"%s\"", c->id,
-           c->is_public ? "public" : "confidential", c->trusted ? " trusted" : "", c->scope,
-           c->grant_types);
+    printf("%s  %s%s%s  scope=\"%s\"  grant_types=\"%s\"", c->id,
+           c->is_public ? "public" : "confidential", c->trusted ? " trusted" : "",
+           c->dpop_bound ? " dpop-bound" : "", c->scope, c->grant_types);
     for (int i = 0; i < c->n_redirect; i++)
         printf("%s%s", verbose ? "\n  redirect_uri " : " ", c->redirect[i]);
     for (int i = 0; verbose && i < c->n_origin; i++)

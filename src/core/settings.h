@@ -27,6 +27,8 @@ struct gh_settings {
     int64_t refresh_idle_ttl;
     int64_t refresh_reuse_grace;
     int64_t session_ttl;
+    int64_t dpop_window;
+    int dpop_nonce;
     int trace;
     int64_t trace_keep;
     int64_t threads;

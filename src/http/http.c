@@ -278,15 +278,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (st->suspended) {
         st->suspended = 0;
-        st->r.defer_finish(&st->r);
+        gh_handler finish = st->r.defer_finish;
+        /* a finish may defer once more (a second write after the first) */
+        st->r.defer_start = st->r.defer_finish = NULL;
+        finish(&st->r);
     } else {
         dispatch(h, st, url);
-        if (st->r.status == 0 && st->r.defer_start != NULL) {
-            st->suspended = 1;
-            MHD_suspend_connection(c); /* before start: the resume may come at once */
-            st->r.defer_start(&st->r);
-            return MHD_YES;
-        }
+    }
+    if (st->r.status == 0 && st->r.defer_start != NULL) {
+        st->suspended = 1;
+        MHD_suspend_connection(c); /* before start: the resume may come at once */
+        st->r.defer_start(&st->r);
+        return MHD_YES;
     }
     if (st->r.status == 0)
         gh_resp_error(&st->r, 500, "server_error", "no response");
@@ -408,6 +411,29 @@ void gh_req_resume(struct gh_req *r)
 const char *gh_req_header(struct gh_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+struct header_count {
+    const char *name;
+    int n;
+};
+
+static enum MHD_Result count_header(void *arg, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    struct header_count *hc = arg;
+    (void)kind;
+    (void)value;
+    if (key != NULL && strcasecmp(key, hc->name) == 0)
+        hc->n++;
+    return MHD_YES;
+}
+
+int gh_req_header_count(struct gh_req *r, const char *name)
+{
+    struct header_count hc = {name, 0};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_header, &hc);
+    return hc.n;
 }
 
 const char *gh_req_cookie(struct gh_req *r, const char *name)

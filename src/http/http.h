@@ -60,6 +60,8 @@ typedef void (*gh_handler)(struct gh_req *r);
  * thread waits meanwhile, so a few threads serve many waiting requests and
  * they all join one group commit. */
 void gh_req_defer(struct gh_req *r, gh_handler start, gh_handler finish);
+/* (finish may call gh_req_defer again: the request waits once more; it
+ * runs with r->defer_start cleared, so it can tell.) */
 void gh_req_resume(struct gh_req *r);
 
 struct gh_route {
@@ -103,6 +105,8 @@ void gh_http_stop(struct gh_http *h);
 
 /* Request helpers. Header lookup is case-insensitive; NULL when absent. */
 const char *gh_req_header(struct gh_req *r, const char *name);
+/* How many request header fields are named name (case-insensitive). */
+int gh_req_header_count(struct gh_req *r, const char *name);
 /* Value of a cookie, or NULL. */
 const char *gh_req_cookie(struct gh_req *r, const char *name);
 

@@ -42,6 +42,11 @@ void gh_jwk_pem_free(char *pem);
  * bytes). RSA moduli must be 2048..4096 bits; EC points must lie on the
  * curve; "use", if present, must be "sig"; other members are ignored. */
 int gh_jwk_from_json(const json_t *jwk, struct gh_jwk **out /* OUT */);
+/* Public key from the JWK of a JWS header (RFC 9449 4.2 "jwk") for the
+ * header's alg: the same checks as gh_jwk_from_json, except that "kid" and
+ * "alg" may be absent ("alg", when present, must equal alg). The kid is
+ * the RFC 7638 thumbprint. */
+int gh_jwk_from_json_alg(const json_t *jwk, enum gh_jwa alg, struct gh_jwk **out /* OUT */);
 void gh_jwk_free(struct gh_jwk *k);
 
 /* Borrowed, valid while k lives. kid is the RFC 7638 thumbprint (base64url
@@ -65,6 +70,11 @@ int gh_jwk_public_json(const struct gh_jwk *k, struct gh_buf *out);
  * read. */
 int gh_jws_sign(const struct gh_jwk *k, const char *typ, const char *payload, size_t n,
                 struct gh_buf *out);
+
+/* As gh_jws_sign, with the protected header hdr (JSON text) as given: for
+ * tools and tests that sign DPoP proofs (a "jwk" in the header). */
+int gh_jws_sign_header(const struct gh_jwk *k, const char *hdr, const char *payload, size_t n,
+                       struct gh_buf *out);
 
 /* Longest compact JWS gh_jws_parse accepts. */
 #define GH_JWS_MAX 8192

@@ -164,13 +164,12 @@ out:
     return rc;
 }
 
-int gh_jwk_from_json(const json_t *jwk, struct gh_jwk **out)
+/* The public key of jwk for alg; kid copied when not NULL, else the RFC
+ * 7638 thumbprint. Shared by the two entry points below. */
+static int import_as(const json_t *jwk, enum gh_jwa alg, const char *kid, struct gh_jwk **out)
 {
     static const char *const kty_of[] = {
         [GH_JWA_ES256] = "EC", [GH_JWA_EDDSA] = "OKP", [GH_JWA_RS256] = "RSA"};
-    const char *alg_s, *kid;
-    size_t alg_n, kid_n;
-    enum gh_jwa alg;
     EVP_PKEY *pkey = NULL;
     int rc = GH_EINVAL;
     if (!json_is_object(jwk))
@@ -179,13 +178,7 @@ int gh_jwk_from_json(const json_t *jwk, struct gh_jwk **out)
         if (json_object_get(jwk, private_members[i]) != NULL)
             goto out;
     }
-    /* The alg must be named and fit the key type, so a JWKS cannot make an
-     * RSA key verify as anything but RS256 (RFC 8725 3.1). */
-    if (member_str(jwk, "alg", &alg_s, &alg_n) < 0 || gh_jwa_parse(alg_s, &alg) < 0 ||
-        !member_is(jwk, "kty", kty_of[alg], 0) || !member_is(jwk, "use", "sig", 1))
-        goto out;
-    if (member_str(jwk, "kid", &kid, &kid_n) < 0 || kid_n == 0 ||
-        kid_n >= sizeof(((struct gh_jwk *)NULL)->kid))
+    if (!member_is(jwk, "kty", kty_of[alg], 0) || !member_is(jwk, "use", "sig", 1))
         goto out;
     if (alg == GH_JWA_ES256)
         rc = import_ec(jwk, &pkey);
@@ -199,7 +192,38 @@ int gh_jwk_from_json(const json_t *jwk, struct gh_jwk **out)
     pkey = NULL;
 out:
     if (rc < 0)
-        ERR_clear_error(); /* a hostile JWKS must not leave errors behind */
+        ERR_clear_error(); /* a hostile JWK must not leave errors behind */
     EVP_PKEY_free(pkey);
     return rc;
+}
+
+int gh_jwk_from_json(const json_t *jwk, struct gh_jwk **out)
+{
+    const char *alg_s, *kid;
+    size_t alg_n, kid_n;
+    enum gh_jwa alg;
+    if (!json_is_object(jwk))
+        return GH_EINVAL;
+    /* The alg must be named and fit the key type, so a JWKS cannot make an
+     * RSA key verify as anything but RS256 (RFC 8725 3.1). */
+    if (member_str(jwk, "alg", &alg_s, &alg_n) < 0 || gh_jwa_parse(alg_s, &alg) < 0)
+        return GH_EINVAL;
+    if (member_str(jwk, "kid", &kid, &kid_n) < 0 || kid_n == 0 ||
+        kid_n >= sizeof(((struct gh_jwk *)NULL)->kid))
+        return GH_EINVAL;
+    return import_as(jwk, alg, kid, out);
+}
+
+int gh_jwk_from_json_alg(const json_t *jwk, enum gh_jwa alg, struct gh_jwk **out)
+{
+    const char *alg_s;
+    size_t alg_n;
+    enum gh_jwa named;
+    /* an "alg" in the JWK, if any, must be the one the JWS names */
+    int rc = json_is_object(jwk) ? member_str(jwk, "alg", &alg_s, &alg_n) : GH_EINVAL;
+    if (rc == 0 && (gh_jwa_parse(alg_s, &named) < 0 || named != alg))
+        return GH_EINVAL;
+    if (rc < 0 && rc != GH_ENOTFOUND)
+        return GH_EINVAL;
+    return import_as(jwk, alg, NULL, out);
 }

@@ -189,6 +189,29 @@ out:
     return rc;
 }
 
+int gh_jws_sign_header(const struct gh_jwk *k, const char *hdr, const char *payload, size_t n,
+                       struct gh_buf *out)
+{
+    unsigned char sig[GH_JOSE_RSA_MAX_BITS / 8];
+    size_t start = out->len, sig_len = 0;
+    int rc = k->has_private ? append_b64(out, hdr, strlen(hdr)) : GH_EINVAL;
+    if (rc == 0)
+        rc = gh_buf_putc(out, '.');
+    if (rc == 0)
+        rc = append_b64(out, payload, n);
+    if (rc == 0)
+        rc = sign_raw(k, out->p + start, out->len - start, sig, sizeof(sig), &sig_len);
+    if (rc == 0)
+        rc = gh_buf_putc(out, '.');
+    if (rc == 0)
+        rc = append_b64(out, sig, sig_len);
+    if (rc < 0 && out->p != NULL) {
+        out->len = start;
+        out->p[start] = '\0';
+    }
+    return rc;
+}
+
 /* Copies the optional string member name of h into dst (dst_size bytes,
  * "" when absent); GH_EINVAL when it is not a string or too long. */
 static int header_str(const json_t *h, const char *name, char *dst, size_t dst_size)

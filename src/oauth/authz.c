@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "jose/dpop.h"
 #include "oauth/authz.h"
 #include "oauth/idtoken.h"
 #include "proto/prompt.h"
@@ -148,6 +149,7 @@ int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_fo
     a->nonce = gh_form_get(f, "nonce", NULL);
     if (a->nonce != NULL && a->nonce[0] == '\0')
         a->nonce = NULL; /* an empty nonce says nothing */
+    a->dpop_jkt = gh_form_get(f, "dpop_jkt", NULL);
     enum gh_oauth_err e = GH_OAUTH_INVALID_REQUEST;
     const char *why = NULL;
     if (dup != NULL)
@@ -166,6 +168,8 @@ int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_fo
         e = GH_OAUTH_INVALID_SCOPE;
     else if (a->nonce != NULL && !gh_idtoken_nonce_ok(a->nonce)) /* echoed whole or refused */
         why = "nonce must be 1 to 255 bytes of UTF-8 text without control characters";
+    else if (a->dpop_jkt != NULL && !gh_dpop_jkt_valid(a->dpop_jkt)) /* RFC 9449 10 */
+        why = "dpop_jkt must be a JWK SHA-256 thumbprint (43 base64url characters)";
     else
         why = oidc_params(f, a);
     if (why != NULL) {
@@ -232,7 +236,8 @@ static int code_row(const struct gh_authz *a, const struct gh_session *sess, str
         put(k->scope, sizeof(k->scope), a->scope) < 0 ||
         put(k->flow_id, sizeof(k->flow_id), a->flow ? a->flow : "") < 0 ||
         put(k->nonce, sizeof(k->nonce), a->nonce ? a->nonce : "") < 0 ||
-        put(k->sid, sizeof(k->sid), sess->sid) < 0)
+        put(k->sid, sizeof(k->sid), sess->sid) < 0 ||
+        put(k->dpop_jkt, sizeof(k->dpop_jkt), a->dpop_jkt ? a->dpop_jkt : "") < 0)
         return GH_EINVAL;
     return 0;
 }
@@ -281,7 +286,8 @@ static void csrf_token(const struct gh_snap *s, const char *cookie, const struct
                             a->scope,
                             a->flow ? a->flow : "",
                             a->nonce ? a->nonce : "",
-                            a->prompt ? a->prompt : ""};
+                            a->prompt ? a->prompt : "",
+                            a->dpop_jkt ? a->dpop_jkt : ""};
     struct gh_buf msg;
     unsigned char mac[32];
     size_t maclen = 0;

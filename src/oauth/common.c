@@ -114,7 +114,7 @@ void gh_h_cors_preflight(struct gh_req *r)
     }
     gh_resp_header(r, "Access-Control-Allow-Origin", gh_arena_strdup(r->arena, origin));
     gh_resp_header(r, "Access-Control-Allow-Methods", "POST");
-    gh_resp_header(r, "Access-Control-Allow-Headers", "Content-Type, Authorization");
+    gh_resp_header(r, "Access-Control-Allow-Headers", "Content-Type, Authorization, DPoP");
     gh_resp_header(r, "Access-Control-Max-Age", "600");
     gh_resp_header(r, "Vary", "Origin");
     gh_resp_body(r, 204, NULL, "", 0);
@@ -134,6 +134,14 @@ static void claim_str(struct gh_buf *b, int *rc, const char *name, const char *v
 int gh_oauth_access_token(const struct gh_snap *s, const char *sub, const char *client_id,
                           const char *scope, const char *family, int64_t now, int64_t ttl,
                           struct gh_buf *jwt, char jti_out[23])
+{
+    return gh_oauth_access_token_jkt(s, sub, client_id, scope, family, NULL, now, ttl, jwt,
+                                     jti_out);
+}
+
+int gh_oauth_access_token_jkt(const struct gh_snap *s, const char *sub, const char *client_id,
+                              const char *scope, const char *family, const char *jkt, int64_t now,
+                              int64_t ttl, struct gh_buf *jwt, char jti_out[23])
 {
     unsigned char raw[16];
     if (gh_rand_bytes(raw, sizeof(raw)) < 0)
@@ -155,6 +163,14 @@ int gh_oauth_access_token(const struct gh_snap *s, const char *sub, const char *
     claim_str(&claims, &rc, "scope", scope);
     if (family != NULL)
         claim_str(&claims, &rc, "gh_fid", family);
+    /* RFC 9449 6.1: the key the token is bound to */
+    if (rc == 0 && jkt != NULL && jkt[0] != '\0') {
+        rc = gh_buf_puts(&claims, ",\"cnf\":{\"jkt\":");
+        if (rc == 0)
+            rc = gh_buf_json_str(&claims, jkt, strlen(jkt));
+        if (rc == 0)
+            rc = gh_buf_putc(&claims, '}');
+    }
     if (rc == 0)
         rc = gh_buf_putc(&claims, '}');
     if (rc == 0)

@@ -64,8 +64,11 @@ static json_t *access_info(struct gh_as *as, const struct gh_snap *s, const char
         json_decref(c);
         return NULL;
     }
-    json_t *out = json_pack("{s:b,s:s}", "active", 1, "token_type", "Bearer");
-    const char *keys[] = {"scope", "client_id", "sub", "exp", "iat", "nbf", "iss", "aud", "jti"};
+    /* RFC 9449 6.2: a DPoP-bound token says so, with its cnf */
+    json_t *out = json_pack("{s:b,s:s}", "active", 1, "token_type",
+                            json_object_get(c, "cnf") != NULL ? "DPoP" : "Bearer");
+    const char *keys[] = {"scope", "client_id", "sub", "exp", "iat",
+                          "nbf",   "iss",       "aud", "jti", "cnf"};
     for (size_t i = 0; i < GH_ARRAY_LEN(keys); i++)
         if (json_object_get(c, keys[i]) != NULL)
             json_object_set(out, keys[i], json_object_get(c, keys[i]));

@@ -94,6 +94,33 @@ int gh_oauth_access_token(const struct gh_snap *s, const char *sub, const char *
                           const char *scope, const char *family, int64_t now, int64_t ttl,
                           struct gh_buf *jwt, char jti_out[23]);
 
+/* As gh_oauth_access_token, bound to the DPoP key with thumbprint jkt
+ * (RFC 9449 6.1, cnf.jkt) unless jkt is NULL or "". */
+int gh_oauth_access_token_jkt(const struct gh_snap *s, const char *sub, const char *client_id,
+                              const char *scope, const char *family, const char *jkt, int64_t now,
+                              int64_t ttl, struct gh_buf *jwt, char jti_out[23]);
+
+/* DPoP at the Authorization Server (dpop_as.c, RFC 9449 5, 8): checks the
+ * request's DPoP header, if any, for the endpoint at path (htu = issuer +
+ * path). 0 with the proof key's thumbprint in jkt ("" when there is no
+ * header) and, for a proof, what its use records in the store's replay
+ * table (gh_store_dpop_jti_use, then gh_oauth_dpop_recorded); or <0 after
+ * answering 400 invalid_dpop_proof or use_dpop_nonce (with a DPoP-Nonce
+ * header). */
+struct gh_oauth_dpop_use {
+    unsigned char jti[GH_SHA256_LEN];
+    int64_t expires_at;
+};
+int gh_oauth_dpop(struct gh_req *r, struct gh_as *as, const struct gh_snap *s, const char *path,
+                  char jkt[GH_JKT_MAX] /* OUT */, struct gh_oauth_dpop_use *use /* OUT */);
+/* Whether the replay table took the proof (rc of gh_store_dpop_jti_use):
+ * 0, or <0 after answering invalid_dpop_proof (a replay) or a storage
+ * error. */
+int gh_oauth_dpop_recorded(struct gh_req *r, int rc);
+/* With --dpop-nonce, adds DPoP-Nonce with a current nonce to the answer
+ * (RFC 9449 8.2: a fresh one on every answer to a DPoP request). */
+void gh_oauth_dpop_nonce_header(struct gh_req *r, const struct gh_as *as, const struct gh_snap *s);
+
 /* Claims of an access token this server signed (signature with a
  * published key, typ at+jwt, iss), or NULL. New (json_decref). */
 json_t *gh_oauth_verify_own(const struct gh_snap *s, const char *token);

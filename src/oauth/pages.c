@@ -71,6 +71,7 @@ static void request_fields(struct gh_buf *b, const struct gh_authz *a)
     hidden(b, "code_challenge", a->challenge);
     hidden(b, "code_challenge_method", "S256");
     hidden(b, "nonce", a->nonce);
+    hidden(b, "dpop_jkt", a->dpop_jkt);
     hidden(b, "prompt", a->prompt); /* prompt=consent still asks after the sign-in */
     hidden(b, "csrf", a->csrf);
     if (a->flow && a->flow[0])

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/password.h"
+#include "jose/dpop.h"
 #include "oauth/as.h"
 #include "oauth/oauth.h"
 #include "proto/proto.h"
@@ -116,7 +117,9 @@ static int build_discovery(struct gh_snap *s)
                 "\"client_secret_post\",\"none\"],"
                 "\"introspection_endpoint_auth_methods_supported\":[\"client_secret_basic\","
                 "\"client_secret_post\"],\"authorization_response_iss_parameter_supported\":true,"
-                "\"subject_types_supported\":[\"public\"],\"grant_types_supported\":[");
+                "\"subject_types_supported\":[\"public\"],"
+                "\"dpop_signing_alg_values_supported\":" GH_DPOP_ALGS_JSON ","
+                "\"grant_types_supported\":[");
     const char *g;
     for (size_t n = 0; (g = gh_grant_type_name(n)) != NULL; n++)
         gh_buf_printf(&b, "%s\"%s\"", n ? "," : "", g);

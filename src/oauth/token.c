@@ -31,6 +31,8 @@ struct grant {
     struct gh_snap *s; /* referenced until the answer */
     const struct gh_client *c;
     struct gh_form f;
+    char jkt[GH_JKT_MAX];          /* the DPoP proof's key, "" without one (RFC 9449) */
+    struct gh_oauth_dpop_use dpop; /* its record in the replay table */
     int64_t now;
     int64_t t0_us;               /* wall-clock start, for the trace */
     int store_rc;                /* result of the deferred write */
@@ -61,13 +63,15 @@ static void store_failed(struct gh_req *r, int rc)
 /* Answers 200 with the token pair; rt may be NULL, idt (the id_token)
  * NULL or empty. */
 static void token_response(struct gh_req *r, const struct gh_buf *at, int64_t ttl, const char *rt,
-                           const char *scope, const struct gh_buf *idt)
+                           const char *scope, const struct gh_buf *idt, const char *jkt)
 {
     struct gh_buf b;
     gh_buf_init(&b, 16384);
     gh_buf_puts(&b, "{\"access_token\":\"");
     gh_buf_append(&b, at->p, at->len);
-    gh_buf_printf(&b, "\",\"token_type\":\"Bearer\",\"expires_in\":%lld", (long long)ttl);
+    /* RFC 9449 5: a DPoP-bound access token has token_type DPoP */
+    gh_buf_printf(&b, "\",\"token_type\":\"%s\",\"expires_in\":%lld", jkt[0] ? "DPoP" : "Bearer",
+                  (long long)ttl);
     if (rt != NULL)
         gh_buf_printf(&b, ",\"refresh_token\":\"%s\"", rt);
     gh_buf_puts(&b, ",\"scope\":");
@@ -178,8 +182,8 @@ static void code_trace(struct grant *g)
     trace_token(g, g->k.flow_id,
                 gh_arena_printf(g->r->arena,
                                 "POST /token (grant_type=authorization_code, code=%s, "
-                                "code_verifier=%s)",
-                                c4, v4),
+                                "code_verifier=%s%s)",
+                                c4, v4, g->jkt[0] ? ", DPoP: proof" : ""),
                 "code exchange: code + PKCE code_verifier",
                 reply_label(g, g->at.p ? g->at.p : "", g->rt[0] ? g->rt : NULL), NULL,
                 GH_GROUP_NONE);
@@ -216,7 +220,7 @@ static void code_finish(struct gh_req *r)
         gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, redeem_error(res));
     } else {
         gh_metric_token_issued(GRANT_CODE);
-        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->granted, &g->idt);
+        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->granted, &g->idt, g->jkt);
     }
     if (r->status != 200)
         g->rt[0] = '\0';
@@ -235,6 +239,8 @@ static void issue_from_code(struct grant *g)
     gh_b64url_encode(fid, sizeof(fid), rd->family_id, sizeof(rd->family_id));
     rd->abs_expires_at = g->now + g->as->cfg->refresh_ttl;
     rd->idle_expires_at = min64(g->now + g->as->cfg->refresh_idle_ttl, rd->abs_expires_at);
+    snprintf(rd->dpop_jkt, sizeof(rd->dpop_jkt), "%s",
+             gh_grant_dpop_family_jkt(g->c->is_public, g->jkt));
     const struct gh_code *k = &g->k;
     struct gh_idtoken it = {.sub = k->sub,
                             .client_id = k->client_id,
@@ -242,8 +248,8 @@ static void issue_from_code(struct grant *g)
                             .nonce = k->nonce,
                             .sid = k->sid};
     if (gh_refresh_new(g->rt, rd->rt_hash) < 0 ||
-        gh_oauth_access_token(g->s, g->k.sub, g->k.client_id, g->granted, rd->family_id, g->now,
-                              g->as->cfg->access_ttl, &g->at, jti) < 0 ||
+        gh_oauth_access_token_jkt(g->s, g->k.sub, g->k.client_id, g->granted, rd->family_id, g->jkt,
+                                  g->now, g->as->cfg->access_ttl, &g->at, jti) < 0 ||
         gh_idtoken_grant(g->s, g->granted, &it, &g->at, g->now, g->as->cfg->access_ttl, &g->idt) <
             0) {
         g->rt[0] = '\0';
@@ -280,6 +286,14 @@ static void grant_code(struct grant *g)
     }
     if (rc < 0)
         return store_failed(g->r, rc);
+    /* RFC 9449 10: a code bound by dpop_jkt, like any binding that does not
+     * hold, changes nothing */
+    if (!gh_grant_dpop_match(g->k.dpop_jkt, g->jkt)) {
+        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT,
+                       "authorization code is bound to another DPoP key (dpop_jkt)");
+        code_trace(g);
+        return;
+    }
     enum gh_redeem_result res = check_code(g, redirect);
     if (res != GH_REDEEM_OK)
         gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT, redeem_error(res));
@@ -326,8 +340,9 @@ static void trace_refresh(struct grant *g)
     char o4[16], n4[16];
     gh_rec_short(g->presented, o4);
     gh_rec_short(g->rt, n4);
-    const char *label = gh_arena_printf(
-        g->r->arena, "POST /token (grant_type=refresh_token, refresh_token=%s)", o4);
+    const char *label =
+        gh_arena_printf(g->r->arena, "POST /token (grant_type=refresh_token, refresh_token=%s%s)",
+                        o4, g->jkt[0] ? ", DPoP: proof" : "");
     const char *reply = reply_label(g, g->at.p ? g->at.p : "", g->rt[0] ? g->rt : NULL);
     if (g->r->status == 200) {
         trace_token(g, g->t.flow_id, label,
@@ -366,7 +381,7 @@ static void refresh_finish(struct gh_req *r)
         gh_metric_token_issued(GRANT_REFRESH);
         if (res == GH_ROTATE_OK)
             gh_metric_inc(GH_M_ROTATIONS);
-        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->granted, &g->idt);
+        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->granted, &g->idt, g->jkt);
     } else {
         if (res == GH_ROTATE_REUSED) {
             gh_metric_inc(GH_M_REUSE_DETECTED);
@@ -395,8 +410,8 @@ static int refresh_issue(struct grant *g)
     if (rot->wrapped)
         rc = gh_refresh_wrap(g->presented, rot->old_hash, g->rt, rot->wrap);
     if (rc == 0)
-        rc = gh_oauth_access_token(g->s, g->t.sub, g->t.client_id, g->granted, g->t.family_id,
-                                   g->now, g->as->cfg->access_ttl, &g->at, jti);
+        rc = gh_oauth_access_token_jkt(g->s, g->t.sub, g->t.client_id, g->granted, g->t.family_id,
+                                       g->jkt, g->now, g->as->cfg->access_ttl, &g->at, jti);
     /* OIDC Core 12.2: same sub, auth_time and sid; no nonce */
     struct gh_idtoken it = {
         .sub = g->t.sub, .client_id = g->t.client_id, .auth_time = g->t.auth_time, .sid = g->t.sid};
@@ -426,6 +441,15 @@ static void grant_refresh(struct grant *g)
     }
     if (rc < 0)
         return store_failed(g->r, rc);
+    /* RFC 9449 5: a bound family only with its key's proof; a refusal is
+     * no theft by the key's holder, so the family is left as it is */
+    if (!gh_grant_dpop_match(g->t.dpop_jkt, g->jkt)) {
+        gh_oauth_error(g->r, GH_OAUTH_INVALID_GRANT,
+                       g->jkt[0] ? "refresh token is bound to another DPoP key"
+                                 : "refresh token is DPoP-bound: a DPoP proof is required");
+        trace_refresh(g);
+        return;
+    }
     /* RFC 6749 6: the requested scope may narrow, never widen; and what the
      * client may no longer have is no longer granted */
     if (gh_grant_scope(g->scope, g->t.scope, g->c->scope, g->granted, sizeof(g->granted)) < 0) {
@@ -467,12 +491,12 @@ static void grant_client_credentials(struct grant *g)
     char jti[23];
     char mem[4096];
     struct gh_buf at = {mem, 0, sizeof(mem), sizeof(mem) - 1};
-    if (gh_oauth_access_token(g->s, g->c->id, g->c->id, scope, NULL, g->now, g->as->cfg->access_ttl,
-                              &at, jti) < 0) {
+    if (gh_oauth_access_token_jkt(g->s, g->c->id, g->c->id, scope, NULL, g->jkt, g->now,
+                                  g->as->cfg->access_ttl, &at, jti) < 0) {
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue token");
         return;
     }
-    token_response(g->r, &at, g->as->cfg->access_ttl, NULL, scope, NULL);
+    token_response(g->r, &at, g->as->cfg->access_ttl, NULL, scope, NULL, g->jkt);
     gh_metric_token_issued(GRANT_CLIENT_CREDENTIALS);
 }
 
@@ -536,6 +560,23 @@ static void dispatch(struct grant *g)
     }
 }
 
+/* RFC 9449 11.1: the proof's jti goes into the replay table first, in the
+ * store's group commit; the grant runs after it. */
+static void dpop_start(struct gh_req *r)
+{
+    struct grant *g = r->defer_arg;
+    gh_store_dpop_jti_use_async(g->as->store, g->dpop.jti, g->jkt, g->dpop.expires_at, written, g);
+}
+
+static void dpop_finish(struct gh_req *r)
+{
+    struct grant *g = r->defer_arg;
+    if (gh_oauth_dpop_recorded(r, g->store_rc) == 0)
+        dispatch(g); /* may wait for the store once more */
+    if (r->defer_start == NULL)
+        grant_end(g);
+}
+
 /* Releases what a token request holds; the last step of every request. */
 static void grant_end(struct grant *g)
 {
@@ -568,6 +609,20 @@ void gh_h_token(struct gh_req *r)
     if (gh_oauth_form(r, &g->f) < 0 || (g->c = gh_oauth_client(r, g->s, &g->f)) == NULL)
         goto out;
     r->client_id = g->c->id;
+    /* RFC 9449 5: a DPoP proof with any grant; required of a client
+     * registered with dpop_bound_access_tokens */
+    if (gh_oauth_dpop(r, as, g->s, "/token", g->jkt, &g->dpop) < 0)
+        goto out;
+    if (gh_grant_dpop_missing(g->c->dpop_bound, g->jkt)) {
+        gh_oauth_error(r, GH_OAUTH_INVALID_DPOP_PROOF,
+                       "this client must send a DPoP proof (dpop_bound_access_tokens)");
+        goto out;
+    }
+    if (g->jkt[0] != '\0') { /* the grant goes on once the proof is recorded */
+        r->defer_arg = g;
+        gh_req_defer(r, dpop_start, dpop_finish);
+        goto out;
+    }
     dispatch(g);
 out:
     if (r->defer_start == NULL)

@@ -87,6 +87,21 @@ enum gh_rotate_result gh_grant_rotate(const struct gh_rt_facts *f, int64_t now, 
     return GH_ROTATE_REUSED;
 }
 
+int gh_grant_dpop_match(const char *bound_jkt, const char *proof_jkt)
+{
+    return bound_jkt[0] == '\0' || strcmp(bound_jkt, proof_jkt) == 0;
+}
+
+const char *gh_grant_dpop_family_jkt(int is_public, const char *proof_jkt)
+{
+    return is_public ? proof_jkt : "";
+}
+
+int gh_grant_dpop_missing(int client_dpop_bound, const char *proof_jkt)
+{
+    return client_dpop_bound && proof_jkt[0] == '\0';
+}
+
 int gh_grant_scope(const char *requested, const char *granted, const char *registered, char *out,
                    size_t outlen)
 {

@@ -115,6 +115,24 @@ enum gh_rotate_result gh_grant_rotate(const struct gh_rt_facts *f, int64_t now, 
 #define GH_GRANT_STR_(x) GH_GRANT_STR2_(x)
 #define GH_GRANT_STR2_(x) #x
 
+/* ---- DPoP (RFC 9449) ---- */
+
+/* 1 when a token request whose DPoP proof has the key thumbprint proof_jkt
+ * ("": no proof) may use a code or refresh-token family bound to bound_jkt
+ * ("": not bound): an unbound grant serves anyone entitled to it, a bound
+ * one only a proof by its key (RFC 9449 5: refresh tokens of public
+ * clients; 10: the code of an authorization request with dpop_jkt). */
+int gh_grant_dpop_match(const char *bound_jkt, const char *proof_jkt);
+
+/* The key a new refresh-token family is bound to ("" for none): a public
+ * client's proof key; a confidential client's refresh tokens stay unbound,
+ * as they are bound to its authentication already (RFC 9449 5). */
+const char *gh_grant_dpop_family_jkt(int is_public, const char *proof_jkt);
+
+/* 1 when a token request lacks the proof its client must send: a client
+ * registered with dpop_bound_access_tokens (RFC 9449 5.2) always sends one. */
+int gh_grant_dpop_missing(int client_dpop_bound, const char *proof_jkt);
+
 /* ---- scope ---- */
 
 /* The scope a token request gets (RFC 6749 3.3, 6): the requested scope

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/password.h"
+#include "jose/dpop.h"
 #include "oauth/oauth.h"
 #include "oauth/pages.h"
 #include "proto/proto.h"
@@ -196,9 +197,20 @@ static int ensure_app_client(struct gh_server *srv)
     return rc;
 }
 
+/* The store's DPoP replay table, for the Resource API (api.h). */
+static void api_jti_use(void *arg, const unsigned char jti[32], const char *jkt, int64_t expires_at,
+                        void (*done)(void *done_arg, int rc), void *done_arg)
+{
+    gh_store_dpop_jti_use_async(arg, jti, jkt, expires_at, done, done_arg);
+}
+
 static int start_api(struct gh_server *srv, char *err, size_t errlen)
 {
     struct gh_snap *s = gh_as_snap(&srv->as);
+    /* nonces work across processes: their key comes from the database */
+    unsigned char nonce_key[32];
+    int nonce_on =
+        srv->cfg->dpop_nonce && gh_dpop_nonce_key(s->csrf_key, sizeof(s->csrf_key), nonce_key) == 0;
     struct gh_api_cfg ac = {
         .issuer = s->issuer,
         .audience = s->audience,
@@ -207,14 +219,21 @@ static int start_api(struct gh_server *srv, char *err, size_t errlen)
         .rec = srv->rec,
         .origin_ok = origin_ok,
         .origin_arg = &srv->as,
+        .public_url = srv->api_url, /* filled in by listen_on below */
+        .dpop_window = srv->cfg->dpop_window,
+        .dpop_nonce_key = nonce_on ? nonce_key : NULL,
+        .dpop_jti_use = api_jti_use,
+        .dpop_arg = srv->store,
     };
     int rc = gh_api_new(&ac, &srv->api);
+    OPENSSL_cleanse(nonce_key, sizeof(nonce_key));
     gh_snap_put(&srv->as, s);
     if (rc < 0) {
         snprintf(err, errlen, "cannot start the Resource API");
         return rc;
     }
-    /* the API never waits on the store: an epoll pool of a few threads */
+    /* the API waits on the store only for a DPoP proof's jti, and then
+     * without holding a thread: an epoll pool of a few threads */
     return listen_on(srv, "api", srv->cfg->api_listen, gh_api_routes, gh_api_n_routes, srv->api, 4,
                      &srv->api_http, srv->api_url, err, errlen);
 }

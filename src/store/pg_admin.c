@@ -185,16 +185,16 @@ enum { URIS_TEXT = GH_URIS_MAX * GH_URI_MAX };
 
 static const char SQL_CLIENT_INSERT[] =
     "INSERT INTO client(id, is_public, trusted, secret_hash, scope, redirect_uris, origins, "
-    "grant_types, post_logout_uris, backchannel_logout_uri, created_at) VALUES ($1, $2, $3, $4, "
-    "$5, $6, $7, $8, $9, $10, $11)";
+    "grant_types, post_logout_uris, backchannel_logout_uri, dpop_bound, created_at) VALUES ($1, "
+    "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 static const char SQL_CLIENT_UPDATE[] =
     "UPDATE client SET is_public = $2, trusted = $3, secret_hash = $4, scope = $5, "
     "redirect_uris = $6, origins = $7, grant_types = $8, post_logout_uris = $9, "
-    "backchannel_logout_uri = $10 WHERE id = $1";
+    "backchannel_logout_uri = $10, dpop_bound = $11 WHERE id = $1";
 
 struct client_job {
     const struct gh_client *cl;
-    const char *sql, *fmt; /* the update takes no created_at */
+    const char *sql, *fmt; /* the update takes no created_at: $8 is dpop_bound */
 };
 
 static int client_write_fn(struct pg_conn *c, void *arg)
@@ -212,7 +212,8 @@ static int client_write_fn(struct pg_conn *c, void *arg)
     if (rc == 0)
         rc = pg_exec(c, j->sql, j->fmt, cl->id, (int64_t)cl->is_public, (int64_t)cl->trusted,
                      cl->is_public ? NULL : cl->secret_hash, cl->scope, uris, origins,
-                     cl->grant_types, logout, cl->backchannel_uri, (int64_t)cl->created_at);
+                     cl->grant_types, logout, cl->backchannel_uri, (int64_t)cl->dpop_bound,
+                     (int64_t)cl->created_at);
     if (rc == 0)
         rc = GH_ENOTFOUND;
     else if (rc > 0)
@@ -226,13 +227,13 @@ out:
 
 int pg_client_add(struct gh_store *gs, const struct gh_client *cl)
 {
-    struct client_job j = {cl, SQL_CLIENT_INSERT, "tiihtttttti"};
+    struct client_job j = {cl, SQL_CLIENT_INSERT, "tiihttttttii"};
     return pg_write((struct pg_store *)gs, client_write_fn, &j);
 }
 
 int pg_client_update(struct gh_store *gs, const struct gh_client *cl)
 {
-    struct client_job j = {cl, SQL_CLIENT_UPDATE, "tiihtttttt"};
+    struct client_job j = {cl, SQL_CLIENT_UPDATE, "tiihtttttti"};
     return pg_write((struct pg_store *)gs, client_write_fn, &j);
 }
 
@@ -250,11 +251,12 @@ static void client_row(const PGresult *r, int row, struct gh_client *cl)
     pg_text(r, row, 8, cl->grant_types, sizeof(cl->grant_types));
     cl->n_post_logout = split(PQgetvalue(r, row, 9), cl->post_logout, GH_URIS_MAX);
     pg_text(r, row, 10, cl->backchannel_uri, sizeof(cl->backchannel_uri));
+    cl->dpop_bound = (int)pg_int(r, row, 11);
 }
 
 #define CLIENT_COLS                                                                                \
     "SELECT id, is_public, trusted, secret_hash, scope, redirect_uris, origins, created_at, "      \
-    "grant_types, post_logout_uris, backchannel_logout_uri FROM client"
+    "grant_types, post_logout_uris, backchannel_logout_uri, dpop_bound FROM client"
 static const char SQL_CLIENT_GET[] = CLIENT_COLS " WHERE id = $1";
 static const char SQL_CLIENT_LIST[] = CLIENT_COLS " ORDER BY id COLLATE \"C\"";
 

@@ -31,14 +31,15 @@
 
 static const char SQL_CODE_INSERT[] =
     "INSERT INTO auth_code(hash, client_id, redirect_uri, challenge, sub, scope, flow_id, "
-    "auth_time, expires_at, nonce, sid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    "auth_time, expires_at, nonce, sid, dpop_jkt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+    "$11, $12)";
 
 static int code_put_fn(struct pg_conn *c, void *arg)
 {
     const struct gh_code *k = arg;
-    int rc = pg_exec(c, SQL_CODE_INSERT, "httttttiitt", k->hash, k->client_id, k->redirect_uri,
+    int rc = pg_exec(c, SQL_CODE_INSERT, "httttttiittt", k->hash, k->client_id, k->redirect_uri,
                      k->challenge, k->sub, k->scope, k->flow_id, k->auth_time, k->expires_at,
-                     k->nonce, k->sid);
+                     k->nonce, k->sid, k->dpop_jkt);
     return rc < 0 ? rc : 0;
 }
 
@@ -49,7 +50,7 @@ int pg_code_put(struct gh_store *gs, const struct gh_code *k)
 
 static const char SQL_CODE_GET[] =
     "SELECT client_id, redirect_uri, challenge, sub, scope, flow_id, auth_time, expires_at, "
-    "used_at, nonce, sid FROM auth_code WHERE hash = $1";
+    "used_at, nonce, sid, dpop_jkt FROM auth_code WHERE hash = $1";
 
 int pg_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_code *out)
 {
@@ -72,6 +73,7 @@ int pg_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], st
         out->used_at = pg_int(r, 0, 8);
         pg_text(r, 0, 9, out->nonce, sizeof(out->nonce));
         pg_text(r, 0, 10, out->sid, sizeof(out->sid));
+        pg_text(r, 0, 11, out->dpop_jkt, sizeof(out->dpop_jkt));
     }
     PQclear(r);
     return rc;
@@ -87,8 +89,9 @@ static const char SQL_CODE_TAKE_FAMILY[] =
     "WITH taken AS (UPDATE auth_code SET used_at = $1 WHERE hash = $2 AND used_at = 0 AND "
     "expires_at > $1 RETURNING client_id, sub, scope, flow_id, hash, auth_time, sid), fam AS "
     "(INSERT INTO family(id, client_id, sub, scope, flow_id, code_hash, created_at, "
-    "abs_expires_at, last_used_at, auth_time, sid) SELECT $3, client_id, sub, scope, flow_id, "
-    "hash, $1, $4, $1, auth_time, sid FROM taken RETURNING id) INSERT INTO refresh_token(hash, "
+    "abs_expires_at, last_used_at, auth_time, sid, dpop_jkt) SELECT $3, client_id, sub, scope, "
+    "flow_id, hash, $1, $4, $1, auth_time, sid, $8 FROM taken RETURNING id) INSERT INTO "
+    "refresh_token(hash, "
     "family_id, state, created_at, "
     "idle_expires_at) SELECT $5, id, $7, $1, $6 FROM fam";
 /* What a redemption that did not take the code needs to know: the code,
@@ -104,8 +107,9 @@ static int take_code(struct pg_conn *c, const struct gh_redeem *r)
 {
     if (!r->issue_refresh)
         return pg_exec(c, SQL_CODE_TAKE, "ih", r->now, r->code_hash);
-    return pg_exec(c, SQL_CODE_TAKE_FAMILY, "ihtihii", r->now, r->code_hash, r->family_id,
-                   r->abs_expires_at, r->rt_hash, r->idle_expires_at, (int64_t)GH_RT_ACTIVE);
+    return pg_exec(c, SQL_CODE_TAKE_FAMILY, "ihtihiit", r->now, r->code_hash, r->family_id,
+                   r->abs_expires_at, r->rt_hash, r->idle_expires_at, (int64_t)GH_RT_ACTIVE,
+                   r->dpop_jkt);
 }
 
 static int code_facts(struct pg_conn *c, const struct gh_redeem *r, struct gh_code_facts *f,
@@ -163,8 +167,9 @@ static int redeem_op(struct pg_store *s, void *arg)
     enum gh_redeem_result *result = j->out;
     *result = GH_REDEEM_INVALID;
     if (r->issue_refresh) {
-        int rc = pg_exec1(s, SQL_CODE_TAKE_FAMILY, "ihtihii", r->now, r->code_hash, r->family_id,
-                          r->abs_expires_at, r->rt_hash, r->idle_expires_at, (int64_t)GH_RT_ACTIVE);
+        int rc = pg_exec1(s, SQL_CODE_TAKE_FAMILY, "ihtihiit", r->now, r->code_hash, r->family_id,
+                          r->abs_expires_at, r->rt_hash, r->idle_expires_at, (int64_t)GH_RT_ACTIVE,
+                          r->dpop_jkt);
         if (rc == 1) {
             *result = GH_REDEEM_OK;
             return 0;
@@ -188,7 +193,7 @@ int pg_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redee
 static const char SQL_RT_GET[] =
     "SELECT t.family_id, t.state, t.created_at, t.rotated_at, t.idle_expires_at, f.client_id, "
     "f.sub, f.scope, f.flow_id, f.created_at, f.abs_expires_at, f.revoked_at, f.auth_time, "
-    "f.sid FROM refresh_token t JOIN family f ON f.id = t.family_id WHERE t.hash = $1";
+    "f.sid, f.dpop_jkt FROM refresh_token t JOIN family f ON f.id = t.family_id WHERE t.hash = $1";
 
 int pg_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
                    struct gh_refresh *out)
@@ -215,6 +220,7 @@ int pg_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
         out->family_revoked_at = pg_int(r, 0, 11);
         out->auth_time = pg_int(r, 0, 12);
         pg_text(r, 0, 13, out->sid, sizeof(out->sid));
+        pg_text(r, 0, 14, out->dpop_jkt, sizeof(out->dpop_jkt));
     }
     PQclear(r);
     return rc;
@@ -610,6 +616,8 @@ static const char *const SQL_PURGE[] = {
     "AND idle_expires_at < $1 LIMIT $2)",
     "DELETE FROM revoked_jti WHERE jti IN (SELECT jti FROM revoked_jti WHERE expires_at < $1 "
     "LIMIT $2)",
+    "DELETE FROM dpop_jti WHERE (jti_hash, jkt) IN (SELECT jti_hash, jkt FROM dpop_jti WHERE "
+    "expires_at < $1 LIMIT $2)",
     "DELETE FROM browser_session WHERE hash IN (SELECT hash FROM browser_session WHERE "
     "expires_at < $1 LIMIT $2)",
     "DELETE FROM login_failure WHERE key IN (SELECT key FROM login_failure WHERE last_at < "

@@ -18,14 +18,14 @@
 
 static const char SQL_CODE_INSERT[] =
     "INSERT INTO auth_code(hash, client_id, redirect_uri, challenge, sub, scope, flow_id, "
-    "auth_time, expires_at, nonce, sid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "auth_time, expires_at, nonce, sid, dpop_jkt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 static int code_put_fn(struct sq_conn *c, void *arg)
 {
     const struct gh_code *k = arg;
-    int rc = sq_exec(c, SQL_CODE_INSERT, "httttttiitt", k->hash, k->client_id, k->redirect_uri,
+    int rc = sq_exec(c, SQL_CODE_INSERT, "httttttiittt", k->hash, k->client_id, k->redirect_uri,
                      k->challenge, k->sub, k->scope, k->flow_id, k->auth_time, k->expires_at,
-                     k->nonce, k->sid);
+                     k->nonce, k->sid, k->dpop_jkt);
     return rc < 0 ? rc : 0;
 }
 
@@ -36,7 +36,7 @@ int sq_code_put(struct gh_store *gs, const struct gh_code *k)
 
 static const char SQL_CODE_GET[] =
     "SELECT client_id, redirect_uri, challenge, sub, scope, flow_id, auth_time, expires_at, "
-    "used_at, nonce, sid FROM auth_code WHERE hash = ?";
+    "used_at, nonce, sid, dpop_jkt FROM auth_code WHERE hash = ?";
 
 int sq_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_code *out)
 {
@@ -61,6 +61,7 @@ int sq_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], st
         out->used_at = sqlite3_column_int64(st, 8);
         sq_text(st, 9, out->nonce, sizeof(out->nonce));
         sq_text(st, 10, out->sid, sizeof(out->sid));
+        sq_text(st, 11, out->dpop_jkt, sizeof(out->dpop_jkt));
     }
     sqlite3_reset(st);
     return rc;
@@ -72,8 +73,8 @@ static const char SQL_CODE_TAKE[] = "UPDATE auth_code SET used_at = ?1 WHERE has
                                     "used_at = 0 AND expires_at > ?1";
 static const char SQL_FAMILY_FROM_CODE[] =
     "INSERT INTO family(id, client_id, sub, scope, flow_id, code_hash, created_at, "
-    "abs_expires_at, last_used_at, auth_time, sid) SELECT ?1, client_id, sub, scope, flow_id, "
-    "hash, ?2, ?3, ?2, auth_time, sid FROM auth_code WHERE hash = ?4";
+    "abs_expires_at, last_used_at, auth_time, sid, dpop_jkt) SELECT ?1, client_id, sub, scope, "
+    "flow_id, hash, ?2, ?3, ?2, auth_time, sid, ?5 FROM auth_code WHERE hash = ?4";
 static const char SQL_RT_INSERT[] = "INSERT INTO refresh_token(hash, family_id, state, "
                                     "created_at, idle_expires_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 /* What a redemption that did not take the code needs to know: the code,
@@ -119,8 +120,8 @@ static int redeem_fn(struct sq_conn *c, void *arg)
         *result = GH_REDEEM_OK;
         if (!r->issue_refresh)
             return 0;
-        rc = sq_exec(c, SQL_FAMILY_FROM_CODE, "tiih", r->family_id, r->now, r->abs_expires_at,
-                     r->code_hash);
+        rc = sq_exec(c, SQL_FAMILY_FROM_CODE, "tiiht", r->family_id, r->now, r->abs_expires_at,
+                     r->code_hash, r->dpop_jkt);
         if (rc >= 0)
             rc = sq_exec(c, SQL_RT_INSERT, "htiii", r->rt_hash, r->family_id, (int64_t)GH_RT_ACTIVE,
                          r->now, r->idle_expires_at);
@@ -151,7 +152,7 @@ int sq_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redee
 static const char SQL_RT_GET[] =
     "SELECT t.family_id, t.state, t.created_at, t.rotated_at, t.idle_expires_at, f.client_id, "
     "f.sub, f.scope, f.flow_id, f.created_at, f.abs_expires_at, f.revoked_at, f.auth_time, "
-    "f.sid FROM refresh_token t JOIN family f ON f.id = t.family_id WHERE t.hash = ?";
+    "f.sid, f.dpop_jkt FROM refresh_token t JOIN family f ON f.id = t.family_id WHERE t.hash = ?";
 
 static void refresh_row(sqlite3_stmt *st, struct gh_refresh *out)
 {
@@ -169,6 +170,7 @@ static void refresh_row(sqlite3_stmt *st, struct gh_refresh *out)
     out->family_revoked_at = sqlite3_column_int64(st, 11);
     out->auth_time = sqlite3_column_int64(st, 12);
     sq_text(st, 13, out->sid, sizeof(out->sid));
+    sq_text(st, 14, out->dpop_jkt, sizeof(out->dpop_jkt));
 }
 
 int sq_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
@@ -585,6 +587,8 @@ static const char *const SQL_PURGE[] = {
     "AND idle_expires_at < ?1 LIMIT ?2)",
     "DELETE FROM revoked_jti WHERE rowid IN (SELECT rowid FROM revoked_jti WHERE expires_at < "
     "?1 LIMIT ?2)",
+    "DELETE FROM dpop_jti WHERE (jti_hash, jkt) IN (SELECT jti_hash, jkt FROM dpop_jti WHERE "
+    "expires_at < ?1 LIMIT ?2)",
     "DELETE FROM browser_session WHERE rowid IN (SELECT rowid FROM browser_session WHERE "
     "expires_at < ?1 LIMIT ?2)",
     "DELETE FROM login_failure WHERE rowid IN (SELECT rowid FROM login_failure WHERE last_at < "

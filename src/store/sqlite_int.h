@@ -131,6 +131,10 @@ int sq_bcl_enqueue_user(struct gh_store *gs, const char *sub, int64_t now_ms, in
 int sq_bcl_claim(struct gh_store *gs, int64_t now_ms, int64_t lease_until_ms, int max,
                  struct gh_bcl **rows, size_t *n);
 int sq_bcl_settle(struct gh_store *gs, int64_t id, int64_t next_at_ms);
+int sq_dpop_jti_use_async(struct gh_store *gs, const unsigned char jti[GH_SHA256_LEN],
+                          const char *jkt, int64_t expires_at, gh_store_done done, void *arg);
+int sq_dpop_jti_use(struct gh_store *gs, const unsigned char jti[GH_SHA256_LEN], const char *jkt,
+                    int64_t expires_at);
 int sq_consent_get(struct gh_store *gs, const char *sub, const char *client_id, char *scope,
                    size_t len);
 int sq_consent_put(struct gh_store *gs, const char *sub, const char *client_id, const char *scope,

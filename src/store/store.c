@@ -84,6 +84,15 @@ void gh_store_refresh_rotate_async(struct gh_store *s, const struct gh_rotate *r
     run_async(s, ASYNC_ROTATE, r, out, done, arg);
 }
 
+void gh_store_dpop_jti_use_async(struct gh_store *s, const unsigned char jti[GH_SHA256_LEN],
+                                 const char *jkt, int64_t expires_at, gh_store_done done, void *arg)
+{
+    if (s->ops->dpop_jti_use_async != NULL &&
+        s->ops->dpop_jti_use_async(s, jti, jkt, expires_at, done, arg) == 0)
+        return;
+    done(arg, gh_store_dpop_jti_use(s, jti, jkt, expires_at));
+}
+
 struct gh_store_call *gh_store_call_new(const void *req, void *out, gh_store_done done, void *arg)
 {
     struct gh_store_call *call = malloc(sizeof(*call));

@@ -22,7 +22,7 @@
 #include "core/password.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 8
+#define GH_SCHEMA_VERSION 9
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */
@@ -32,6 +32,7 @@
 #define GH_CLAIM_MAX 256 /* a user's profile claim (email, name, ...) */
 #define GH_NONCE_MAX 256 /* OpenID Connect nonce of an authorization request */
 #define GH_SID_MAX 40    /* public id of a browser session (OpenID Connect sid) */
+#define GH_JKT_MAX 48    /* RFC 7638 thumbprint of a DPoP key (43 characters) */
 
 #define GH_GRANT_TYPES_MAX 256 /* space-separated grant types of a client */
 
@@ -52,6 +53,7 @@ struct gh_client {
     int n_post_logout;
     char post_logout[GH_URIS_MAX][GH_URI_MAX];
     char backchannel_uri[GH_URI_MAX]; /* Back-Channel Logout 1.0 2.2; "" when none */
+    int dpop_bound;                   /* RFC 9449 5.2 dpop_bound_access_tokens */
 };
 
 struct gh_user {
@@ -86,9 +88,10 @@ struct gh_code {
     char scope[GH_SCOPE_MAX];
     char flow_id[40]; /* trace correlation, "" when tracing is off */
     int64_t auth_time, expires_at;
-    int64_t used_at;          /* 0 until redeemed */
-    char nonce[GH_NONCE_MAX]; /* OpenID Connect nonce as sent, "" when none */
-    char sid[GH_SID_MAX];     /* browser session the user signed in with */
+    int64_t used_at;           /* 0 until redeemed */
+    char nonce[GH_NONCE_MAX];  /* OpenID Connect nonce as sent, "" when none */
+    char sid[GH_SID_MAX];      /* browser session the user signed in with */
+    char dpop_jkt[GH_JKT_MAX]; /* RFC 9449 10: key the code is bound to, "" when none */
 };
 
 /* A refresh token joined with its family. */
@@ -103,8 +106,9 @@ struct gh_refresh {
     char scope[GH_SCOPE_MAX];
     char flow_id[40];
     int64_t family_created_at, abs_expires_at, family_revoked_at;
-    int64_t auth_time;    /* of the sign-in that started the family */
-    char sid[GH_SID_MAX]; /* its browser session */
+    int64_t auth_time;         /* of the sign-in that started the family */
+    char sid[GH_SID_MAX];      /* its browser session */
+    char dpop_jkt[GH_JKT_MAX]; /* DPoP key the family is bound to, "" when none */
 };
 
 /* Redeem a code and start a family with its first refresh token, or, when
@@ -120,6 +124,7 @@ struct gh_redeem {
     char family_id[40];
     unsigned char rt_hash[GH_SHA256_LEN];
     int64_t abs_expires_at, idle_expires_at;
+    char dpop_jkt[GH_JKT_MAX]; /* the family's DPoP key binding, "" when none */
 };
 
 /* A successor refresh token wrapped for the grace window, opaque to the
@@ -286,6 +291,16 @@ struct gh_store_ops {
 
     int (*jti_revoke)(struct gh_store *s, const char *jti, int64_t expires_at);
     int (*jti_revoked)(struct gh_store *s, const char *jti, int *revoked);
+    /* DPoP replay table (RFC 9449 11.1): records that the proof with jti
+     * hash `jti` and key thumbprint `jkt` was used, until expires_at; 0 the
+     * first time, GH_EEXIST when it was seen before (committed durably
+     * either way before it returns). Expired rows go with purge. */
+    int (*dpop_jti_use)(struct gh_store *s, const unsigned char jti[GH_SHA256_LEN], const char *jkt,
+                        int64_t expires_at);
+    /* Its asynchronous form (it copies its inputs): returns at once, calls
+     * done(arg, rc) after the commit; <0 when it could not be queued. */
+    int (*dpop_jti_use_async)(struct gh_store *s, const unsigned char jti[GH_SHA256_LEN],
+                              const char *jkt, int64_t expires_at, gh_store_done done, void *arg);
 
     int (*session_put)(struct gh_store *s, const struct gh_session *sess);
     int (*session_get)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
@@ -387,6 +402,8 @@ int gh_store_family_revoked(struct gh_store *s, const char *family_id, int *revo
 int gh_store_families_revoke_user(struct gh_store *s, const char *sub, int64_t now, int *n);
 int gh_store_jti_revoke(struct gh_store *s, const char *jti, int64_t expires_at);
 int gh_store_jti_revoked(struct gh_store *s, const char *jti, int *revoked);
+int gh_store_dpop_jti_use(struct gh_store *s, const unsigned char jti[GH_SHA256_LEN],
+                          const char *jkt, int64_t expires_at);
 int gh_store_session_put(struct gh_store *s, const struct gh_session *sess);
 int gh_store_session_get(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
                          struct gh_session *out);
@@ -433,5 +450,8 @@ void gh_store_code_redeem_async(struct gh_store *s, const struct gh_redeem *r,
                                 enum gh_redeem_result *out, gh_store_done done, void *arg);
 void gh_store_refresh_rotate_async(struct gh_store *s, const struct gh_rotate *r,
                                    struct gh_rotated *out, gh_store_done done, void *arg);
+void gh_store_dpop_jti_use_async(struct gh_store *s, const unsigned char jti[GH_SHA256_LEN],
+                                 const char *jkt, int64_t expires_at, gh_store_done done,
+                                 void *arg);
 
 #endif

@@ -156,6 +156,12 @@ int gh_store_jti_revoked(struct gh_store *s, const char *jti, int *revoked)
     return s->ops->jti_revoked(s, jti, revoked);
 }
 
+int gh_store_dpop_jti_use(struct gh_store *s, const unsigned char jti[GH_SHA256_LEN],
+                          const char *jkt, int64_t expires_at)
+{
+    return s->ops->dpop_jti_use(s, jti, jkt, expires_at);
+}
+
 int gh_store_session_put(struct gh_store *s, const struct gh_session *sess)
 {
     return s->ops->session_put(s, sess);

@@ -20,7 +20,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 const APP = new URL(process.env.GH_APP_URL || 'http://127.0.0.1:9002').origin;
@@ -94,6 +94,7 @@ const seen = {
     authorizeUrls: [], /* every authorization request the page sent */
     tokenResponses: [], /* {grant, status, body} */
     revocations: [], /* statuses of POST /revoke */
+    dpopProofs: { token: 0, api: 0 }, /* requests the page sent with a DPoP header */
     pageErrors: [],
     cspErrors: [],
 };
@@ -104,6 +105,10 @@ function watch(context) {
     context.on('request', (req) => {
         seen.requests.push(req.url());
         if (cfg && req.url().startsWith(`${cfg.authorization_endpoint}?`)) seen.authorizeUrls.push(req.url());
+        if (cfg && req.headers().dpop) {
+            if (req.url() === cfg.token_endpoint) seen.dpopProofs.token++;
+            if (req.url().startsWith(`${cfg.api_base}/api/`)) seen.dpopProofs.api++;
+        }
     });
     context.on('response', async (res) => {
         const req = res.request();
@@ -217,14 +222,33 @@ async function signedInAs(page) {
 /* The claims of a JWT, unverified (the app does the verifying). */
 const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
-/* No token value anywhere the page can persist it. */
+/* No token value anywhere the page can persist it. IndexedDB holds the
+ * DPoP key pair only (RFC 9449), its private key not extractable. */
 async function storageHoldsNoTokens(page) {
     const dump = await page.evaluate(async () => {
         const all = [];
         for (const s of [localStorage, sessionStorage]) {
             for (let i = 0; i < s.length; i++) all.push(`${s.key(i)}=${s.getItem(s.key(i))}`);
         }
-        const dbs = indexedDB.databases ? (await indexedDB.databases()).map((d) => d.name) : [];
+        const names = indexedDB.databases ? (await indexedDB.databases()).map((d) => d.name) : [];
+        const dbs = names.filter((n) => n !== 'gatehouse-dpop');
+        const keys = names.includes('gatehouse-dpop') ? await new Promise((resolve) => {
+            const open = indexedDB.open('gatehouse-dpop');
+            open.onsuccess = () => {
+                const db = open.result;
+                if (!db.objectStoreNames.contains('keys')) { db.close(); resolve([]); return; }
+                const req = db.transaction('keys').objectStore('keys').getAll();
+                req.onsuccess = () => { db.close(); resolve(req.result); };
+                req.onerror = () => { db.close(); resolve(['unreadable']); };
+            };
+            open.onerror = () => resolve(['unopenable']);
+        }) : [];
+        for (const k of keys) {
+            const ok = k && k.privateKey instanceof CryptoKey && k.privateKey.extractable === false &&
+                k.publicKey instanceof CryptoKey;
+            all.push(ok ? '' : `gatehouse-dpop holds something else: ${String(k).slice(0, 40)}`);
+            if (!ok) dbs.push('gatehouse-dpop (not a non-extractable key pair)');
+        }
         return { all, cookie: document.cookie, dbs, session: sessionStorage.length };
     });
     expect(seen.tokens.length > 0, 'no token response was seen');
@@ -234,6 +258,67 @@ async function storageHoldsNoTokens(page) {
     expect(dump.dbs.length === 0, `IndexedDB databases exist: ${dump.dbs.join(', ')}`);
     expect(dump.session === 0, `sessionStorage still holds ${dump.session} item(s) after the callback`);
     return true;
+}
+
+/* ---------- DPoP (RFC 9449): tokens copied out of the page are useless ---------- */
+
+/* A DPoP proof signed by a key of this test process: another client. */
+function foreignProof(htm, url, accessToken) {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
+    const u = new URL(url);
+    const claims = { jti: randomBytes(16).toString('base64url'), htm, htu: u.origin + u.pathname,
+        iat: Math.floor(Date.now() / 1000) };
+    if (accessToken) claims.ath = createHash('sha256').update(accessToken).digest('base64url');
+    const input = `${Buffer.from(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty, crv, x, y } }))
+        .toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    const sig = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${sig.toString('base64url')}`;
+}
+
+async function dpopChecks(page) {
+    const last = () => [...seen.tokenResponses].filter((x) => x.status === 200).pop().body;
+    await check('DPoP: the app\'s tokens are DPoP-bound (token_type DPoP, cnf.jkt)', () => {
+        const body = last();
+        expect(body.token_type === 'DPoP', `token_type ${body.token_type}`);
+        expect(typeof claimsOf(body.access_token).cnf?.jkt === 'string', 'no cnf.jkt');
+        return true;
+    });
+    await check('DPoP: the app sends a proof with each token and API request', () => {
+        expect(seen.dpopProofs.token > 0, 'no DPoP header on POST /token');
+        expect(seen.dpopProofs.api > 0, 'no DPoP header on the API call');
+        return true;
+    });
+    await check('DPoP: a copied access token fails at the API (as Bearer, and with another key)', async () => {
+        const at = last().access_token;
+        const url = `${cfg.api_base}/api/me`;
+        const bearer = await page.request.get(url, { headers: { Authorization: `Bearer ${at}` } });
+        expect(bearer.status() === 401, `as Bearer: ${bearer.status()}`);
+        expect((bearer.headers()['www-authenticate'] || '').startsWith('DPoP'),
+            `challenge '${bearer.headers()['www-authenticate']}'`);
+        const other = await page.request.get(url, {
+            headers: { Authorization: `DPoP ${at}`, DPoP: foreignProof('GET', url, at) } });
+        expect(other.status() === 401, `with another key: ${other.status()}`);
+    });
+    await check('DPoP: a copied refresh token fails at /token (no proof, another key)', async () => {
+        const rt = last().refresh_token;
+        const form = { grant_type: 'refresh_token', refresh_token: rt, client_id: cfg.client_id };
+        const bare = await page.request.post(cfg.token_endpoint, { form });
+        expect(bare.status() === 400 && (await bare.json()).error === 'invalid_grant',
+            `without a proof: ${bare.status()}`);
+        const other = await page.request.post(cfg.token_endpoint, {
+            form, headers: { DPoP: foreignProof('POST', cfg.token_endpoint) } });
+        expect(other.status() === 400 && (await other.json()).error === 'invalid_grant',
+            `with another key: ${other.status()}`);
+    });
+    await check('DPoP: the refusals left the session alone (the app still refreshes and calls the API)', async () => {
+        const rot = Number(await text(page, '#rotations'));
+        await page.click('#refresh');
+        await page.locator('#rotations').filter({ hasText: String(rot + 1) }).waitFor({ timeout: STEP_MS });
+        await page.locator('#api-result').evaluate((el) => { el.textContent = ''; });
+        await page.click('#call-api');
+        await page.locator('#api-result').filter({ hasText: '"sub"' }).waitFor({ timeout: STEP_MS });
+    });
 }
 
 /* ---------- scenarios ---------- */
@@ -369,6 +454,7 @@ async function scenarioMain(page) {
     await shot(page, 'after-refresh');
     await check('no token in localStorage, sessionStorage, IndexedDB or cookies', () =>
         storageHoldsNoTokens(page));
+    await dpopChecks(page);
 
     await check('readable at 375 px: no horizontal scrolling, buttons on screen', async () => {
         await page.setViewportSize({ width: 375, height: 812 });

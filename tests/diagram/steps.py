@@ -9,13 +9,13 @@ SEED = [
     ("authorization request", r"GET /authorize \(response_type=code, code_challenge="),
     ("redirect back with code and iss", r"30[23] → redirect_uri\?code=[^&\s]{1,5}…&(amp;)?state&(amp;)?iss"),
     ("code exchange with verifier", r"grant_type=authorization_code, code=.{4}…, code_verifier="),
-    ("access token use", r"GET /api/me \(Authorization: Bearer"),
+    ("access token use", r"GET /api/me \(Authorization: (Bearer|DPoP)"),
     ("API validation step", r"validate JWT: signature, typ, iss, aud, exp"),
     ("refresh token rotation", r"refresh token rotation \(.{4}… → .{4}…\)"),
 ]
 ERROR = [r"alt|umlFrame", r"refresh token expired", r"400 invalid_grant"]
 SECRET = re.compile(r"(code|refresh_token|code_verifier)=[A-Za-z0-9_-]{6,}"
-                    r"|(Bearer|access_token|refresh_token) [A-Za-z0-9_-]{6,}")
+                    r"|(Bearer|DPoP|access_token|refresh_token) [A-Za-z0-9_-]{6,}")
 
 bad = 0
 for path in sys.argv[1:]:

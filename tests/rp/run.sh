@@ -292,8 +292,59 @@ scenario() {
     done
 }
 
+# dpop_rp: oauth4webapi with DPoP (tests/rp/dpop.test.mjs) against a server
+# that demands nonces, with its Resource API
+dpop_rp() {
+    dir=$WORK/dpop
+    mkdir -p "$dir"
+    db="sqlite:$dir/gatehouse.db"
+    set -- $(/usr/bin/python3 -c '
+import socket
+ss = [socket.socket() for _ in range(2)]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
+    issuer=http://127.0.0.1:$1
+    api=http://127.0.0.1:$2
+    redirect=http://127.0.0.1:9/cb
+    log=$OUT/dpop-serve.log
+    if ! "$BIN" --db "$db" init --issuer "$issuer" >"$dir/init.log" 2>&1 ||
+        ! printf '%s' "$PASSWORD" | "$BIN" --db "$db" user add --username alice \
+            --password-stdin >>"$dir/init.log" 2>&1 ||
+        ! "$BIN" --db "$db" client add --id dpop-rp --public --trusted --dpop-bound \
+            --redirect-uri "$redirect" --scope "api" >>"$dir/init.log" 2>&1; then
+        result fail "dpop: init, user add, client add" "$(tail -1 "$dir/init.log")"
+        return
+    fi
+    "$BIN" --db "$db" serve --listen "127.0.0.1:$1" --api-listen "127.0.0.1:$2" --dpop-nonce \
+        >"$log" 2>&1 &
+    SERVER_PID=$!
+    i=0
+    until curl -sf -o /dev/null "$issuer/.well-known/openid-configuration" &&
+        curl -s -o /dev/null "$api/api/me"; do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null || [ $i -ge 150 ]; then
+            result fail "dpop: gatehouse serve starts" "$(tail -1 "$log")"
+            stop_server
+            return
+        fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    GH_ISSUER=$issuer GH_API=$api GH_CLIENT=dpop-rp GH_REDIRECT=$redirect GH_USER=alice \
+        GH_PASSWORD=$PASSWORD timeout 60 node "$ROOT/tests/rp/dpop.test.mjs" >"$dir/dpop.out" 2>&1
+    relay dpop "$dir/dpop.out" $?
+    stop_server
+    for bad in AddressSanitizer 'runtime error' LeakSanitizer; do
+        if grep -q "$bad" "$log"; then
+            result fail "dpop: server log is free of sanitizer reports" "$bad in $log"
+            break
+        fi
+    done
+}
+
 scenario es256 ES256
 scenario eddsa EdDSA
+dpop_rp
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -2,7 +2,9 @@
 // client, an OpenID Connect relying party. Protocol steps live in oauth.js
 // (OAuth) and oidc.js (ID Token, userinfo, logout), PKCE in pkce.js.
 // Tokens are held in the `session` object below and nowhere else: never in
-// localStorage, sessionStorage, IndexedDB or cookies. Only the PKCE verifier,
+// localStorage, sessionStorage, IndexedDB or cookies. They are DPoP-bound
+// (RFC 9449, dpop.js) to a key whose private half cannot leave the browser;
+// that key, not a token, is what IndexedDB holds. Only the PKCE verifier,
 // state and nonce cross the redirect to sign in, and a state the one to sign
 // out, in sessionStorage, and are deleted on return.
 
@@ -14,6 +16,7 @@ import {
 import {
     endSessionUrl, fetchUserinfo, loadDiscovery, saveLogout, takeLogout, validateIdToken,
 } from './oidc.js';
+import { dpopThumbprint, dropDpopKey } from './dpop.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -202,7 +205,8 @@ async function signIn() {
         const nonce = randomToken(32);
         savePending({ verifier: pkce.verifier, state, nonce, created: Date.now() });
         setStatus('info', 'Redirecting to the authorization server…');
-        location.assign(authorizeUrl(cfg, state, pkce.challenge, nonce));
+        /* RFC 9449 10: the code is bound to this browser's DPoP key */
+        location.assign(authorizeUrl(cfg, state, pkce.challenge, nonce, await dpopThumbprint()));
     } catch (e) {
         dropPending();
         setBusy(false);
@@ -319,7 +323,9 @@ async function startSession(tok, sentAt, idt) {
     $('rotation-note').hidden = true;
     $('api-result').textContent = 'No call yet.';
     $('log').replaceChildren();
-    log(`Signed in; ID token ${idt.alg} verified; refresh token ${s.fp}`);
+    log(`Signed in; ID token ${idt.alg} verified; refresh token ${s.fp}; ` +
+        (s.tokenType === 'DPoP' ? `tokens DPoP-bound to key ${(await dpopThumbprint()).slice(0, 8)}`
+            : 'bearer tokens (not DPoP-bound)'));
     startTicker();
     let problem = '';
     try {
@@ -327,7 +333,7 @@ async function startSession(tok, sentAt, idt) {
     } catch (e) {
         problem = `GET /userinfo answered ${e.status || 'nothing'}: ${e.message}`;
     }
-    const me = await apiGet(cfg, '/api/me', s.access);
+    const me = await apiGet(cfg, '/api/me', s.access, s.tokenType);
     if (session !== s) return;
     if (!problem && !(me.status === 200 && me.body?.sub === s.sub)) {
         problem = `GET /api/me answered ${me.status || 'nothing'}: ` +
@@ -358,6 +364,7 @@ async function adoptTokens(tok, sentAt) {
     const old = session.refresh;
     const lifetimeMs = Math.max(0, Number(tok.expires_in) || 0) * 1000;
     session.access = tok.access_token;
+    session.tokenType = typeof tok.token_type === 'string' ? tok.token_type : 'Bearer';
     session.refresh = typeof tok.refresh_token === 'string' ? tok.refresh_token : old;
     session.scope = typeof tok.scope === 'string' ? tok.scope : (session.scope || cfg.scope);
     session.lifetimeMs = lifetimeMs;
@@ -489,9 +496,9 @@ async function callApi(path) {
     if (!session) return;
     const out = $('api-result');
     out.textContent = `GET ${path} …`;
-    let r = await apiGet(cfg, path, session.access);
+    let r = await apiGet(cfg, path, session.access, session.tokenType);
     if (r.status === 401 && session && (await refresh('api'))) {
-        r = await apiGet(cfg, path, session.access);
+        r = await apiGet(cfg, path, session.access, session.tokenType);
     }
     let text = `HTTP ${r.status || '(no answer)'}\n`;
     if (r.challenge) text += `WWW-Authenticate: ${r.challenge}\n`;
@@ -547,6 +554,7 @@ async function signOut() {
     }
     const { hash, idToken } = s;
     forgetSession();
+    await dropDpopKey(); /* the next session gets a key of its own */
     if (atIssuer) {
         const state = randomToken(32);
         saveLogout(state);

@@ -3,7 +3,10 @@
 // (RFC 6749 10.12 state, RFC 9207 iss), the token endpoint (RFC 6749 4.1.3,
 // 6 refresh, 5.2 errors), revocation (RFC 7009) and bearer calls (RFC 6750).
 // The OpenID Connect parts (nonce, ID Token, userinfo, logout) are in oidc.js.
-// No UI here and no storage of tokens: app.js owns both.
+// No UI here and no storage of tokens: app.js owns both. Token and API
+// requests carry DPoP proofs (dpop.js).
+
+import { dpopProof, noteNonce } from './dpop.js';
 
 const PENDING_KEY = 'gatehouse.pending';
 
@@ -41,7 +44,7 @@ export async function loadConfig() {
  * RFC 6749 4.1.1 with RFC 7636 4.3, and the OpenID Connect Core 3.1.2.1
  * nonce: the URL the browser is sent to.
  */
-export function authorizeUrl(cfg, state, challenge, nonce) {
+export function authorizeUrl(cfg, state, challenge, nonce, dpopJkt) {
     const url = new URL(cfg.authorization_endpoint);
     const q = {
         response_type: 'code',
@@ -52,8 +55,9 @@ export function authorizeUrl(cfg, state, challenge, nonce) {
         code_challenge: challenge,
         code_challenge_method: 'S256',
         nonce,
+        dpop_jkt: dpopJkt, /* RFC 9449 10 */
     };
-    for (const [k, v] of Object.entries(q)) url.searchParams.set(k, v);
+    for (const [k, v] of Object.entries(q)) if (v) url.searchParams.set(k, v);
     return url.toString();
 }
 
@@ -112,12 +116,12 @@ export function checkCallback(cfg, params, pending) {
     return { code };
 }
 
-async function postForm(url, fields) {
+async function postForm(url, fields, extraHeaders) {
     let res;
     try {
         res = await fetch(url, {
             method: 'POST',
-            headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...extraHeaders },
             body: new URLSearchParams(fields),
             cache: 'no-store',
             credentials: 'omit',
@@ -134,9 +138,20 @@ async function postForm(url, fields) {
     return { res, body };
 }
 
-/** POST /token; resolves to the token response or throws OAuthError. */
+/**
+ * POST /token with a DPoP proof (RFC 9449 5); resolves to the token response
+ * or throws OAuthError. A use_dpop_nonce answer is retried once with the
+ * nonce it brought (RFC 9449 8).
+ */
 export async function tokenRequest(cfg, fields) {
-    const { res, body } = await postForm(cfg.token_endpoint, { ...fields, client_id: cfg.client_id });
+    const form = { ...fields, client_id: cfg.client_id };
+    let { res, body } = await postForm(cfg.token_endpoint, form,
+        { DPoP: await dpopProof('POST', cfg.token_endpoint) });
+    if (noteNonce(cfg.token_endpoint, res) && body?.error === 'use_dpop_nonce') {
+        ({ res, body } = await postForm(cfg.token_endpoint, form,
+            { DPoP: await dpopProof('POST', cfg.token_endpoint) }));
+        noteNonce(cfg.token_endpoint, res);
+    }
     if (res.ok && body && typeof body.access_token === 'string') return body;
     if (body && typeof body.error === 'string') {
         throw new OAuthError(res.status, body.error, body.error_description);
@@ -183,15 +198,30 @@ export function classifyGrantError(description) {
     return 'invalid';
 }
 
-/** GET {api_base}{path} with the bearer token; never throws for HTTP errors. */
-export async function apiGet(cfg, path, accessToken) {
+/**
+ * GET {api_base}{path} with the access token: as a DPoP token with a proof
+ * of this request when tokenType is DPoP (RFC 9449 7; a use_dpop_nonce
+ * challenge is retried once with its nonce), else as a Bearer token. Never
+ * throws for HTTP errors.
+ */
+export async function apiGet(cfg, path, accessToken, tokenType = 'Bearer') {
+    const url = cfg.api_base + path;
+    const dpop = tokenType.toLowerCase() === 'dpop';
+    const send = async () => fetch(url, {
+        headers: dpop
+            ? { Authorization: `DPoP ${accessToken}`, DPoP: await dpopProof('GET', url, accessToken) }
+            : { Authorization: `Bearer ${accessToken}` },
+        cache: 'no-store',
+        credentials: 'omit',
+    });
     let res;
     try {
-        res = await fetch(cfg.api_base + path, {
-            headers: { Authorization: `Bearer ${accessToken}` },
-            cache: 'no-store',
-            credentials: 'omit',
-        });
+        res = await send();
+        if (dpop && noteNonce(url, res) && res.status === 401 &&
+            (res.headers.get('WWW-Authenticate') || '').includes('use_dpop_nonce')) {
+            res = await send();
+            noteNonce(url, res);
+        }
     } catch {
         return { status: 0, body: null, text: `could not reach ${cfg.api_base}`, challenge: null };
     }

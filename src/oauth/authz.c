@@ -20,6 +20,7 @@
 #include "jose/dpop.h"
 #include "oauth/authz.h"
 #include "oauth/idtoken.h"
+#include "proto/grant.h"
 #include "proto/prompt.h"
 #include "trace/recorder.h"
 #include "core/err.h"
@@ -158,6 +159,10 @@ int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_fo
         why = "missing response_type";
     else if (strcmp(rt, "code") != 0)
         e = GH_OAUTH_UNSUPPORTED_RESPONSE_TYPE, why = "only response_type=code is supported";
+    else if (gh_grant_use(a->c->grant_types, a->c->is_public, "authorization_code", 0) !=
+             GH_GRANT_USE_OK) /* RFC 6749 4.1.2.1: never a code it could not redeem */
+        e = GH_OAUTH_UNAUTHORIZED_CLIENT,
+        why = "this client is not registered for the authorization_code grant";
     else if (a->challenge == NULL)
         why = "code_challenge is required (PKCE)";
     else if (method == NULL || strcmp(method, "S256") != 0)

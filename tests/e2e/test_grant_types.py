@@ -9,7 +9,7 @@ import re
 import pytest
 import requests
 
-from conftest import BACKEND_SECRET, eventually
+from conftest import BACKEND_SECRET, eventually, pkce_pair, query_of
 
 CODE_AND_REFRESH = "authorization_code refresh_token"
 ALL = "authorization_code refresh_token client_credentials"
@@ -93,3 +93,21 @@ def test_token_endpoint_refuses_a_grant_type_the_client_may_not_use(gh):
     # discovery still lists every grant type of the table
     doc = requests.get(gh.issuer + "/.well-known/oauth-authorization-server").json()
     assert doc["grant_types_supported"] == ALL.split()
+
+
+def test_authorize_refuses_a_client_without_the_code_grant(gh):
+    """RFC 6749 4.1.2.1: a client not registered for the code grant gets
+    unauthorized_client at the authorization endpoint, before anyone signs
+    in, instead of a code it could never redeem."""
+    gh.setup()
+    gh.cli("client", "update", "--id", "backend", "--grant-type", "client_credentials")
+    gh.start(api=False)
+    challenge = pkce_pair()[1]
+    _, r = gh.authorize(client="backend", redirect=f"{gh.app}/backend-cb", challenge=challenge)
+    assert r.status_code in (302, 303), (r.status_code, r.text[:200])
+    q = query_of(r.headers["Location"])
+    assert q["error"] == "unauthorized_client", q
+    assert q["state"] == "st-123" and q["iss"] == gh.issuer, q
+    # the public client, registered for the code grant, still gets the page
+    _, r = gh.authorize(challenge=challenge)
+    assert r.status_code == 200 and 'action="/login"' in r.text, r.headers.get("Location")

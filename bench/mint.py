@@ -1,6 +1,6 @@
 """Mints N refresh tokens through real sign-ins (authorize, login, code
 exchange) so the rotation benchmark starts from tokens a client would hold.
-usage: mint.py ISSUER CLIENT REDIRECT USER PASSWORD N"""
+usage: mint.py ISSUER CLIENT REDIRECT USER PASSWORD N [SCOPE]   (default scope "api")"""
 import base64
 import hashlib
 import html
@@ -11,6 +11,7 @@ import sys
 import requests
 
 issuer, client, redirect, user, password, n = sys.argv[1:7]
+scope = sys.argv[7] if len(sys.argv) > 7 else "api"
 browser = requests.Session()
 for _ in range(int(n)):
     verifier = secrets.token_urlsafe(32)
@@ -18,7 +19,7 @@ for _ in range(int(n)):
         hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     r = browser.get(issuer + "/authorize", allow_redirects=False, params={
         "response_type": "code", "client_id": client, "redirect_uri": redirect,
-        "scope": "api", "state": "s", "code_challenge": challenge,
+        "scope": scope, "state": "s", "code_challenge": challenge,
         "code_challenge_method": "S256"})
     if r.status_code == 200:
         form = {k: html.unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', r.text)}

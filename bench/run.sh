@@ -90,7 +90,7 @@ db="sqlite:$tmp/gh.db"
 $G --db "$db" init --issuer "http://127.0.0.1:$as" >/dev/null
 secret=bench-secret-Rj5Tn8Wc2Hx7Mq4Lz9Bv3Kd6
 printf %s "$secret" | $G --db "$db" client add --id bench-cc --secret-stdin --scope "api" >/dev/null
-$G --db "$db" client add --id bench-spa --public --trusted --redirect-uri "http://127.0.0.1:1/cb" --scope api >/dev/null
+$G --db "$db" client add --id bench-spa --public --trusted --redirect-uri "http://127.0.0.1:1/cb" --scope "openid api" >/dev/null
 printf %s "bench-password-1" | $G --db "$db" user add --username alice --password-stdin >/dev/null
 $G --db "$db" serve --listen "127.0.0.1:$as" --api-listen "127.0.0.1:$api" --log-level warn \
     >"$tmp/serve.log" 2>&1 &
@@ -108,6 +108,11 @@ load "GET /api/me (JWT validation)" "http://127.0.0.1:$api/api/me" "$gpid" AUTHZ
     bench-password-1 $((CONNS * 4)) >"$tmp/rts.txt"
 load "refresh rotation (SQLite, durable)" "http://127.0.0.1:$as/token" "$gpid" \
     RT_FILE="$tmp/rts.txt" BODY="grant_type=refresh_token&client_id=bench-spa&refresh_token="
+# the same rotation for an OpenID Connect client: one more signature (the id_token)
+/usr/bin/python3 bench/mint.py "http://127.0.0.1:$as" bench-spa "http://127.0.0.1:1/cb" alice \
+    bench-password-1 $((CONNS * 4)) "openid api" >"$tmp/rts-oidc.txt"
+load "refresh rotation with openid (+ id_token, SQLite)" "http://127.0.0.1:$as/token" "$gpid" \
+    RT_FILE="$tmp/rts-oidc.txt" BODY="grant_type=refresh_token&client_id=bench-spa&refresh_token="
 login=$(/usr/bin/python3 - "http://127.0.0.1:$as" <<'PY'
 import subprocess, sys, time
 t = []

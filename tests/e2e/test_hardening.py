@@ -363,8 +363,11 @@ def test_schema_3_database_is_migrated(gh):
     drop = ["DROP INDEX user_cost", "DROP INDEX browser_session_sub",
             "ALTER TABLE browser_session DROP COLUMN user_stamp"]
     drop += [f'ALTER TABLE "user" DROP COLUMN argon2_{c}' for c in "tmp"]
-    # and what later versions added (5: trace step facts, 6: remembered consent)
+    # and what later versions added (5: trace step facts, 6: remembered consent,
+    # 7: registration and resources)
     drop += ["ALTER TABLE trace_step DROP COLUMN attrs", "DROP TABLE consent"]
+    drop += [f"DROP TABLE {t}" for t in ("client_reg", "initial_access_token", "resource",
+                                         "grant_resource")]
     drop += ["PRAGMA user_version = 3" if gh.sqlite_path() else
              "UPDATE gh_schema SET version = 3"]
     for statement in drop:

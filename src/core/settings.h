@@ -44,6 +44,10 @@ struct gh_settings {
     char *log_level;
     char *log_format;
     int64_t purge_interval;
+    char *registration;
+    char *registration_scope;
+    int64_t registration_rate;
+    char *api_url;
 };
 
 extern const struct gh_opt_table gh_settings_table;

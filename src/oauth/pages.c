@@ -4,6 +4,7 @@
 
 #include "oauth/oauth.h"
 #include "oauth/pages.h"
+#include "oauth/reg.h"
 #include "core/err.h"
 
 static const char css[] =
@@ -138,7 +139,9 @@ void gh_page_consent(struct gh_req *r, const struct gh_authz *a, const char *use
     struct gh_buf b;
     gh_buf_init(&b, 65536);
     head(&b, "Allow access");
-    gh_buf_puts(&b, "<h1>Allow access?</h1><p><strong>");
+    gh_buf_puts(&b, "<h1>Allow access?</h1>");
+    gh_reg_consent_note(r, a->client_id, &b); /* RFC 7591 5: say who registered it */
+    gh_buf_puts(&b, "<p><strong>");
     esc(&b, a->client_id);
     gh_buf_puts(&b, "</strong> asks to act for <strong>");
     esc(&b, user);

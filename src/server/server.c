@@ -14,6 +14,7 @@
 #include "core/password.h"
 #include "oauth/oauth.h"
 #include "oauth/pages.h"
+#include "oauth/reg.h"
 #include "proto/proto.h"
 #include "server/server.h"
 #include "trace/recorder.h"
@@ -38,6 +39,8 @@ static const struct gh_route as_routes[] = {
     {GH_POST, "/revoke", gh_h_revoke},
     {GH_OPTIONS, "/revoke", gh_h_cors_preflight},
     {GH_POST, "/introspect", gh_h_introspect},
+    {GH_POST, "/register", gh_h_register},
+    {GH_GET | GH_PUT | GH_DELETE, "/register/*", gh_h_register_manage},
     {GH_GET | GH_POST, "/userinfo", gh_h_userinfo},
     {GH_OPTIONS, "/userinfo", gh_h_userinfo_preflight},
     {GH_GET, "/gh.css", gh_h_stylesheet},

@@ -44,7 +44,18 @@ struct gh_api {
     struct gh_jwks_client *jwks;
     pthread_mutex_t cache_lock;
     struct claims *cache; /* direct-mapped by hash */
+    struct gh_prm prm;    /* RFC 9728 (prm.c) */
 };
+
+struct gh_prm *gh_api_prm(struct gh_api *api)
+{
+    return &api->prm;
+}
+
+const char *gh_api_issuer(const struct gh_api *api)
+{
+    return api->issuer;
+}
 
 int gh_api_new(const struct gh_api_cfg *cfg, struct gh_api **out)
 {
@@ -72,6 +83,7 @@ void gh_api_free(struct gh_api *api)
     gh_jwks_client_free(api->jwks);
     pthread_mutex_destroy(&api->cache_lock);
     free(api->cache);
+    free(api->prm.doc);
     free(api->issuer);
     free(api->audience);
     free(api);
@@ -141,7 +153,10 @@ static int parse_claims(struct gh_api *api, const char *payload, size_t n, struc
         c->nbf = nbf ? json_integer_value(nbf) : 0;
         c->iat = iat ? json_integer_value(iat) : 0;
         c->iss_ok = iss != NULL && strcmp(iss, api->issuer) == 0;
-        c->aud_ok = aud_contains(json_object_get(doc, "aud"), api->audience);
+        /* the default audience, or this API's RFC 8707 resource identifier */
+        c->aud_ok = aud_contains(json_object_get(doc, "aud"), api->audience) ||
+                    (api->prm.resource[0] != '\0' &&
+                     aud_contains(json_object_get(doc, "aud"), api->prm.resource));
         rc = copy_str(doc, "sub", c->sub, sizeof(c->sub), 1);
     }
     if (rc == 0)
@@ -242,6 +257,9 @@ static void challenge(struct gh_req *r, int status, const char *error, const cha
         gh_buf_printf(&b, ", error=\"%s\", error_description=\"%s\"", error, desc);
     if (scope != NULL)
         gh_buf_printf(&b, ", scope=\"%s\"", scope);
+    const struct gh_prm *prm = gh_api_prm(r->ctx);
+    if (prm->url[0] != '\0') /* RFC 9728 5.1 */
+        gh_buf_printf(&b, ", resource_metadata=\"%s\"", prm->url);
     gh_resp_header(r, "WWW-Authenticate", gh_arena_strdup(r->arena, b.p ? b.p : "Bearer"));
     gh_buf_release(&b);
     if (error == NULL)
@@ -367,5 +385,7 @@ const struct gh_route gh_api_routes[] = {
     {GH_GET, "/api/me", h_me},
     {GH_GET, "/api/admin", h_admin},
     {GH_OPTIONS, "/api/*", h_preflight},
+    {GH_GET, "/.well-known/oauth-protected-resource", gh_api_h_prm},
+    {GH_GET, "/.well-known/oauth-protected-resource/*", gh_api_h_prm},
 };
 const size_t gh_api_n_routes = sizeof(gh_api_routes) / sizeof(gh_api_routes[0]);

@@ -87,6 +87,11 @@ int gh_oauth_access_token(const struct gh_snap *s, const char *sub, const char *
                           const char *scope, const char *family, int64_t now, int64_t ttl,
                           struct gh_buf *jwt, char jti_out[23]);
 
+/* The same with audience aud (RFC 8707 resource; NULL: the default). */
+int gh_oauth_access_token_for(const struct gh_snap *s, const char *aud, const char *sub,
+                              const char *client_id, const char *scope, const char *family,
+                              int64_t now, int64_t ttl, struct gh_buf *jwt, char jti_out[23]);
+
 /* Claims of an access token this server signed (signature with a
  * published key, typ at+jwt, iss), or NULL. New (json_decref). */
 json_t *gh_oauth_verify_own(const struct gh_snap *s, const char *token);

@@ -73,6 +73,15 @@ static void request_fields(struct gh_buf *b, const struct gh_authz *a)
     hidden(b, "code_challenge_method", "S256");
     hidden(b, "nonce", a->nonce);
     hidden(b, "prompt", a->prompt); /* prompt=consent still asks after the sign-in */
+    for (const char *p = a->resources ? a->resources : ""; *p;) { /* RFC 8707: one each */
+        size_t n = strcspn(p, " ");
+        gh_buf_puts(b, "<input type=\"hidden\" name=\"resource\" value=\"");
+        gh_buf_html(b, p, n);
+        gh_buf_puts(b, "\">");
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
     hidden(b, "csrf", a->csrf);
     if (a->flow && a->flow[0])
         hidden(b, "flow", a->flow);

@@ -21,6 +21,7 @@ struct gh_authz {
     int64_t max_age;           /* -1: none */
     const char *login_hint;    /* pre-fills the user name; NULL when none */
     const char *id_token_hint; /* NULL when none */
+    const char *resources;     /* RFC 8707 resource values, space-separated; NULL: none */
     char csrf[64];             /* form token bound to the browser and the request */
 };
 

@@ -22,6 +22,7 @@ static const struct {
     [GH_OAUTH_INSUFFICIENT_SCOPE] = {"insufficient_scope", 403},
     [GH_OAUTH_LOGIN_REQUIRED] = {"login_required", 400},
     [GH_OAUTH_CONSENT_REQUIRED] = {"consent_required", 400},
+    [GH_OAUTH_INVALID_TARGET] = {"invalid_target", 400},
 };
 
 const char *gh_oauth_err_code(enum gh_oauth_err e)

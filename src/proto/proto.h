@@ -86,6 +86,7 @@ enum gh_oauth_err {
     GH_OAUTH_INSUFFICIENT_SCOPE,
     GH_OAUTH_LOGIN_REQUIRED,   /* OIDC Core 3.1.2.6 */
     GH_OAUTH_CONSENT_REQUIRED, /* OIDC Core 3.1.2.6 */
+    GH_OAUTH_INVALID_TARGET,   /* RFC 8707 2 */
 };
 const char *gh_oauth_err_code(enum gh_oauth_err e);
 /* HTTP status for the error at the token-style endpoints. */

@@ -187,6 +187,17 @@ static int ensure_app_client(struct gh_server *srv)
     return rc;
 }
 
+/* The API's RFC 9728 identity: --api-url, else its origin; the scopes of
+ * the resource registered under that URI (`resource add --scope`), else
+ * those it serves. */
+static int api_resource(struct gh_server *srv)
+{
+    const char *url = srv->cfg->api_url && srv->cfg->api_url[0] ? srv->cfg->api_url : srv->api_url;
+    struct gh_resource res;
+    int found = gh_store_resource_get(srv->store, url, &res) == 0 && res.scope[0] != '\0';
+    return gh_api_set_resource(srv->api, url, found ? res.scope : "api admin");
+}
+
 static int start_api(struct gh_server *srv, char *err, size_t errlen)
 {
     struct gh_snap *s = gh_as_snap(&srv->as);
@@ -206,8 +217,11 @@ static int start_api(struct gh_server *srv, char *err, size_t errlen)
         return rc;
     }
     /* the API never waits on the store: an epoll pool of a few threads */
-    return listen_on(srv, "api", srv->cfg->api_listen, gh_api_routes, gh_api_n_routes, srv->api, 4,
-                     &srv->api_http, srv->api_url, err, errlen);
+    rc = listen_on(srv, "api", srv->cfg->api_listen, gh_api_routes, gh_api_n_routes, srv->api, 4,
+                   &srv->api_http, srv->api_url, err, errlen);
+    if (rc == 0 && (rc = api_resource(srv)) < 0)
+        snprintf(err, errlen, "bad --api-url '%s'", srv->cfg->api_url);
+    return rc;
 }
 
 static int start_app(struct gh_server *srv, char *err, size_t errlen)

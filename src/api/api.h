@@ -47,8 +47,10 @@ struct gh_prm {
 };
 /* Sets the API's resource identifier (its public URL, `--api-url`) and
  * the scopes its metadata lists (space-separated), and builds the
- * document. Call before the API listens. 0, GH_EINVAL (not an http(s)
- * URL) or GH_ENOMEM. Tokens whose aud is the resource are accepted too. */
+ * document. Called once, as the API starts listening (before that the
+ * metadata answers 404 and challenges name none). 0, GH_EINVAL (not an
+ * http(s) URL) or GH_ENOMEM. Tokens whose aud is the resource are accepted
+ * too. */
 int gh_api_set_resource(struct gh_api *api, const char *resource, const char *scopes);
 /* The API's metadata state and issuer (borrowed; prm.c). */
 struct gh_prm *gh_api_prm(struct gh_api *api);

@@ -83,12 +83,16 @@ int gh_token_resource(struct gh_req *r, const struct gh_form *f, const unsigned 
     snprintf(at_scope, len, "%s", granted_scope);
     if (n == 0)
         return 0;
-    char granted[GH_SCOPE_MAX * 2];
-    int rc =
-        n < 0 ? GH_EINVAL
-        : code_hash != NULL
-            ? gh_store_grant_resource_of_code(as->store, code_hash, granted, sizeof(granted))
-            : gh_store_grant_resource_of_family(as->store, family_id, granted, sizeof(granted));
+    char granted[GH_SCOPE_MAX * 2] = "";
+    int rc = 0;
+    if (n < 0)
+        rc = GH_EINVAL;
+    else if (code_hash != NULL)
+        rc = gh_store_grant_resource_of_code(as->store, code_hash, granted, sizeof(granted));
+    else if (family_id != NULL)
+        rc = gh_store_grant_resource_of_family(as->store, family_id, granted, sizeof(granted));
+    else if (strlen(v[0]) < sizeof(granted)) /* client_credentials: any registered one */
+        memcpy(granted, v[0], strlen(v[0]) + 1);
     if (rc < 0 && rc != GH_ENOTFOUND && rc != GH_EINVAL) {
         gh_oauth_error(r, GH_OAUTH_TEMPORARILY_UNAVAILABLE, "storage temporarily unavailable");
         return rc;

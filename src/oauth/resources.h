@@ -16,7 +16,8 @@ int gh_authz_resources_keep(struct gh_req *r, const char *resources,
                             const unsigned char code_hash[GH_SHA256_LEN]);
 /* At /token: the access token's audience (*aud, NULL = the default) from
  * the request's `resource` values and those granted with the code
- * (code_hash) or the family (family_id), and the access token's scope
+ * (code_hash) or the family (family_id); with neither (client_credentials)
+ * any registered resource. Also the access token's scope
  * (granted_scope, narrowed to the resource's scopes) into at_scope. 0, or
  * <0 after answering the error (invalid_target). */
 int gh_token_resource(struct gh_req *r, const struct gh_form *f, const unsigned char *code_hash,

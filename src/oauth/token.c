@@ -476,12 +476,15 @@ static void grant_client_credentials(struct grant *g)
     char jti[23];
     char mem[4096];
     struct gh_buf at = {mem, 0, sizeof(mem), sizeof(mem) - 1};
-    if (gh_oauth_access_token(g->s, g->c->id, g->c->id, scope, NULL, g->now, g->as->cfg->access_ttl,
-                              &at, jti) < 0) {
+    if (gh_token_resource(g->r, &g->f, NULL, NULL, scope, &g->aud, g->at_scope,
+                          sizeof(g->at_scope)) < 0)
+        return; /* RFC 8707: a registered resource as aud */
+    if (gh_oauth_access_token_for(g->s, g->aud, g->c->id, g->c->id, g->at_scope, NULL, g->now,
+                                  g->as->cfg->access_ttl, &at, jti) < 0) {
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue token");
         return;
     }
-    token_response(g->r, &at, g->as->cfg->access_ttl, NULL, scope, NULL);
+    token_response(g->r, &at, g->as->cfg->access_ttl, NULL, g->at_scope, NULL);
     gh_metric_token_issued(GRANT_CLIENT_CREDENTIALS);
 }
 

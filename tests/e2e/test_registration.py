@@ -105,6 +105,10 @@ def test_confidential_client_gets_its_secret_once(reg):
     assert bad.status_code == 401
     g = manage("GET", info)
     assert g.status_code == 200 and "client_secret" not in g.json()
+    # deleted: even its client_credentials token (no refresh family) is inactive
+    assert reg.introspect(t.json()["access_token"]).json()["active"] is True
+    assert manage("DELETE", info).status_code == 204
+    assert reg.introspect(t.json()["access_token"]).json() == {"active": False}
     # the secret is stored only as a hash
     if reg.sqlite_path():
         raw = open(reg.sqlite_path(), "rb").read()

@@ -201,3 +201,18 @@ def test_bad_api_url_stops_the_server(gh):
     r = gh.cli("serve", "--api-listen", f"127.0.0.1:{gh.api_port}", "--listen",
                f"127.0.0.1:{gh.port}", "--api-url", "ftp://x.example/", check=False)
     assert r.returncode != 0
+
+
+def test_client_credentials_with_a_resource(res):
+    from conftest import BACKEND_SECRET
+    auth = ("backend", BACKEND_SECRET)
+    t = requests.post(res.issuer + "/token", data=[("grant_type", "client_credentials"),
+                                                   ("scope", "api admin"), ("resource", MCP)],
+                      auth=auth)
+    assert t.status_code == 200, t.text
+    c = claims(t.json()["access_token"])
+    assert c["aud"] == MCP and c["scope"] == "api"
+    for bad in (["https://unknown.example/"], [MCP, OTHER]):
+        r = requests.post(res.issuer + "/token", data=[("grant_type", "client_credentials")] +
+                          [("resource", b) for b in bad], auth=auth)
+        assert r.status_code == 400 and r.json()["error"] == "invalid_target", r.text

@@ -121,7 +121,9 @@ static enum gh_reg_result name_list(struct meta_ctx *x, const char *name,
         snprintf(out, outlen, "%s", dflt);
         return GH_REG_OK;
     }
-    if (!json_is_array(arr) || json_array_size(arr) == 0)
+    /* an empty list only where nothing is the default (response_types of
+     * a client without the code grant) */
+    if (!json_is_array(arr) || (json_array_size(arr) == 0 && dflt[0] != '\0'))
         return fail(x, GH_REG_INVALID_METADATA, "%s must be a non-empty array", name);
     json_array_foreach(arr, i, v)
     {

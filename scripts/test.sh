@@ -2,12 +2,12 @@
 # The whole test suite: installs what it needs, builds under ASan+UBSan,
 # runs every tier and ends with one line "N passed, N failed".
 #   bash scripts/test.sh            everything
-#   TIERS="unit e2e" bash scripts/test.sh   a subset (layers unit e2e browser rp diagram fuzz deb)
+#   TIERS="unit e2e" bash scripts/test.sh   a subset (layers unit e2e browser rp mcp diagram fuzz deb)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${GH_TEST_OUT:-$ROOT/build/test-out}
-TIERS=${TIERS:-"layers unit e2e browser rp diagram fuzz deb"}
+TIERS=${TIERS:-"layers unit e2e browser rp mcp diagram fuzz deb"}
 mkdir -p "$OUT"
 passed=0
 failed=0
@@ -132,6 +132,12 @@ for tier in $TIERS; do
         bash tests/rp/run.sh "$OUT/rp" >"$OUT/rp.log" 2>&1
         grep -E '^(ok|not ok)|passed, ' "$OUT/rp.log" | tail -n 60
         count "$OUT/rp.log"
+        ;;
+    mcp)
+        note "MCP: the MCP TypeScript SDK's client and contrib/mcp-server with gatehouse (Chromium)"
+        bash tests/mcp/run.sh "$OUT/mcp" >"$OUT/mcp.log" 2>&1
+        grep -E '^(ok|not ok)|passed, ' "$OUT/mcp.log" | tail -n 60
+        count "$OUT/mcp.log"
         ;;
     diagram)
         note "diagram checks (mermaid, mxgraph, PlantUML, Chromium)"

@@ -47,7 +47,18 @@ struct gh_api {
     pthread_mutex_t cache_lock;
     struct claims *cache; /* direct-mapped by hash */
     struct gh_api_dpop *dpop;
+    struct gh_prm prm; /* RFC 9728 (prm.c) */
 };
+
+struct gh_prm *gh_api_prm(struct gh_api *api)
+{
+    return &api->prm;
+}
+
+const char *gh_api_issuer(const struct gh_api *api)
+{
+    return api->issuer;
+}
 
 int gh_api_new(const struct gh_api_cfg *cfg, struct gh_api **out)
 {
@@ -77,6 +88,7 @@ void gh_api_free(struct gh_api *api)
     gh_api_dpop_free(api->dpop);
     pthread_mutex_destroy(&api->cache_lock);
     free(api->cache);
+    free(api->prm.doc);
     free(api->issuer);
     free(api->audience);
     free(api);
@@ -146,7 +158,10 @@ static int parse_claims(struct gh_api *api, const char *payload, size_t n, struc
         c->nbf = nbf ? json_integer_value(nbf) : 0;
         c->iat = iat ? json_integer_value(iat) : 0;
         c->iss_ok = iss != NULL && strcmp(iss, api->issuer) == 0;
-        c->aud_ok = aud_contains(json_object_get(doc, "aud"), api->audience);
+        /* the default audience, or this API's RFC 8707 resource identifier */
+        c->aud_ok = aud_contains(json_object_get(doc, "aud"), api->audience) ||
+                    (api->prm.resource[0] != '\0' &&
+                     aud_contains(json_object_get(doc, "aud"), api->prm.resource));
         rc = copy_str(doc, "sub", c->sub, sizeof(c->sub), 1);
     }
     if (rc == 0)
@@ -254,6 +269,9 @@ static void challenge_as(struct gh_req *r, const char *scheme, int status, const
     /* RFC 9449 7.1: the algorithms a proof may use */
     if (strcmp(scheme, "DPoP") == 0)
         gh_buf_puts(&b, ", algs=\"" GH_DPOP_ALGS_TEXT "\"");
+    const struct gh_prm *prm = gh_api_prm(r->ctx);
+    if (prm->url[0] != '\0') /* RFC 9728 5.1 */
+        gh_buf_printf(&b, ", resource_metadata=\"%s\"", prm->url);
     gh_resp_header(r, "WWW-Authenticate", gh_arena_strdup(r->arena, b.p ? b.p : "Bearer"));
     gh_buf_release(&b);
     if (error == NULL)
@@ -481,5 +499,7 @@ const struct gh_route gh_api_routes[] = {
     {GH_GET, "/api/me", h_me},
     {GH_GET, "/api/admin", h_admin},
     {GH_OPTIONS, "/api/*", h_preflight},
+    {GH_GET, "/.well-known/oauth-protected-resource", gh_api_h_prm},
+    {GH_GET, "/.well-known/oauth-protected-resource/*", gh_api_h_prm},
 };
 const size_t gh_api_n_routes = sizeof(gh_api_routes) / sizeof(gh_api_routes[0]);

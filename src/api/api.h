@@ -50,6 +50,27 @@ void gh_api_free(struct gh_api *api);
 struct gh_jwk;
 int gh_api_check_token(struct gh_api *api, const struct gh_jwk *const *keys, size_t n,
                        const char *token, const char **why /* OUT */);
+/* ---- protected-resource metadata, RFC 9728 (prm.c) ---- */
+struct gh_prm {
+    char resource[512]; /* the API's resource identifier, "" until set */
+    char url[1024];     /* where its metadata document is served */
+    char path[600];     /* that URL's path: /.well-known/oauth-protected-resource[/PATH] */
+    char *doc;          /* the document (owned) */
+    size_t doc_len;
+};
+/* Sets the API's resource identifier (its public URL, `--api-url`) and
+ * the scopes its metadata lists (space-separated), and builds the
+ * document. Called once, as the API starts listening (before that the
+ * metadata answers 404 and challenges name none). 0, GH_EINVAL (not an
+ * http(s) URL) or GH_ENOMEM. Tokens whose aud is the resource are accepted
+ * too. */
+int gh_api_set_resource(struct gh_api *api, const char *resource, const char *scopes);
+/* The API's metadata state and issuer (borrowed; prm.c). */
+struct gh_prm *gh_api_prm(struct gh_api *api);
+const char *gh_api_issuer(const struct gh_api *api);
+/* GET /.well-known/oauth-protected-resource[/PATH]. */
+void gh_api_h_prm(struct gh_req *r);
+
 /* Route table for the API listener; the route context is the gh_api. */
 extern const struct gh_route gh_api_routes[];
 extern const size_t gh_api_n_routes;

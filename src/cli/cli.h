@@ -72,7 +72,8 @@ struct gh_cli_cmd {
 /* The command table in `gatehouse --help` order, NULL-terminated (help.c). */
 extern const struct gh_cli_cmd *const gh_cli_commands[];
 extern const struct gh_cli_cmd gh_cli_init, gh_cli_client, gh_cli_user, gh_cli_keys,
-    gh_cli_sessions, gh_cli_serve, gh_cli_demo, gh_cli_trace, gh_cli_diagram;
+    gh_cli_sessions, gh_cli_serve, gh_cli_demo, gh_cli_trace, gh_cli_diagram, gh_cli_registration,
+    gh_cli_resource;
 
 /* Index of word in subs (NULL-terminated); -1 when it is not there. */
 int gh_cli_sub(const char *const *subs, const char *word);
@@ -98,5 +99,7 @@ int gh_cmd_trace(struct gh_cli *cli, int argc, char **argv);
 int gh_cmd_trace_review(struct gh_cli *cli, const char *sub, int argc, char **argv);
 int gh_cmd_diagram(struct gh_cli *cli, int argc, char **argv);
 int gh_cmd_sessions(struct gh_cli *cli, int argc, char **argv);
+int gh_cmd_registration(struct gh_cli *cli, int argc, char **argv);
+int gh_cmd_resource(struct gh_cli *cli, int argc, char **argv);
 
 #endif

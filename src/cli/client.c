@@ -370,11 +370,12 @@ out:
     return status;
 }
 
-static void print_client(const struct gh_client *c, int verbose)
+/* via: how the client came, "cli" or "registration" (RFC 7591) */
+static void print_client(const struct gh_client *c, int verbose, const char *via)
 {
-    printf("%s  %s%s%s  scope=\"%s\"  grant_types=\"%s\"", c->id,
+    printf("%s  %s%s%s  scope=\"%s\"  grant_types=\"%s\"  via=%s", c->id,
            c->is_public ? "public" : "confidential", c->trusted ? " trusted" : "",
-           c->dpop_bound ? " dpop-bound" : "", c->scope, c->grant_types);
+           c->dpop_bound ? " dpop-bound" : "", c->scope, c->grant_types, via);
     for (int i = 0; i < c->n_redirect; i++)
         printf("%s%s", verbose ? "\n  redirect_uri " : " ", c->redirect[i]);
     for (int i = 0; verbose && i < c->n_origin; i++)
@@ -405,8 +406,18 @@ static int do_list(struct gh_store *s)
         gh_cli_err("cannot list clients: %s", gh_strerror(rc));
         return GH_EXIT_FAIL;
     }
-    for (size_t i = 0; i < n; i++)
-        print_client(&rows[i], 0);
+    struct gh_client_reg *regs = NULL;
+    size_t nreg = 0;
+    if (gh_store_client_reg_list(s, &regs, &nreg) < 0)
+        nreg = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *via = "cli";
+        for (size_t k = 0; k < nreg; k++)
+            if (strcmp(regs[k].client_id, rows[i].id) == 0)
+                via = regs[k].via;
+        print_client(&rows[i], 0, via);
+    }
+    free(regs);
     free(rows);
     return GH_EXIT_OK;
 }
@@ -415,12 +426,14 @@ static int do_show(struct gh_store *s, const char *id)
 {
     struct gh_client *c = calloc(1, sizeof(*c));
     int rc = c ? gh_store_client_get(s, id, c) : GH_ENOMEM;
+    struct gh_client_reg *m = rc == 0 ? calloc(1, sizeof(*m)) : NULL;
     if (rc == 0)
-        print_client(c, 1);
+        print_client(c, 1, m && gh_store_client_reg_get(s, id, m) == 0 ? m->via : "cli");
     else if (rc == GH_ENOTFOUND)
         gh_cli_err("no client '%s'", id);
     else
         gh_cli_err("cannot read client '%s': %s", id, gh_strerror(rc));
+    free(m);
     free(c);
     return rc < 0 ? GH_EXIT_FAIL : GH_EXIT_OK;
 }

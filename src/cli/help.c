@@ -22,8 +22,9 @@
 #endif
 
 const struct gh_cli_cmd *const gh_cli_commands[] = {
-    &gh_cli_init,  &gh_cli_client, &gh_cli_user,  &gh_cli_keys,    &gh_cli_sessions,
-    &gh_cli_serve, &gh_cli_demo,   &gh_cli_trace, &gh_cli_diagram, NULL,
+    &gh_cli_init,     &gh_cli_client,       &gh_cli_user,     &gh_cli_keys,
+    &gh_cli_sessions, &gh_cli_registration, &gh_cli_resource, &gh_cli_serve,
+    &gh_cli_demo,     &gh_cli_trace,        &gh_cli_diagram,  NULL,
 };
 
 int gh_cli_sub(const char *const *subs, const char *word)

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/settings.h"
 #include "http/addr.h"
+#include "oauth/reg.h"
 #include "server/server.h"
 #include "core/err.h"
 
@@ -67,6 +68,11 @@ int gh_cli_load_settings(struct gh_cli *cli, struct gh_settings *cfg, int argc, 
         ((cfg->tls_cert[0] != '\0') != (cfg->tls_key[0] != '\0'))) {
         if (gh_log_level_parse(cfg->log_level) >= 0)
             gh_cli_err("--tls-cert and --tls-key go together");
+        gh_opts_free(&gh_settings_table, cfg);
+        return GH_EXIT_USAGE;
+    }
+    if (gh_reg_mode(cfg) == GH_REG_BAD) {
+        gh_cli_err("bad --registration '%s' (off, open or token)", cfg->registration);
         gh_opts_free(&gh_settings_table, cfg);
         return GH_EXIT_USAGE;
     }

@@ -71,6 +71,15 @@ static const struct gh_opt opts[] = {
      "back-channel logout: longest wait for a receiver's answer, seconds", 0},
     {"purge-interval", GH_OPT_INT, S(purge_interval), "60", 1, DAY,
      "seconds between background deletions of expired rows", 0},
+    {"registration", GH_OPT_STR, S(registration), "off", 0, 0,
+     "dynamic client registration (RFC 7591): off, open, or token (initial access token)", 0},
+    {"registration-scope", GH_OPT_STR, S(registration_scope), "openid profile email offline_access",
+     0, 0, "scopes a dynamically registered client may have; what it asks for is narrowed to them",
+     0},
+    {"registration-rate", GH_OPT_INT, S(registration_rate), "10", 1, 100000,
+     "registrations per client address, then a pause until 60 seconds pass without one", 0},
+    {"api-url", GH_OPT_URL, S(api_url), "", 0, 0,
+     "public URL of the Resource API, its RFC 9728 resource identifier (default: its origin)", 0},
 };
 
 const struct gh_opt_table gh_settings_table = {opts, sizeof(opts) / sizeof(opts[0])};

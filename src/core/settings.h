@@ -48,6 +48,10 @@ struct gh_settings {
     int64_t purge_interval;
     int64_t backchannel_retry;
     int64_t backchannel_timeout;
+    char *registration;
+    char *registration_scope;
+    int64_t registration_rate;
+    char *api_url;
 };
 
 extern const struct gh_opt_table gh_settings_table;

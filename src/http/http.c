@@ -66,6 +66,10 @@ static enum gh_method method_of(const char *m)
         return GH_OPTIONS;
     if (strcmp(m, "HEAD") == 0)
         return GH_HEAD;
+    if (strcmp(m, "PUT") == 0)
+        return GH_PUT;
+    if (strcmp(m, "DELETE") == 0)
+        return GH_DELETE;
     return 0;
 }
 
@@ -109,10 +113,10 @@ static const struct gh_route *route_find(const struct gh_http *h, const char *pa
 
 static void method_not_allowed(struct gh_req *r, unsigned allowed)
 {
-    static const char *const names[] = {"GET", "POST", "OPTIONS", "HEAD"};
+    static const char *const names[] = {"GET", "POST", "OPTIONS", "HEAD", "PUT", "DELETE"};
     struct gh_buf b;
     gh_buf_init(&b, 64);
-    for (unsigned i = 0; i < 4; i++)
+    for (unsigned i = 0; i < GH_ARRAY_LEN(names); i++)
         if (allowed & (1u << i))
             gh_buf_printf(&b, "%s%s", b.len ? ", " : "", names[i]);
     gh_resp_header(r, "Allow", gh_arena_strdup(r->arena, b.p ? b.p : ""));

@@ -16,7 +16,14 @@
 #include "http/addr.h"
 #include "http/form.h"
 
-enum gh_method { GH_GET = 1, GH_POST = 2, GH_OPTIONS = 4, GH_HEAD = 8 };
+enum gh_method {
+    GH_GET = 1,
+    GH_POST = 2,
+    GH_OPTIONS = 4,
+    GH_HEAD = 8,
+    GH_PUT = 16,
+    GH_DELETE = 32
+};
 
 #define GH_MAX_HEADERS 16
 

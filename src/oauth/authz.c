@@ -20,6 +20,7 @@
 #include "jose/dpop.h"
 #include "oauth/authz.h"
 #include "oauth/idtoken.h"
+#include "oauth/resources.h"
 #include "proto/grant.h"
 #include "proto/prompt.h"
 #include "trace/recorder.h"
@@ -39,8 +40,8 @@ static const char *redirect_for(const struct gh_client *c, const char *uri)
 
 static const char *repeated(const struct gh_form *f)
 {
-    for (int i = 0; i < f->n; i++)
-        if (gh_form_count(f, f->p[i].key) > 1)
+    for (int i = 0; i < f->n; i++) /* RFC 8707 2: resource may repeat */
+        if (gh_form_count(f, f->p[i].key) > 1 && strcmp(f->p[i].key, "resource") != 0)
             return f->p[i].key;
     return NULL;
 }
@@ -175,8 +176,9 @@ int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_fo
         why = "nonce must be 1 to 255 bytes of UTF-8 text without control characters";
     else if (a->dpop_jkt != NULL && !gh_dpop_jkt_valid(a->dpop_jkt)) /* RFC 9449 10 */
         why = "dpop_jkt must be a JWK SHA-256 thumbprint (43 base64url characters)";
-    else
-        why = oidc_params(f, a);
+    else if ((why = oidc_params(f, a)) == NULL &&
+             (why = gh_authz_resources(r, f, &a->resources)) != NULL)
+        e = GH_OAUTH_INVALID_TARGET;
     if (why != NULL) {
         gh_authz_error(r, s, a, e, why);
         return GH_EINVAL;
@@ -263,7 +265,9 @@ void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct
         gh_sha256(code, strlen(code), k.hash);
         k.auth_time = sess->created_at; /* OIDC Core 2: when the user signed in */
         k.expires_at = gh_now() + as->cfg->code_ttl;
-        rc = gh_store_code_put(as->store, &k);
+        rc = gh_authz_resources_keep(r, a->resources, k.hash);
+        if (rc == 0)
+            rc = gh_store_code_put(as->store, &k);
     }
     if (rc < 0) {
         gh_log(GH_LOG_ERROR, "cannot store authorization code", "error", gh_strerror(rc), NULL);
@@ -292,7 +296,8 @@ static void csrf_token(const struct gh_snap *s, const char *cookie, const struct
                             a->flow ? a->flow : "",
                             a->nonce ? a->nonce : "",
                             a->prompt ? a->prompt : "",
-                            a->dpop_jkt ? a->dpop_jkt : ""};
+                            a->dpop_jkt ? a->dpop_jkt : "",
+                            a->resources ? a->resources : ""};
     struct gh_buf msg;
     unsigned char mac[32];
     size_t maclen = 0;

@@ -41,8 +41,8 @@ int gh_oauth_form(struct gh_req *r, struct gh_form *f)
         gh_oauth_error(r, GH_OAUTH_INVALID_REQUEST, "malformed form body");
         return GH_EINVAL;
     }
-    for (int i = 0; i < f->n; i++) {
-        if (gh_form_count(f, f->p[i].key) > 1) {
+    for (int i = 0; i < f->n; i++) { /* but RFC 8707 2: resource may repeat */
+        if (gh_form_count(f, f->p[i].key) > 1 && strcmp(f->p[i].key, "resource") != 0) {
             const char *d = gh_arena_printf(r->arena, "parameter '%.40s' is repeated", f->p[i].key);
             gh_oauth_error(r, GH_OAUTH_INVALID_REQUEST, d ? d : "repeated parameter");
             return GH_EINVAL;
@@ -135,13 +135,14 @@ int gh_oauth_access_token(const struct gh_snap *s, const char *sub, const char *
                           const char *scope, const char *family, int64_t now, int64_t ttl,
                           struct gh_buf *jwt, char jti_out[23])
 {
-    return gh_oauth_access_token_jkt(s, sub, client_id, scope, family, NULL, now, ttl, jwt,
+    return gh_oauth_access_token_for(s, NULL, sub, client_id, scope, family, NULL, now, ttl, jwt,
                                      jti_out);
 }
 
-int gh_oauth_access_token_jkt(const struct gh_snap *s, const char *sub, const char *client_id,
-                              const char *scope, const char *family, const char *jkt, int64_t now,
-                              int64_t ttl, struct gh_buf *jwt, char jti_out[23])
+int gh_oauth_access_token_for(const struct gh_snap *s, const char *aud, const char *sub,
+                              const char *client_id, const char *scope, const char *family,
+                              const char *jkt, int64_t now, int64_t ttl, struct gh_buf *jwt,
+                              char jti_out[23])
 {
     unsigned char raw[16];
     if (gh_rand_bytes(raw, sizeof(raw)) < 0)
@@ -154,7 +155,7 @@ int gh_oauth_access_token_jkt(const struct gh_snap *s, const char *sub, const ch
     if (rc == 0)
         rc = gh_buf_json_str(&claims, s->issuer, strlen(s->issuer));
     claim_str(&claims, &rc, "sub", sub);
-    claim_str(&claims, &rc, "aud", s->audience);
+    claim_str(&claims, &rc, "aud", aud ? aud : s->audience); /* RFC 8707 2.2 */
     if (rc == 0)
         rc = gh_buf_printf(&claims, ",\"exp\":%lld,\"iat\":%lld,\"nbf\":%lld",
                            (long long)(now + ttl), (long long)now, (long long)now);

@@ -60,7 +60,10 @@ static json_t *access_info(struct gh_as *as, const struct gh_snap *s, const char
         gh_store_jti_revoked(as->store, jti, &revoked);
     if (fid != NULL)
         gh_store_family_revoked(as->store, fid, &family_revoked);
-    if (exp <= gh_now() || jti == NULL || revoked || family_revoked) {
+    /* a removed (or deregistered, RFC 7592 2.3) client's tokens are dead */
+    const char *cid = json_string_value(json_object_get(c, "client_id"));
+    if (exp <= gh_now() || jti == NULL || revoked || family_revoked || cid == NULL ||
+        gh_snap_client(s, cid) == NULL) {
         json_decref(c);
         return NULL;
     }

@@ -94,11 +94,13 @@ int gh_oauth_access_token(const struct gh_snap *s, const char *sub, const char *
                           const char *scope, const char *family, int64_t now, int64_t ttl,
                           struct gh_buf *jwt, char jti_out[23]);
 
-/* As gh_oauth_access_token, bound to the DPoP key with thumbprint jkt
- * (RFC 9449 6.1, cnf.jkt) unless jkt is NULL or "". */
-int gh_oauth_access_token_jkt(const struct gh_snap *s, const char *sub, const char *client_id,
-                              const char *scope, const char *family, const char *jkt, int64_t now,
-                              int64_t ttl, struct gh_buf *jwt, char jti_out[23]);
+/* As gh_oauth_access_token, with audience aud (RFC 8707 resource; NULL:
+ * the default) and bound to the DPoP key with thumbprint jkt (RFC 9449
+ * 6.1, cnf.jkt) unless jkt is NULL or "". */
+int gh_oauth_access_token_for(const struct gh_snap *s, const char *aud, const char *sub,
+                              const char *client_id, const char *scope, const char *family,
+                              const char *jkt, int64_t now, int64_t ttl, struct gh_buf *jwt,
+                              char jti_out[23]);
 
 /* DPoP at the Authorization Server (dpop_as.c, RFC 9449 5, 8): checks the
  * request's DPoP header, if any, for the endpoint at path (htu = issuer +

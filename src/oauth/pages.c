@@ -4,6 +4,7 @@
 
 #include "oauth/oauth.h"
 #include "oauth/pages.h"
+#include "oauth/reg.h"
 #include "core/err.h"
 
 static const char css[] =
@@ -73,6 +74,15 @@ static void request_fields(struct gh_buf *b, const struct gh_authz *a)
     hidden(b, "nonce", a->nonce);
     hidden(b, "dpop_jkt", a->dpop_jkt);
     hidden(b, "prompt", a->prompt); /* prompt=consent still asks after the sign-in */
+    for (const char *p = a->resources ? a->resources : ""; *p;) { /* RFC 8707: one each */
+        size_t n = strcspn(p, " ");
+        gh_buf_puts(b, "<input type=\"hidden\" name=\"resource\" value=\"");
+        gh_buf_html(b, p, n);
+        gh_buf_puts(b, "\">");
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
     hidden(b, "csrf", a->csrf);
     if (a->flow && a->flow[0])
         hidden(b, "flow", a->flow);
@@ -139,7 +149,9 @@ void gh_page_consent(struct gh_req *r, const struct gh_authz *a, const char *use
     struct gh_buf b;
     gh_buf_init(&b, 65536);
     head(&b, "Allow access");
-    gh_buf_puts(&b, "<h1>Allow access?</h1><p><strong>");
+    gh_buf_puts(&b, "<h1>Allow access?</h1>");
+    gh_reg_consent_note(r, a->client_id, &b); /* RFC 7591 5: say who registered it */
+    gh_buf_puts(&b, "<p><strong>");
     esc(&b, a->client_id);
     gh_buf_puts(&b, "</strong> asks to act for <strong>");
     esc(&b, user);

@@ -22,6 +22,7 @@ struct gh_authz {
     const char *login_hint;    /* pre-fills the user name; NULL when none */
     const char *id_token_hint; /* NULL when none */
     const char *dpop_jkt;      /* RFC 9449 10: key the code is bound to, NULL when none */
+    const char *resources;     /* RFC 8707 resource values, space-separated; NULL: none */
     char csrf[64];             /* form token bound to the browser and the request */
 };
 

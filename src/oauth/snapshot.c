@@ -16,6 +16,7 @@
 #include "jose/dpop.h"
 #include "oauth/as.h"
 #include "oauth/oauth.h"
+#include "oauth/reg.h"
 #include "proto/proto.h"
 #include "core/err.h"
 
@@ -92,7 +93,7 @@ static int build_jwks(struct gh_snap *s)
     "\"request_parameter_supported\":false,\"request_uri_parameter_supported\":false,"             \
     "\"backchannel_logout_supported\":true,\"backchannel_logout_session_supported\":true"
 
-static int build_discovery(struct gh_snap *s)
+static int build_discovery(struct gh_snap *s, int registration)
 {
     const char *i = s->issuer;
     struct gh_buf b;
@@ -106,6 +107,8 @@ static int build_discovery(struct gh_snap *s)
         "\"introspection_endpoint\":\"%s/introspect\",\"userinfo_endpoint\":\"%s/userinfo\","
         "\"end_session_endpoint\":\"%s/logout\"",
         i, i, i, i, i, i, i);
+    if (registration) /* RFC 8414 2 */
+        gh_buf_printf(&b, ",\"registration_endpoint\":\"%s/register\"", i);
     /* OpenID Connect Discovery 1.0 section 3 */
     gh_buf_puts(&b, OIDC_METADATA);
     gh_buf_puts(&b,
@@ -221,7 +224,7 @@ static int snap_build(struct gh_as *as, struct gh_snap **out, char *err, size_t 
     if (rc == 0)
         rc = build_jwks(s);
     if (rc == 0)
-        rc = build_discovery(s);
+        rc = build_discovery(s, gh_reg_mode(as->cfg) != GH_REG_OFF);
     struct gh_argon2_params costliest;
     int found = rc == 0 ? gh_store_user_costliest(st, &costliest) : GH_ENOTFOUND;
     if (found < 0 && found != GH_ENOTFOUND)

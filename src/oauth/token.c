@@ -16,6 +16,7 @@
 #include "core/metrics.h"
 #include "oauth/idtoken.h"
 #include "oauth/oauth.h"
+#include "oauth/resources.h"
 #include "trace/recorder.h"
 #include "core/err.h"
 
@@ -40,6 +41,8 @@ struct grant {
     struct gh_buf idt;           /* the signed id_token, empty when none */
     char rt[GH_REFRESH_LEN + 1]; /* the new refresh token, "" when none */
     char granted[GH_SCOPE_MAX];  /* the scope this answer grants */
+    const char *aud;             /* RFC 8707 resource asked for, NULL: default audience */
+    char at_scope[GH_SCOPE_MAX]; /* the access token's scope (narrowed to the resource's) */
     /* authorization_code */
     const char *code, *verifier;
     struct gh_code k;
@@ -220,7 +223,7 @@ static void code_finish(struct gh_req *r)
         gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, redeem_error(res));
     } else {
         gh_metric_token_issued(GRANT_CODE);
-        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->granted, &g->idt, g->jkt);
+        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->at_scope, &g->idt, g->jkt);
     }
     if (r->status != 200)
         g->rt[0] = '\0';
@@ -248,8 +251,9 @@ static void issue_from_code(struct grant *g)
                             .nonce = k->nonce,
                             .sid = k->sid};
     if (gh_refresh_new(g->rt, rd->rt_hash) < 0 ||
-        gh_oauth_access_token_jkt(g->s, g->k.sub, g->k.client_id, g->granted, rd->family_id, g->jkt,
-                                  g->now, g->as->cfg->access_ttl, &g->at, jti) < 0 ||
+        gh_oauth_access_token_for(g->s, g->aud, g->k.sub, g->k.client_id, g->at_scope,
+                                  rd->family_id, g->jkt, g->now, g->as->cfg->access_ttl, &g->at,
+                                  jti) < 0 ||
         gh_idtoken_grant(g->s, g->granted, &it, &g->at, g->now, g->as->cfg->access_ttl, &g->idt) <
             0) {
         g->rt[0] = '\0';
@@ -300,7 +304,8 @@ static void grant_code(struct grant *g)
     else if (gh_grant_scope(NULL, g->k.scope, g->c->scope, g->granted, sizeof(g->granted)) < 0)
         gh_oauth_error(g->r, GH_OAUTH_INVALID_SCOPE,
                        "no authorized scope is still allowed for this client");
-    else
+    else if (gh_token_resource(g->r, &g->f, g->rd.code_hash, NULL, g->granted, &g->aud, g->at_scope,
+                               sizeof(g->at_scope)) == 0)
         issue_from_code(g);
     if (g->r->defer_start == NULL)
         code_trace(g);
@@ -381,7 +386,7 @@ static void refresh_finish(struct gh_req *r)
         gh_metric_token_issued(GRANT_REFRESH);
         if (res == GH_ROTATE_OK)
             gh_metric_inc(GH_M_ROTATIONS);
-        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->granted, &g->idt, g->jkt);
+        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->at_scope, &g->idt, g->jkt);
     } else {
         if (res == GH_ROTATE_REUSED) {
             gh_metric_inc(GH_M_REUSE_DETECTED);
@@ -410,8 +415,9 @@ static int refresh_issue(struct grant *g)
     if (rot->wrapped)
         rc = gh_refresh_wrap(g->presented, rot->old_hash, g->rt, rot->wrap);
     if (rc == 0)
-        rc = gh_oauth_access_token_jkt(g->s, g->t.sub, g->t.client_id, g->granted, g->t.family_id,
-                                       g->jkt, g->now, g->as->cfg->access_ttl, &g->at, jti);
+        rc = gh_oauth_access_token_for(g->s, g->aud, g->t.sub, g->t.client_id, g->at_scope,
+                                       g->t.family_id, g->jkt, g->now, g->as->cfg->access_ttl,
+                                       &g->at, jti);
     /* OIDC Core 12.2: same sub, auth_time and sid; no nonce */
     struct gh_idtoken it = {
         .sub = g->t.sub, .client_id = g->t.client_id, .auth_time = g->t.auth_time, .sid = g->t.sid};
@@ -458,6 +464,12 @@ static void grant_refresh(struct grant *g)
                                         : "no granted scope is still allowed for this client");
         return;
     }
+    /* RFC 8707 2.2: any resource granted at authorization */
+    if (gh_token_resource(g->r, &g->f, NULL, g->t.family_id, g->granted, &g->aud, g->at_scope,
+                          sizeof(g->at_scope)) < 0) {
+        trace_refresh(g);
+        return;
+    }
     /* OK, GRACE and REUSED go to the store, which judges again on the rows
      * as they are in its transaction (with the successor this token was
      * rotated to, which the row read here does not show) and writes what
@@ -491,12 +503,15 @@ static void grant_client_credentials(struct grant *g)
     char jti[23];
     char mem[4096];
     struct gh_buf at = {mem, 0, sizeof(mem), sizeof(mem) - 1};
-    if (gh_oauth_access_token_jkt(g->s, g->c->id, g->c->id, scope, NULL, g->jkt, g->now,
-                                  g->as->cfg->access_ttl, &at, jti) < 0) {
+    if (gh_token_resource(g->r, &g->f, NULL, NULL, scope, &g->aud, g->at_scope,
+                          sizeof(g->at_scope)) < 0)
+        return; /* RFC 8707: a registered resource as aud */
+    if (gh_oauth_access_token_for(g->s, g->aud, g->c->id, g->c->id, g->at_scope, NULL, g->jkt,
+                                  g->now, g->as->cfg->access_ttl, &at, jti) < 0) {
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue token");
         return;
     }
-    token_response(g->r, &at, g->as->cfg->access_ttl, NULL, scope, NULL, g->jkt);
+    token_response(g->r, &at, g->as->cfg->access_ttl, NULL, g->at_scope, NULL, g->jkt);
     gh_metric_token_issued(GRANT_CLIENT_CREDENTIALS);
 }
 

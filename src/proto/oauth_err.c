@@ -24,6 +24,7 @@ static const struct {
     [GH_OAUTH_CONSENT_REQUIRED] = {"consent_required", 400},
     [GH_OAUTH_INVALID_DPOP_PROOF] = {"invalid_dpop_proof", 400},
     [GH_OAUTH_USE_DPOP_NONCE] = {"use_dpop_nonce", 400},
+    [GH_OAUTH_INVALID_TARGET] = {"invalid_target", 400},
 };
 
 const char *gh_oauth_err_code(enum gh_oauth_err e)

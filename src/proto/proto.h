@@ -88,6 +88,7 @@ enum gh_oauth_err {
     GH_OAUTH_CONSENT_REQUIRED,   /* OIDC Core 3.1.2.6 */
     GH_OAUTH_INVALID_DPOP_PROOF, /* RFC 9449 5 */
     GH_OAUTH_USE_DPOP_NONCE,     /* RFC 9449 8 */
+    GH_OAUTH_INVALID_TARGET,     /* RFC 8707 2 */
 };
 const char *gh_oauth_err_code(enum gh_oauth_err e);
 /* HTTP status for the error at the token-style endpoints. */

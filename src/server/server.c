@@ -15,6 +15,7 @@
 #include "jose/dpop.h"
 #include "oauth/oauth.h"
 #include "oauth/pages.h"
+#include "oauth/reg.h"
 #include "proto/proto.h"
 #include "server/server.h"
 #include "oauth/backchannel.h"
@@ -41,6 +42,8 @@ static const struct gh_route as_routes[] = {
     {GH_POST, "/revoke", gh_h_revoke},
     {GH_OPTIONS, "/revoke", gh_h_cors_preflight},
     {GH_POST, "/introspect", gh_h_introspect},
+    {GH_POST, "/register", gh_h_register},
+    {GH_GET | GH_PUT | GH_DELETE, "/register/*", gh_h_register_manage},
     {GH_GET | GH_POST, "/userinfo", gh_h_userinfo},
     {GH_OPTIONS, "/userinfo", gh_h_userinfo_preflight},
     {GH_GET | GH_POST, "/logout", gh_h_logout},
@@ -204,6 +207,17 @@ static void api_jti_use(void *arg, const unsigned char jti[32], const char *jkt,
     gh_store_dpop_jti_use_async(arg, jti, jkt, expires_at, done, done_arg);
 }
 
+/* The API's RFC 9728 identity: --api-url, else its origin; the scopes of
+ * the resource registered under that URI (`resource add --scope`), else
+ * those it serves. */
+static int api_resource(struct gh_server *srv)
+{
+    const char *url = srv->cfg->api_url && srv->cfg->api_url[0] ? srv->cfg->api_url : srv->api_url;
+    struct gh_resource res;
+    int found = gh_store_resource_get(srv->store, url, &res) == 0 && res.scope[0] != '\0';
+    return gh_api_set_resource(srv->api, url, found ? res.scope : "api admin");
+}
+
 static int start_api(struct gh_server *srv, char *err, size_t errlen)
 {
     struct gh_snap *s = gh_as_snap(&srv->as);
@@ -234,8 +248,11 @@ static int start_api(struct gh_server *srv, char *err, size_t errlen)
     }
     /* the API waits on the store only for a DPoP proof's jti, and then
      * without holding a thread: an epoll pool of a few threads */
-    return listen_on(srv, "api", srv->cfg->api_listen, gh_api_routes, gh_api_n_routes, srv->api, 4,
-                     &srv->api_http, srv->api_url, err, errlen);
+    rc = listen_on(srv, "api", srv->cfg->api_listen, gh_api_routes, gh_api_n_routes, srv->api, 4,
+                   &srv->api_http, srv->api_url, err, errlen);
+    if (rc == 0 && (rc = api_resource(srv)) < 0)
+        snprintf(err, errlen, "bad --api-url '%s'", srv->cfg->api_url);
+    return rc;
 }
 
 static int start_app(struct gh_server *srv, char *err, size_t errlen)

@@ -237,6 +237,14 @@ int pg_client_update(struct gh_store *gs, const struct gh_client *cl)
     return pg_write((struct pg_store *)gs, client_write_fn, &j);
 }
 
+int pg_client_write(struct pg_conn *c, const struct gh_client *cl, int insert)
+{
+    struct client_job j = {cl, SQL_CLIENT_INSERT, "tiihttti"};
+    if (!insert)
+        j = (struct client_job){cl, SQL_CLIENT_UPDATE, "tiihttt"};
+    return client_write_fn(c, &j);
+}
+
 static void client_row(const PGresult *r, int row, struct gh_client *cl)
 {
     memset(cl, 0, sizeof(*cl));
@@ -311,6 +319,8 @@ static int client_remove_fn(struct pg_conn *c, void *arg)
         rc = pg_exec(c, SQL_CLIENT_DELETE, "t", (const char *)arg);
     if (rc > 0) /* a client registered later under this id inherits no consent */
         rc = gone_too(rc, pg_exec(c, SQL_CONSENT_DELETE_CLIENT, "t", (const char *)arg));
+    if (rc > 0) /* nor registration, and what it was granted stops working */
+        rc = gone_too(rc, pg_client_forget(c, (const char *)arg));
     if (rc == 0)
         return GH_ENOTFOUND;
     return rc < 0 ? rc : 0;

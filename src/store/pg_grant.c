@@ -622,6 +622,11 @@ static const char *const SQL_PURGE[] = {
     "expires_at < $1 LIMIT $2)",
     "DELETE FROM login_failure WHERE key IN (SELECT key FROM login_failure WHERE last_at < "
     "$1 - 86400 LIMIT $2)",
+    /* registration (RFC 7591 3) and resource indicators (RFC 8707) */
+    "DELETE FROM initial_access_token WHERE hash IN (SELECT hash FROM initial_access_token WHERE "
+    "expires_at < $1 LIMIT $2)",
+    "DELETE FROM grant_resource WHERE code_hash IN (SELECT code_hash FROM grant_resource WHERE "
+    "expires_at < $1 LIMIT $2)",
     /* a wrapped successor older than the longest window serves nothing */
     "UPDATE refresh_token SET next_wrap = NULL WHERE hash IN (SELECT hash FROM refresh_token "
     "WHERE next_wrap IS NOT NULL AND rotated_at < $1 - " GH_GRACE_MAX_SQL " LIMIT $2)",

@@ -170,6 +170,31 @@ int pg_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SH
 int pg_trace_flow_of_family(struct gh_store *gs, const char *family_id, char *flow_id, size_t len);
 int pg_trace_prune(struct gh_store *gs, int keep_flows);
 
+/* Inserts (insert = 1) or updates a client row and bumps the revision,
+ * inside a pg_write transaction (pg_admin.c). */
+int pg_client_write(struct pg_conn *c, const struct gh_client *cl, int insert);
+/* With a client's removal: its registration row goes and its families are
+ * revoked (pg_reg.c). 0 or a negative gh_err. */
+int pg_client_forget(struct pg_conn *c, const char *id);
+int pg_client_register(struct gh_store *gs, const struct gh_client *c,
+                       const struct gh_client_reg *m);
+int pg_client_reregister(struct gh_store *gs, const struct gh_client *c,
+                         const struct gh_client_reg *m);
+int pg_client_reg_get(struct gh_store *gs, const char *id, struct gh_client_reg *out);
+int pg_client_reg_list(struct gh_store *gs, struct gh_client_reg **rows, size_t *n);
+int pg_iat_add(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int64_t expires_at,
+               int64_t uses, int64_t now);
+int pg_iat_use(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int64_t now);
+int pg_resource_add(struct gh_store *gs, const struct gh_resource *r);
+int pg_resource_get(struct gh_store *gs, const char *uri, struct gh_resource *out);
+int pg_resource_list(struct gh_store *gs, struct gh_resource **rows, size_t *n);
+int pg_resource_remove(struct gh_store *gs, const char *uri);
+int pg_grant_resource_put(struct gh_store *gs, const unsigned char code_hash[GH_SHA256_LEN],
+                          const char *resources, int64_t expires_at);
+int pg_grant_resource_of_code(struct gh_store *gs, const unsigned char code_hash[GH_SHA256_LEN],
+                              char *out, size_t len);
+int pg_grant_resource_of_family(struct gh_store *gs, const char *family_id, char *out, size_t len);
+
 extern const struct gh_store_ops gh_pg_ops;
 
 /* Connects to PostgreSQL at a libpq URL; callers outside src/store/ use

@@ -222,6 +222,11 @@ out:
     return rc;
 }
 
+int sq_client_write(struct sq_conn *c, const struct gh_client *cl, int insert)
+{
+    return client_write(c, cl, insert ? SQL_CLIENT_INSERT : SQL_CLIENT_UPDATE);
+}
+
 static int client_add_fn(struct sq_conn *c, void *arg)
 {
     return client_write(c, arg, SQL_CLIENT_INSERT);
@@ -315,6 +320,8 @@ static int client_remove_fn(struct sq_conn *c, void *arg)
     int rc = sq_exec(c, SQL_CLIENT_DELETE, "t", (const char *)arg);
     if (rc > 0) /* a client registered later under this id inherits no consent */
         rc = gone_too(rc, sq_exec(c, SQL_CONSENT_DELETE_CLIENT, "t", (const char *)arg));
+    if (rc > 0) /* nor registration, and what it was granted stops working */
+        rc = gone_too(rc, sq_client_forget(c, (const char *)arg));
     if (rc == 0)
         return GH_ENOTFOUND;
     return rc < 0 ? rc : bump(c);

@@ -161,6 +161,31 @@ int sq_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SH
 int sq_trace_flow_of_family(struct gh_store *gs, const char *family_id, char *flow_id, size_t len);
 int sq_trace_prune(struct gh_store *gs, int keep_flows);
 
+/* Inserts (insert = 1) or updates a client row and bumps the revision, on
+ * the writer (sqlite_admin.c). */
+int sq_client_write(struct sq_conn *c, const struct gh_client *cl, int insert);
+/* With a client's removal: its registration row goes and its families are
+ * revoked (sqlite_reg.c). 0 or a negative gh_err. */
+int sq_client_forget(struct sq_conn *c, const char *id);
+int sq_client_register(struct gh_store *gs, const struct gh_client *c,
+                       const struct gh_client_reg *m);
+int sq_client_reregister(struct gh_store *gs, const struct gh_client *c,
+                         const struct gh_client_reg *m);
+int sq_client_reg_get(struct gh_store *gs, const char *id, struct gh_client_reg *out);
+int sq_client_reg_list(struct gh_store *gs, struct gh_client_reg **rows, size_t *n);
+int sq_iat_add(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int64_t expires_at,
+               int64_t uses, int64_t now);
+int sq_iat_use(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int64_t now);
+int sq_resource_add(struct gh_store *gs, const struct gh_resource *r);
+int sq_resource_get(struct gh_store *gs, const char *uri, struct gh_resource *out);
+int sq_resource_list(struct gh_store *gs, struct gh_resource **rows, size_t *n);
+int sq_resource_remove(struct gh_store *gs, const char *uri);
+int sq_grant_resource_put(struct gh_store *gs, const unsigned char code_hash[GH_SHA256_LEN],
+                          const char *resources, int64_t expires_at);
+int sq_grant_resource_of_code(struct gh_store *gs, const unsigned char code_hash[GH_SHA256_LEN],
+                              char *out, size_t len);
+int sq_grant_resource_of_family(struct gh_store *gs, const char *family_id, char *out, size_t len);
+
 extern const struct gh_store_ops gh_sqlite_ops;
 
 /* Opens (creating if needed) the SQLite database at path; callers outside

@@ -22,7 +22,7 @@
 #include "core/password.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 9
+#define GH_SCHEMA_VERSION 10
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */
@@ -54,6 +54,35 @@ struct gh_client {
     char post_logout[GH_URIS_MAX][GH_URI_MAX];
     char backchannel_uri[GH_URI_MAX]; /* Back-Channel Logout 1.0 2.2; "" when none */
     int dpop_bound;                   /* RFC 9449 5.2 dpop_bound_access_tokens */
+};
+
+/* How a dynamically registered client came and what it registered (RFC
+ * 7591 2, RFC 7592); clients added with the CLI have none. Lists are
+ * newline-separated (contacts, post-logout URIs) or space-separated
+ * (grant and response types). */
+#define GH_REG_LIST_MAX 1024
+struct gh_client_reg {
+    char client_id[GH_ID_MAX];
+    char via[16];                            /* "registration" */
+    unsigned char token_hash[GH_SHA256_LEN]; /* registration access token */
+    char client_name[GH_CLAIM_MAX];
+    char client_uri[GH_URI_MAX];
+    char logo_uri[GH_URI_MAX];
+    char contacts[GH_REG_LIST_MAX];
+    char grant_types[96];
+    char response_types[32];
+    char auth_method[32]; /* token_endpoint_auth_method */
+    char post_logout_uris[GH_REG_LIST_MAX];
+    int dpop_bound; /* dpop_bound_access_tokens */
+    int64_t created_at;
+};
+
+/* A protected resource (RFC 8707): tokens may name it as their audience. */
+struct gh_resource {
+    char uri[GH_URI_MAX];
+    char name[GH_CLAIM_MAX];
+    char scope[GH_SCOPE_MAX]; /* scopes a token for it may carry, "" = any */
+    int64_t created_at;
 };
 
 struct gh_user {
@@ -337,6 +366,38 @@ struct gh_store_ops {
     int (*consent_put)(struct gh_store *s, const char *sub, const char *client_id,
                        const char *scope, int64_t now);
 
+    /* Dynamic client registration (RFC 7591, RFC 7592): the client and its
+     * registration row in one transaction; GH_EEXIST when the id is taken.
+     * reregister replaces both (GH_ENOTFOUND when gone). client_remove
+     * removes the row too and revokes the client's families. */
+    int (*client_register)(struct gh_store *s, const struct gh_client *c,
+                           const struct gh_client_reg *m);
+    int (*client_reregister)(struct gh_store *s, const struct gh_client *c,
+                             const struct gh_client_reg *m);
+    /* GH_ENOTFOUND for a client that did not register itself. */
+    int (*client_reg_get)(struct gh_store *s, const char *id, struct gh_client_reg *out);
+    int (*client_reg_list)(struct gh_store *s, struct gh_client_reg **rows, size_t *n);
+    /* Initial access tokens (RFC 7591 3): stored as hashes. iat_use spends
+     * one use of a live token atomically; GH_ENOTFOUND when it is unknown,
+     * expired or used up. */
+    int (*iat_add)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN], int64_t expires_at,
+                   int64_t uses, int64_t now);
+    int (*iat_use)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN], int64_t now);
+    /* Resources (RFC 8707). add: GH_EEXIST when the URI is taken. */
+    int (*resource_add)(struct gh_store *s, const struct gh_resource *r);
+    int (*resource_get)(struct gh_store *s, const char *uri, struct gh_resource *out);
+    int (*resource_list)(struct gh_store *s, struct gh_resource **rows, size_t *n);
+    int (*resource_remove)(struct gh_store *s, const char *uri);
+    /* The resources (space-separated) granted with an authorization code,
+     * read by the code's hash or by the family the code started; "" and
+     * GH_ENOTFOUND when none were. */
+    int (*grant_resource_put)(struct gh_store *s, const unsigned char code_hash[GH_SHA256_LEN],
+                              const char *resources, int64_t expires_at);
+    int (*grant_resource_of_code)(struct gh_store *s, const unsigned char code_hash[GH_SHA256_LEN],
+                                  char *out, size_t len);
+    int (*grant_resource_of_family)(struct gh_store *s, const char *family_id, char *out,
+                                    size_t len);
+
     /* Login rate limiting: failures of one key ("u:NAME" or "a:ADDR"). */
     int (*login_fail_get)(struct gh_store *s, const char *key, int *count, int64_t *last_at);
     int (*login_fail_add)(struct gh_store *s, const char *key, int64_t now, int *count);
@@ -419,6 +480,26 @@ int gh_store_consent_get(struct gh_store *s, const char *sub, const char *client
                          size_t len);
 int gh_store_consent_put(struct gh_store *s, const char *sub, const char *client_id,
                          const char *scope, int64_t now);
+int gh_store_client_register(struct gh_store *s, const struct gh_client *c,
+                             const struct gh_client_reg *m);
+int gh_store_client_reregister(struct gh_store *s, const struct gh_client *c,
+                               const struct gh_client_reg *m);
+int gh_store_client_reg_get(struct gh_store *s, const char *id, struct gh_client_reg *out);
+int gh_store_client_reg_list(struct gh_store *s, struct gh_client_reg **rows, size_t *n);
+int gh_store_iat_add(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                     int64_t expires_at, int64_t uses, int64_t now);
+int gh_store_iat_use(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN], int64_t now);
+int gh_store_resource_add(struct gh_store *s, const struct gh_resource *r);
+int gh_store_resource_get(struct gh_store *s, const char *uri, struct gh_resource *out);
+int gh_store_resource_list(struct gh_store *s, struct gh_resource **rows, size_t *n);
+int gh_store_resource_remove(struct gh_store *s, const char *uri);
+int gh_store_grant_resource_put(struct gh_store *s, const unsigned char code_hash[GH_SHA256_LEN],
+                                const char *resources, int64_t expires_at);
+int gh_store_grant_resource_of_code(struct gh_store *s,
+                                    const unsigned char code_hash[GH_SHA256_LEN], char *out,
+                                    size_t len);
+int gh_store_grant_resource_of_family(struct gh_store *s, const char *family_id, char *out,
+                                      size_t len);
 int gh_store_login_fail_get(struct gh_store *s, const char *key, int *count, int64_t *last_at);
 int gh_store_login_fail_add(struct gh_store *s, const char *key, int64_t now, int *count);
 int gh_store_login_fail_clear(struct gh_store *s, const char *key);

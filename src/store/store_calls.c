@@ -217,6 +217,78 @@ int gh_store_consent_put(struct gh_store *s, const char *sub, const char *client
     return s->ops->consent_put(s, sub, client_id, scope, now);
 }
 
+int gh_store_client_register(struct gh_store *s, const struct gh_client *c,
+                             const struct gh_client_reg *m)
+{
+    return s->ops->client_register(s, c, m);
+}
+
+int gh_store_client_reregister(struct gh_store *s, const struct gh_client *c,
+                               const struct gh_client_reg *m)
+{
+    return s->ops->client_reregister(s, c, m);
+}
+
+int gh_store_client_reg_get(struct gh_store *s, const char *id, struct gh_client_reg *out)
+{
+    return s->ops->client_reg_get(s, id, out);
+}
+
+int gh_store_client_reg_list(struct gh_store *s, struct gh_client_reg **rows, size_t *n)
+{
+    return s->ops->client_reg_list(s, rows, n);
+}
+
+int gh_store_iat_add(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                     int64_t expires_at, int64_t uses, int64_t now)
+{
+    return s->ops->iat_add(s, hash, expires_at, uses, now);
+}
+
+int gh_store_iat_use(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN], int64_t now)
+{
+    return s->ops->iat_use(s, hash, now);
+}
+
+int gh_store_resource_add(struct gh_store *s, const struct gh_resource *r)
+{
+    return s->ops->resource_add(s, r);
+}
+
+int gh_store_resource_get(struct gh_store *s, const char *uri, struct gh_resource *out)
+{
+    return s->ops->resource_get(s, uri, out);
+}
+
+int gh_store_resource_list(struct gh_store *s, struct gh_resource **rows, size_t *n)
+{
+    return s->ops->resource_list(s, rows, n);
+}
+
+int gh_store_resource_remove(struct gh_store *s, const char *uri)
+{
+    return s->ops->resource_remove(s, uri);
+}
+
+int gh_store_grant_resource_put(struct gh_store *s, const unsigned char code_hash[GH_SHA256_LEN],
+                                const char *resources, int64_t expires_at)
+{
+    return s->ops->grant_resource_put(s, code_hash, resources, expires_at);
+}
+
+int gh_store_grant_resource_of_code(struct gh_store *s,
+                                    const unsigned char code_hash[GH_SHA256_LEN], char *out,
+                                    size_t len)
+{
+    return s->ops->grant_resource_of_code(s, code_hash, out, len);
+}
+
+int gh_store_grant_resource_of_family(struct gh_store *s, const char *family_id, char *out,
+                                      size_t len)
+{
+    return s->ops->grant_resource_of_family(s, family_id, out, len);
+}
+
 int gh_store_login_fail_get(struct gh_store *s, const char *key, int *count, int64_t *last_at)
 {
     return s->ops->login_fail_get(s, key, count, last_at);

@@ -235,7 +235,8 @@ def test_no_token_is_401_with_bare_challenge(server):
     r = call(server)
     assert r.status_code == 401
     h = r.headers["WWW-Authenticate"]
-    assert re.fullmatch(r'Bearer realm="[^"]+"', h), h
+    # no error code (RFC 6750 3.1); the metadata's URL (RFC 9728 5.1)
+    assert re.fullmatch(r'Bearer realm="[^"]+", resource_metadata="[^"]+"', h), h
     assert "error" not in h
     r = call(server, path="/api/admin")
     assert r.status_code == 401

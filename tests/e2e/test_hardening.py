@@ -367,7 +367,8 @@ def test_schema_3_database_is_migrated(gh):
     # 7: logout URIs and the back-channel logout queue)
     drop += ["ALTER TABLE trace_step DROP COLUMN attrs", "DROP TABLE consent"]
     drop += ["ALTER TABLE client DROP COLUMN post_logout_uris",
-             "ALTER TABLE client DROP COLUMN backchannel_logout_uri", "DROP TABLE bcl_queue"]
+             "ALTER TABLE client DROP COLUMN backchannel_logout_uri", "DROP TABLE bcl_queue",
+             "DROP INDEX browser_session_sid"]
     drop += ["PRAGMA user_version = 3" if gh.sqlite_path() else
              "UPDATE gh_schema SET version = 3"]
     for statement in drop:

@@ -182,8 +182,16 @@ static void ask(struct gh_req *r, const struct gh_snap *s, const struct logout_r
     struct gh_authz a;
     logout_authz(&a);
     gh_authz_csrf(r, s, &a);
+    /* who is signed in, for the page only: the session row as stored */
+    const char *cookie = gh_req_cookie(r, "gh_session");
     struct gh_session sess;
-    int signed_in = gh_session_user(r, &sess);
+    unsigned char hash[GH_SHA256_LEN];
+    int signed_in = 0;
+    if (cookie != NULL && strlen(cookie) == GH_TOKEN_LEN) {
+        gh_sha256(cookie, strlen(cookie), hash);
+        signed_in = gh_store_session_get(gh_as_of(r)->store, hash, &sess) == 0 &&
+                    sess.expires_at > gh_now();
+    }
     gh_page_logout_confirm(r, signed_in ? sess.sub : NULL, a.csrf,
                            l->hint != NULL ? "The sign-out request could not be verified." : NULL);
 }

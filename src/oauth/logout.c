@@ -46,11 +46,31 @@ static void logout_authz(struct gh_authz *a)
     a->scope = "logout";
 }
 
-/* Ends this browser's session, if it has one, and clears its cookie. */
+/* Ends this browser's session and clears its cookie. A browser that sent
+ * no session cookie (a cross-site POST carries no SameSite=Lax cookie)
+ * ends the session a valid hint names by its sid and sub instead. */
 static void end_session(struct gh_req *r, const struct gh_snap *s, struct logout_req *l)
 {
     struct gh_as *as = gh_as_of(r);
-    int rc = gh_session_end(r, s, &l->done);
+    const char *cookie = gh_req_cookie(r, "gh_session");
+    int secure = strncmp(s->issuer, "https:", 6) == 0;
+    gh_resp_header(r, "Set-Cookie",
+                   gh_arena_printf(r->arena,
+                                   "gh_session=; Path=/; HttpOnly; SameSite=Lax; "
+                                   "Max-Age=0%s",
+                                   secure ? "; Secure" : ""));
+    unsigned char hash[GH_SHA256_LEN];
+    struct gh_logout_req req = {.now_ms = gh_now_us() / 1000};
+    if (cookie != NULL && strlen(cookie) == GH_TOKEN_LEN) {
+        gh_sha256(cookie, strlen(cookie), hash);
+        req.hash = hash;
+    } else if (l->hint_ok && l->claims.sid[0] != '\0') {
+        req.sid = l->claims.sid;
+        req.sub = l->claims.sub;
+    } else {
+        return;
+    }
+    int rc = gh_store_logout_session(as->store, &req, &l->done);
     if (rc == GH_ENOTFOUND)
         return;
     if (rc < 0) {
@@ -102,8 +122,10 @@ static void trace(struct gh_req *r, const struct logout_req *l)
         return;
     int64_t end = gh_now_us();
     gh_rec_step(rec, l->done.flow_id, GH_P_BROWSER, GH_P_AS, GH_STEP_CALL, 0, l->t0_us, 0,
-                l->hint_ok ? "GET /logout (id_token_hint, post_logout_redirect_uri, state)"
-                           : "POST /logout (confirmed, csrf)",
+                !l->hint_ok ? "POST /logout (confirmed, csrf)"
+                : r->method == GH_POST
+                    ? "POST /logout (id_token_hint, post_logout_redirect_uri, state)"
+                    : "GET /logout (id_token_hint, post_logout_redirect_uri, state)",
                 "RP-Initiated Logout 1.0: end-session request", NULL, GH_GROUP_NONE);
     char note[96];
     snprintf(note, sizeof(note),

@@ -80,20 +80,3 @@ int gh_session_start(struct gh_req *r, const struct gh_snap *s, const struct gh_
                                    sid, (long long)as->cfg->session_ttl, secure ? "; Secure" : ""));
     return 0;
 }
-
-int gh_session_end(struct gh_req *r, const struct gh_snap *s, struct gh_logout *done)
-{
-    struct gh_as *as = gh_as_of(r);
-    const char *cookie = gh_req_cookie(r, "gh_session");
-    int secure = strncmp(s->issuer, "https:", 6) == 0;
-    gh_resp_header(r, "Set-Cookie",
-                   gh_arena_printf(r->arena,
-                                   "gh_session=; Path=/; HttpOnly; SameSite=Lax; "
-                                   "Max-Age=0%s",
-                                   secure ? "; Secure" : ""));
-    if (cookie == NULL || strlen(cookie) != GH_TOKEN_LEN)
-        return GH_ENOTFOUND;
-    unsigned char hash[GH_SHA256_LEN];
-    gh_sha256(cookie, strlen(cookie), hash);
-    return gh_store_logout_session(as->store, hash, gh_now_us() / 1000, done);
-}

@@ -17,10 +17,5 @@ int gh_session_user(struct gh_req *r, struct gh_session *sess /* OUT */);
  * sets its cookie and returns the session in sess. */
 int gh_session_start(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
                      struct gh_session *sess /* OUT */);
-/* Ends this browser's session: clears its cookie and, when it has a live
- * one, ends it in the store (revoking the refresh-token families issued
- * under it and queueing its back-channel logouts, reported in done).
- * GH_ENOTFOUND when the browser had no session. */
-int gh_session_end(struct gh_req *r, const struct gh_snap *s, struct gh_logout *done /* OUT */);
 
 #endif

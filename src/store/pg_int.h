@@ -134,8 +134,7 @@ int pg_family_revoked(struct gh_store *gs, const char *family_id, int *revoked);
 int pg_families_revoke_user(struct gh_store *gs, const char *sub, int64_t now, int *n);
 int pg_jti_revoke(struct gh_store *gs, const char *jti, int64_t expires_at);
 int pg_jti_revoked(struct gh_store *gs, const char *jti, int *revoked);
-int pg_logout_session(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int64_t now_ms,
-                      struct gh_logout *out);
+int pg_logout_session(struct gh_store *gs, const struct gh_logout_req *req, struct gh_logout *out);
 int pg_bcl_enqueue_user(struct gh_store *gs, const char *sub, int64_t now_ms, int *n);
 int pg_bcl_claim(struct gh_store *gs, int64_t now_ms, int64_t lease_until_ms, int max,
                  struct gh_bcl **rows, size_t *n);

@@ -15,6 +15,9 @@
 
 static const char SQL_SESSION_OF[] =
     "DELETE FROM browser_session WHERE hash = $1 RETURNING sub, sid";
+static const char SQL_SESSION_OF_SID[] =
+    "DELETE FROM browser_session WHERE hash = (SELECT hash FROM browser_session WHERE sid = $1 "
+    "AND sub = $2 LIMIT 1) RETURNING sub, sid";
 /* one delivery per client that got tokens in the session $2 of user $1 */
 static const char SQL_QUEUE_SESSION[] =
     "INSERT INTO bcl_queue(client_id, uri, sub, sid, flow_id, created_at, next_at) "
@@ -32,7 +35,7 @@ static const char SQL_FAMILY_REVOKE_SID[] =
     "UPDATE family SET revoked_at = $1 WHERE sid = $2 AND revoked_at = 0";
 
 struct logout_job {
-    const unsigned char *hash;
+    const struct gh_logout_req *req;
     int64_t now_ms;
     struct gh_logout *out;
 };
@@ -43,7 +46,9 @@ static int logout_fn(struct pg_conn *c, void *arg)
     struct gh_logout *o = j->out;
     memset(o, 0, sizeof(*o));
     int rc;
-    PGresult *r = pg_run(c, SQL_SESSION_OF, &rc, "h", j->hash);
+    PGresult *r = j->req->hash != NULL
+                      ? pg_run(c, SQL_SESSION_OF, &rc, "h", j->req->hash)
+                      : pg_run(c, SQL_SESSION_OF_SID, &rc, "tt", j->req->sid, j->req->sub);
     if (r == NULL)
         return rc;
     int found = PQntuples(r) == 1;
@@ -72,10 +77,9 @@ static int logout_fn(struct pg_conn *c, void *arg)
     return rc < 0 ? rc : 0;
 }
 
-int pg_logout_session(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int64_t now_ms,
-                      struct gh_logout *out)
+int pg_logout_session(struct gh_store *gs, const struct gh_logout_req *req, struct gh_logout *out)
 {
-    struct logout_job j = {hash, now_ms, out};
+    struct logout_job j = {req, req->now_ms, out};
     return pg_write((struct pg_store *)gs, logout_fn, &j);
 }
 

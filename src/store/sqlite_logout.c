@@ -13,6 +13,8 @@
 #include "core/err.h"
 
 static const char SQL_SESSION_OF[] = "SELECT sub, sid FROM browser_session WHERE hash = ?";
+static const char SQL_SESSION_BY_SID[] =
+    "SELECT hash FROM browser_session WHERE sid = ? AND sub = ? LIMIT 1";
 /* one delivery per client that got tokens in the session ?2 of user ?1 */
 static const char SQL_QUEUE_SESSION[] =
     "INSERT INTO bcl_queue(client_id, uri, sub, sid, flow_id, created_at, next_at) "
@@ -31,16 +33,39 @@ static const char SQL_FAMILY_REVOKE_SID[] =
 static const char SQL_SESSION_DELETE[] = "DELETE FROM browser_session WHERE hash = ?";
 
 struct logout_job {
-    const unsigned char *hash;
+    const struct gh_logout_req *req;
+    unsigned char hash[GH_SHA256_LEN];
     int64_t now_ms;
     struct gh_logout *out;
 };
+
+/* The cookie hash of the session with req's sid and sub into j->hash. */
+static int hash_of_sid(struct sq_conn *c, struct logout_job *j)
+{
+    sqlite3_stmt *st = sq_prep(c, SQL_SESSION_BY_SID);
+    if (st == NULL)
+        return GH_ESTORE;
+    sq_bind(st, "tt", j->req->sid, j->req->sub);
+    int s = sqlite3_step(st);
+    int rc = s == SQLITE_ROW ? 0 : s == SQLITE_DONE ? GH_ENOTFOUND : sq_err(s);
+    if (rc == 0 && sqlite3_column_bytes(st, 0) == GH_SHA256_LEN)
+        memcpy(j->hash, sqlite3_column_blob(st, 0), GH_SHA256_LEN);
+    else if (rc == 0)
+        rc = GH_ENOTFOUND;
+    sqlite3_reset(st);
+    return rc;
+}
 
 static int logout_fn(struct sq_conn *c, void *arg)
 {
     struct logout_job *j = arg;
     struct gh_logout *o = j->out;
     memset(o, 0, sizeof(*o));
+    int rc = 0;
+    if (j->req->hash != NULL)
+        memcpy(j->hash, j->req->hash, GH_SHA256_LEN);
+    else if ((rc = hash_of_sid(c, j)) < 0)
+        return rc;
     sqlite3_stmt *st = sq_prep(c, SQL_SESSION_OF);
     if (st == NULL)
         return GH_ESTORE;
@@ -53,7 +78,6 @@ static int logout_fn(struct sq_conn *c, void *arg)
     sqlite3_reset(st);
     if (s != SQLITE_ROW)
         return s == SQLITE_DONE ? GH_ENOTFOUND : sq_err(s);
-    int rc = 0;
     if (o->sid[0] != '\0') {
         sqlite3_stmt *fl = sq_prep(c, SQL_FLOW_OF_SID);
         if (fl != NULL) {
@@ -75,10 +99,9 @@ static int logout_fn(struct sq_conn *c, void *arg)
     return rc < 0 ? rc : 0;
 }
 
-int sq_logout_session(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int64_t now_ms,
-                      struct gh_logout *out)
+int sq_logout_session(struct gh_store *gs, const struct gh_logout_req *req, struct gh_logout *out)
 {
-    struct logout_job j = {hash, now_ms, out};
+    struct logout_job j = {.req = req, .now_ms = req->now_ms, .out = out};
     return sq_write((struct sq_store *)gs, logout_fn, &j);
 }
 

@@ -196,6 +196,14 @@ struct gh_session {
     char sid[GH_SID_MAX];           /* public, random id (OpenID Connect sid) */
 };
 
+/* Which browser session to end: the one of the cookie whose hash is given,
+ * or, when hash is NULL, user sub's session with the public id sid. */
+struct gh_logout_req {
+    const unsigned char *hash; /* GH_SHA256_LEN bytes, or NULL */
+    const char *sid, *sub;
+    int64_t now_ms;
+};
+
 /* What ending a browser session did (RP-Initiated Logout 1.0 section 2). */
 struct gh_logout {
     char sub[GH_ID_MAX];
@@ -338,13 +346,13 @@ struct gh_store_ops {
     /* Ends every browser session of sub; *n = how many. */
     int (*session_delete_user)(struct gh_store *s, const char *sub, int *n);
 
-    /* Logout, in one transaction: deletes browser session `hash`, revokes
-     * every refresh-token family issued under its sid and queues a
-     * back-channel logout (due at now_ms) for every client with a
+    /* Logout, in one transaction: deletes the browser session req names,
+     * revokes every refresh-token family issued under its sid and queues a
+     * back-channel logout (due at req->now_ms) for every client with a
      * backchannel_logout_uri that received tokens in the session.
      * GH_ENOTFOUND when there is no such session. */
-    int (*logout_session)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
-                          int64_t now_ms, struct gh_logout *out);
+    int (*logout_session)(struct gh_store *s, const struct gh_logout_req *req,
+                          struct gh_logout *out);
     /* Queues back-channel logouts (due at now_ms) for every live browser
      * session of sub, before `sessions revoke --user` ends them; *n = how
      * many. */
@@ -470,8 +478,8 @@ int gh_store_session_get(struct gh_store *s, const unsigned char hash[GH_SHA256_
                          struct gh_session *out);
 int gh_store_session_delete(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN]);
 int gh_store_session_delete_user(struct gh_store *s, const char *sub, int *n);
-int gh_store_logout_session(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
-                            int64_t now_ms, struct gh_logout *out);
+int gh_store_logout_session(struct gh_store *s, const struct gh_logout_req *req,
+                            struct gh_logout *out);
 int gh_store_bcl_enqueue_user(struct gh_store *s, const char *sub, int64_t now_ms, int *n);
 int gh_store_bcl_claim(struct gh_store *s, int64_t now_ms, int64_t lease_until_ms, int max,
                        struct gh_bcl **rows, size_t *n);

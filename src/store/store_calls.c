@@ -183,10 +183,10 @@ int gh_store_session_delete_user(struct gh_store *s, const char *sub, int *n)
     return s->ops->session_delete_user(s, sub, n);
 }
 
-int gh_store_logout_session(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
-                            int64_t now_ms, struct gh_logout *out)
+int gh_store_logout_session(struct gh_store *s, const struct gh_logout_req *req,
+                            struct gh_logout *out)
 {
-    return s->ops->logout_session(s, hash, now_ms, out);
+    return s->ops->logout_session(s, req, out);
 }
 
 int gh_store_bcl_enqueue_user(struct gh_store *s, const char *sub, int64_t now_ms, int *n)

@@ -95,7 +95,8 @@ STORE_TEST(logout_session_and_queue, 1)
     gh_stest_hash(1, h1);
     struct gh_logout lo;
     int64_t t = (int64_t)NOW * 1000;
-    ASSERT_INT_EQ(gh_store_logout_session(s, h1, t, &lo), 0);
+    struct gh_logout_req req = {.hash = h1, .now_ms = t};
+    ASSERT_INT_EQ(gh_store_logout_session(s, &req, &lo), 0);
     ASSERT_STR_EQ(lo.sub, "alice");
     ASSERT_STR_EQ(lo.sid, "sid-1");
     ASSERT_INT_EQ(lo.families, 3);
@@ -106,7 +107,7 @@ STORE_TEST(logout_session_and_queue, 1)
     ASSERT_INT_EQ(gh_stest_rt_state(s, 20), GH_RT_REVOKED);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 22), GH_RT_REVOKED);
     ASSERT_INT_EQ(gh_stest_rt_state(s, 23), GH_RT_ACTIVE); /* another session's */
-    ASSERT_INT_EQ(gh_store_logout_session(s, h1, t, &lo), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_logout_session(s, &req, &lo), GH_ENOTFOUND);
 
     /* claimed once until its lease ends */
     struct gh_bcl *rows = NULL;
@@ -152,4 +153,28 @@ STORE_TEST(logout_session_and_queue, 1)
     free(rows);
     ASSERT_INT_EQ(gh_store_bcl_enqueue_user(s, "nobody", t, &queued), 0);
     ASSERT_INT_EQ(queued, 0);
+}
+
+/* A session named by its public sid and user, without its cookie. */
+STORE_TEST(logout_session_by_sid, 1)
+{
+    (void)b;
+    struct gh_client spa = client_of("spa", "https://spa.example/bcl");
+    ASSERT_INT_EQ(gh_store_client_add(s, &spa), 0);
+    ASSERT_INT_EQ(session(s, 1, "sid-1"), 0);
+    ASSERT_INT_EQ(grant(s, 10, "sid-1", "spa", "", "fam-1", 20), 0);
+    struct gh_logout lo;
+    struct gh_logout_req other = {.sid = "sid-1", .sub = "bob", .now_ms = (int64_t)NOW * 1000};
+    ASSERT_INT_EQ(gh_store_logout_session(s, &other, &lo), GH_ENOTFOUND); /* not bob's */
+    struct gh_logout_req req = {.sid = "sid-1", .sub = "alice", .now_ms = (int64_t)NOW * 1000};
+    ASSERT_INT_EQ(gh_store_logout_session(s, &req, &lo), 0);
+    ASSERT_STR_EQ(lo.sid, "sid-1");
+    ASSERT_INT_EQ(lo.families, 1);
+    ASSERT_INT_EQ(lo.queued, 1);
+    unsigned char h1[GH_SHA256_LEN];
+    struct gh_session sess;
+    gh_stest_hash(1, h1);
+    ASSERT_INT_EQ(gh_store_session_get(s, h1, &sess), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_stest_rt_state(s, 20), GH_RT_REVOKED);
+    ASSERT_INT_EQ(gh_store_logout_session(s, &req, &lo), GH_ENOTFOUND);
 }

@@ -345,15 +345,17 @@ STORE_TEST(migrate_client_grant_types, 1)
     /* back to version 6: what version 7 added goes, and what later
      * versions added (8: logout URIs and the back-channel queue, 9: DPoP, 10:
      * registration and resources) */
-    ASSERT_INT_EQ(gh_stest_raw(b, "ALTER TABLE client DROP COLUMN post_logout_uris; "
-                                  "ALTER TABLE client DROP COLUMN backchannel_logout_uri; "
-                                  "DROP TABLE bcl_queue; DROP TABLE dpop_jti; "
-                                  "ALTER TABLE auth_code DROP COLUMN dpop_jkt; "
-                                  "ALTER TABLE family DROP COLUMN dpop_jkt; "
-                                  "ALTER TABLE client DROP COLUMN dpop_bound; "
-                                  "DROP TABLE client_reg; DROP TABLE initial_access_token; "
-                                  "DROP TABLE resource; DROP TABLE grant_resource"),
-                  0);
+    ASSERT_INT_EQ(
+        gh_stest_raw(b,
+                     "ALTER TABLE client DROP COLUMN post_logout_uris; "
+                     "ALTER TABLE client DROP COLUMN backchannel_logout_uri; "
+                     "DROP TABLE bcl_queue; DROP INDEX browser_session_sid; DROP TABLE dpop_jti; "
+                     "ALTER TABLE auth_code DROP COLUMN dpop_jkt; "
+                     "ALTER TABLE family DROP COLUMN dpop_jkt; "
+                     "ALTER TABLE client DROP COLUMN dpop_bound; "
+                     "DROP TABLE client_reg; DROP TABLE initial_access_token; "
+                     "DROP TABLE resource; DROP TABLE grant_resource"),
+        0);
     ASSERT_INT_EQ(gh_stest_raw(b, sqlite ? "ALTER TABLE client DROP COLUMN grant_types; "
                                            "PRAGMA user_version = 6"
                                          : "ALTER TABLE client DROP COLUMN grant_types; "

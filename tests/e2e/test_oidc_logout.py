@@ -328,6 +328,18 @@ def test_logout_of_a_browser_without_session(op):
     assert r.status_code == 302
 
 
+def test_hint_from_a_browser_without_cookie_ends_the_hints_session(op):
+    """A cross-site form post carries no SameSite=Lax session cookie: the
+    session the valid hint names (its sid, its user) ends instead."""
+    s, toks = signed_in(op)
+    s2, toks2 = signed_in(op)
+    r = logout(op, requests.Session(), method="POST", id_token_hint=toks["id_token"],
+               post_logout_redirect_uri=f"{op.app}/bye", state="x")
+    assert r.status_code == 303 and r.headers["Location"] == f"{op.app}/bye?state=x"
+    assert_signed_out(op, s, toks)
+    assert_still_signed_in(op, s2, toks2)
+
+
 def test_logout_ends_only_this_session(op):
     s1, t1 = signed_in(op)
     s2, t2 = signed_in(op)  # the same user in another browser

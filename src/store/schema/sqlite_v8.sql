@@ -20,3 +20,6 @@ CREATE TABLE bcl_queue (
     lease_until INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX bcl_queue_due ON bcl_queue(next_at);
+-- a session is also found by its public id (logout with an id_token_hint
+-- from a browser that sent no session cookie)
+CREATE INDEX browser_session_sid ON browser_session(sid);

@@ -31,7 +31,8 @@ $('signin').addEventListener('click', () => {
 });
 $('signout').addEventListener('click', async () => {
     try {
-        await mgr.signoutRedirect();
+        /* oidc-client-ts sends a state (and checks it on return) only with state data */
+        await mgr.signoutRedirect({ state: { from: 'sign-out button' } });
     } catch (e) {
         /* no end_session_endpoint: sign out of this page only */
         await mgr.removeUser();

@@ -151,7 +151,8 @@ static int verify_with(struct gh_dpop_keys *c, const json_t *jwk, const struct g
             rc = gh_jws_verify(sl->k, jws);
         pthread_mutex_unlock(&sl->lock);
         if (hit) {
-            *why = "bad signature";
+            if (rc < 0)
+                *why = "bad signature";
             return rc;
         }
     }
@@ -289,6 +290,8 @@ enum gh_dpop_result gh_dpop_check(struct gh_dpop_keys *keys, const char *proof, 
 out:
     if (res != GH_DPOP_OK)
         memset(out, 0, sizeof(*out));
+    else
+        *why = NULL;
     json_decref(claims);
     json_decref(hdr);
     gh_jws_release(&jws);

@@ -72,7 +72,8 @@ void gh_dpop_keys_free(struct gh_dpop_keys *keys);
  * private members), jti, htm = e->htm, htu = e->htu (the claim's query and
  * fragment ignored; scheme and host case-insensitive), iat within
  * e->window of e->now, ath = base64url(SHA-256(e->token)) when e->token is
- * set, and with e->nonce_key a current server nonce. GH_DPOP_OK fills out;
+ * set, and with e->nonce_key a current server nonce. GH_DPOP_OK fills out
+ * and sets *why to NULL;
  * otherwise *why says what failed (a static string). */
 enum gh_dpop_result gh_dpop_check(struct gh_dpop_keys *keys, const char *proof, size_t n,
                                   const struct gh_dpop_expect *e,

@@ -89,7 +89,9 @@ GH_TEST(dpop_valid_each_alg_and_cached)
         gh_buf_init(&p, 16384);
         ASSERT_INT_EQ(proof(k, NULL, claims_of(c, sizeof(c), "POST", URL, NOW, NULL), &p), 0);
         for (int round = 0; round < 2; round++) { /* import, then cache hit */
+            why = NULL;
             ASSERT_INT_EQ(run(keys, &p, NULL, NULL, &out, &why), GH_DPOP_OK);
+            ASSERT_TRUE(why == NULL); /* nothing to say about a good proof */
             ASSERT_INT_EQ(gh_jwk_thumbprint(k, tp, sizeof(tp)), 0);
             ASSERT_STR_EQ(out.jkt, tp);
             ASSERT_INT_EQ(out.iat, NOW);

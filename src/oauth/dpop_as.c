@@ -93,6 +93,48 @@ int gh_oauth_dpop(struct gh_req *r, struct gh_as *as, const struct gh_snap *s, c
     return 0;
 }
 
+int gh_oauth_dpop_resource(struct gh_req *r, struct gh_as *as, const struct gh_snap *s,
+                           const char *path, const char *token, const char *cnf_jkt,
+                           const char **why)
+{
+    unsigned char key[32];
+    struct gh_dpop_proof p;
+    const char *h = gh_req_header(r, "DPoP");
+    if (cnf_jkt[0] == '\0') {
+        *why = "the access token is not DPoP-bound";
+        return GH_DPOP_INVALID;
+    }
+    if (h == NULL || gh_req_header_count(r, "DPoP") != 1) {
+        *why = h == NULL ? "missing DPoP proof" : "more than one DPoP header";
+        return GH_DPOP_INVALID;
+    }
+    pthread_once(&keys_once, keys_init);
+    int nonce_on = as->cfg->dpop_nonce && nonce_key(s, key) == 0;
+    struct gh_dpop_expect e = {
+        .htm = r->method == GH_POST ? "POST" : "GET",
+        .htu = gh_arena_printf(r->arena, "%s%s", s->issuer, path),
+        .token = token,
+        .now = gh_now(),
+        .window = as->cfg->dpop_window,
+        .nonce_key = nonce_on ? key : NULL,
+    };
+    enum gh_dpop_result res =
+        e.htu ? gh_dpop_check(keys, h, strlen(h), &e, &p, why) : GH_DPOP_INVALID;
+    if (res != GH_DPOP_OK)
+        return res;
+    if (strcmp(p.jkt, cnf_jkt) != 0) {
+        *why = "the DPoP proof's key is not the one the token is bound to (cnf.jkt)";
+        return GH_DPOP_INVALID;
+    }
+    int rc = gh_store_dpop_jti_use(as->store, p.jti_hash, p.jkt, p.iat + e.window + 1);
+    if (rc < 0) {
+        *why = rc == GH_EEXIST ? "DPoP proof already used (jti replay)"
+                               : "cannot record the DPoP proof";
+        return GH_DPOP_INVALID;
+    }
+    return GH_DPOP_OK;
+}
+
 int gh_oauth_dpop_recorded(struct gh_req *r, int rc)
 {
     if (rc == GH_EEXIST)

@@ -115,6 +115,15 @@ struct gh_oauth_dpop_use {
 };
 int gh_oauth_dpop(struct gh_req *r, struct gh_as *as, const struct gh_snap *s, const char *path,
                   char jkt[GH_JKT_MAX] /* OUT */, struct gh_oauth_dpop_use *use /* OUT */);
+/* A DPoP-bound access token at a protected resource of the AS (/userinfo,
+ * RFC 9449 7): the request's proof for path, with ath of token, by the key
+ * cnf_jkt ("": the token is not bound, which fails), its jti recorded.
+ * GH_DPOP_OK (0), or GH_DPOP_INVALID / GH_DPOP_NONCE with *why; answers
+ * nothing. */
+int gh_oauth_dpop_resource(struct gh_req *r, struct gh_as *as, const struct gh_snap *s,
+                           const char *path, const char *token, const char *cnf_jkt,
+                           const char **why /* OUT */);
+
 /* Whether the replay table took the proof (rc of gh_store_dpop_jti_use):
  * 0, or <0 after answering invalid_dpop_proof (a replay) or a storage
  * error. */

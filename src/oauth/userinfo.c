@@ -24,23 +24,35 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "jose/dpop.h"
 #include "oauth/oauth.h"
 
-static void challenge(struct gh_req *r, int status, const char *error, const char *desc)
+static void challenge_as(struct gh_req *r, const char *v, int status, const char *error,
+                         const char *desc)
 {
-    const char *v = "Bearer realm=\"gatehouse\"";
     if (error != NULL)
         v = gh_arena_printf(r->arena, "%s, error=\"%s\", error_description=\"%s\"%s", v, error,
                             desc,
                             strcmp(error, "insufficient_scope") == 0 ? ", scope=\"openid\"" : "");
     gh_resp_header(r, "WWW-Authenticate", v ? v : "Bearer");
-    gh_resp_header(r, "Access-Control-Expose-Headers", "WWW-Authenticate");
+    gh_resp_header(r, "Access-Control-Expose-Headers", "WWW-Authenticate, DPoP-Nonce");
     if (error == NULL) { /* RFC 6750 3.1: no error code when no token came */
         gh_resp_header(r, "Cache-Control", "no-store");
         gh_resp_body(r, status, "application/json", "{\"error\":\"unauthorized\"}", 24);
     } else {
         gh_resp_error(r, status, error, desc);
     }
+}
+
+static void challenge(struct gh_req *r, int status, const char *error, const char *desc)
+{
+    challenge_as(r, "Bearer realm=\"gatehouse\"", status, error, desc);
+}
+
+/* RFC 9449 7.1: a DPoP challenge naming the algorithms a proof may use. */
+static void dpop_challenge(struct gh_req *r, const char *error, const char *desc)
+{
+    challenge_as(r, "DPoP realm=\"gatehouse\", algs=\"" GH_DPOP_ALGS_TEXT "\"", 401, error, desc);
 }
 
 /* RFC 6750 2.1 b64token of a header value, or NULL. */
@@ -54,7 +66,7 @@ static const char *b64token(const char *t)
 
 /* The access token of the request (one method only), or NULL after
  * answering. */
-static const char *presented(struct gh_req *r)
+static const char *presented(struct gh_req *r, int *dpop)
 {
     if (gh_form_count(&r->query, "access_token") > 0) {
         challenge(r, 400, "invalid_request", "tokens in the query string are not accepted");
@@ -82,11 +94,12 @@ static const char *presented(struct gh_req *r)
     }
     const char *t = form;
     if (h != NULL) {
-        if (strncasecmp(h, "Bearer ", 7) != 0) {
+        *dpop = strncasecmp(h, "DPoP ", 5) == 0; /* RFC 9449 7.1 */
+        if (!*dpop && strncasecmp(h, "Bearer ", 7) != 0) {
             challenge(r, 400, "invalid_request", "Authorization must be 'Bearer <token>'");
             return NULL;
         }
-        for (t = h + 7; *t == ' ';)
+        for (t = h + (*dpop ? 5 : 7); *t == ' ';)
             t++;
     }
     if (b64token(t) == NULL) {
@@ -176,14 +189,27 @@ void gh_h_userinfo(struct gh_req *r)
     struct gh_as *as = gh_as_of(r);
     struct gh_snap *s = gh_as_snap(as);
     gh_oauth_cors(r, s);
-    const char *token = presented(r);
+    int dpop = 0;
+    const char *token = presented(r, &dpop);
     if (token == NULL) /* answered */
         goto out;
     json_t *c = gh_oauth_verify_own(s, token);
     const char *why = c == NULL ? "invalid access token" : unusable(as, c);
     const char *scope = c ? json_string_value(json_object_get(c, "scope")) : NULL;
+    const char *jkt = json_string_value(json_object_get(json_object_get(c, "cnf"), "jkt"));
+    enum gh_dpop_result dr = GH_DPOP_OK;
+    /* RFC 9449 7: a bound token only with its key's proof, never as Bearer */
+    if (why == NULL && (dpop || jkt != NULL))
+        dr = dpop ? gh_oauth_dpop_resource(r, as, s, "/userinfo", token, jkt ? jkt : "", &why)
+                  : (why = "a DPoP-bound token needs Authorization: DPoP and a proof",
+                     GH_DPOP_INVALID);
     if (why != NULL && why[0] == '\0')
         gh_resp_error(r, 503, "temporarily_unavailable", "storage temporarily unavailable");
+    else if (dr == GH_DPOP_NONCE) {
+        gh_oauth_dpop_nonce_header(r, as, s);
+        dpop_challenge(r, "use_dpop_nonce", why);
+    } else if (dr != GH_DPOP_OK)
+        dpop_challenge(r, "invalid_token", why);
     else if (why != NULL)
         challenge(r, 401, "invalid_token", why);
     else if (scope == NULL || !gh_scope_has(scope, "openid"))
@@ -205,7 +231,7 @@ void gh_h_userinfo_preflight(struct gh_req *r)
     } else {
         gh_resp_header(r, "Access-Control-Allow-Origin", gh_arena_strdup(r->arena, origin));
         gh_resp_header(r, "Access-Control-Allow-Methods", "GET, POST");
-        gh_resp_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+        gh_resp_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP");
         gh_resp_header(r, "Access-Control-Max-Age", "600");
         gh_resp_body(r, 204, NULL, "", 0);
     }

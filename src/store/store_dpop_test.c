@@ -5,6 +5,7 @@
  * a code and of the family redeemed from a code with a DPoP proof, kept
  * through rotation; clients' dpop_bound_access_tokens.
  */
+#include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,4 +84,37 @@ STORE_TEST(dpop_bound_client, 1)
     ASSERT_INT_EQ(gh_store_client_get(s, "bound", &got), 0);
     ASSERT_INT_EQ(got.dpop_bound, 0);
     ASSERT_INT_EQ(got.created_at, NOW);
+}
+
+struct wait_rc {
+    sem_t sem;
+    int rc;
+};
+
+static void got_rc(void *arg, int rc)
+{
+    struct wait_rc *w = arg;
+    w->rc = rc;
+    sem_post(&w->sem);
+}
+
+/* The asynchronous form answers through its callback, after the commit. */
+STORE_TEST(dpop_jti_use_async, 1)
+{
+    (void)b;
+    unsigned char j[GH_SHA256_LEN];
+    struct wait_rc w = {.rc = 1};
+    char jkt[GH_JKT_MAX];
+    gh_stest_hash(7, j);
+    snprintf(jkt, sizeof(jkt), "%s", JKT_A); /* the store copies its inputs */
+    sem_init(&w.sem, 0, 0);
+    gh_store_dpop_jti_use_async(s, j, jkt, NOW + 300, got_rc, &w);
+    memset(jkt, 0, sizeof(jkt));
+    sem_wait(&w.sem);
+    ASSERT_INT_EQ(w.rc, 0);
+    gh_store_dpop_jti_use_async(s, j, JKT_A, NOW + 300, got_rc, &w);
+    sem_wait(&w.sem);
+    ASSERT_INT_EQ(w.rc, GH_EEXIST);
+    ASSERT_INT_EQ(gh_store_dpop_jti_use(s, j, JKT_A, NOW + 300), GH_EEXIST);
+    sem_destroy(&w.sem);
 }

@@ -160,3 +160,20 @@ def test_replay_across_three_processes(gh):
     finally:
         for p in peers:
             p.stop()
+
+
+def test_userinfo_wants_the_proof_of_a_bound_token(server):
+    key = Key()
+    r = code_tokens(server, key)
+    at = r.json()["access_token"]
+    url = server.issuer + "/userinfo"
+    r = requests.get(url, headers={"Authorization": f"Bearer {at}"})
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("DPoP"), r.text
+    r = requests.get(url, headers={"Authorization": f"DPoP {at}",
+                                   "DPoP": Key().proof("GET", url, token=at)})
+    assert r.status_code == 401, r.text
+    proof = key.proof("GET", url, token=at)
+    r = requests.get(url, headers={"Authorization": f"DPoP {at}", "DPoP": proof})
+    assert r.status_code == 200 and r.json()["sub"] == "alice", r.text
+    r = requests.get(url, headers={"Authorization": f"DPoP {at}", "DPoP": proof})
+    assert r.status_code == 401 and "replay" in r.headers["WWW-Authenticate"]

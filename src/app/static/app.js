@@ -329,7 +329,7 @@ async function startSession(tok, sentAt, idt) {
     startTicker();
     let problem = '';
     try {
-        renderUser(await fetchUserinfo(disc, s.access, s.sub));
+        renderUser(await fetchUserinfo(disc, s.access, s.sub, s.tokenType));
     } catch (e) {
         problem = `GET /userinfo answered ${e.status || 'nothing'}: ${e.message}`;
     }

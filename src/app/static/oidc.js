@@ -9,6 +9,7 @@
 
 import { base64url } from './pkce.js';
 import { OAuthError } from './oauth.js';
+import { dpopProof, noteNonce } from './dpop.js';
 
 /* Clock skew allowed for exp and iat, seconds. */
 const LEEWAY_S = 60;
@@ -218,15 +219,26 @@ export async function validateIdToken(cfg, disc, idToken, expect) {
  * Core 5.3: the user's claims. Throws OAuthError; refuses an answer about
  * another subject (5.3.4).
  */
-export async function fetchUserinfo(disc, accessToken, sub) {
+export async function fetchUserinfo(disc, accessToken, sub, tokenType = 'Bearer') {
     if (!disc.userinfoEndpoint) throw new OAuthError(0, 'unsupported', 'the issuer has no userinfo_endpoint');
+    const url = disc.userinfoEndpoint;
+    const dpop = tokenType.toLowerCase() === 'dpop';
+    /* RFC 9449 7: a DPoP-bound token goes with a proof of this request */
+    const send = async () => fetch(url, {
+        headers: dpop
+            ? { Authorization: `DPoP ${accessToken}`, DPoP: await dpopProof('GET', url, accessToken) }
+            : { Authorization: `Bearer ${accessToken}` },
+        cache: 'no-store',
+        credentials: 'omit',
+    });
     let res;
     try {
-        res = await fetch(disc.userinfoEndpoint, {
-            headers: { Authorization: `Bearer ${accessToken}` },
-            cache: 'no-store',
-            credentials: 'omit',
-        });
+        res = await send();
+        if (dpop && noteNonce(url, res) && res.status === 401 &&
+            (res.headers.get('WWW-Authenticate') || '').includes('use_dpop_nonce')) {
+            res = await send();
+            noteNonce(url, res);
+        }
     } catch {
         throw new OAuthError(0, 'network_error', `could not reach ${new URL(disc.userinfoEndpoint).origin}`);
     }

@@ -225,23 +225,28 @@ out:
     return rc;
 }
 
+/* the parameters of SQL_CLIENT_INSERT and SQL_CLIENT_UPDATE (the update's
+ * format stops before created_at) */
+#define CLIENT_INSERT_FMT "tiihttttttii"
+#define CLIENT_UPDATE_FMT "tiihtttttti"
+
 int pg_client_add(struct gh_store *gs, const struct gh_client *cl)
 {
-    struct client_job j = {cl, SQL_CLIENT_INSERT, "tiihttttttii"};
+    struct client_job j = {cl, SQL_CLIENT_INSERT, CLIENT_INSERT_FMT};
     return pg_write((struct pg_store *)gs, client_write_fn, &j);
 }
 
 int pg_client_update(struct gh_store *gs, const struct gh_client *cl)
 {
-    struct client_job j = {cl, SQL_CLIENT_UPDATE, "tiihtttttti"};
+    struct client_job j = {cl, SQL_CLIENT_UPDATE, CLIENT_UPDATE_FMT};
     return pg_write((struct pg_store *)gs, client_write_fn, &j);
 }
 
 int pg_client_write(struct pg_conn *c, const struct gh_client *cl, int insert)
 {
-    struct client_job j = {cl, SQL_CLIENT_INSERT, "tiihttti"};
+    struct client_job j = {cl, SQL_CLIENT_INSERT, CLIENT_INSERT_FMT};
     if (!insert)
-        j = (struct client_job){cl, SQL_CLIENT_UPDATE, "tiihttt"};
+        j = (struct client_job){cl, SQL_CLIENT_UPDATE, CLIENT_UPDATE_FMT};
     return client_write_fn(c, &j);
 }
 

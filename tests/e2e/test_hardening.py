@@ -369,11 +369,6 @@ def test_schema_3_database_is_migrated(gh):
     drop += ["ALTER TABLE trace_step DROP COLUMN attrs", "DROP TABLE consent",
              "ALTER TABLE client DROP COLUMN grant_types"]
     drop += ["ALTER TABLE client DROP COLUMN post_logout_uris",
-    # 7: clients' grant types, 8: logout URIs and the back-channel logout queue, 9: DPoP,
-    # 10: registration and resources)
-    drop += ["ALTER TABLE trace_step DROP COLUMN attrs", "DROP TABLE consent",
-             "ALTER TABLE client DROP COLUMN grant_types"]
-    drop += ["ALTER TABLE client DROP COLUMN post_logout_uris",
              "ALTER TABLE client DROP COLUMN backchannel_logout_uri", "DROP TABLE bcl_queue",
              "DROP INDEX browser_session_sid"]
     drop += ["DROP TABLE dpop_jti", "ALTER TABLE auth_code DROP COLUMN dpop_jkt",

@@ -436,3 +436,52 @@ def test_client_list_shows_how_clients_came_and_remove_works(reg):
     assert manage("GET", info).status_code == 401
     # running servers learn of CLI changes within a second
     assert eventually(lambda: authorize(reg, cid, REDIRECT)[1].status_code == 400)
+
+
+# ---- what a client registers is enforced like what `client add` sets ----
+
+def test_registered_metadata_is_enforced(reg):
+    """grant_types, dpop_bound_access_tokens and post_logout_redirect_uris
+    of a registration rule the client's requests as the same options of
+    `client add` do (RFC 7591 2, RFC 9449 5.2, RP-Initiated Logout 3.1)."""
+    from dpop_util import Key
+
+    # a confidential client registered for client_credentials only: no code
+    r = register(reg, {"token_endpoint_auth_method": "client_secret_basic",
+                       "grant_types": ["client_credentials"], "scope": "openid"})
+    assert r.status_code == 201, r.text
+    svc = r.json()
+    _, page, _ = authorize(reg, svc["client_id"], REDIRECT)
+    assert page.status_code == 400, page.text  # no registered redirect URI: an error page
+    # a code-only public client: its code is redeemed, its refresh refused
+    r = register(reg, native(grant_types=["authorization_code"]))
+    assert r.status_code == 201, r.text
+    code_only = r.json()["client_id"]
+    t = tokens_for(reg, code_only, REDIRECT)
+    rr = refresh(reg, code_only, t.get("refresh_token", "x" * 54))
+    assert rr.status_code == 400 and rr.json()["error"] == "unauthorized_client", rr.text
+    assert "client_credentials" in reg.cli("client", "show", "--id", svc["client_id"]).stdout
+    # dpop_bound_access_tokens: a token request without a proof is refused
+    r = register(reg, native(dpop_bound_access_tokens=True,
+                             post_logout_redirect_uris=["http://127.0.0.1:7777/bye"]))
+    assert r.status_code == 201, r.text
+    bound = r.json()["client_id"]
+    assert "dpop-bound" in reg.cli("client", "show", "--id", bound).stdout
+    s, page, verifier = authorize(reg, bound, REDIRECT)
+    code = code_of(sign_in(reg, s, page)[0])
+    t = exchange(reg, bound, REDIRECT, code, verifier)
+    assert t.status_code == 400 and t.json()["error"] == "invalid_dpop_proof", t.text
+    s, page, verifier = authorize(reg, bound, REDIRECT, session=s)
+    code = code_of(sign_in(reg, s, page)[0] if page.status_code == 200 else page)
+    key = Key()
+    t = requests.post(reg.issuer + "/token", data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+        "code_verifier": verifier, "client_id": bound},
+        headers={"DPoP": key.proof("POST", reg.issuer + "/token")})
+    assert t.status_code == 200 and t.json()["token_type"] == "DPoP", t.text
+    # its post_logout_redirect_uri is where /logout sends the browser back
+    r = s.get(reg.issuer + "/logout", params={
+        "id_token_hint": t.json()["id_token"], "post_logout_redirect_uri":
+        "http://127.0.0.1:7777/bye", "state": "z"}, allow_redirects=False)
+    assert r.status_code in (302, 303), r.text
+    assert r.headers["Location"] == "http://127.0.0.1:7777/bye?state=z"

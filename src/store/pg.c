@@ -47,7 +47,7 @@ static void put(char *out, size_t outlen, size_t *k, const char *s, size_t n)
         out[*k < outlen ? *k : outlen - 1] = '\0';
 }
 
-void pg_redact(const char *url, char *out, size_t outlen)
+void pgs_redact(const char *url, char *out, size_t outlen)
 {
     size_t k = 0;
     if (outlen > 0)
@@ -107,7 +107,7 @@ static const char SQL_SESSION[] =
     "SELECT set_config('idle_in_transaction_session_timeout', '60s', false) WHERE "
     "current_setting('idle_in_transaction_session_timeout') = '0'";
 
-static void conn_free(struct pg_conn *c)
+static void conn_free(struct pgs_conn *c)
 {
     if (c == NULL)
         return;
@@ -115,7 +115,7 @@ static void conn_free(struct pg_conn *c)
     free(c);
 }
 
-static int conn_open(struct pg_store *s, struct pg_conn **out, char *err, size_t errlen)
+static int conn_open(struct pgs_store *s, struct pgs_conn **out, char *err, size_t errlen)
 {
     /* Defaults first: the URL, expanded from dbname, may override them. */
     static const char *const keys[] = {
@@ -123,7 +123,7 @@ static int conn_open(struct pg_store *s, struct pg_conn **out, char *err, size_t
         "keepalives_count", "tcp_user_timeout", "fallback_application_name",
         "client_encoding",  "dbname",           NULL};
     const char *vals[] = {"5", "30", "10", "3", "30000", "gatehouse", "UTF8", s->url, NULL};
-    struct pg_conn *c = calloc(1, sizeof(*c));
+    struct pgs_conn *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return GH_ENOMEM;
     char line[256];
@@ -150,7 +150,7 @@ static int conn_open(struct pg_store *s, struct pg_conn **out, char *err, size_t
 
 /* 0 when an idle connection has been closed by the server (restart,
  * pg_terminate_backend, network loss noticed by the kernel). */
-static int conn_alive(struct pg_conn *c)
+static int conn_alive(struct pgs_conn *c)
 {
     if (c->broken || PQstatus(c->db) != CONNECTION_OK)
         return 0;
@@ -177,7 +177,7 @@ static void log_unavailable(const char *msg, const char *detail)
         gh_log(GH_LOG_ERROR, msg, "error", detail, NULL);
 }
 
-int pg_borrow(struct pg_store *s, struct pg_conn **out)
+int pgs_borrow(struct pgs_store *s, struct pgs_conn **out)
 {
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
@@ -186,7 +186,7 @@ int pg_borrow(struct pg_store *s, struct pg_conn **out)
     pthread_mutex_lock(&s->lock);
     for (;;) {
         while (s->idle != NULL) {
-            struct pg_conn *c = s->idle;
+            struct pgs_conn *c = s->idle;
             s->idle = c->next;
             pthread_mutex_unlock(&s->lock);
             if (conn_alive(c)) {
@@ -221,7 +221,7 @@ int pg_borrow(struct pg_store *s, struct pg_conn **out)
     return rc;
 }
 
-void pg_release(struct pg_store *s, struct pg_conn *c)
+void pgs_release(struct pgs_store *s, struct pgs_conn *c)
 {
     if (!c->broken && PQtransactionStatus(c->db) != PQTRANS_IDLE) {
         PQclear(PQexec(c->db, "ROLLBACK"));
@@ -245,7 +245,7 @@ void pg_release(struct pg_store *s, struct pg_conn *c)
 /* ---- statements ---- */
 
 /* Maps a result to 0 or a gh_err; marks the connection broken when it is. */
-static int result_err(struct pg_conn *c, const PGresult *r)
+static int result_err(struct pgs_conn *c, const PGresult *r)
 {
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
@@ -272,7 +272,7 @@ static int result_err(struct pg_conn *c, const PGresult *r)
 
 /* Slot of sql in the connection's cache: *prepared = 1 when it is there;
  * -1 when the cache is full (never with the static statement set). */
-static int stmt_slot(const struct pg_conn *c, const char *sql, int *prepared)
+static int stmt_slot(const struct pgs_conn *c, const char *sql, int *prepared)
 {
     size_t h = ((size_t)(uintptr_t)sql >> 3) % PG_STMT_SLOTS;
     for (int probe = 0; probe < PG_STMT_SLOTS; probe++, h = (h + 1) % PG_STMT_SLOTS) {
@@ -284,7 +284,7 @@ static int stmt_slot(const struct pg_conn *c, const char *sql, int *prepared)
     return -1;
 }
 
-static PGresult *run_va(struct pg_conn *c, const char *sql, int *rc, const char *fmt, va_list ap)
+static PGresult *run_va(struct pgs_conn *c, const char *sql, int *rc, const char *fmt, va_list ap)
 {
     const char *vals[PG_PARAMS_MAX];
     int lens[PG_PARAMS_MAX], fmts[PG_PARAMS_MAX];
@@ -345,7 +345,7 @@ static PGresult *run_va(struct pg_conn *c, const char *sql, int *rc, const char 
     return r;
 }
 
-PGresult *pg_run(struct pg_conn *c, const char *sql, int *rc, const char *fmt, ...)
+PGresult *pgs_run(struct pgs_conn *c, const char *sql, int *rc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -354,7 +354,7 @@ PGresult *pg_run(struct pg_conn *c, const char *sql, int *rc, const char *fmt, .
     return r;
 }
 
-int pg_exec(struct pg_conn *c, const char *sql, const char *fmt, ...)
+int pgs_exec(struct pgs_conn *c, const char *sql, const char *fmt, ...)
 {
     int rc;
     va_list ap;
@@ -368,19 +368,19 @@ int pg_exec(struct pg_conn *c, const char *sql, const char *fmt, ...)
     return (int)n;
 }
 
-PGresult *pg_query(struct pg_store *s, const char *sql, int *rc, const char *fmt, ...)
+PGresult *pgs_query(struct pgs_store *s, const char *sql, int *rc, const char *fmt, ...)
 {
     PGresult *r = NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
-        struct pg_conn *c = NULL;
-        if ((*rc = pg_borrow(s, &c)) < 0)
+        struct pgs_conn *c = NULL;
+        if ((*rc = pgs_borrow(s, &c)) < 0)
             return NULL;
         va_list ap;
         va_start(ap, fmt);
         r = run_va(c, sql, rc, fmt, ap);
         va_end(ap);
         int broken = c->broken;
-        pg_release(s, c);
+        pgs_release(s, c);
         if (r != NULL || !broken)
             break;
     }
@@ -389,10 +389,10 @@ PGresult *pg_query(struct pg_store *s, const char *sql, int *rc, const char *fmt
     return r;
 }
 
-int pg_exec1(struct pg_store *s, const char *sql, const char *fmt, ...)
+int pgs_exec1(struct pgs_store *s, const char *sql, const char *fmt, ...)
 {
-    struct pg_conn *c = NULL;
-    int rc = pg_borrow(s, &c);
+    struct pgs_conn *c = NULL;
+    int rc = pgs_borrow(s, &c);
     if (rc < 0)
         return rc;
     int64_t t0 = gh_mono_us();
@@ -404,12 +404,12 @@ int pg_exec1(struct pg_store *s, const char *sql, const char *fmt, ...)
         rc = (int)strtol(PQcmdTuples(r), NULL, 10);
         PQclear(r);
     }
-    pg_release(s, c);
+    pgs_release(s, c);
     gh_metric_observe(GH_H_DB_WRITE, gh_mono_us() - t0);
     return rc;
 }
 
-static int simple(struct pg_conn *c, const char *sql)
+static int simple(struct pgs_conn *c, const char *sql)
 {
     PGresult *r = PQexec(c->db, sql);
     int rc = result_err(c, r);
@@ -437,12 +437,12 @@ static void backoff(int attempt)
     nanosleep(&ts, NULL);
 }
 
-static int write_once(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *arg)
+static int write_once(struct pgs_store *s, int (*fn)(struct pgs_conn *c, void *arg), void *arg)
 {
     int rc = GH_EUNAVAIL, reconnected = 0;
     for (int attempt = 0; attempt < PG_RETRIES; attempt++) {
-        struct pg_conn *c = NULL;
-        if ((rc = pg_borrow(s, &c)) < 0)
+        struct pgs_conn *c = NULL;
+        if ((rc = pgs_borrow(s, &c)) < 0)
             return rc;
         int committing = 0;
         rc = simple(c, "BEGIN ISOLATION LEVEL READ COMMITTED");
@@ -455,7 +455,7 @@ static int write_once(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg
             rc = simple(c, "COMMIT");
         }
         int broken = c->broken;
-        pg_release(s, c);
+        pgs_release(s, c);
         if (rc == PG_ERETRY) {
             backoff(attempt);
             continue;
@@ -473,7 +473,7 @@ static int write_once(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg
     return rc == PG_ERETRY ? GH_EUNAVAIL : rc;
 }
 
-int pg_write(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *arg)
+int pgs_write(struct pgs_store *s, int (*fn)(struct pgs_conn *c, void *arg), void *arg)
 {
     int64_t t0 = gh_mono_us();
     int rc = write_once(s, fn, arg);
@@ -484,10 +484,10 @@ int pg_write(struct pg_store *s, int (*fn)(struct pg_conn *c, void *arg), void *
 /* ---- asynchronous writes ---- */
 
 /* A queued write: the shared work queue runs op on a pool thread, then done. */
-struct pg_job {
+struct pgs_job {
     struct gh_work work; /* first */
-    struct pg_store *s;
-    int (*op)(struct pg_store *s, void *arg);
+    struct pgs_store *s;
+    int (*op)(struct pgs_store *s, void *arg);
     void *arg;
     gh_store_done done;
     void *done_arg;
@@ -495,18 +495,18 @@ struct pg_job {
 
 static void run_job(struct gh_work *w)
 {
-    struct pg_job *j = (struct pg_job *)w;
+    struct pgs_job *j = (struct pgs_job *)w;
     j->done(j->done_arg, j->op(j->s, j->arg));
     free(j);
 }
 
-int pg_async(struct pg_store *s, int (*op)(struct pg_store *s, void *arg), void *arg,
-             gh_store_done done, void *done_arg)
+int pgs_async(struct pgs_store *s, int (*op)(struct pgs_store *s, void *arg), void *arg,
+              gh_store_done done, void *done_arg)
 {
-    struct pg_job *j = malloc(sizeof(*j));
+    struct pgs_job *j = malloc(sizeof(*j));
     if (j == NULL)
         return GH_ENOMEM;
-    *j = (struct pg_job){{run_job, NULL}, s, op, arg, done, done_arg};
+    *j = (struct pgs_job){{run_job, NULL}, s, op, arg, done, done_arg};
     int rc = gh_workq_push(s->async, &j->work);
     if (rc < 0)
         free(j);
@@ -515,12 +515,12 @@ int pg_async(struct pg_store *s, int (*op)(struct pg_store *s, void *arg), void 
 
 /* ---- columns ---- */
 
-void pg_text(const PGresult *r, int row, int col, char *out, size_t outlen)
+void pgs_text(const PGresult *r, int row, int col, char *out, size_t outlen)
 {
     snprintf(out, outlen, "%s", PQgetvalue(r, row, col));
 }
 
-int64_t pg_int(const PGresult *r, int row, int col)
+int64_t pgs_int(const PGresult *r, int row, int col)
 {
     return (int64_t)strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
@@ -536,7 +536,7 @@ static int hexval(char ch)
     return -1;
 }
 
-int pg_blob(const PGresult *r, int row, int col, unsigned char *out, size_t len)
+int pgs_blob(const PGresult *r, int row, int col, unsigned char *out, size_t len)
 {
     memset(out, 0, len);
     const char *v = PQgetvalue(r, row, col);
@@ -553,19 +553,19 @@ int pg_blob(const PGresult *r, int row, int col, unsigned char *out, size_t len)
     return 0;
 }
 
-int pg_hash(const PGresult *r, int row, int col, unsigned char out[GH_SHA256_LEN])
+int pgs_hash(const PGresult *r, int row, int col, unsigned char out[GH_SHA256_LEN])
 {
-    return pg_blob(r, row, col, out, GH_SHA256_LEN);
+    return pgs_blob(r, row, col, out, GH_SHA256_LEN);
 }
 
 /* ---- open and close ---- */
 
-void pg_close(struct gh_store *gs)
+void pgs_close(struct gh_store *gs)
 {
-    struct pg_store *s = (struct pg_store *)gs;
+    struct pgs_store *s = (struct pgs_store *)gs;
     gh_workq_stop(s->async); /* queued writes finish first */
     while (s->idle != NULL) {
-        struct pg_conn *c = s->idle;
+        struct pgs_conn *c = s->idle;
         s->idle = c->next;
         conn_free(c);
     }
@@ -580,15 +580,15 @@ void pg_close(struct gh_store *gs)
 
 int gh_pg_open(const char *url, struct gh_store **out, char *err, size_t errlen)
 {
-    struct pg_store *s = calloc(1, sizeof(*s));
+    struct pgs_store *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return GH_ENOMEM;
     s->base.ops = &gh_pg_ops;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->freed, NULL);
-    pg_redact(url, s->shown, sizeof(s->shown));
+    pgs_redact(url, s->shown, sizeof(s->shown));
     s->url = strdup(url);
-    struct pg_conn *c = NULL;
+    struct pgs_conn *c = NULL;
     int rc = s->url ? gh_workq_start(PG_WORKERS, 0, "gh-pg", &s->async) : GH_ENOMEM;
     if (rc == 0)
         rc = conn_open(s, &c, err, errlen);
@@ -597,16 +597,16 @@ int gh_pg_open(const char *url, struct gh_store **out, char *err, size_t errlen)
     if (rc == 0) {
         s->open = 1;
         /* Refuse a foreign database before changing anything in it. */
-        rc = pg_check_foreign(c);
+        rc = pgs_check_foreign(c);
         if (rc == GH_ESCHEMA)
             snprintf(err, errlen, "'%s' is not a gatehouse database", s->shown);
         else if (rc < 0)
             snprintf(err, errlen, "cannot read PostgreSQL database at '%s': %s", s->shown,
                      gh_strerror(rc));
-        pg_release(s, c);
+        pgs_release(s, c);
     }
     if (rc < 0) {
-        pg_close(&s->base);
+        pgs_close(&s->base);
         return rc;
     }
     *out = &s->base;
@@ -615,74 +615,74 @@ int gh_pg_open(const char *url, struct gh_store **out, char *err, size_t errlen)
 
 const struct gh_store_ops gh_pg_ops = {
     .name = "postgres",
-    .close = pg_close,
-    .migrate = pg_migrate,
-    .check_schema = pg_check_schema,
-    .setting_get = pg_setting_get,
-    .setting_set = pg_setting_set,
-    .revision = pg_revision,
-    .key_add = pg_key_add,
-    .key_list = pg_key_list,
-    .key_retire = pg_key_retire,
-    .client_add = pg_client_add,
-    .client_update = pg_client_update,
-    .client_get = pg_client_get,
-    .client_list = pg_client_list,
-    .client_remove = pg_client_remove,
-    .user_add = pg_user_add,
-    .user_update = pg_user_update,
-    .user_get = pg_user_get,
-    .user_list = pg_user_list,
-    .user_remove = pg_user_remove,
-    .user_set_password = pg_user_set_password,
-    .user_costliest = pg_user_costliest,
-    .code_put = pg_code_put,
-    .code_get = pg_code_get,
-    .code_redeem = pg_code_redeem,
-    .refresh_get = pg_refresh_get,
-    .refresh_rotate = pg_refresh_rotate,
-    .code_redeem_async = pg_code_redeem_async,
-    .refresh_rotate_async = pg_refresh_rotate_async,
-    .family_revoke = pg_family_revoke,
-    .family_revoked = pg_family_revoked,
-    .families_revoke_user = pg_families_revoke_user,
-    .jti_revoke = pg_jti_revoke,
-    .jti_revoked = pg_jti_revoked,
-    .dpop_jti_use = pg_dpop_jti_use,
-    .dpop_jti_use_async = pg_dpop_jti_use_async,
-    .session_put = pg_session_put,
-    .session_get = pg_session_get,
-    .session_delete = pg_session_delete,
-    .session_delete_user = pg_session_delete_user,
-    .logout_session = pg_logout_session,
-    .bcl_enqueue_user = pg_bcl_enqueue_user,
-    .bcl_claim = pg_bcl_claim,
-    .bcl_settle = pg_bcl_settle,
-    .consent_get = pg_consent_get,
-    .consent_put = pg_consent_put,
-    .client_register = pg_client_register,
-    .client_reregister = pg_client_reregister,
-    .client_reg_get = pg_client_reg_get,
-    .client_reg_list = pg_client_reg_list,
-    .iat_add = pg_iat_add,
-    .iat_use = pg_iat_use,
-    .resource_add = pg_resource_add,
-    .resource_get = pg_resource_get,
-    .resource_list = pg_resource_list,
-    .resource_remove = pg_resource_remove,
-    .grant_resource_put = pg_grant_resource_put,
-    .grant_resource_of_code = pg_grant_resource_of_code,
-    .grant_resource_of_family = pg_grant_resource_of_family,
-    .login_fail_get = pg_login_fail_get,
-    .login_fail_add = pg_login_fail_add,
-    .login_fail_clear = pg_login_fail_clear,
-    .trace_append = pg_trace_append,
-    .trace_flow_start = pg_trace_flow_start,
-    .trace_flow_update = pg_trace_flow_update,
-    .trace_flows = pg_trace_flows,
-    .trace_steps = pg_trace_steps,
-    .trace_flow_of_refresh = pg_trace_flow_of_refresh,
-    .trace_flow_of_family = pg_trace_flow_of_family,
-    .trace_prune = pg_trace_prune,
-    .purge = pg_purge,
+    .close = pgs_close,
+    .migrate = pgs_migrate,
+    .check_schema = pgs_check_schema,
+    .setting_get = pgs_setting_get,
+    .setting_set = pgs_setting_set,
+    .revision = pgs_revision,
+    .key_add = pgs_key_add,
+    .key_list = pgs_key_list,
+    .key_retire = pgs_key_retire,
+    .client_add = pgs_client_add,
+    .client_update = pgs_client_update,
+    .client_get = pgs_client_get,
+    .client_list = pgs_client_list,
+    .client_remove = pgs_client_remove,
+    .user_add = pgs_user_add,
+    .user_update = pgs_user_update,
+    .user_get = pgs_user_get,
+    .user_list = pgs_user_list,
+    .user_remove = pgs_user_remove,
+    .user_set_password = pgs_user_set_password,
+    .user_costliest = pgs_user_costliest,
+    .code_put = pgs_code_put,
+    .code_get = pgs_code_get,
+    .code_redeem = pgs_code_redeem,
+    .refresh_get = pgs_refresh_get,
+    .refresh_rotate = pgs_refresh_rotate,
+    .code_redeem_async = pgs_code_redeem_async,
+    .refresh_rotate_async = pgs_refresh_rotate_async,
+    .family_revoke = pgs_family_revoke,
+    .family_revoked = pgs_family_revoked,
+    .families_revoke_user = pgs_families_revoke_user,
+    .jti_revoke = pgs_jti_revoke,
+    .jti_revoked = pgs_jti_revoked,
+    .dpop_jti_use = pgs_dpop_jti_use,
+    .dpop_jti_use_async = pgs_dpop_jti_use_async,
+    .session_put = pgs_session_put,
+    .session_get = pgs_session_get,
+    .session_delete = pgs_session_delete,
+    .session_delete_user = pgs_session_delete_user,
+    .logout_session = pgs_logout_session,
+    .bcl_enqueue_user = pgs_bcl_enqueue_user,
+    .bcl_claim = pgs_bcl_claim,
+    .bcl_settle = pgs_bcl_settle,
+    .consent_get = pgs_consent_get,
+    .consent_put = pgs_consent_put,
+    .client_register = pgs_client_register,
+    .client_reregister = pgs_client_reregister,
+    .client_reg_get = pgs_client_reg_get,
+    .client_reg_list = pgs_client_reg_list,
+    .iat_add = pgs_iat_add,
+    .iat_use = pgs_iat_use,
+    .resource_add = pgs_resource_add,
+    .resource_get = pgs_resource_get,
+    .resource_list = pgs_resource_list,
+    .resource_remove = pgs_resource_remove,
+    .grant_resource_put = pgs_grant_resource_put,
+    .grant_resource_of_code = pgs_grant_resource_of_code,
+    .grant_resource_of_family = pgs_grant_resource_of_family,
+    .login_fail_get = pgs_login_fail_get,
+    .login_fail_add = pgs_login_fail_add,
+    .login_fail_clear = pgs_login_fail_clear,
+    .trace_append = pgs_trace_append,
+    .trace_flow_start = pgs_trace_flow_start,
+    .trace_flow_update = pgs_trace_flow_update,
+    .trace_flows = pgs_trace_flows,
+    .trace_steps = pgs_trace_steps,
+    .trace_flow_of_refresh = pgs_trace_flow_of_refresh,
+    .trace_flow_of_family = pgs_trace_flow_of_family,
+    .trace_prune = pgs_trace_prune,
+    .purge = pgs_purge,
 };

@@ -15,9 +15,9 @@
 static const char SQL_BUMP[] =
     "UPDATE setting SET value = (value::bigint + 1)::text WHERE key = 'revision'";
 
-static int bump(struct pg_conn *c)
+static int bump(struct pgs_conn *c)
 {
-    int rc = pg_exec(c, SQL_BUMP, "");
+    int rc = pgs_exec(c, SQL_BUMP, "");
     return rc < 0 ? rc : 0;
 }
 
@@ -25,15 +25,15 @@ static int bump(struct pg_conn *c)
 
 static const char SQL_SETTING_GET[] = "SELECT value FROM setting WHERE key = $1";
 
-int pg_setting_get(struct gh_store *gs, const char *key, char *out, size_t outlen)
+int pgs_setting_get(struct gh_store *gs, const char *key, char *out, size_t outlen)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_SETTING_GET, &rc, "t", key);
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_SETTING_GET, &rc, "t", key);
     if (r == NULL)
         return rc;
     rc = PQntuples(r) == 1 ? 0 : GH_ENOTFOUND;
     if (rc == 0)
-        pg_text(r, 0, 0, out, outlen);
+        pgs_text(r, 0, 0, out, outlen);
     PQclear(r);
     return rc;
 }
@@ -46,25 +46,25 @@ static const char SQL_SETTING_SET[] =
     "INSERT INTO setting(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = "
     "excluded.value";
 
-static int setting_set_fn(struct pg_conn *c, void *arg)
+static int setting_set_fn(struct pgs_conn *c, void *arg)
 {
     struct kv *kv = arg;
     int rc = bump(c);
     if (rc == 0)
-        rc = pg_exec(c, SQL_SETTING_SET, "tt", kv->key, kv->value);
+        rc = pgs_exec(c, SQL_SETTING_SET, "tt", kv->key, kv->value);
     return rc < 0 ? rc : 0;
 }
 
-int pg_setting_set(struct gh_store *gs, const char *key, const char *value)
+int pgs_setting_set(struct gh_store *gs, const char *key, const char *value)
 {
     struct kv kv = {key, value};
-    return pg_write((struct pg_store *)gs, setting_set_fn, &kv);
+    return pgs_write((struct pgs_store *)gs, setting_set_fn, &kv);
 }
 
-int pg_revision(struct gh_store *gs, int64_t *out)
+int pgs_revision(struct gh_store *gs, int64_t *out)
 {
     char buf[32];
-    int rc = pg_setting_get(gs, "revision", buf, sizeof(buf));
+    int rc = pgs_setting_get(gs, "revision", buf, sizeof(buf));
     if (rc == 0)
         *out = strtoll(buf, NULL, 10);
     return rc;
@@ -77,31 +77,31 @@ static const char SQL_KEY_RETIRE_ACTIVE[] =
 static const char SQL_KEY_INSERT[] = "INSERT INTO signing_key(kid, alg, pem, created_at, active) "
                                      "VALUES ($1, $2, $3, $4, $5)";
 
-static int key_add_fn(struct pg_conn *c, void *arg)
+static int key_add_fn(struct pgs_conn *c, void *arg)
 {
     const struct gh_key_row *k = arg;
     int rc = bump(c);
     if (rc >= 0 && k->active)
-        rc = pg_exec(c, SQL_KEY_RETIRE_ACTIVE, "ii", k->created_at, k->publish_until);
+        rc = pgs_exec(c, SQL_KEY_RETIRE_ACTIVE, "ii", k->created_at, k->publish_until);
     if (rc >= 0)
-        rc = pg_exec(c, SQL_KEY_INSERT, "tttii", k->kid, k->alg, k->pem, k->created_at,
-                     (int64_t)k->active);
+        rc = pgs_exec(c, SQL_KEY_INSERT, "tttii", k->kid, k->alg, k->pem, k->created_at,
+                      (int64_t)k->active);
     return rc < 0 ? rc : 0;
 }
 
-int pg_key_add(struct gh_store *gs, const struct gh_key_row *k)
+int pgs_key_add(struct gh_store *gs, const struct gh_key_row *k)
 {
-    return pg_write((struct pg_store *)gs, key_add_fn, (void *)k);
+    return pgs_write((struct pgs_store *)gs, key_add_fn, (void *)k);
 }
 
 static const char SQL_KEY_LIST[] =
     "SELECT kid, alg, pem, created_at, active, retired_at, publish_until FROM signing_key "
     "ORDER BY created_at, kid COLLATE \"C\"";
 
-int pg_key_list(struct gh_store *gs, struct gh_key_row **rows, size_t *n)
+int pgs_key_list(struct gh_store *gs, struct gh_key_row **rows, size_t *n)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_KEY_LIST, &rc, "");
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_KEY_LIST, &rc, "");
     if (r == NULL)
         return rc;
     size_t len = (size_t)PQntuples(r);
@@ -110,13 +110,13 @@ int pg_key_list(struct gh_store *gs, struct gh_key_row **rows, size_t *n)
     for (size_t i = 0; rc == 0 && i < len; i++) {
         struct gh_key_row *k = &v[i];
         int row = (int)i;
-        pg_text(r, row, 0, k->kid, sizeof(k->kid));
-        pg_text(r, row, 1, k->alg, sizeof(k->alg));
+        pgs_text(r, row, 0, k->kid, sizeof(k->kid));
+        pgs_text(r, row, 1, k->alg, sizeof(k->alg));
         k->pem = strdup(PQgetvalue(r, row, 2));
-        k->created_at = pg_int(r, row, 3);
-        k->active = (int)pg_int(r, row, 4);
-        k->retired_at = pg_int(r, row, 5);
-        k->publish_until = pg_int(r, row, 6);
+        k->created_at = pgs_int(r, row, 3);
+        k->active = (int)pgs_int(r, row, 4);
+        k->retired_at = pgs_int(r, row, 5);
+        k->publish_until = pgs_int(r, row, 6);
         if (k->pem == NULL)
             rc = GH_ENOMEM;
     }
@@ -140,21 +140,21 @@ static const char SQL_KEY_RETIRE[] = "UPDATE signing_key SET publish_until = $1,
                                      "CASE WHEN retired_at = 0 THEN $1 ELSE retired_at END "
                                      "WHERE kid = $2 AND active = 0";
 
-static int key_retire_fn(struct pg_conn *c, void *arg)
+static int key_retire_fn(struct pgs_conn *c, void *arg)
 {
     struct key_retire_job *j = arg;
     int rc = bump(c);
     if (rc == 0)
-        rc = pg_exec(c, SQL_KEY_RETIRE, "it", j->now, j->kid);
+        rc = pgs_exec(c, SQL_KEY_RETIRE, "it", j->now, j->kid);
     if (rc == 0)
         return GH_ENOTFOUND;
     return rc < 0 ? rc : 0;
 }
 
-int pg_key_retire(struct gh_store *gs, const char *kid, int64_t now)
+int pgs_key_retire(struct gh_store *gs, const char *kid, int64_t now)
 {
     struct key_retire_job j = {kid, now};
-    return pg_write((struct pg_store *)gs, key_retire_fn, &j);
+    return pgs_write((struct pgs_store *)gs, key_retire_fn, &j);
 }
 
 /* ---- clients ---- */
@@ -197,7 +197,7 @@ struct client_job {
     const char *sql, *fmt; /* the update takes no created_at: $8 is dpop_bound */
 };
 
-static int client_write_fn(struct pg_conn *c, void *arg)
+static int client_write_fn(struct pgs_conn *c, void *arg)
 {
     const struct client_job *j = arg;
     const struct gh_client *cl = j->cl;
@@ -210,10 +210,10 @@ static int client_write_fn(struct pg_conn *c, void *arg)
     join(logout, URIS_TEXT, cl->post_logout, cl->n_post_logout);
     rc = bump(c);
     if (rc == 0)
-        rc = pg_exec(c, j->sql, j->fmt, cl->id, (int64_t)cl->is_public, (int64_t)cl->trusted,
-                     cl->is_public ? NULL : cl->secret_hash, cl->scope, uris, origins,
-                     cl->grant_types, logout, cl->backchannel_uri, (int64_t)cl->dpop_bound,
-                     (int64_t)cl->created_at);
+        rc = pgs_exec(c, j->sql, j->fmt, cl->id, (int64_t)cl->is_public, (int64_t)cl->trusted,
+                      cl->is_public ? NULL : cl->secret_hash, cl->scope, uris, origins,
+                      cl->grant_types, logout, cl->backchannel_uri, (int64_t)cl->dpop_bound,
+                      (int64_t)cl->created_at);
     if (rc == 0)
         rc = GH_ENOTFOUND;
     else if (rc > 0)
@@ -230,19 +230,19 @@ out:
 #define CLIENT_INSERT_FMT "tiihttttttii"
 #define CLIENT_UPDATE_FMT "tiihtttttti"
 
-int pg_client_add(struct gh_store *gs, const struct gh_client *cl)
+int pgs_client_add(struct gh_store *gs, const struct gh_client *cl)
 {
     struct client_job j = {cl, SQL_CLIENT_INSERT, CLIENT_INSERT_FMT};
-    return pg_write((struct pg_store *)gs, client_write_fn, &j);
+    return pgs_write((struct pgs_store *)gs, client_write_fn, &j);
 }
 
-int pg_client_update(struct gh_store *gs, const struct gh_client *cl)
+int pgs_client_update(struct gh_store *gs, const struct gh_client *cl)
 {
     struct client_job j = {cl, SQL_CLIENT_UPDATE, CLIENT_UPDATE_FMT};
-    return pg_write((struct pg_store *)gs, client_write_fn, &j);
+    return pgs_write((struct pgs_store *)gs, client_write_fn, &j);
 }
 
-int pg_client_write(struct pg_conn *c, const struct gh_client *cl, int insert)
+int pgs_client_write(struct pgs_conn *c, const struct gh_client *cl, int insert)
 {
     struct client_job j = {cl, SQL_CLIENT_INSERT, CLIENT_INSERT_FMT};
     if (!insert)
@@ -253,18 +253,18 @@ int pg_client_write(struct pg_conn *c, const struct gh_client *cl, int insert)
 static void client_row(const PGresult *r, int row, struct gh_client *cl)
 {
     memset(cl, 0, sizeof(*cl));
-    pg_text(r, row, 0, cl->id, sizeof(cl->id));
-    cl->is_public = (int)pg_int(r, row, 1);
-    cl->trusted = (int)pg_int(r, row, 2);
-    pg_hash(r, row, 3, cl->secret_hash);
-    pg_text(r, row, 4, cl->scope, sizeof(cl->scope));
+    pgs_text(r, row, 0, cl->id, sizeof(cl->id));
+    cl->is_public = (int)pgs_int(r, row, 1);
+    cl->trusted = (int)pgs_int(r, row, 2);
+    pgs_hash(r, row, 3, cl->secret_hash);
+    pgs_text(r, row, 4, cl->scope, sizeof(cl->scope));
     cl->n_redirect = split(PQgetvalue(r, row, 5), cl->redirect, GH_URIS_MAX);
     cl->n_origin = split(PQgetvalue(r, row, 6), cl->origin, GH_URIS_MAX);
-    cl->created_at = pg_int(r, row, 7);
-    pg_text(r, row, 8, cl->grant_types, sizeof(cl->grant_types));
+    cl->created_at = pgs_int(r, row, 7);
+    pgs_text(r, row, 8, cl->grant_types, sizeof(cl->grant_types));
     cl->n_post_logout = split(PQgetvalue(r, row, 9), cl->post_logout, GH_URIS_MAX);
-    pg_text(r, row, 10, cl->backchannel_uri, sizeof(cl->backchannel_uri));
-    cl->dpop_bound = (int)pg_int(r, row, 11);
+    pgs_text(r, row, 10, cl->backchannel_uri, sizeof(cl->backchannel_uri));
+    cl->dpop_bound = (int)pgs_int(r, row, 11);
 }
 
 #define CLIENT_COLS                                                                                \
@@ -273,10 +273,10 @@ static void client_row(const PGresult *r, int row, struct gh_client *cl)
 static const char SQL_CLIENT_GET[] = CLIENT_COLS " WHERE id = $1";
 static const char SQL_CLIENT_LIST[] = CLIENT_COLS " ORDER BY id COLLATE \"C\"";
 
-int pg_client_get(struct gh_store *gs, const char *id, struct gh_client *out)
+int pgs_client_get(struct gh_store *gs, const char *id, struct gh_client *out)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_CLIENT_GET, &rc, "t", id);
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_CLIENT_GET, &rc, "t", id);
     if (r == NULL)
         return rc;
     rc = PQntuples(r) == 1 ? 0 : GH_ENOTFOUND;
@@ -286,10 +286,10 @@ int pg_client_get(struct gh_store *gs, const char *id, struct gh_client *out)
     return rc;
 }
 
-int pg_client_list(struct gh_store *gs, struct gh_client **rows, size_t *n)
+int pgs_client_list(struct gh_store *gs, struct gh_client **rows, size_t *n)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_CLIENT_LIST, &rc, "");
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_CLIENT_LIST, &rc, "");
     if (r == NULL)
         return rc;
     size_t len = (size_t)PQntuples(r);
@@ -317,23 +317,23 @@ static int gone_too(int rc, int rc2)
 static const char SQL_CONSENT_DELETE_CLIENT[] = "DELETE FROM consent WHERE client_id = $1";
 static const char SQL_CONSENT_DELETE_USER[] = "DELETE FROM consent WHERE sub = $1";
 
-static int client_remove_fn(struct pg_conn *c, void *arg)
+static int client_remove_fn(struct pgs_conn *c, void *arg)
 {
     int rc = bump(c);
     if (rc == 0)
-        rc = pg_exec(c, SQL_CLIENT_DELETE, "t", (const char *)arg);
+        rc = pgs_exec(c, SQL_CLIENT_DELETE, "t", (const char *)arg);
     if (rc > 0) /* a client registered later under this id inherits no consent */
-        rc = gone_too(rc, pg_exec(c, SQL_CONSENT_DELETE_CLIENT, "t", (const char *)arg));
+        rc = gone_too(rc, pgs_exec(c, SQL_CONSENT_DELETE_CLIENT, "t", (const char *)arg));
     if (rc > 0) /* nor registration, and what it was granted stops working */
-        rc = gone_too(rc, pg_client_forget(c, (const char *)arg));
+        rc = gone_too(rc, pgs_client_forget(c, (const char *)arg));
     if (rc == 0)
         return GH_ENOTFOUND;
     return rc < 0 ? rc : 0;
 }
 
-int pg_client_remove(struct gh_store *gs, const char *id)
+int pgs_client_remove(struct gh_store *gs, const char *id)
 {
-    return pg_write((struct pg_store *)gs, client_remove_fn, (void *)id);
+    return pgs_write((struct pgs_store *)gs, client_remove_fn, (void *)id);
 }
 
 /* ---- users ---- */
@@ -359,36 +359,36 @@ struct user_job {
 
 /* Users are cached by servers only through the dummy hash's parameters,
  * but a change bumps the revision like any other (core/password.h). */
-static int user_fn(struct pg_conn *c, void *arg)
+static int user_fn(struct pgs_conn *c, void *arg)
 {
     struct user_job *j = arg;
     struct gh_argon2_params p = {0, 0, 0};
     int rc;
     if (j->pwhash != NULL) {
         gh_password_params(j->pwhash, &p);
-        rc = pg_exec(c, j->sql, "ttiii", j->username, j->pwhash, (int64_t)p.t_cost,
-                     (int64_t)p.m_cost, (int64_t)p.threads);
+        rc = pgs_exec(c, j->sql, "ttiii", j->username, j->pwhash, (int64_t)p.t_cost,
+                      (int64_t)p.m_cost, (int64_t)p.threads);
     } else {
-        rc = pg_exec(c, j->sql, "t", j->username);
+        rc = pgs_exec(c, j->sql, "t", j->username);
         if (rc > 0 && j->sql == SQL_USER_DELETE) /* the user's consent goes with it */
-            rc = gone_too(rc, pg_exec(c, SQL_CONSENT_DELETE_USER, "t", j->username));
+            rc = gone_too(rc, pgs_exec(c, SQL_CONSENT_DELETE_USER, "t", j->username));
     }
     if (rc == 0)
         return GH_ENOTFOUND;
     return rc < 0 ? rc : bump(c);
 }
 
-int pg_user_costliest(struct gh_store *gs, struct gh_argon2_params *out)
+int pgs_user_costliest(struct gh_store *gs, struct gh_argon2_params *out)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_USER_COSTLIEST, &rc, "");
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_USER_COSTLIEST, &rc, "");
     if (r == NULL)
         return rc;
     rc = PQntuples(r) == 1 ? 0 : GH_ENOTFOUND;
     if (rc == 0) {
-        out->t_cost = (uint32_t)pg_int(r, 0, 0);
-        out->m_cost = (uint32_t)pg_int(r, 0, 1);
-        out->threads = (uint32_t)pg_int(r, 0, 2);
+        out->t_cost = (uint32_t)pgs_int(r, 0, 0);
+        out->m_cost = (uint32_t)pgs_int(r, 0, 1);
+        out->threads = (uint32_t)pgs_int(r, 0, 2);
         if (out->t_cost == 0)
             rc = GH_ENOTFOUND; /* no user has an argon2id hash */
     }
@@ -396,47 +396,47 @@ int pg_user_costliest(struct gh_store *gs, struct gh_argon2_params *out)
     return rc;
 }
 
-static int user_add_fn(struct pg_conn *c, void *arg)
+static int user_add_fn(struct pgs_conn *c, void *arg)
 {
     const struct gh_user *u = arg;
     struct gh_argon2_params p = {0, 0, 0};
     gh_password_params(u->pwhash, &p);
-    int rc = pg_exec(c, SQL_USER_INSERT, "tttitttiii", u->username, u->pwhash, u->email,
-                     (int64_t)u->email_verified, u->name, u->given_name, u->family_name,
-                     (int64_t)p.t_cost, (int64_t)p.m_cost, (int64_t)p.threads);
+    int rc = pgs_exec(c, SQL_USER_INSERT, "tttitttiii", u->username, u->pwhash, u->email,
+                      (int64_t)u->email_verified, u->name, u->given_name, u->family_name,
+                      (int64_t)p.t_cost, (int64_t)p.m_cost, (int64_t)p.threads);
     return rc < 0 ? rc : bump(c);
 }
 
-static int user_update_fn(struct pg_conn *c, void *arg)
+static int user_update_fn(struct pgs_conn *c, void *arg)
 {
     const struct gh_user *u = arg;
-    int rc = pg_exec(c, SQL_USER_CLAIMS, "ttittt", u->username, u->email,
-                     (int64_t)u->email_verified, u->name, u->given_name, u->family_name);
+    int rc = pgs_exec(c, SQL_USER_CLAIMS, "ttittt", u->username, u->email,
+                      (int64_t)u->email_verified, u->name, u->given_name, u->family_name);
     if (rc == 0)
         return GH_ENOTFOUND;
     return rc < 0 ? rc : 0;
 }
 
-int pg_user_add(struct gh_store *gs, const struct gh_user *u)
+int pgs_user_add(struct gh_store *gs, const struct gh_user *u)
 {
-    return pg_write((struct pg_store *)gs, user_add_fn, (void *)u);
+    return pgs_write((struct pgs_store *)gs, user_add_fn, (void *)u);
 }
 
-int pg_user_update(struct gh_store *gs, const struct gh_user *u)
+int pgs_user_update(struct gh_store *gs, const struct gh_user *u)
 {
-    return pg_write((struct pg_store *)gs, user_update_fn, (void *)u);
+    return pgs_write((struct pgs_store *)gs, user_update_fn, (void *)u);
 }
 
-int pg_user_set_password(struct gh_store *gs, const char *username, const char *pwhash)
+int pgs_user_set_password(struct gh_store *gs, const char *username, const char *pwhash)
 {
     struct user_job j = {SQL_USER_PASSWD, username, pwhash};
-    return pg_write((struct pg_store *)gs, user_fn, &j);
+    return pgs_write((struct pgs_store *)gs, user_fn, &j);
 }
 
-int pg_user_remove(struct gh_store *gs, const char *username)
+int pgs_user_remove(struct gh_store *gs, const char *username)
 {
     struct user_job j = {SQL_USER_DELETE, username, NULL};
-    return pg_write((struct pg_store *)gs, user_fn, &j);
+    return pgs_write((struct pgs_store *)gs, user_fn, &j);
 }
 
 #define USER_CLAIM_COLS "email, email_verified, name, given_name, family_name"
@@ -448,21 +448,21 @@ static const char SQL_USER_LIST[] = "SELECT id, username, '', created_at, " USER
 static void user_row(const PGresult *r, int row, struct gh_user *u)
 {
     memset(u, 0, sizeof(*u));
-    u->id = pg_int(r, row, 0);
-    pg_text(r, row, 1, u->username, sizeof(u->username));
-    pg_text(r, row, 2, u->pwhash, sizeof(u->pwhash));
-    u->created_at = pg_int(r, row, 3);
-    pg_text(r, row, 4, u->email, sizeof(u->email));
-    u->email_verified = (int)pg_int(r, row, 5);
-    pg_text(r, row, 6, u->name, sizeof(u->name));
-    pg_text(r, row, 7, u->given_name, sizeof(u->given_name));
-    pg_text(r, row, 8, u->family_name, sizeof(u->family_name));
+    u->id = pgs_int(r, row, 0);
+    pgs_text(r, row, 1, u->username, sizeof(u->username));
+    pgs_text(r, row, 2, u->pwhash, sizeof(u->pwhash));
+    u->created_at = pgs_int(r, row, 3);
+    pgs_text(r, row, 4, u->email, sizeof(u->email));
+    u->email_verified = (int)pgs_int(r, row, 5);
+    pgs_text(r, row, 6, u->name, sizeof(u->name));
+    pgs_text(r, row, 7, u->given_name, sizeof(u->given_name));
+    pgs_text(r, row, 8, u->family_name, sizeof(u->family_name));
 }
 
-int pg_user_get(struct gh_store *gs, const char *username, struct gh_user *out)
+int pgs_user_get(struct gh_store *gs, const char *username, struct gh_user *out)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_USER_GET, &rc, "t", username);
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_USER_GET, &rc, "t", username);
     if (r == NULL)
         return rc;
     rc = PQntuples(r) == 1 ? 0 : GH_ENOTFOUND;
@@ -472,10 +472,10 @@ int pg_user_get(struct gh_store *gs, const char *username, struct gh_user *out)
     return rc;
 }
 
-int pg_user_list(struct gh_store *gs, struct gh_user **rows, size_t *n)
+int pgs_user_list(struct gh_store *gs, struct gh_user **rows, size_t *n)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_USER_LIST, &rc, "");
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_USER_LIST, &rc, "");
     if (r == NULL)
         return rc;
     size_t len = (size_t)PQntuples(r);

@@ -11,17 +11,17 @@ static const char SQL_CONSENT_PUT[] =
     "ON CONFLICT (sub, client_id) DO UPDATE SET scope = excluded.scope, "
     "granted_at = excluded.granted_at";
 
-int pg_consent_get(struct gh_store *gs, const char *sub, const char *client_id, char *scope,
-                   size_t len)
+int pgs_consent_get(struct gh_store *gs, const char *sub, const char *client_id, char *scope,
+                    size_t len)
 {
     int rc;
     scope[0] = '\0';
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_CONSENT_GET, &rc, "tt", sub, client_id);
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_CONSENT_GET, &rc, "tt", sub, client_id);
     if (r == NULL)
         return rc;
     rc = PQntuples(r) == 1 ? 0 : GH_ENOTFOUND;
     if (rc == 0)
-        pg_text(r, 0, 0, scope, len);
+        pgs_text(r, 0, 0, scope, len);
     PQclear(r);
     return rc;
 }
@@ -31,16 +31,16 @@ struct consent_job {
     int64_t now;
 };
 
-static int consent_put_fn(struct pg_conn *c, void *arg)
+static int consent_put_fn(struct pgs_conn *c, void *arg)
 {
     const struct consent_job *j = arg;
-    int rc = pg_exec(c, SQL_CONSENT_PUT, "ttti", j->sub, j->client_id, j->scope, j->now);
+    int rc = pgs_exec(c, SQL_CONSENT_PUT, "ttti", j->sub, j->client_id, j->scope, j->now);
     return rc < 0 ? rc : 0;
 }
 
-int pg_consent_put(struct gh_store *gs, const char *sub, const char *client_id, const char *scope,
-                   int64_t now)
+int pgs_consent_put(struct gh_store *gs, const char *sub, const char *client_id, const char *scope,
+                    int64_t now)
 {
     struct consent_job j = {sub, client_id, scope, now};
-    return pg_write((struct pg_store *)gs, consent_put_fn, &j);
+    return pgs_write((struct pgs_store *)gs, consent_put_fn, &j);
 }

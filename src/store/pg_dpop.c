@@ -20,10 +20,10 @@ struct dpop_job {
     void *arg;
 };
 
-static int dpop_fn(struct pg_conn *c, void *arg)
+static int dpop_fn(struct pgs_conn *c, void *arg)
 {
     const struct dpop_job *j = arg;
-    int rc = pg_exec(c, SQL_DPOP_JTI, "hti", j->jti, j->jkt, j->expires_at);
+    int rc = pgs_exec(c, SQL_DPOP_JTI, "hti", j->jti, j->jkt, j->expires_at);
     return rc < 0 ? rc : rc == 0 ? GH_EEXIST : 0;
 }
 
@@ -39,17 +39,17 @@ static int job_init(struct dpop_job *j, const unsigned char jti[GH_SHA256_LEN], 
     return 0;
 }
 
-int pg_dpop_jti_use(struct gh_store *gs, const unsigned char jti[GH_SHA256_LEN], const char *jkt,
-                    int64_t expires_at)
+int pgs_dpop_jti_use(struct gh_store *gs, const unsigned char jti[GH_SHA256_LEN], const char *jkt,
+                     int64_t expires_at)
 {
     struct dpop_job j;
     int rc = job_init(&j, jti, jkt, expires_at);
-    return rc < 0 ? rc : pg_write((struct pg_store *)gs, dpop_fn, &j);
+    return rc < 0 ? rc : pgs_write((struct pgs_store *)gs, dpop_fn, &j);
 }
 
-static int dpop_op(struct pg_store *s, void *arg)
+static int dpop_op(struct pgs_store *s, void *arg)
 {
-    return pg_write(s, dpop_fn, arg);
+    return pgs_write(s, dpop_fn, arg);
 }
 
 static void dpop_done(void *arg, int rc)
@@ -61,8 +61,8 @@ static void dpop_done(void *arg, int rc)
     done(done_arg, rc);
 }
 
-int pg_dpop_jti_use_async(struct gh_store *gs, const unsigned char jti[GH_SHA256_LEN],
-                          const char *jkt, int64_t expires_at, gh_store_done done, void *arg)
+int pgs_dpop_jti_use_async(struct gh_store *gs, const unsigned char jti[GH_SHA256_LEN],
+                           const char *jkt, int64_t expires_at, gh_store_done done, void *arg)
 {
     struct dpop_job *j = malloc(sizeof(*j));
     if (j == NULL)
@@ -71,7 +71,7 @@ int pg_dpop_jti_use_async(struct gh_store *gs, const unsigned char jti[GH_SHA256
     j->done = done;
     j->arg = arg;
     if (rc == 0)
-        rc = pg_async((struct pg_store *)gs, dpop_op, j, dpop_done, j);
+        rc = pgs_async((struct pgs_store *)gs, dpop_op, j, dpop_done, j);
     if (rc < 0)
         free(j);
     return rc;

@@ -34,46 +34,46 @@ static const char SQL_CODE_INSERT[] =
     "auth_time, expires_at, nonce, sid, dpop_jkt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
     "$11, $12)";
 
-static int code_put_fn(struct pg_conn *c, void *arg)
+static int code_put_fn(struct pgs_conn *c, void *arg)
 {
     const struct gh_code *k = arg;
-    int rc = pg_exec(c, SQL_CODE_INSERT, "httttttiittt", k->hash, k->client_id, k->redirect_uri,
-                     k->challenge, k->sub, k->scope, k->flow_id, k->auth_time, k->expires_at,
-                     k->nonce, k->sid, k->dpop_jkt);
+    int rc = pgs_exec(c, SQL_CODE_INSERT, "httttttiittt", k->hash, k->client_id, k->redirect_uri,
+                      k->challenge, k->sub, k->scope, k->flow_id, k->auth_time, k->expires_at,
+                      k->nonce, k->sid, k->dpop_jkt);
     return rc < 0 ? rc : 0;
 }
 
-int pg_code_put(struct gh_store *gs, const struct gh_code *k)
+int pgs_code_put(struct gh_store *gs, const struct gh_code *k)
 {
-    return pg_write((struct pg_store *)gs, code_put_fn, (void *)k);
+    return pgs_write((struct pgs_store *)gs, code_put_fn, (void *)k);
 }
 
 static const char SQL_CODE_GET[] =
     "SELECT client_id, redirect_uri, challenge, sub, scope, flow_id, auth_time, expires_at, "
     "used_at, nonce, sid, dpop_jkt FROM auth_code WHERE hash = $1";
 
-int pg_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_code *out)
+int pgs_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_code *out)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_CODE_GET, &rc, "h", hash);
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_CODE_GET, &rc, "h", hash);
     if (r == NULL)
         return rc;
     rc = PQntuples(r) == 1 ? 0 : GH_ENOTFOUND;
     if (rc == 0) {
         memset(out, 0, sizeof(*out));
         memcpy(out->hash, hash, GH_SHA256_LEN);
-        pg_text(r, 0, 0, out->client_id, sizeof(out->client_id));
-        pg_text(r, 0, 1, out->redirect_uri, sizeof(out->redirect_uri));
-        pg_text(r, 0, 2, out->challenge, sizeof(out->challenge));
-        pg_text(r, 0, 3, out->sub, sizeof(out->sub));
-        pg_text(r, 0, 4, out->scope, sizeof(out->scope));
-        pg_text(r, 0, 5, out->flow_id, sizeof(out->flow_id));
-        out->auth_time = pg_int(r, 0, 6);
-        out->expires_at = pg_int(r, 0, 7);
-        out->used_at = pg_int(r, 0, 8);
-        pg_text(r, 0, 9, out->nonce, sizeof(out->nonce));
-        pg_text(r, 0, 10, out->sid, sizeof(out->sid));
-        pg_text(r, 0, 11, out->dpop_jkt, sizeof(out->dpop_jkt));
+        pgs_text(r, 0, 0, out->client_id, sizeof(out->client_id));
+        pgs_text(r, 0, 1, out->redirect_uri, sizeof(out->redirect_uri));
+        pgs_text(r, 0, 2, out->challenge, sizeof(out->challenge));
+        pgs_text(r, 0, 3, out->sub, sizeof(out->sub));
+        pgs_text(r, 0, 4, out->scope, sizeof(out->scope));
+        pgs_text(r, 0, 5, out->flow_id, sizeof(out->flow_id));
+        out->auth_time = pgs_int(r, 0, 6);
+        out->expires_at = pgs_int(r, 0, 7);
+        out->used_at = pgs_int(r, 0, 8);
+        pgs_text(r, 0, 9, out->nonce, sizeof(out->nonce));
+        pgs_text(r, 0, 10, out->sid, sizeof(out->sid));
+        pgs_text(r, 0, 11, out->dpop_jkt, sizeof(out->dpop_jkt));
     }
     PQclear(r);
     return rc;
@@ -101,32 +101,32 @@ static const char SQL_CODE_FACTS[] =
     "SELECT c.used_at, c.expires_at, coalesce(f.id, ''), coalesce(f.id = $2, false)::int FROM "
     "auth_code c LEFT JOIN family f ON f.code_hash = c.hash WHERE c.hash = $1";
 
-static int family_revoke_in(struct pg_conn *c, const char *family_id, int64_t now);
+static int family_revoke_in(struct pgs_conn *c, const char *family_id, int64_t now);
 
-static int take_code(struct pg_conn *c, const struct gh_redeem *r)
+static int take_code(struct pgs_conn *c, const struct gh_redeem *r)
 {
     if (!r->issue_refresh)
-        return pg_exec(c, SQL_CODE_TAKE, "ih", r->now, r->code_hash);
-    return pg_exec(c, SQL_CODE_TAKE_FAMILY, "ihtihiit", r->now, r->code_hash, r->family_id,
-                   r->abs_expires_at, r->rt_hash, r->idle_expires_at, (int64_t)GH_RT_ACTIVE,
-                   r->dpop_jkt);
+        return pgs_exec(c, SQL_CODE_TAKE, "ih", r->now, r->code_hash);
+    return pgs_exec(c, SQL_CODE_TAKE_FAMILY, "ihtihiit", r->now, r->code_hash, r->family_id,
+                    r->abs_expires_at, r->rt_hash, r->idle_expires_at, (int64_t)GH_RT_ACTIVE,
+                    r->dpop_jkt);
 }
 
-static int code_facts(struct pg_conn *c, const struct gh_redeem *r, struct gh_code_facts *f,
+static int code_facts(struct pgs_conn *c, const struct gh_redeem *r, struct gh_code_facts *f,
                       char *family, size_t len)
 {
     int rc;
-    PGresult *res = pg_run(c, SQL_CODE_FACTS, &rc, "ht", r->code_hash, r->family_id);
+    PGresult *res = pgs_run(c, SQL_CODE_FACTS, &rc, "ht", r->code_hash, r->family_id);
     if (res == NULL)
         return rc;
     /* the caller checked the binding; it never changes */
     *f = (struct gh_code_facts){.found = PQntuples(res) >= 1, .binding = GH_BIND_OK};
     family[0] = '\0';
     if (f->found) {
-        f->used_at = pg_int(res, 0, 0);
-        f->expires_at = pg_int(res, 0, 1);
-        pg_text(res, 0, 2, family, len);
-        f->own_family = r->issue_refresh && pg_int(res, 0, 3) != 0;
+        f->used_at = pgs_int(res, 0, 0);
+        f->expires_at = pgs_int(res, 0, 1);
+        pgs_text(res, 0, 2, family, len);
+        f->own_family = r->issue_refresh && pgs_int(res, 0, 3) != 0;
     }
     PQclear(res);
     return 0;
@@ -134,7 +134,7 @@ static int code_facts(struct pg_conn *c, const struct gh_redeem *r, struct gh_co
 
 /* The general path, in a transaction: take the code, or find out why not
  * (a racing redeemer has committed by now: our UPDATE waited for it). */
-static int redeem_fn(struct pg_conn *c, void *arg)
+static int redeem_fn(struct pgs_conn *c, void *arg)
 {
     struct gh_store_call *j = arg;
     const struct gh_redeem *r = j->req;
@@ -160,16 +160,16 @@ static int redeem_fn(struct pg_conn *c, void *arg)
     return 0;
 }
 
-static int redeem_op(struct pg_store *s, void *arg)
+static int redeem_op(struct pgs_store *s, void *arg)
 {
     struct gh_store_call *j = arg;
     const struct gh_redeem *r = j->req;
     enum gh_redeem_result *result = j->out;
     *result = GH_REDEEM_INVALID;
     if (r->issue_refresh) {
-        int rc = pg_exec1(s, SQL_CODE_TAKE_FAMILY, "ihtihiit", r->now, r->code_hash, r->family_id,
-                          r->abs_expires_at, r->rt_hash, r->idle_expires_at, (int64_t)GH_RT_ACTIVE,
-                          r->dpop_jkt);
+        int rc = pgs_exec1(s, SQL_CODE_TAKE_FAMILY, "ihtihiit", r->now, r->code_hash, r->family_id,
+                           r->abs_expires_at, r->rt_hash, r->idle_expires_at, (int64_t)GH_RT_ACTIVE,
+                           r->dpop_jkt);
         if (rc == 1) {
             *result = GH_REDEEM_OK;
             return 0;
@@ -179,13 +179,13 @@ static int redeem_op(struct pg_store *s, void *arg)
         if (rc < 0 && rc != GH_EUNAVAIL && rc != PG_ERETRY)
             return rc;
     }
-    return pg_write(s, redeem_fn, j);
+    return pgs_write(s, redeem_fn, j);
 }
 
-int pg_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out)
+int pgs_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out)
 {
     struct gh_store_call j = {r, out, NULL, NULL};
-    return redeem_op((struct pg_store *)gs, &j);
+    return redeem_op((struct pgs_store *)gs, &j);
 }
 
 /* ---- refresh tokens and families ---- */
@@ -195,32 +195,32 @@ static const char SQL_RT_GET[] =
     "f.sub, f.scope, f.flow_id, f.created_at, f.abs_expires_at, f.revoked_at, f.auth_time, "
     "f.sid, f.dpop_jkt FROM refresh_token t JOIN family f ON f.id = t.family_id WHERE t.hash = $1";
 
-int pg_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
-                   struct gh_refresh *out)
+int pgs_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
+                    struct gh_refresh *out)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_RT_GET, &rc, "h", hash);
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_RT_GET, &rc, "h", hash);
     if (r == NULL)
         return rc;
     rc = PQntuples(r) == 1 ? 0 : GH_ENOTFOUND;
     if (rc == 0) {
         memset(out, 0, sizeof(*out));
         memcpy(out->hash, hash, GH_SHA256_LEN);
-        pg_text(r, 0, 0, out->family_id, sizeof(out->family_id));
-        out->state = (int)pg_int(r, 0, 1);
-        out->created_at = pg_int(r, 0, 2);
-        out->rotated_at = pg_int(r, 0, 3);
-        out->idle_expires_at = pg_int(r, 0, 4);
-        pg_text(r, 0, 5, out->client_id, sizeof(out->client_id));
-        pg_text(r, 0, 6, out->sub, sizeof(out->sub));
-        pg_text(r, 0, 7, out->scope, sizeof(out->scope));
-        pg_text(r, 0, 8, out->flow_id, sizeof(out->flow_id));
-        out->family_created_at = pg_int(r, 0, 9);
-        out->abs_expires_at = pg_int(r, 0, 10);
-        out->family_revoked_at = pg_int(r, 0, 11);
-        out->auth_time = pg_int(r, 0, 12);
-        pg_text(r, 0, 13, out->sid, sizeof(out->sid));
-        pg_text(r, 0, 14, out->dpop_jkt, sizeof(out->dpop_jkt));
+        pgs_text(r, 0, 0, out->family_id, sizeof(out->family_id));
+        out->state = (int)pgs_int(r, 0, 1);
+        out->created_at = pgs_int(r, 0, 2);
+        out->rotated_at = pgs_int(r, 0, 3);
+        out->idle_expires_at = pgs_int(r, 0, 4);
+        pgs_text(r, 0, 5, out->client_id, sizeof(out->client_id));
+        pgs_text(r, 0, 6, out->sub, sizeof(out->sub));
+        pgs_text(r, 0, 7, out->scope, sizeof(out->scope));
+        pgs_text(r, 0, 8, out->flow_id, sizeof(out->flow_id));
+        out->family_created_at = pgs_int(r, 0, 9);
+        out->abs_expires_at = pgs_int(r, 0, 10);
+        out->family_revoked_at = pgs_int(r, 0, 11);
+        out->auth_time = pgs_int(r, 0, 12);
+        pgs_text(r, 0, 13, out->sid, sizeof(out->sid));
+        pgs_text(r, 0, 14, out->dpop_jkt, sizeof(out->dpop_jkt));
     }
     PQclear(r);
     return rc;
@@ -246,33 +246,33 @@ static const char SQL_RT_FACTS[] =
     "FROM refresh_token t JOIN family f ON f.id = t.family_id LEFT JOIN refresh_token n ON "
     "n.hash = t.next_hash WHERE t.hash = $1";
 
-static int take_token(struct pg_conn *c, const struct gh_rotate *r)
+static int take_token(struct pgs_conn *c, const struct gh_rotate *r)
 {
-    return pg_exec(c, SQL_RT_TAKE, "ihhiiiw", r->now, r->old_hash, r->new_hash, r->idle_expires_at,
-                   (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE, r->wrapped ? r->wrap : NULL);
+    return pgs_exec(c, SQL_RT_TAKE, "ihhiiiw", r->now, r->old_hash, r->new_hash, r->idle_expires_at,
+                    (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE, r->wrapped ? r->wrap : NULL);
 }
 
 /* The facts, the family id and the wrapped successor (when kept). */
-static int rt_facts(struct pg_conn *c, const struct gh_rotate *r, struct gh_rt_facts *f,
+static int rt_facts(struct pgs_conn *c, const struct gh_rotate *r, struct gh_rt_facts *f,
                     char *family, size_t len, unsigned char wrap[GH_RT_WRAP_LEN])
 {
     int rc;
     PGresult *res =
-        pg_run(c, SQL_RT_FACTS, &rc, "hhi", r->old_hash, r->new_hash, (int64_t)GH_RT_ACTIVE);
+        pgs_run(c, SQL_RT_FACTS, &rc, "hhi", r->old_hash, r->new_hash, (int64_t)GH_RT_ACTIVE);
     if (res == NULL)
         return rc;
     /* the caller checked the client; it never changes */
     *f = (struct gh_rt_facts){.found = PQntuples(res) == 1};
     if (f->found) {
-        f->state = (int)pg_int(res, 0, 0);
-        f->rotated_at = pg_int(res, 0, 1);
-        f->idle_expires_at = pg_int(res, 0, 2);
-        f->family_revoked = pg_int(res, 0, 3) != 0;
-        f->abs_expires_at = pg_int(res, 0, 4);
-        pg_text(res, 0, 5, family, len);
-        f->own_successor = pg_int(res, 0, 6) != 0;
-        f->successor_active = pg_int(res, 0, 7) != 0;
-        f->successor_wrapped = pg_blob(res, 0, 8, wrap, GH_RT_WRAP_LEN) == 0;
+        f->state = (int)pgs_int(res, 0, 0);
+        f->rotated_at = pgs_int(res, 0, 1);
+        f->idle_expires_at = pgs_int(res, 0, 2);
+        f->family_revoked = pgs_int(res, 0, 3) != 0;
+        f->abs_expires_at = pgs_int(res, 0, 4);
+        pgs_text(res, 0, 5, family, len);
+        f->own_successor = pgs_int(res, 0, 6) != 0;
+        f->successor_active = pgs_int(res, 0, 7) != 0;
+        f->successor_wrapped = pgs_blob(res, 0, 8, wrap, GH_RT_WRAP_LEN) == 0;
     }
     PQclear(res);
     return 0;
@@ -280,7 +280,7 @@ static int rt_facts(struct pg_conn *c, const struct gh_rotate *r, struct gh_rt_f
 
 /* The general path, in a transaction: take the token, or find out why not
  * (a racing rotation has committed by now: our UPDATE waited for it). */
-static int rotate_fn(struct pg_conn *c, void *arg)
+static int rotate_fn(struct pgs_conn *c, void *arg)
 {
     struct gh_store_call *j = arg;
     const struct gh_rotate *r = j->req;
@@ -309,15 +309,15 @@ static int rotate_fn(struct pg_conn *c, void *arg)
     }
 }
 
-static int rotate_op(struct pg_store *s, void *arg)
+static int rotate_op(struct pgs_store *s, void *arg)
 {
     struct gh_store_call *j = arg;
     const struct gh_rotate *r = j->req;
     struct gh_rotated *out = j->out;
     out->result = GH_ROTATE_INVALID;
     int rc =
-        pg_exec1(s, SQL_RT_TAKE, "ihhiiiw", r->now, r->old_hash, r->new_hash, r->idle_expires_at,
-                 (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE, r->wrapped ? r->wrap : NULL);
+        pgs_exec1(s, SQL_RT_TAKE, "ihhiiiw", r->now, r->old_hash, r->new_hash, r->idle_expires_at,
+                  (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE, r->wrapped ? r->wrap : NULL);
     if (rc == 1) {
         out->result = GH_ROTATE_OK;
         return 0;
@@ -326,36 +326,36 @@ static int rotate_op(struct pg_store *s, void *arg)
      * out which (grace, reuse, revoked, unknown, or our own success) */
     if (rc < 0 && rc != GH_EUNAVAIL && rc != PG_ERETRY)
         return rc;
-    return pg_write(s, rotate_fn, j);
+    return pgs_write(s, rotate_fn, j);
 }
 
-int pg_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out)
+int pgs_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out)
 {
     struct gh_store_call j = {r, out, NULL, NULL};
-    return rotate_op((struct pg_store *)gs, &j);
+    return rotate_op((struct pgs_store *)gs, &j);
 }
 
-int pg_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r, enum gh_redeem_result *out,
-                         gh_store_done done, void *arg)
+int pgs_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r,
+                          enum gh_redeem_result *out, gh_store_done done, void *arg)
 {
     *out = GH_REDEEM_INVALID;
     struct gh_store_call *call = gh_store_call_new(r, out, done, arg);
     if (call == NULL)
         return GH_ENOMEM;
-    int rc = pg_async((struct pg_store *)gs, redeem_op, call, gh_store_call_finish, call);
+    int rc = pgs_async((struct pgs_store *)gs, redeem_op, call, gh_store_call_finish, call);
     if (rc < 0)
         free(call);
     return rc;
 }
 
-int pg_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out,
-                            gh_store_done done, void *arg)
+int pgs_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out,
+                             gh_store_done done, void *arg)
 {
     out->result = GH_ROTATE_INVALID;
     struct gh_store_call *call = gh_store_call_new(r, out, done, arg);
     if (call == NULL)
         return GH_ENOMEM;
-    int rc = pg_async((struct pg_store *)gs, rotate_op, call, gh_store_call_finish, call);
+    int rc = pgs_async((struct pgs_store *)gs, rotate_op, call, gh_store_call_finish, call);
     if (rc < 0)
         free(call);
     return rc;
@@ -367,11 +367,11 @@ static const char SQL_FAMILY_REVOKE[] =
 static const char SQL_RT_REVOKE_FAMILY[] =
     "UPDATE refresh_token SET state = $1, next_wrap = NULL WHERE family_id = $2 AND state <> $1";
 
-static int family_revoke_in(struct pg_conn *c, const char *family_id, int64_t now)
+static int family_revoke_in(struct pgs_conn *c, const char *family_id, int64_t now)
 {
-    int rc = pg_exec(c, SQL_FAMILY_REVOKE, "it", now, family_id);
+    int rc = pgs_exec(c, SQL_FAMILY_REVOKE, "it", now, family_id);
     if (rc >= 0)
-        rc = pg_exec(c, SQL_RT_REVOKE_FAMILY, "it", (int64_t)GH_RT_REVOKED, family_id);
+        rc = pgs_exec(c, SQL_RT_REVOKE_FAMILY, "it", (int64_t)GH_RT_REVOKED, family_id);
     return rc < 0 ? rc : 0;
 }
 
@@ -381,27 +381,27 @@ struct family_job {
     int n;
 };
 
-static int family_revoke_fn(struct pg_conn *c, void *arg)
+static int family_revoke_fn(struct pgs_conn *c, void *arg)
 {
     struct family_job *j = arg;
     return family_revoke_in(c, j->id, j->now);
 }
 
-int pg_family_revoke(struct gh_store *gs, const char *family_id, int64_t now)
+int pgs_family_revoke(struct gh_store *gs, const char *family_id, int64_t now)
 {
     struct family_job j = {family_id, now, 0};
-    return pg_write((struct pg_store *)gs, family_revoke_fn, &j);
+    return pgs_write((struct pgs_store *)gs, family_revoke_fn, &j);
 }
 
 static const char SQL_FAMILY_REVOKED[] = "SELECT revoked_at FROM family WHERE id = $1";
 
-int pg_family_revoked(struct gh_store *gs, const char *family_id, int *revoked)
+int pgs_family_revoked(struct gh_store *gs, const char *family_id, int *revoked)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_FAMILY_REVOKED, &rc, "t", family_id);
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_FAMILY_REVOKED, &rc, "t", family_id);
     if (r == NULL)
         return rc;
-    *revoked = PQntuples(r) == 1 ? pg_int(r, 0, 0) != 0 : 1;
+    *revoked = PQntuples(r) == 1 ? pgs_int(r, 0, 0) != 0 : 1;
     PQclear(r);
     return 0;
 }
@@ -412,22 +412,22 @@ static const char SQL_RT_REVOKE_USER[] =
 static const char SQL_FAMILY_REVOKE_USER[] =
     "UPDATE family SET revoked_at = $1 WHERE sub = $2 AND revoked_at = 0";
 
-static int revoke_user_fn(struct pg_conn *c, void *arg)
+static int revoke_user_fn(struct pgs_conn *c, void *arg)
 {
     struct family_job *j = arg;
     j->n = 0;
-    int rc = pg_exec(c, SQL_RT_REVOKE_USER, "ti", j->id, (int64_t)GH_RT_REVOKED);
+    int rc = pgs_exec(c, SQL_RT_REVOKE_USER, "ti", j->id, (int64_t)GH_RT_REVOKED);
     if (rc >= 0)
-        rc = pg_exec(c, SQL_FAMILY_REVOKE_USER, "it", j->now, j->id);
+        rc = pgs_exec(c, SQL_FAMILY_REVOKE_USER, "it", j->now, j->id);
     if (rc >= 0)
         j->n = rc;
     return rc < 0 ? rc : 0;
 }
 
-int pg_families_revoke_user(struct gh_store *gs, const char *sub, int64_t now, int *n)
+int pgs_families_revoke_user(struct gh_store *gs, const char *sub, int64_t now, int *n)
 {
     struct family_job j = {sub, now, 0};
-    int rc = pg_write((struct pg_store *)gs, revoke_user_fn, &j);
+    int rc = pgs_write((struct pgs_store *)gs, revoke_user_fn, &j);
     *n = rc == 0 ? j.n : 0;
     return rc;
 }
@@ -443,23 +443,23 @@ struct jti_job {
     int64_t exp;
 };
 
-static int jti_fn(struct pg_conn *c, void *arg)
+static int jti_fn(struct pgs_conn *c, void *arg)
 {
     struct jti_job *j = arg;
-    int rc = pg_exec(c, SQL_JTI_INSERT, "ti", j->jti, j->exp);
+    int rc = pgs_exec(c, SQL_JTI_INSERT, "ti", j->jti, j->exp);
     return rc < 0 ? rc : 0;
 }
 
-int pg_jti_revoke(struct gh_store *gs, const char *jti, int64_t expires_at)
+int pgs_jti_revoke(struct gh_store *gs, const char *jti, int64_t expires_at)
 {
     struct jti_job j = {jti, expires_at};
-    return pg_write((struct pg_store *)gs, jti_fn, &j);
+    return pgs_write((struct pgs_store *)gs, jti_fn, &j);
 }
 
-int pg_jti_revoked(struct gh_store *gs, const char *jti, int *revoked)
+int pgs_jti_revoked(struct gh_store *gs, const char *jti, int *revoked)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_JTI_GET, &rc, "t", jti);
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_JTI_GET, &rc, "t", jti);
     if (r == NULL)
         return rc;
     *revoked = PQntuples(r) > 0;
@@ -477,50 +477,50 @@ static const char SQL_SESSION_GET[] =
 static const char SQL_SESSION_DELETE[] = "DELETE FROM browser_session WHERE hash = $1";
 static const char SQL_SESSION_DELETE_USER[] = "DELETE FROM browser_session WHERE sub = $1";
 
-static int session_put_fn(struct pg_conn *c, void *arg)
+static int session_put_fn(struct pgs_conn *c, void *arg)
 {
     const struct gh_session *s = arg;
-    int rc = pg_exec(c, SQL_SESSION_INSERT, "hthiit", s->hash, s->sub, s->user_stamp, s->created_at,
-                     s->expires_at, s->sid);
+    int rc = pgs_exec(c, SQL_SESSION_INSERT, "hthiit", s->hash, s->sub, s->user_stamp,
+                      s->created_at, s->expires_at, s->sid);
     return rc < 0 ? rc : 0;
 }
 
-int pg_session_put(struct gh_store *gs, const struct gh_session *sess)
+int pgs_session_put(struct gh_store *gs, const struct gh_session *sess)
 {
-    return pg_write((struct pg_store *)gs, session_put_fn, (void *)sess);
+    return pgs_write((struct pgs_store *)gs, session_put_fn, (void *)sess);
 }
 
-int pg_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
-                   struct gh_session *out)
+int pgs_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
+                    struct gh_session *out)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_SESSION_GET, &rc, "h", hash);
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_SESSION_GET, &rc, "h", hash);
     if (r == NULL)
         return rc;
     rc = PQntuples(r) == 1 ? 0 : GH_ENOTFOUND;
     if (rc == 0) {
         memset(out, 0, sizeof(*out));
         memcpy(out->hash, hash, GH_SHA256_LEN);
-        pg_text(r, 0, 0, out->sub, sizeof(out->sub));
-        out->created_at = pg_int(r, 0, 1);
-        out->expires_at = pg_int(r, 0, 2);
-        pg_text(r, 0, 3, out->sid, sizeof(out->sid));
+        pgs_text(r, 0, 0, out->sub, sizeof(out->sub));
+        out->created_at = pgs_int(r, 0, 1);
+        out->expires_at = pgs_int(r, 0, 2);
+        pgs_text(r, 0, 3, out->sid, sizeof(out->sid));
         /* sessions from before schema 3 have no stamp and match no user */
-        pg_hash(r, 0, 4, out->user_stamp);
+        pgs_hash(r, 0, 4, out->user_stamp);
     }
     PQclear(r);
     return rc;
 }
 
-static int session_delete_fn(struct pg_conn *c, void *arg)
+static int session_delete_fn(struct pgs_conn *c, void *arg)
 {
-    int rc = pg_exec(c, SQL_SESSION_DELETE, "h", (const unsigned char *)arg);
+    int rc = pgs_exec(c, SQL_SESSION_DELETE, "h", (const unsigned char *)arg);
     return rc < 0 ? rc : 0;
 }
 
-int pg_session_delete(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN])
+int pgs_session_delete(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN])
 {
-    return pg_write((struct pg_store *)gs, session_delete_fn, (void *)hash);
+    return pgs_write((struct pgs_store *)gs, session_delete_fn, (void *)hash);
 }
 
 struct session_user_job {
@@ -528,18 +528,18 @@ struct session_user_job {
     int n;
 };
 
-static int session_delete_user_fn(struct pg_conn *c, void *arg)
+static int session_delete_user_fn(struct pgs_conn *c, void *arg)
 {
     struct session_user_job *j = arg;
-    int rc = pg_exec(c, SQL_SESSION_DELETE_USER, "t", j->sub);
+    int rc = pgs_exec(c, SQL_SESSION_DELETE_USER, "t", j->sub);
     j->n = rc < 0 ? 0 : rc;
     return rc < 0 ? rc : 0;
 }
 
-int pg_session_delete_user(struct gh_store *gs, const char *sub, int *n)
+int pgs_session_delete_user(struct gh_store *gs, const char *sub, int *n)
 {
     struct session_user_job j = {sub, 0};
-    int rc = pg_write((struct pg_store *)gs, session_delete_user_fn, &j);
+    int rc = pgs_write((struct pgs_store *)gs, session_delete_user_fn, &j);
     *n = rc == 0 ? j.n : 0;
     return rc;
 }
@@ -552,15 +552,15 @@ static const char SQL_FAIL_ADD[] =
     "UPDATE SET count = login_failure.count + 1, last_at = excluded.last_at RETURNING count";
 static const char SQL_FAIL_CLEAR[] = "DELETE FROM login_failure WHERE key = $1";
 
-int pg_login_fail_get(struct gh_store *gs, const char *key, int *count, int64_t *last_at)
+int pgs_login_fail_get(struct gh_store *gs, const char *key, int *count, int64_t *last_at)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_FAIL_GET, &rc, "t", key);
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_FAIL_GET, &rc, "t", key);
     if (r == NULL)
         return rc;
     int found = PQntuples(r) == 1;
-    *count = found ? (int)pg_int(r, 0, 0) : 0;
-    *last_at = found ? pg_int(r, 0, 1) : 0;
+    *count = found ? (int)pgs_int(r, 0, 0) : 0;
+    *last_at = found ? pgs_int(r, 0, 1) : 0;
     PQclear(r);
     return 0;
 }
@@ -571,37 +571,37 @@ struct fail_job {
     int count;
 };
 
-static int fail_add_fn(struct pg_conn *c, void *arg)
+static int fail_add_fn(struct pgs_conn *c, void *arg)
 {
     struct fail_job *j = arg;
     int rc;
     j->count = 0;
-    PGresult *r = pg_run(c, SQL_FAIL_ADD, &rc, "ti", j->key, j->now);
+    PGresult *r = pgs_run(c, SQL_FAIL_ADD, &rc, "ti", j->key, j->now);
     if (r == NULL)
         return rc;
     if (PQntuples(r) == 1)
-        j->count = (int)pg_int(r, 0, 0);
+        j->count = (int)pgs_int(r, 0, 0);
     PQclear(r);
     return 0;
 }
 
-int pg_login_fail_add(struct gh_store *gs, const char *key, int64_t now, int *count)
+int pgs_login_fail_add(struct gh_store *gs, const char *key, int64_t now, int *count)
 {
     struct fail_job j = {key, now, 0};
-    int rc = pg_write((struct pg_store *)gs, fail_add_fn, &j);
+    int rc = pgs_write((struct pgs_store *)gs, fail_add_fn, &j);
     *count = j.count;
     return rc;
 }
 
-static int fail_clear_fn(struct pg_conn *c, void *arg)
+static int fail_clear_fn(struct pgs_conn *c, void *arg)
 {
-    int rc = pg_exec(c, SQL_FAIL_CLEAR, "t", (const char *)arg);
+    int rc = pgs_exec(c, SQL_FAIL_CLEAR, "t", (const char *)arg);
     return rc < 0 ? rc : 0;
 }
 
-int pg_login_fail_clear(struct gh_store *gs, const char *key)
+int pgs_login_fail_clear(struct gh_store *gs, const char *key)
 {
-    return pg_write((struct pg_store *)gs, fail_clear_fn, (void *)key);
+    return pgs_write((struct pgs_store *)gs, fail_clear_fn, (void *)key);
 }
 
 /* ---- purge ---- */
@@ -637,12 +637,12 @@ struct purge_job {
     int batch, deleted;
 };
 
-static int purge_fn(struct pg_conn *c, void *arg)
+static int purge_fn(struct pgs_conn *c, void *arg)
 {
     struct purge_job *j = arg;
     j->deleted = 0;
     for (size_t i = 0; i < GH_ARRAY_LEN(SQL_PURGE); i++) {
-        int rc = pg_exec(c, SQL_PURGE[i], "ii", j->now, (int64_t)j->batch);
+        int rc = pgs_exec(c, SQL_PURGE[i], "ii", j->now, (int64_t)j->batch);
         if (rc < 0)
             return rc;
         j->deleted += rc;
@@ -650,10 +650,10 @@ static int purge_fn(struct pg_conn *c, void *arg)
     return 0;
 }
 
-int pg_purge(struct gh_store *gs, int64_t now, int batch, int *deleted)
+int pgs_purge(struct gh_store *gs, int64_t now, int batch, int *deleted)
 {
     struct purge_job j = {now, batch, 0};
-    int rc = pg_write((struct pg_store *)gs, purge_fn, &j);
+    int rc = pgs_write((struct pgs_store *)gs, purge_fn, &j);
     *deleted = rc == 0 ? j.deleted : 0;
     return rc;
 }

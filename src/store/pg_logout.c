@@ -40,47 +40,47 @@ struct logout_job {
     struct gh_logout *out;
 };
 
-static int logout_fn(struct pg_conn *c, void *arg)
+static int logout_fn(struct pgs_conn *c, void *arg)
 {
     struct logout_job *j = arg;
     struct gh_logout *o = j->out;
     memset(o, 0, sizeof(*o));
     int rc;
     PGresult *r = j->req->hash != NULL
-                      ? pg_run(c, SQL_SESSION_OF, &rc, "h", j->req->hash)
-                      : pg_run(c, SQL_SESSION_OF_SID, &rc, "tt", j->req->sid, j->req->sub);
+                      ? pgs_run(c, SQL_SESSION_OF, &rc, "h", j->req->hash)
+                      : pgs_run(c, SQL_SESSION_OF_SID, &rc, "tt", j->req->sid, j->req->sub);
     if (r == NULL)
         return rc;
     int found = PQntuples(r) == 1;
     if (found) {
-        pg_text(r, 0, 0, o->sub, sizeof(o->sub));
-        pg_text(r, 0, 1, o->sid, sizeof(o->sid));
+        pgs_text(r, 0, 0, o->sub, sizeof(o->sub));
+        pgs_text(r, 0, 1, o->sid, sizeof(o->sid));
     }
     PQclear(r);
     if (!found)
         return GH_ENOTFOUND;
     if (o->sid[0] == '\0')
         return 0;
-    r = pg_run(c, SQL_FLOW_OF_SID, &rc, "tt", o->sid, o->sub);
+    r = pgs_run(c, SQL_FLOW_OF_SID, &rc, "tt", o->sid, o->sub);
     if (r == NULL)
         return rc;
     if (PQntuples(r) == 1)
-        pg_text(r, 0, 0, o->flow_id, sizeof(o->flow_id));
+        pgs_text(r, 0, 0, o->flow_id, sizeof(o->flow_id));
     PQclear(r);
-    rc = pg_exec(c, SQL_QUEUE_SESSION, "ttii", o->sub, o->sid, j->now_ms / 1000, j->now_ms);
+    rc = pgs_exec(c, SQL_QUEUE_SESSION, "ttii", o->sub, o->sid, j->now_ms / 1000, j->now_ms);
     o->queued = rc < 0 ? 0 : rc;
     if (rc >= 0)
-        rc = pg_exec(c, SQL_RT_REVOKE_SID, "ti", o->sid, (int64_t)GH_RT_REVOKED);
+        rc = pgs_exec(c, SQL_RT_REVOKE_SID, "ti", o->sid, (int64_t)GH_RT_REVOKED);
     if (rc >= 0)
-        rc = pg_exec(c, SQL_FAMILY_REVOKE_SID, "it", j->now_ms / 1000, o->sid);
+        rc = pgs_exec(c, SQL_FAMILY_REVOKE_SID, "it", j->now_ms / 1000, o->sid);
     o->families = rc < 0 ? 0 : rc;
     return rc < 0 ? rc : 0;
 }
 
-int pg_logout_session(struct gh_store *gs, const struct gh_logout_req *req, struct gh_logout *out)
+int pgs_logout_session(struct gh_store *gs, const struct gh_logout_req *req, struct gh_logout *out)
 {
     struct logout_job j = {req, req->now_ms, out};
-    return pg_write((struct pg_store *)gs, logout_fn, &j);
+    return pgs_write((struct pgs_store *)gs, logout_fn, &j);
 }
 
 static const char SQL_QUEUE_USER[] =
@@ -96,18 +96,18 @@ struct user_job {
     int n;
 };
 
-static int enqueue_user_fn(struct pg_conn *c, void *arg)
+static int enqueue_user_fn(struct pgs_conn *c, void *arg)
 {
     struct user_job *j = arg;
-    int rc = pg_exec(c, SQL_QUEUE_USER, "tii", j->sub, j->now_ms / 1000, j->now_ms);
+    int rc = pgs_exec(c, SQL_QUEUE_USER, "tii", j->sub, j->now_ms / 1000, j->now_ms);
     j->n = rc < 0 ? 0 : rc;
     return rc < 0 ? rc : 0;
 }
 
-int pg_bcl_enqueue_user(struct gh_store *gs, const char *sub, int64_t now_ms, int *n)
+int pgs_bcl_enqueue_user(struct gh_store *gs, const char *sub, int64_t now_ms, int *n)
 {
     struct user_job j = {sub, now_ms, 0};
-    int rc = pg_write((struct pg_store *)gs, enqueue_user_fn, &j);
+    int rc = pgs_write((struct pgs_store *)gs, enqueue_user_fn, &j);
     *n = rc == 0 ? j.n : 0;
     return rc;
 }
@@ -125,14 +125,14 @@ struct claim_job {
     size_t n;
 };
 
-static int claim_fn(struct pg_conn *c, void *arg)
+static int claim_fn(struct pgs_conn *c, void *arg)
 {
     struct claim_job *j = arg;
     free(j->rows);
     j->rows = NULL;
     j->n = 0;
     int rc;
-    PGresult *r = pg_run(c, SQL_CLAIM, &rc, "iii", j->now_ms, j->lease_until_ms, (int64_t)j->max);
+    PGresult *r = pgs_run(c, SQL_CLAIM, &rc, "iii", j->now_ms, j->lease_until_ms, (int64_t)j->max);
     if (r == NULL)
         return rc;
     size_t len = (size_t)PQntuples(r);
@@ -140,14 +140,14 @@ static int claim_fn(struct pg_conn *c, void *arg)
     for (size_t i = 0; j->rows != NULL && i < len; i++) {
         struct gh_bcl *b = &j->rows[i];
         int row = (int)i;
-        b->id = pg_int(r, row, 0);
-        pg_text(r, row, 1, b->client_id, sizeof(b->client_id));
-        pg_text(r, row, 2, b->uri, sizeof(b->uri));
-        pg_text(r, row, 3, b->sub, sizeof(b->sub));
-        pg_text(r, row, 4, b->sid, sizeof(b->sid));
-        pg_text(r, row, 5, b->flow_id, sizeof(b->flow_id));
-        b->tries = (int)pg_int(r, row, 6);
-        b->created_at = pg_int(r, row, 7);
+        b->id = pgs_int(r, row, 0);
+        pgs_text(r, row, 1, b->client_id, sizeof(b->client_id));
+        pgs_text(r, row, 2, b->uri, sizeof(b->uri));
+        pgs_text(r, row, 3, b->sub, sizeof(b->sub));
+        pgs_text(r, row, 4, b->sid, sizeof(b->sid));
+        pgs_text(r, row, 5, b->flow_id, sizeof(b->flow_id));
+        b->tries = (int)pgs_int(r, row, 6);
+        b->created_at = pgs_int(r, row, 7);
     }
     PQclear(r);
     if (j->rows == NULL)
@@ -159,14 +159,14 @@ static int claim_fn(struct pg_conn *c, void *arg)
 static const char SQL_DUE[] =
     "SELECT 1 FROM bcl_queue WHERE next_at <= $1 AND lease_until <= $1 LIMIT 1";
 
-int pg_bcl_claim(struct gh_store *gs, int64_t now_ms, int64_t lease_until_ms, int max,
-                 struct gh_bcl **rows, size_t *n)
+int pgs_bcl_claim(struct gh_store *gs, int64_t now_ms, int64_t lease_until_ms, int max,
+                  struct gh_bcl **rows, size_t *n)
 {
     *rows = NULL;
     *n = 0;
     int rc;
     /* a read first, so an idle poll opens no write transaction */
-    PGresult *due = pg_query((struct pg_store *)gs, SQL_DUE, &rc, "i", now_ms);
+    PGresult *due = pgs_query((struct pgs_store *)gs, SQL_DUE, &rc, "i", now_ms);
     if (due == NULL)
         return rc;
     int any = PQntuples(due) > 0;
@@ -174,7 +174,7 @@ int pg_bcl_claim(struct gh_store *gs, int64_t now_ms, int64_t lease_until_ms, in
     if (!any)
         return 0;
     struct claim_job j = {now_ms, lease_until_ms, max, NULL, 0};
-    rc = pg_write((struct pg_store *)gs, claim_fn, &j);
+    rc = pgs_write((struct pgs_store *)gs, claim_fn, &j);
     if (rc < 0 || j.n == 0) {
         free(j.rows);
         j.rows = NULL;
@@ -189,9 +189,10 @@ static const char SQL_BCL_DELETE[] = "DELETE FROM bcl_queue WHERE id = $1";
 static const char SQL_BCL_RETRY[] =
     "UPDATE bcl_queue SET tries = tries + 1, next_at = $2, lease_until = 0 WHERE id = $1";
 
-int pg_bcl_settle(struct gh_store *gs, int64_t id, int64_t next_at_ms)
+int pgs_bcl_settle(struct gh_store *gs, int64_t id, int64_t next_at_ms)
 {
-    int rc = next_at_ms == 0 ? pg_exec1((struct pg_store *)gs, SQL_BCL_DELETE, "i", id)
-                             : pg_exec1((struct pg_store *)gs, SQL_BCL_RETRY, "ii", id, next_at_ms);
+    int rc = next_at_ms == 0
+                 ? pgs_exec1((struct pgs_store *)gs, SQL_BCL_DELETE, "i", id)
+                 : pgs_exec1((struct pgs_store *)gs, SQL_BCL_RETRY, "ii", id, next_at_ms);
     return rc < 0 ? (rc == PG_ERETRY ? GH_EUNAVAIL : rc) : 0;
 }

@@ -56,55 +56,55 @@ struct reg_job {
     int insert;
 };
 
-static int reg_write_fn(struct pg_conn *c, void *arg)
+static int reg_write_fn(struct pgs_conn *c, void *arg)
 {
     const struct reg_job *j = arg;
     const struct gh_client_reg *m = j->m;
-    int rc = pg_client_write(c, j->c, j->insert);
+    int rc = pgs_client_write(c, j->c, j->insert);
     if (rc < 0)
         return rc;
     /* the update leaves created_at alone: its format stops before it */
-    rc = pg_exec(c, j->insert ? SQL_REG_INSERT : SQL_REG_UPDATE,
-                 j->insert ? "tthttttttttii" : "tthtttttttti", m->client_id, m->via, m->token_hash,
-                 m->client_name, m->client_uri, m->logo_uri, m->contacts, m->grant_types,
-                 m->response_types, m->auth_method, m->post_logout_uris, (int64_t)m->dpop_bound,
-                 m->created_at);
+    rc = pgs_exec(c, j->insert ? SQL_REG_INSERT : SQL_REG_UPDATE,
+                  j->insert ? "tthttttttttii" : "tthtttttttti", m->client_id, m->via, m->token_hash,
+                  m->client_name, m->client_uri, m->logo_uri, m->contacts, m->grant_types,
+                  m->response_types, m->auth_method, m->post_logout_uris, (int64_t)m->dpop_bound,
+                  m->created_at);
     if (rc == 0)
         return GH_ENOTFOUND;
     return rc < 0 ? rc : 0;
 }
 
-int pg_client_register(struct gh_store *gs, const struct gh_client *c,
-                       const struct gh_client_reg *m)
+int pgs_client_register(struct gh_store *gs, const struct gh_client *c,
+                        const struct gh_client_reg *m)
 {
     struct reg_job j = {c, m, 1};
-    return pg_write((struct pg_store *)gs, reg_write_fn, &j);
+    return pgs_write((struct pgs_store *)gs, reg_write_fn, &j);
 }
 
-int pg_client_reregister(struct gh_store *gs, const struct gh_client *c,
-                         const struct gh_client_reg *m)
+int pgs_client_reregister(struct gh_store *gs, const struct gh_client *c,
+                          const struct gh_client_reg *m)
 {
     struct reg_job j = {c, m, 0};
-    return pg_write((struct pg_store *)gs, reg_write_fn, &j);
+    return pgs_write((struct pgs_store *)gs, reg_write_fn, &j);
 }
 
 static void reg_row(const PGresult *r, int row, void *out)
 {
     struct gh_client_reg *m = out;
     memset(m, 0, sizeof(*m));
-    pg_text(r, row, 0, m->client_id, sizeof(m->client_id));
-    pg_text(r, row, 1, m->via, sizeof(m->via));
-    pg_hash(r, row, 2, m->token_hash);
-    pg_text(r, row, 3, m->client_name, sizeof(m->client_name));
-    pg_text(r, row, 4, m->client_uri, sizeof(m->client_uri));
-    pg_text(r, row, 5, m->logo_uri, sizeof(m->logo_uri));
-    pg_text(r, row, 6, m->contacts, sizeof(m->contacts));
-    pg_text(r, row, 7, m->grant_types, sizeof(m->grant_types));
-    pg_text(r, row, 8, m->response_types, sizeof(m->response_types));
-    pg_text(r, row, 9, m->auth_method, sizeof(m->auth_method));
-    pg_text(r, row, 10, m->post_logout_uris, sizeof(m->post_logout_uris));
-    m->dpop_bound = (int)pg_int(r, row, 11);
-    m->created_at = pg_int(r, row, 12);
+    pgs_text(r, row, 0, m->client_id, sizeof(m->client_id));
+    pgs_text(r, row, 1, m->via, sizeof(m->via));
+    pgs_hash(r, row, 2, m->token_hash);
+    pgs_text(r, row, 3, m->client_name, sizeof(m->client_name));
+    pgs_text(r, row, 4, m->client_uri, sizeof(m->client_uri));
+    pgs_text(r, row, 5, m->logo_uri, sizeof(m->logo_uri));
+    pgs_text(r, row, 6, m->contacts, sizeof(m->contacts));
+    pgs_text(r, row, 7, m->grant_types, sizeof(m->grant_types));
+    pgs_text(r, row, 8, m->response_types, sizeof(m->response_types));
+    pgs_text(r, row, 9, m->auth_method, sizeof(m->auth_method));
+    pgs_text(r, row, 10, m->post_logout_uris, sizeof(m->post_logout_uris));
+    m->dpop_bound = (int)pgs_int(r, row, 11);
+    m->created_at = pgs_int(r, row, 12);
 }
 
 /* One row of a read by key (fmt 't' or 'h') into out; GH_ENOTFOUND when
@@ -113,7 +113,7 @@ static int get_one(struct gh_store *gs, const char *sql, const char *fmt, const 
                    void (*row)(const PGresult *r, int row, void *out), void *out)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, sql, &rc, fmt, key);
+    PGresult *r = pgs_query((struct pgs_store *)gs, sql, &rc, fmt, key);
     if (r == NULL)
         return rc;
     rc = PQntuples(r) >= 1 ? 0 : GH_ENOTFOUND;
@@ -123,7 +123,7 @@ static int get_one(struct gh_store *gs, const char *sql, const char *fmt, const 
     return rc;
 }
 
-int pg_client_reg_get(struct gh_store *gs, const char *id, struct gh_client_reg *out)
+int pgs_client_reg_get(struct gh_store *gs, const char *id, struct gh_client_reg *out)
 {
     return get_one(gs, SQL_REG_GET, "t", id, reg_row, out);
 }
@@ -132,7 +132,7 @@ static int list_all(struct gh_store *gs, const char *sql, size_t elem,
                     void (*row)(const PGresult *r, int row, void *out), void **rows, size_t *n)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, sql, &rc, "");
+    PGresult *r = pgs_query((struct pgs_store *)gs, sql, &rc, "");
     if (r == NULL)
         return rc;
     size_t len = (size_t)PQntuples(r);
@@ -148,16 +148,16 @@ static int list_all(struct gh_store *gs, const char *sql, size_t elem,
     return 0;
 }
 
-int pg_client_reg_list(struct gh_store *gs, struct gh_client_reg **rows, size_t *n)
+int pgs_client_reg_list(struct gh_store *gs, struct gh_client_reg **rows, size_t *n)
 {
     return list_all(gs, SQL_REG_LIST, sizeof(**rows), reg_row, (void **)rows, n);
 }
 
-int pg_client_forget(struct pg_conn *c, const char *id)
+int pgs_client_forget(struct pgs_conn *c, const char *id)
 {
-    int rc = pg_exec(c, SQL_REG_DELETE, "t", id);
+    int rc = pgs_exec(c, SQL_REG_DELETE, "t", id);
     if (rc >= 0)
-        rc = pg_exec(c, SQL_FAMILIES_REVOKE_CLIENT, "t", id);
+        rc = pgs_exec(c, SQL_FAMILIES_REVOKE_CLIENT, "t", id);
     return rc < 0 ? rc : 0;
 }
 
@@ -168,76 +168,76 @@ struct iat_job {
     int64_t expires_at, uses, now;
 };
 
-static int iat_add_fn(struct pg_conn *c, void *arg)
+static int iat_add_fn(struct pgs_conn *c, void *arg)
 {
     const struct iat_job *j = arg;
-    int rc = pg_exec(c, SQL_IAT_INSERT, "hiii", j->hash, j->expires_at, j->uses, j->now);
+    int rc = pgs_exec(c, SQL_IAT_INSERT, "hiii", j->hash, j->expires_at, j->uses, j->now);
     return rc < 0 ? rc : 0;
 }
 
-int pg_iat_add(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int64_t expires_at,
-               int64_t uses, int64_t now)
+int pgs_iat_add(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int64_t expires_at,
+                int64_t uses, int64_t now)
 {
     struct iat_job j = {hash, expires_at, uses, now};
-    return pg_write((struct pg_store *)gs, iat_add_fn, &j);
+    return pgs_write((struct pgs_store *)gs, iat_add_fn, &j);
 }
 
-static int iat_use_fn(struct pg_conn *c, void *arg)
+static int iat_use_fn(struct pgs_conn *c, void *arg)
 {
     const struct iat_job *j = arg;
-    int rc = pg_exec(c, SQL_IAT_USE, "hi", j->hash, j->now);
+    int rc = pgs_exec(c, SQL_IAT_USE, "hi", j->hash, j->now);
     return rc < 0 ? rc : rc == 0 ? GH_ENOTFOUND : 0;
 }
 
-int pg_iat_use(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int64_t now)
+int pgs_iat_use(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int64_t now)
 {
     struct iat_job j = {hash, 0, 0, now};
-    return pg_write((struct pg_store *)gs, iat_use_fn, &j);
+    return pgs_write((struct pgs_store *)gs, iat_use_fn, &j);
 }
 
 /* ---- resources ---- */
 
-static int res_add_fn(struct pg_conn *c, void *arg)
+static int res_add_fn(struct pgs_conn *c, void *arg)
 {
     const struct gh_resource *r = arg;
-    int rc = pg_exec(c, SQL_RES_INSERT, "ttti", r->uri, r->name, r->scope, r->created_at);
+    int rc = pgs_exec(c, SQL_RES_INSERT, "ttti", r->uri, r->name, r->scope, r->created_at);
     return rc < 0 ? rc : 0;
 }
 
-int pg_resource_add(struct gh_store *gs, const struct gh_resource *r)
+int pgs_resource_add(struct gh_store *gs, const struct gh_resource *r)
 {
-    return pg_write((struct pg_store *)gs, res_add_fn, (void *)r);
+    return pgs_write((struct pgs_store *)gs, res_add_fn, (void *)r);
 }
 
 static void res_row(const PGresult *res, int row, void *out)
 {
     struct gh_resource *r = out;
     memset(r, 0, sizeof(*r));
-    pg_text(res, row, 0, r->uri, sizeof(r->uri));
-    pg_text(res, row, 1, r->name, sizeof(r->name));
-    pg_text(res, row, 2, r->scope, sizeof(r->scope));
-    r->created_at = pg_int(res, row, 3);
+    pgs_text(res, row, 0, r->uri, sizeof(r->uri));
+    pgs_text(res, row, 1, r->name, sizeof(r->name));
+    pgs_text(res, row, 2, r->scope, sizeof(r->scope));
+    r->created_at = pgs_int(res, row, 3);
 }
 
-int pg_resource_get(struct gh_store *gs, const char *uri, struct gh_resource *out)
+int pgs_resource_get(struct gh_store *gs, const char *uri, struct gh_resource *out)
 {
     return get_one(gs, SQL_RES_GET, "t", uri, res_row, out);
 }
 
-int pg_resource_list(struct gh_store *gs, struct gh_resource **rows, size_t *n)
+int pgs_resource_list(struct gh_store *gs, struct gh_resource **rows, size_t *n)
 {
     return list_all(gs, SQL_RES_LIST, sizeof(**rows), res_row, (void **)rows, n);
 }
 
-static int res_remove_fn(struct pg_conn *c, void *arg)
+static int res_remove_fn(struct pgs_conn *c, void *arg)
 {
-    int rc = pg_exec(c, SQL_RES_DELETE, "t", (const char *)arg);
+    int rc = pgs_exec(c, SQL_RES_DELETE, "t", (const char *)arg);
     return rc < 0 ? rc : rc == 0 ? GH_ENOTFOUND : 0;
 }
 
-int pg_resource_remove(struct gh_store *gs, const char *uri)
+int pgs_resource_remove(struct gh_store *gs, const char *uri)
 {
-    return pg_write((struct pg_store *)gs, res_remove_fn, (void *)uri);
+    return pgs_write((struct pgs_store *)gs, res_remove_fn, (void *)uri);
 }
 
 /* ---- resources granted with a code ---- */
@@ -248,18 +248,18 @@ struct gres_job {
     int64_t expires_at;
 };
 
-static int gres_put_fn(struct pg_conn *c, void *arg)
+static int gres_put_fn(struct pgs_conn *c, void *arg)
 {
     const struct gres_job *j = arg;
-    int rc = pg_exec(c, SQL_GRES_INSERT, "hti", j->hash, j->resources, j->expires_at);
+    int rc = pgs_exec(c, SQL_GRES_INSERT, "hti", j->hash, j->resources, j->expires_at);
     return rc < 0 ? rc : 0;
 }
 
-int pg_grant_resource_put(struct gh_store *gs, const unsigned char code_hash[GH_SHA256_LEN],
-                          const char *resources, int64_t expires_at)
+int pgs_grant_resource_put(struct gh_store *gs, const unsigned char code_hash[GH_SHA256_LEN],
+                           const char *resources, int64_t expires_at)
 {
     struct gres_job j = {code_hash, resources, expires_at};
-    return pg_write((struct pg_store *)gs, gres_put_fn, &j);
+    return pgs_write((struct pgs_store *)gs, gres_put_fn, &j);
 }
 
 struct text_out {
@@ -270,18 +270,18 @@ struct text_out {
 static void text_row(const PGresult *r, int row, void *out)
 {
     struct text_out *t = out;
-    pg_text(r, row, 0, t->p, t->len);
+    pgs_text(r, row, 0, t->p, t->len);
 }
 
-int pg_grant_resource_of_code(struct gh_store *gs, const unsigned char code_hash[GH_SHA256_LEN],
-                              char *out, size_t len)
+int pgs_grant_resource_of_code(struct gh_store *gs, const unsigned char code_hash[GH_SHA256_LEN],
+                               char *out, size_t len)
 {
     struct text_out t = {out, len};
     out[0] = '\0';
     return get_one(gs, SQL_GRES_CODE, "h", code_hash, text_row, &t);
 }
 
-int pg_grant_resource_of_family(struct gh_store *gs, const char *family_id, char *out, size_t len)
+int pgs_grant_resource_of_family(struct gh_store *gs, const char *family_id, char *out, size_t len)
 {
     struct text_out t = {out, len};
     out[0] = '\0';

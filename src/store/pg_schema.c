@@ -22,7 +22,7 @@ static const char SQL_TABLES[] =
     "n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', "
     "'v', 'm', 'f')), to_regclass(format('%I.gh_schema', current_schema())) IS NOT NULL";
 
-static int simple(struct pg_conn *c, const char *sql, PGresult **out)
+static int simple(struct pgs_conn *c, const char *sql, PGresult **out)
 {
     PGresult *r = PQexec(c->db, sql);
     ExecStatusType st = PQresultStatus(r);
@@ -51,7 +51,7 @@ static int simple(struct pg_conn *c, const char *sql, PGresult **out)
 }
 
 /* 0 and *version (0 = empty database); GH_ESCHEMA for a foreign one. */
-static int read_version(struct pg_conn *c, int *version)
+static int read_version(struct pgs_conn *c, int *version)
 {
     PGresult *r = NULL;
     *version = 0;
@@ -62,7 +62,7 @@ static int read_version(struct pg_conn *c, int *version)
         PQclear(r);
         return GH_ESTORE; /* no current schema (empty search_path) */
     }
-    int64_t tables = pg_int(r, 0, 0);
+    int64_t tables = pgs_int(r, 0, 0);
     int marked = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
     PQclear(r);
     if (!marked)
@@ -74,12 +74,12 @@ static int read_version(struct pg_conn *c, int *version)
         PQclear(r);
         return GH_ESCHEMA;
     }
-    *version = (int)pg_int(r, 0, 0);
+    *version = (int)pgs_int(r, 0, 0);
     PQclear(r);
     return 0;
 }
 
-int pg_check_foreign(struct pg_conn *c)
+int pgs_check_foreign(struct pgs_conn *c)
 {
     int version = 0;
     return read_version(c, &version);
@@ -93,7 +93,7 @@ static const char SQL_MARK[] =
     "INSERT INTO gh_schema(id, app, version) VALUES (1, 'gatehouse', %d) ON CONFLICT (id) DO "
     "UPDATE SET version = excluded.version";
 
-static int migrate_fn(struct pg_conn *c, void *arg)
+static int migrate_fn(struct pgs_conn *c, void *arg)
 {
     struct migrate_job *m = arg;
     char lock[64];
@@ -127,25 +127,25 @@ static int migrate_fn(struct pg_conn *c, void *arg)
     return 0;
 }
 
-int pg_migrate(struct gh_store *gs, int *from, int *to)
+int pgs_migrate(struct gh_store *gs, int *from, int *to)
 {
     struct migrate_job m = {0, 0};
-    int rc = pg_write((struct pg_store *)gs, migrate_fn, &m);
+    int rc = pgs_write((struct pgs_store *)gs, migrate_fn, &m);
     *from = m.from;
     *to = m.to;
     return rc;
 }
 
-int pg_check_schema(struct gh_store *gs)
+int pgs_check_schema(struct gh_store *gs)
 {
-    struct pg_store *s = (struct pg_store *)gs;
-    struct pg_conn *c = NULL;
-    int rc = pg_borrow(s, &c);
+    struct pgs_store *s = (struct pgs_store *)gs;
+    struct pgs_conn *c = NULL;
+    int rc = pgs_borrow(s, &c);
     if (rc < 0)
         return rc;
     int version = 0;
     rc = read_version(c, &version);
-    pg_release(s, c);
+    pgs_release(s, c);
     if (rc < 0)
         return rc == PG_ERETRY ? GH_EUNAVAIL : rc;
     return version == GH_SCHEMA_VERSION ? 0 : GH_ESCHEMA;

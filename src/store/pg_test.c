@@ -41,7 +41,7 @@ static int terminate_backends(const struct backend *b)
     return rc;
 }
 
-static void pg_reconnect(struct gh_store *s, struct backend *b, int *gh_failed_)
+static void pgs_reconnect(struct gh_store *s, struct backend *b, int *gh_failed_)
 {
     char sql[200];
     char v[32];
@@ -70,7 +70,7 @@ static void pg_reconnect(struct gh_store *s, struct backend *b, int *gh_failed_)
 }
 
 /* Runs fn on a fresh, migrated PostgreSQL database (skipped without one). */
-static void pg_only(store_case_fn fn, int *gh_failed_)
+static void pgs_only(store_case_fn fn, int *gh_failed_)
 {
     if (!gh_stest_have_pg())
         return; /* needs a server */
@@ -93,13 +93,13 @@ static void pg_only(store_case_fn fn, int *gh_failed_)
 
 GH_TEST(store_pg_reconnect)
 {
-    pg_only(pg_reconnect, gh_failed_);
+    pgs_only(pgs_reconnect, gh_failed_);
 }
 
 /* After a lost answer the operation runs again; the retry recognises what
  * the first attempt committed (its fresh family id, its successor hash)
  * and reports success instead of replay or reuse. */
-static void pg_retry_idempotent(struct gh_store *s, struct backend *b, int *gh_failed_)
+static void pgs_retry_idempotent(struct gh_store *s, struct backend *b, int *gh_failed_)
 {
     (void)b;
     struct gh_code c = gh_stest_code(1, "alice", "", NOW + 60);
@@ -130,5 +130,5 @@ static void pg_retry_idempotent(struct gh_store *s, struct backend *b, int *gh_f
 
 GH_TEST(store_pg_retry_idempotent)
 {
-    pg_only(pg_retry_idempotent, gh_failed_);
+    pgs_only(pgs_retry_idempotent, gh_failed_);
 }

@@ -22,43 +22,43 @@ struct append_job {
     size_t n;
 };
 
-static int append_fn(struct pg_conn *c, void *arg)
+static int append_fn(struct pgs_conn *c, void *arg)
 {
     struct append_job *j = arg;
     for (size_t i = 0; i < j->n; i++) {
         const struct gh_trace_step *t = &j->steps[i];
         int rc =
-            pg_exec(c, SQL_STEP_INSERT, "tiiiiiiitttt", j->flow_id, t->t_us, (int64_t)t->dur_us,
-                    (int64_t)t->from, (int64_t)t->to, (int64_t)t->kind, (int64_t)t->group_kind,
-                    (int64_t)t->status, t->label, t->note, t->group, t->attrs);
+            pgs_exec(c, SQL_STEP_INSERT, "tiiiiiiitttt", j->flow_id, t->t_us, (int64_t)t->dur_us,
+                     (int64_t)t->from, (int64_t)t->to, (int64_t)t->kind, (int64_t)t->group_kind,
+                     (int64_t)t->status, t->label, t->note, t->group, t->attrs);
         if (rc < 0)
             return rc;
     }
     return 0;
 }
 
-int pg_trace_append(struct gh_store *gs, const char *flow_id, const struct gh_trace_step *steps,
-                    size_t n)
+int pgs_trace_append(struct gh_store *gs, const char *flow_id, const struct gh_trace_step *steps,
+                     size_t n)
 {
     struct append_job j = {flow_id, steps, n};
-    return pg_write((struct pg_store *)gs, append_fn, &j);
+    return pgs_write((struct pgs_store *)gs, append_fn, &j);
 }
 
 static const char SQL_FLOW_INSERT[] =
     "INSERT INTO trace_flow(id, started_us, client_id, sub, outcome) VALUES ($1, $2, $3, $4, $5) "
     "ON CONFLICT (id) DO NOTHING";
 
-static int flow_start_fn(struct pg_conn *c, void *arg)
+static int flow_start_fn(struct pgs_conn *c, void *arg)
 {
     const struct gh_flow_info *f = arg;
-    int rc = pg_exec(c, SQL_FLOW_INSERT, "tittt", f->id, f->started_us, f->client_id, f->sub,
-                     f->outcome);
+    int rc = pgs_exec(c, SQL_FLOW_INSERT, "tittt", f->id, f->started_us, f->client_id, f->sub,
+                      f->outcome);
     return rc < 0 ? rc : 0;
 }
 
-int pg_trace_flow_start(struct gh_store *gs, const struct gh_flow_info *f)
+int pgs_trace_flow_start(struct gh_store *gs, const struct gh_flow_info *f)
 {
-    return pg_write((struct pg_store *)gs, flow_start_fn, (void *)f);
+    return pgs_write((struct pgs_store *)gs, flow_start_fn, (void *)f);
 }
 
 static const char SQL_FLOW_UPDATE[] =
@@ -69,29 +69,29 @@ struct flow_update_job {
     const char *id, *sub, *outcome;
 };
 
-static int flow_update_fn(struct pg_conn *c, void *arg)
+static int flow_update_fn(struct pgs_conn *c, void *arg)
 {
     struct flow_update_job *j = arg;
-    int rc = pg_exec(c, SQL_FLOW_UPDATE, "ttt", j->id, j->sub ? j->sub : "",
-                     j->outcome ? j->outcome : "");
+    int rc = pgs_exec(c, SQL_FLOW_UPDATE, "ttt", j->id, j->sub ? j->sub : "",
+                      j->outcome ? j->outcome : "");
     return rc < 0 ? rc : 0;
 }
 
-int pg_trace_flow_update(struct gh_store *gs, const char *flow_id, const char *sub,
-                         const char *outcome)
+int pgs_trace_flow_update(struct gh_store *gs, const char *flow_id, const char *sub,
+                          const char *outcome)
 {
     struct flow_update_job j = {flow_id, sub, outcome};
-    return pg_write((struct pg_store *)gs, flow_update_fn, &j);
+    return pgs_write((struct pgs_store *)gs, flow_update_fn, &j);
 }
 
 static const char SQL_FLOWS[] =
     "SELECT f.id, f.started_us, f.client_id, f.sub, f.outcome, (SELECT count(*) FROM trace_step "
     "s WHERE s.flow_id = f.id) FROM trace_flow f ORDER BY f.started_us, f.id COLLATE \"C\"";
 
-int pg_trace_flows(struct gh_store *gs, struct gh_flow_info **rows, size_t *n)
+int pgs_trace_flows(struct gh_store *gs, struct gh_flow_info **rows, size_t *n)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_FLOWS, &rc, "");
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_FLOWS, &rc, "");
     if (r == NULL)
         return rc;
     size_t len = (size_t)PQntuples(r);
@@ -99,12 +99,12 @@ int pg_trace_flows(struct gh_store *gs, struct gh_flow_info **rows, size_t *n)
     for (size_t i = 0; v != NULL && i < len; i++) {
         struct gh_flow_info *f = &v[i];
         int row = (int)i;
-        pg_text(r, row, 0, f->id, sizeof(f->id));
-        f->started_us = pg_int(r, row, 1);
-        pg_text(r, row, 2, f->client_id, sizeof(f->client_id));
-        pg_text(r, row, 3, f->sub, sizeof(f->sub));
-        pg_text(r, row, 4, f->outcome, sizeof(f->outcome));
-        f->steps = (int)pg_int(r, row, 5);
+        pgs_text(r, row, 0, f->id, sizeof(f->id));
+        f->started_us = pgs_int(r, row, 1);
+        pgs_text(r, row, 2, f->client_id, sizeof(f->client_id));
+        pgs_text(r, row, 3, f->sub, sizeof(f->sub));
+        pgs_text(r, row, 4, f->outcome, sizeof(f->outcome));
+        f->steps = (int)pgs_int(r, row, 5);
     }
     PQclear(r);
     if (v == NULL)
@@ -119,10 +119,11 @@ static const char SQL_STEPS[] =
     "trace_step "
     "WHERE flow_id = $1 ORDER BY t_us, id";
 
-int pg_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_step **rows, size_t *n)
+int pgs_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_step **rows,
+                    size_t *n)
 {
     int rc;
-    PGresult *r = pg_query((struct pg_store *)gs, SQL_STEPS, &rc, "t", flow_id);
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_STEPS, &rc, "t", flow_id);
     if (r == NULL)
         return rc;
     size_t len = (size_t)PQntuples(r);
@@ -130,17 +131,17 @@ int pg_trace_steps(struct gh_store *gs, const char *flow_id, struct gh_trace_ste
     for (size_t i = 0; v != NULL && i < len; i++) {
         struct gh_trace_step *t = &v[i];
         int row = (int)i;
-        t->t_us = pg_int(r, row, 0);
-        t->dur_us = (int32_t)pg_int(r, row, 1);
-        t->from = (uint8_t)pg_int(r, row, 2);
-        t->to = (uint8_t)pg_int(r, row, 3);
-        t->kind = (uint8_t)pg_int(r, row, 4);
-        t->group_kind = (uint8_t)pg_int(r, row, 5);
-        t->status = (int16_t)pg_int(r, row, 6);
-        pg_text(r, row, 7, t->label, sizeof(t->label));
-        pg_text(r, row, 8, t->note, sizeof(t->note));
-        pg_text(r, row, 9, t->group, sizeof(t->group));
-        pg_text(r, row, 10, t->attrs, sizeof(t->attrs));
+        t->t_us = pgs_int(r, row, 0);
+        t->dur_us = (int32_t)pgs_int(r, row, 1);
+        t->from = (uint8_t)pgs_int(r, row, 2);
+        t->to = (uint8_t)pgs_int(r, row, 3);
+        t->kind = (uint8_t)pgs_int(r, row, 4);
+        t->group_kind = (uint8_t)pgs_int(r, row, 5);
+        t->status = (int16_t)pgs_int(r, row, 6);
+        pgs_text(r, row, 7, t->label, sizeof(t->label));
+        pgs_text(r, row, 8, t->note, sizeof(t->note));
+        pgs_text(r, row, 9, t->group, sizeof(t->group));
+        pgs_text(r, row, 10, t->attrs, sizeof(t->attrs));
     }
     PQclear(r);
     if (v == NULL)
@@ -159,24 +160,24 @@ static int flow_of(struct gh_store *gs, const char *sql, const char *fmt, const 
 {
     int rc;
     flow_id[0] = '\0';
-    PGresult *r = pg_query((struct pg_store *)gs, sql, &rc, fmt, key);
+    PGresult *r = pgs_query((struct pgs_store *)gs, sql, &rc, fmt, key);
     if (r == NULL)
         return rc;
     if (PQntuples(r) == 1)
-        pg_text(r, 0, 0, flow_id, len);
+        pgs_text(r, 0, 0, flow_id, len);
     PQclear(r);
     return 0;
 }
 
-int pg_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
-                             char *flow_id, size_t len)
+int pgs_trace_flow_of_refresh(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
+                              char *flow_id, size_t len)
 {
     return flow_of(gs, SQL_FLOW_OF_RT, "h", hash, flow_id, len);
 }
 
 static const char SQL_FLOW_OF_FAMILY[] = "SELECT flow_id FROM family WHERE id = $1";
 
-int pg_trace_flow_of_family(struct gh_store *gs, const char *family_id, char *flow_id, size_t len)
+int pgs_trace_flow_of_family(struct gh_store *gs, const char *family_id, char *flow_id, size_t len)
 {
     return flow_of(gs, SQL_FLOW_OF_FAMILY, "t", family_id, flow_id, len);
 }
@@ -184,13 +185,13 @@ int pg_trace_flow_of_family(struct gh_store *gs, const char *family_id, char *fl
 static const char SQL_PRUNE[] = "DELETE FROM trace_flow WHERE id NOT IN (SELECT id FROM "
                                 "trace_flow ORDER BY started_us DESC LIMIT $1)";
 
-static int prune_fn(struct pg_conn *c, void *arg)
+static int prune_fn(struct pgs_conn *c, void *arg)
 {
-    int rc = pg_exec(c, SQL_PRUNE, "i", (int64_t) * (int *)arg);
+    int rc = pgs_exec(c, SQL_PRUNE, "i", (int64_t) * (int *)arg);
     return rc < 0 ? rc : 0;
 }
 
-int pg_trace_prune(struct gh_store *gs, int keep_flows)
+int pgs_trace_prune(struct gh_store *gs, int keep_flows)
 {
-    return pg_write((struct pg_store *)gs, prune_fn, &keep_flows);
+    return pgs_write((struct pgs_store *)gs, prune_fn, &keep_flows);
 }

@@ -29,7 +29,7 @@ int gh_store_open(const char *url, struct gh_store **out, char *err, size_t errl
 void gh_store_redact_url(const char *url, char *out, size_t outlen)
 {
     if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
-        pg_redact(url, out, outlen);
+        pgs_redact(url, out, outlen);
     else
         snprintf(out, outlen, "%s", url);
 }

@@ -41,7 +41,7 @@ static void sqlite_drop(struct backend *b)
 }
 
 /* GH_PG_URL with its database name replaced by name. */
-static void pg_url_for(const char *base, const char *name, char *out, size_t outlen)
+static void pgs_url_for(const char *base, const char *name, char *out, size_t outlen)
 {
     const char *p = strstr(base, "://");
     p = p ? p + 3 : base;
@@ -75,7 +75,7 @@ int gh_stest_pg_make(struct backend *b)
     snprintf(b->dbname, sizeof(b->dbname), "gh_unit_%d_%d", (int)getpid(),
              __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
     snprintf(sql, sizeof(sql), "CREATE DATABASE %s", b->dbname);
-    pg_url_for(getenv("GH_PG_URL"), b->dbname, b->url, sizeof(b->url));
+    pgs_url_for(getenv("GH_PG_URL"), b->dbname, b->url, sizeof(b->url));
     return gh_stest_pg_admin(sql);
 }
 

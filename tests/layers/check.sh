@@ -80,6 +80,17 @@ else
     echo "ok - layers: store operations only through gh_store_*"
     passed=$((passed + 1))
 fi
+# libpq owns the pg_ and PQ prefixes: the PostgreSQL backend's own names are
+# pgs_ (a declaration or definition of a pg_ name, outside strings)
+clash=$(grep -rnE --include='*.c' --include='*.h' '^[a-z][a-z_ ]*[ *]pg_[a-z0-9_]+\(|^(struct|typedef) [a-z ]*\bpg_[a-z0-9_]+' src | sort)
+if [[ -n $clash ]]; then
+    echo "not ok - layers: names in libpq's pg_ namespace"
+    printf '#   %s\n' "$clash"
+    failed=$((failed + 1))
+else
+    echo "ok - layers: no name of ours in libpq's pg_ namespace"
+    passed=$((passed + 1))
+fi
 # a module header's functions are all defined in its own .c file (no
 # module split across files that call each other), and a module never
 # includes the headers of the modules above it

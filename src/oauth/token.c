@@ -223,7 +223,12 @@ static void code_finish(struct gh_req *r)
         gh_oauth_error(r, GH_OAUTH_INVALID_GRANT, redeem_error(res));
     } else {
         gh_metric_token_issued(GRANT_CODE);
-        token_response(r, &g->at, g->as->cfg->access_ttl, g->rt, g->at_scope, &g->idt, g->jkt);
+        /* a client not registered for the refresh grant gets no refresh
+         * token it could never use (RFC 6749 5.1: it is optional) */
+        int refresh =
+            gh_grant_type_use(GRANT_REFRESH, g->c->is_public, g->c->grant_types) == GH_GRANT_USE_OK;
+        token_response(r, &g->at, g->as->cfg->access_ttl, refresh ? g->rt : NULL, g->at_scope,
+                       &g->idt, g->jkt);
     }
     if (r->status != 200)
         g->rt[0] = '\0';

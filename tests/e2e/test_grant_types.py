@@ -82,14 +82,16 @@ def test_token_endpoint_refuses_a_grant_type_the_client_may_not_use(gh):
     # the confidential client registered for the code grants only
     unauthorized(gh.token({"grant_type": "client_credentials"},
                           auth=("backend", BACKEND_SECRET)), "client_credentials")
-    # the public client still redeems its code, but may not refresh
+    # the public client still redeems its code, but gets no refresh token
+    # (RFC 6749 5.1) and may not refresh
     tokens = gh.tokens()
-    assert "access_token" in tokens
-    unauthorized(gh.refresh(tokens["refresh_token"]), "refresh_token")
+    assert "access_token" in tokens and "refresh_token" not in tokens, tokens
+    unauthorized(gh.refresh("x" * 54), "refresh_token")
     # allowed again: a running server follows the change
     gh.cli("client", "update", "--id", "spa", "--grant-type", "authorization_code",
            "--grant-type", "refresh_token")
-    assert eventually(lambda: gh.refresh(tokens["refresh_token"]).status_code == 200)
+    assert eventually(lambda: "refresh_token" in gh.tokens())
+    assert gh.refresh(gh.tokens()["refresh_token"]).status_code == 200
     # discovery still lists every grant type of the table
     doc = requests.get(gh.issuer + "/.well-known/oauth-authorization-server").json()
     assert doc["grant_types_supported"] == ALL.split()

@@ -453,12 +453,13 @@ def test_registered_metadata_is_enforced(reg):
     svc = r.json()
     _, page, _ = authorize(reg, svc["client_id"], REDIRECT)
     assert page.status_code == 400, page.text  # no registered redirect URI: an error page
-    # a code-only public client: its code is redeemed, its refresh refused
+    # a code-only public client: its code is redeemed, no refresh token, refresh refused
     r = register(reg, native(grant_types=["authorization_code"]))
     assert r.status_code == 201, r.text
     code_only = r.json()["client_id"]
     t = tokens_for(reg, code_only, REDIRECT)
-    rr = refresh(reg, code_only, t.get("refresh_token", "x" * 54))
+    assert "refresh_token" not in t, t
+    rr = refresh(reg, code_only, "x" * 54)
     assert rr.status_code == 400 and rr.json()["error"] == "unauthorized_client", rr.text
     assert "client_credentials" in reg.cli("client", "show", "--id", svc["client_id"]).stdout
     # dpop_bound_access_tokens: a token request without a proof is refused

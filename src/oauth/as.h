@@ -39,6 +39,10 @@ struct gh_snap {
     char (*origins)[GH_URI_MAX]; /* CORS origins of public clients */
     size_t n_origins;
     unsigned char csrf_key[32];
+    /* the key of stateless DPoP nonces (RFC 9449 8), derived from csrf_key
+     * once per snapshot; dpop_nonce_ok is 0 when it could not be */
+    unsigned char dpop_nonce_key[32];
+    int dpop_nonce_ok;
 };
 
 struct gh_as {

@@ -30,16 +30,11 @@ static void keys_init(void)
         keys = NULL; /* then every proof's key is parsed */
 }
 
-static int nonce_key(const struct gh_snap *s, unsigned char key[32])
-{
-    return gh_dpop_nonce_key(s->csrf_key, sizeof(s->csrf_key), key);
-}
-
 void gh_oauth_dpop_nonce_header(struct gh_req *r, const struct gh_as *as, const struct gh_snap *s)
 {
-    unsigned char key[32];
     char nonce[GH_DPOP_NONCE_LEN + 1];
-    if (!as->cfg->dpop_nonce || nonce_key(s, key) < 0 || gh_dpop_nonce(key, gh_now(), nonce) < 0)
+    if (!as->cfg->dpop_nonce || !s->dpop_nonce_ok ||
+        gh_dpop_nonce(s->dpop_nonce_key, gh_now(), nonce) < 0)
         return;
     gh_resp_header(r, "DPoP-Nonce", gh_arena_strdup(r->arena, nonce));
     gh_resp_header(r, "Access-Control-Expose-Headers", "DPoP-Nonce");
@@ -55,7 +50,6 @@ static int refuse(struct gh_req *r, enum gh_oauth_err e, const char *why)
 int gh_oauth_dpop(struct gh_req *r, struct gh_as *as, const struct gh_snap *s, const char *path,
                   char jkt[GH_JKT_MAX], struct gh_oauth_dpop_use *use)
 {
-    unsigned char key[32];
     struct gh_dpop_proof p;
     const char *why = NULL;
     const char *h = gh_req_header(r, "DPoP");
@@ -66,13 +60,13 @@ int gh_oauth_dpop(struct gh_req *r, struct gh_as *as, const struct gh_snap *s, c
     if (gh_req_header_count(r, "DPoP") != 1)
         return refuse(r, GH_OAUTH_INVALID_DPOP_PROOF, "more than one DPoP header");
     pthread_once(&keys_once, keys_init);
-    int nonce_on = as->cfg->dpop_nonce && nonce_key(s, key) == 0;
+    int nonce_on = as->cfg->dpop_nonce && s->dpop_nonce_ok;
     struct gh_dpop_expect e = {
         .htm = r->method == GH_POST ? "POST" : "GET",
         .htu = gh_arena_printf(r->arena, "%s%s", s->issuer, path),
         .now = gh_now(),
         .window = as->cfg->dpop_window,
-        .nonce_key = nonce_on ? key : NULL,
+        .nonce_key = nonce_on ? s->dpop_nonce_key : NULL,
     };
     if (e.htu == NULL)
         return refuse(r, GH_OAUTH_SERVER_ERROR, "out of memory");
@@ -97,7 +91,6 @@ int gh_oauth_dpop_resource(struct gh_req *r, struct gh_as *as, const struct gh_s
                            const char *path, const char *token, const char *cnf_jkt,
                            const char **why)
 {
-    unsigned char key[32];
     struct gh_dpop_proof p;
     const char *h = gh_req_header(r, "DPoP");
     if (cnf_jkt[0] == '\0') {
@@ -109,14 +102,14 @@ int gh_oauth_dpop_resource(struct gh_req *r, struct gh_as *as, const struct gh_s
         return GH_DPOP_INVALID;
     }
     pthread_once(&keys_once, keys_init);
-    int nonce_on = as->cfg->dpop_nonce && nonce_key(s, key) == 0;
+    int nonce_on = as->cfg->dpop_nonce && s->dpop_nonce_ok;
     struct gh_dpop_expect e = {
         .htm = r->method == GH_POST ? "POST" : "GET",
         .htu = gh_arena_printf(r->arena, "%s%s", s->issuer, path),
         .token = token,
         .now = gh_now(),
         .window = as->cfg->dpop_window,
-        .nonce_key = nonce_on ? key : NULL,
+        .nonce_key = nonce_on ? s->dpop_nonce_key : NULL,
     };
     enum gh_dpop_result res =
         e.htu ? gh_dpop_check(keys, h, strlen(h), &e, &p, why) : GH_DPOP_INVALID;

@@ -214,6 +214,9 @@ static int snap_build(struct gh_as *as, struct gh_snap **out, char *err, size_t 
         rc = GH_EINVAL;
     }
     if (rc == 0)
+        s->dpop_nonce_ok =
+            gh_dpop_nonce_key(s->csrf_key, sizeof(s->csrf_key), s->dpop_nonce_key) == 0;
+    if (rc == 0)
         rc = load_keys(as, s, gh_now());
     if (rc == 0 && s->signer == NULL) {
         snprintf(err, errlen, "no active signing key (run 'gatehouse init' or 'keys rotate')");

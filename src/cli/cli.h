@@ -91,6 +91,8 @@ int gh_cli_completion_bash(FILE *f);
 int gh_cmd_init(struct gh_cli *cli, int argc, char **argv);
 int gh_cmd_client(struct gh_cli *cli, int argc, char **argv);
 int gh_cmd_user(struct gh_cli *cli, int argc, char **argv);
+/* `user mfa list|reset` (user_mfa.c); argv starts after "mfa". */
+int gh_cmd_user_mfa(struct gh_cli *cli, int argc, char **argv);
 int gh_cmd_keys(struct gh_cli *cli, int argc, char **argv);
 int gh_cmd_serve(struct gh_cli *cli, int argc, char **argv);
 int gh_cmd_demo(struct gh_cli *cli, int argc, char **argv);

@@ -1,5 +1,6 @@
 /*
- * `gatehouse user add|list|remove|passwd|update|show` and `gatehouse
+ * `gatehouse user add|list|remove|passwd|update|show` (`user mfa` in
+ * user_mfa.c) and `gatehouse
  * sessions revoke`. Passwords come from stdin and are stored as argon2id
  * hashes whose parameters are options (defaults: OWASP's t=2, m=19 MiB,
  * p=1). Profile claims (update, show) live in user_claims.c. Removing a
@@ -43,7 +44,8 @@ static const char usage[] =
     "[--name N] [--given-name G] [--family-name F] | user list | user show --username NAME | "
     "user update --username NAME [--email E] [--email-verified|--email-unverified] [--name N] "
     "[--given-name G] [--family-name F] | user remove --username NAME | "
-    "user passwd --username NAME --password-stdin";
+    "user passwd --username NAME --password-stdin | user mfa list [--username NAME] | "
+    "user mfa reset --username NAME";
 static const char *const subs[] = {"add", "list", "remove", "passwd", "update", "show", NULL};
 
 static int valid_username(const char *u)
@@ -180,6 +182,8 @@ static int run(struct gh_store *s, const char *sub, const struct user_opts *o)
 
 int gh_cmd_user(struct gh_cli *cli, int argc, char **argv)
 {
+    if (argc >= 1 && strcmp(argv[0], "mfa") == 0)
+        return gh_cmd_user_mfa(cli, argc - 1, argv + 1);
     int k = argc >= 1 ? gh_cli_sub(subs, argv[0]) : -1; /* 0 add, 4 update */
     if (k < 0) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {

@@ -193,6 +193,15 @@ int pgs_grant_resource_put(struct gh_store *gs, const unsigned char code_hash[GH
 int pgs_grant_resource_of_code(struct gh_store *gs, const unsigned char code_hash[GH_SHA256_LEN],
                                char *out, size_t len);
 int pgs_grant_resource_of_family(struct gh_store *gs, const char *family_id, char *out, size_t len);
+/* pgs_mfa.c */
+int pgs_mfa_get(struct gh_store *gs, const char *sub, struct gh_mfa *out);
+int pgs_mfa_put(struct gh_store *gs, const struct gh_mfa *m);
+int pgs_mfa_enable(struct gh_store *gs, const char *sub, int64_t step, const unsigned char *hashes,
+                   size_t n, int64_t now);
+int pgs_mfa_use_step(struct gh_store *gs, const char *sub, int64_t step);
+int pgs_mfa_remove(struct gh_store *gs, const char *sub);
+int pgs_recovery_use(struct gh_store *gs, const char *sub, const unsigned char hash[GH_SHA256_LEN]);
+int pgs_mfa_forget(struct pgs_conn *c, const char *sub);
 
 extern const struct gh_store_ops gh_pg_ops;
 

@@ -366,8 +366,12 @@ static int user_fn(struct sq_conn *c, void *arg)
                      (int64_t)p.m_cost, (int64_t)p.threads);
     } else {
         rc = sq_exec(c, j->sql, "t", j->username);
-        if (rc > 0 && j->sql == SQL_USER_DELETE) /* the user's consent goes with it */
+        /* the user's consent and one-time code setup go with it */
+        if (rc > 0 && j->sql == SQL_USER_DELETE) {
             rc = gone_too(rc, sq_exec(c, SQL_CONSENT_DELETE_USER, "t", j->username));
+            if (rc > 0)
+                rc = gone_too(rc, sq_mfa_forget(c, j->username));
+        }
     }
     if (rc == 0)
         return GH_ENOTFOUND;

@@ -184,6 +184,15 @@ int sq_grant_resource_put(struct gh_store *gs, const unsigned char code_hash[GH_
 int sq_grant_resource_of_code(struct gh_store *gs, const unsigned char code_hash[GH_SHA256_LEN],
                               char *out, size_t len);
 int sq_grant_resource_of_family(struct gh_store *gs, const char *family_id, char *out, size_t len);
+/* sq_mfa.c */
+int sq_mfa_get(struct gh_store *gs, const char *sub, struct gh_mfa *out);
+int sq_mfa_put(struct gh_store *gs, const struct gh_mfa *m);
+int sq_mfa_enable(struct gh_store *gs, const char *sub, int64_t step, const unsigned char *hashes,
+                  size_t n, int64_t now);
+int sq_mfa_use_step(struct gh_store *gs, const char *sub, int64_t step);
+int sq_mfa_remove(struct gh_store *gs, const char *sub);
+int sq_recovery_use(struct gh_store *gs, const char *sub, const unsigned char hash[GH_SHA256_LEN]);
+int sq_mfa_forget(struct sq_conn *c, const char *sub);
 
 extern const struct gh_store_ops gh_sqlite_ops;
 

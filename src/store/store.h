@@ -22,7 +22,7 @@
 #include "core/password.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 10
+#define GH_SCHEMA_VERSION 11
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */
@@ -83,6 +83,18 @@ struct gh_resource {
     char name[GH_CLAIM_MAX];
     char scope[GH_SCOPE_MAX]; /* scopes a token for it may carry, "" = any */
     int64_t created_at;
+};
+
+/* A user's one-time code setup (RFC 6238): the secret sealed by the
+ * caller (hex; the store never sees it in clear), enabled once the user
+ * proved it with a code, and the last time step accepted. */
+#define GH_MFA_SEALED_MAX 160
+#define GH_RECOVERY_CODES 10
+struct gh_mfa {
+    char sub[GH_ID_MAX];
+    char secret_sealed[GH_MFA_SEALED_MAX];
+    int enabled;
+    int64_t last_step, updated_at;
 };
 
 struct gh_user {
@@ -406,6 +418,24 @@ struct gh_store_ops {
     int (*grant_resource_of_family)(struct gh_store *s, const char *family_id, char *out,
                                     size_t len);
 
+    /* One-time codes (RFC 6238). mfa_get: GH_ENOTFOUND when sub has none.
+     * mfa_put replaces sub's row (last_step -1) and, with enabled 0, drops
+     * its recovery codes: a new enrolment. mfa_enable sets enabled and the
+     * step of the code that proved it and stores n recovery code hashes in
+     * place of any. mfa_use_step takes step only when greater than the last
+     * (GH_ECONFLICT otherwise: a replay, or a race lost). mfa_remove drops
+     * the row and the recovery codes (GH_ENOTFOUND when there was none).
+     * recovery_use removes one recovery code; GH_ENOTFOUND when not there.
+     * Removing the user removes all of it. */
+    int (*mfa_get)(struct gh_store *s, const char *sub, struct gh_mfa *out);
+    int (*mfa_put)(struct gh_store *s, const struct gh_mfa *m);
+    int (*mfa_enable)(struct gh_store *s, const char *sub, int64_t step,
+                      const unsigned char *hashes /* n * GH_SHA256_LEN */, size_t n, int64_t now);
+    int (*mfa_use_step)(struct gh_store *s, const char *sub, int64_t step);
+    int (*mfa_remove)(struct gh_store *s, const char *sub);
+    int (*recovery_use)(struct gh_store *s, const char *sub,
+                        const unsigned char hash[GH_SHA256_LEN]);
+
     /* Login rate limiting: failures of one key ("u:NAME" or "a:ADDR"). */
     int (*login_fail_get)(struct gh_store *s, const char *key, int *count, int64_t *last_at);
     int (*login_fail_add)(struct gh_store *s, const char *key, int64_t now, int *count);
@@ -508,6 +538,14 @@ int gh_store_grant_resource_of_code(struct gh_store *s,
                                     size_t len);
 int gh_store_grant_resource_of_family(struct gh_store *s, const char *family_id, char *out,
                                       size_t len);
+int gh_store_mfa_get(struct gh_store *s, const char *sub, struct gh_mfa *out);
+int gh_store_mfa_put(struct gh_store *s, const struct gh_mfa *m);
+int gh_store_mfa_enable(struct gh_store *s, const char *sub, int64_t step,
+                        const unsigned char *hashes, size_t n, int64_t now);
+int gh_store_mfa_use_step(struct gh_store *s, const char *sub, int64_t step);
+int gh_store_mfa_remove(struct gh_store *s, const char *sub);
+int gh_store_recovery_use(struct gh_store *s, const char *sub,
+                          const unsigned char hash[GH_SHA256_LEN]);
 int gh_store_login_fail_get(struct gh_store *s, const char *key, int *count, int64_t *last_at);
 int gh_store_login_fail_add(struct gh_store *s, const char *key, int64_t now, int *count);
 int gh_store_login_fail_clear(struct gh_store *s, const char *key);

@@ -353,3 +353,35 @@ int gh_store_purge(struct gh_store *s, int64_t now, int batch, int *deleted)
 {
     return s->ops->purge(s, now, batch, deleted);
 }
+
+int gh_store_mfa_get(struct gh_store *s, const char *sub, struct gh_mfa *out)
+{
+    return s->ops->mfa_get(s, sub, out);
+}
+
+int gh_store_mfa_put(struct gh_store *s, const struct gh_mfa *m)
+{
+    return s->ops->mfa_put(s, m);
+}
+
+int gh_store_mfa_enable(struct gh_store *s, const char *sub, int64_t step,
+                        const unsigned char *hashes, size_t n, int64_t now)
+{
+    return s->ops->mfa_enable(s, sub, step, hashes, n, now);
+}
+
+int gh_store_mfa_use_step(struct gh_store *s, const char *sub, int64_t step)
+{
+    return s->ops->mfa_use_step(s, sub, step);
+}
+
+int gh_store_mfa_remove(struct gh_store *s, const char *sub)
+{
+    return s->ops->mfa_remove(s, sub);
+}
+
+int gh_store_recovery_use(struct gh_store *s, const char *sub,
+                          const unsigned char hash[GH_SHA256_LEN])
+{
+    return s->ops->recovery_use(s, sub, hash);
+}

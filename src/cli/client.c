@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "oauth/oauth.h"
+#include "proto/amr.h"
 #include "proto/proto.h"
 #include "core/err.h"
 
@@ -38,6 +39,8 @@ struct client_opts {
     char *backchannel;
     int dpop_bound;
     int no_dpop_bound;
+    int require_mfa;
+    int no_require_mfa;
 };
 
 #define O(f) offsetof(struct client_opts, f)
@@ -57,6 +60,10 @@ static const struct gh_opt table[] = {
      "its token requests must carry a DPoP proof (RFC 9449 dpop_bound_access_tokens)", 0},
     {"no-dpop-bound", GH_OPT_BOOL, O(no_dpop_bound), "false", 0, 0,
      "DPoP proofs become optional again (update)", 0},
+    {"require-mfa", GH_OPT_BOOL, O(require_mfa), "false", 0, 0,
+     "its users sign in with a second factor (acr " GH_ACR_MFA ")", 0},
+    {"no-require-mfa", GH_OPT_BOOL, O(no_require_mfa), "false", 0, 0,
+     "a password alone is enough again (update)", 0},
     {"origin", GH_OPT_LIST, O(origin), NULL, 0, 0,
      "CORS origin (repeatable; default: the redirect URIs' origins)", 0},
     {"grant-type", GH_OPT_LIST, O(grant_type), NULL, 0, 0,
@@ -190,6 +197,10 @@ static int apply(const struct client_opts *o, struct gh_client *c)
         c->dpop_bound = 1;
     if (o->no_dpop_bound)
         c->dpop_bound = 0;
+    if (o->require_mfa)
+        c->require_mfa = 1;
+    if (o->no_require_mfa)
+        c->require_mfa = 0;
     return GH_EXIT_OK;
 }
 
@@ -373,9 +384,10 @@ out:
 /* via: how the client came, "cli" or "registration" (RFC 7591) */
 static void print_client(const struct gh_client *c, int verbose, const char *via)
 {
-    printf("%s  %s%s%s  scope=\"%s\"  grant_types=\"%s\"  via=%s", c->id,
+    printf("%s  %s%s%s%s  scope=\"%s\"  grant_types=\"%s\"  via=%s", c->id,
            c->is_public ? "public" : "confidential", c->trusted ? " trusted" : "",
-           c->dpop_bound ? " dpop-bound" : "", c->scope, c->grant_types, via);
+           c->dpop_bound ? " dpop-bound" : "", c->require_mfa ? " require-mfa" : "", c->scope,
+           c->grant_types, via);
     for (int i = 0; i < c->n_redirect; i++)
         printf("%s%s", verbose ? "\n  redirect_uri " : " ", c->redirect[i]);
     for (int i = 0; verbose && i < c->n_origin; i++)

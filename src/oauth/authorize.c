@@ -1,14 +1,16 @@
 /*
  * GET/POST /authorize (RFC 6749 4.1.1 and 3.1, OIDC Core 3.1.2): the
  * request is parsed and validated by authz.c; here the browser session and
- * the prompt rules (proto/prompt.h) decide between a code, the sign-in or
- * consent page, and for prompt=none an error redirect.
+ * the prompt rules (proto/prompt.h) decide between a code, the sign-in,
+ * second-factor (mfa.h) or consent page, and for prompt=none an error
+ * redirect.
  */
 #include <string.h>
 
 #include "core/clock.h"
 #include "oauth/authz.h"
 #include "oauth/idtoken.h"
+#include "oauth/mfa.h"
 #include "oauth/session.h"
 #include "proto/prompt.h"
 #include "trace/recorder.h"
@@ -33,19 +35,12 @@ static void authorize_step(struct gh_req *r, const struct gh_snap *s, struct gh_
         .now = gh_now(),
         .max_age = a->max_age,
         .hint_other = signed_in && a->id_token_hint != NULL && strcmp(hint.sub, sess->sub) != 0,
-        .consent_needed = signed_in && gh_authz_consent_needed(r, a, sess->sub),
     };
     const char *user = a->login_hint;
     if (a->id_token_hint != NULL)
         user = hint.sub;
+    /* here only whether to sign in; the rest as after any sign-in */
     switch (gh_authn_decide(&facts)) {
-    case GH_AUTHN_CODE:
-        gh_authz_issue_code(r, s, a, sess);
-        break;
-    case GH_AUTHN_CONSENT:
-        gh_authz_csrf(r, s, a);
-        gh_page_consent(r, a, sess->sub);
-        break;
     case GH_AUTHN_LOGIN:
         gh_authz_csrf(r, s, a);
         gh_page_login(r, 200, a, user, NULL);
@@ -53,8 +48,8 @@ static void authorize_step(struct gh_req *r, const struct gh_snap *s, struct gh_
     case GH_AUTHN_LOGIN_REQUIRED:
         gh_authz_error(r, s, a, GH_OAUTH_LOGIN_REQUIRED, "the user must sign in");
         break;
-    case GH_AUTHN_CONSENT_REQUIRED:
-        gh_authz_error(r, s, a, GH_OAUTH_CONSENT_REQUIRED, "the user must consent");
+    default:
+        gh_signin_next(r, s, a, sess); /* second factor, consent or code */
         break;
     }
 }

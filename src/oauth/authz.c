@@ -21,12 +21,14 @@
 #include "oauth/authz.h"
 #include "oauth/idtoken.h"
 #include "oauth/resources.h"
+#include "proto/amr.h"
 #include "proto/grant.h"
 #include "proto/prompt.h"
 #include "trace/recorder.h"
 #include "core/err.h"
 
 #define STATE_MAX 2048
+#define ACR_VALUES_MAX 512
 #define STATE_MAX_TEXT "2048"
 #define B64URL_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
@@ -133,6 +135,11 @@ static const char *oidc_params(const struct gh_form *f, struct gh_authz *a)
         return "prompt is too long";
     if (gh_max_age_parse(gh_form_get(f, "max_age", NULL), &a->max_age) < 0)
         return "max_age must be a number of seconds";
+    a->acr_values = gh_form_get(f, "acr_values", NULL);
+    if (a->acr_values != NULL && a->acr_values[0] == '\0')
+        a->acr_values = NULL;
+    if (a->acr_values != NULL && strlen(a->acr_values) > ACR_VALUES_MAX)
+        return "acr_values is too long";
     return NULL;
 }
 
@@ -255,6 +262,10 @@ void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct
     struct gh_as *as = gh_as_of(r);
     char code[GH_TOKEN_LEN + 1];
     struct gh_code k;
+    if (gh_authz_mfa_needed(a) && !gh_amr_is_mfa(sess->amr)) { /* whatever form led here */
+        gh_authz_error(r, s, a, GH_OAUTH_ACCESS_DENIED, "a second factor is required");
+        return;
+    }
     memset(&k, 0, sizeof(k));
     int rc = code_row(a, sess, &k);
     if (rc < 0) {
@@ -264,6 +275,7 @@ void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct
     if ((rc = gh_rand_token(code, sizeof(code))) == 0) {
         gh_sha256(code, strlen(code), k.hash);
         k.auth_time = sess->created_at; /* OIDC Core 2: when the user signed in */
+        k.amr = sess->amr;
         k.expires_at = gh_now() + as->cfg->code_ttl;
         rc = gh_authz_resources_keep(r, a->resources, k.hash);
         if (rc == 0)
@@ -297,7 +309,8 @@ static void csrf_token(const struct gh_snap *s, const char *cookie, const struct
                             a->nonce ? a->nonce : "",
                             a->prompt ? a->prompt : "",
                             a->dpop_jkt ? a->dpop_jkt : "",
-                            a->resources ? a->resources : ""};
+                            a->resources ? a->resources : "",
+                            a->acr_values ? a->acr_values : ""};
     struct gh_buf msg;
     unsigned char mac[32];
     size_t maclen = 0;
@@ -314,7 +327,7 @@ static void csrf_token(const struct gh_snap *s, const char *cookie, const struct
         gh_b64url_encode(mac, sizeof(mac), out, 64);
 }
 
-void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a)
+const char *gh_authz_browser(struct gh_req *r, const struct gh_snap *s)
 {
     const char *cookie = gh_req_cookie(r, "gh_csrf");
     if (cookie == NULL || strlen(cookie) != GH_TOKEN_LEN) {
@@ -326,7 +339,17 @@ void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a
                                        fresh, secure ? "; Secure" : ""));
         cookie = gh_arena_strdup(r->arena, fresh);
     }
-    csrf_token(s, cookie ? cookie : "", a, a->csrf);
+    return cookie ? cookie : "";
+}
+
+void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a)
+{
+    csrf_token(s, gh_authz_browser(r, s), a, a->csrf);
+}
+
+int gh_authz_mfa_needed(const struct gh_authz *a)
+{
+    return a->c->require_mfa || gh_amr_wants_mfa(a->acr_values);
 }
 
 int gh_authz_csrf_ok(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
@@ -371,11 +394,12 @@ void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *labe
                                     err ? (int)strcspn(err + 6, "&") : 0, err ? err + 6 : "");
         }
     } else {
-        reply =
-            gh_arena_printf(r->arena, "%d %s", r->status,
-                            strstr(r->resp ? r->resp : "", "action=\"/consent\"") ? "consent page"
-                            : strstr(r->resp ? r->resp : "", "action=\"/login\"") ? "sign-in page"
-                                                                                  : "error page");
+        reply = gh_arena_printf(
+            r->arena, "%d %s", r->status,
+            strstr(r->resp ? r->resp : "", "action=\"/consent\"")     ? "consent page"
+            : strstr(r->resp ? r->resp : "", "action=\"/login/otp\"") ? "one-time code page"
+            : strstr(r->resp ? r->resp : "", "action=\"/login\"")     ? "sign-in page"
+                                                                  : "error page");
     }
     gh_rec_step(rec, a->flow, GH_P_AS, GH_P_BROWSER, GH_STEP_REPLY, r->status, end,
                 (int32_t)(end - t0_us), reply, NULL, NULL, GH_GROUP_NONE);
@@ -393,16 +417,4 @@ int gh_authz_consent_needed(struct gh_req *r, const struct gh_authz *a, const ch
     if (gh_store_consent_get(as->store, sub, a->client_id, given, sizeof(given)) < 0)
         return 1;
     return !gh_scope_subset(a->scope, given);
-}
-
-void gh_authz_signed_in(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
-                        const struct gh_session *sess)
-{
-    if (!gh_authn_consent_after_login(a->prompt_bits, gh_authz_consent_needed(r, a, sess->sub))) {
-        gh_authz_issue_code(r, s, a, sess);
-        return;
-    }
-    if (a->csrf[0] == '\0')
-        gh_authz_csrf(r, s, a);
-    gh_page_consent(r, a, sess->sub);
 }

@@ -22,14 +22,17 @@ void gh_authz_error(struct gh_req *r, const struct gh_snap *s, const struct gh_a
  * time and sid) and redirects to the client. */
 void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,
                          const struct gh_session *sess);
-/* After a sign-in (or with a session that needs none): the code, or the
- * consent page when the client needs consent or prompt=consent asks. */
-void gh_authz_signed_in(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
-                        const struct gh_session *sess);
 /* 1 when the client needs the user's consent for this request (OIDC Core
  * 3.1.2.4): it is not trusted and the user has not granted it every scope
  * asked for before. A store that cannot tell asks. */
 int gh_authz_consent_needed(struct gh_req *r, const struct gh_authz *a, const char *sub);
+/* 1 when the request asks for a second factor: acr_values names
+ * GH_ACR_MFA (proto/amr.h) or the client requires one. No code is issued
+ * for it to a session signed in without one. */
+int gh_authz_mfa_needed(const struct gh_authz *a);
+/* This browser's CSRF cookie (set when missing): what form tokens and the
+ * second-factor ticket are bound to. */
+const char *gh_authz_browser(struct gh_req *r, const struct gh_snap *s);
 /* Sets a->csrf for this browser (setting the CSRF cookie when missing). */
 void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a);
 /* 1 when the posted csrf field matches this browser and request (the

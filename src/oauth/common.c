@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "oauth/oauth.h"
+#include "proto/amr.h"
 #include "core/err.h"
 
 void gh_oauth_error(struct gh_req *r, enum gh_oauth_err e, const char *desc)
@@ -135,14 +136,30 @@ int gh_oauth_access_token(const struct gh_snap *s, const char *sub, const char *
                           const char *scope, const char *family, int64_t now, int64_t ttl,
                           struct gh_buf *jwt, char jti_out[23])
 {
-    return gh_oauth_access_token_for(s, NULL, sub, client_id, scope, family, NULL, now, ttl, jwt,
-                                     jti_out);
+    struct gh_at_claims t = {.sub = sub, .client_id = client_id, .scope = scope, .family = family};
+    return gh_oauth_access_token_for(s, &t, now, ttl, jwt, jti_out);
 }
 
-int gh_oauth_access_token_for(const struct gh_snap *s, const char *aud, const char *sub,
-                              const char *client_id, const char *scope, const char *family,
-                              const char *jkt, int64_t now, int64_t ttl, struct gh_buf *jwt,
-                              char jti_out[23])
+void gh_oauth_claims_amr(struct gh_buf *b, int *rc, int amr)
+{
+    const char *names[GH_AMR_MAX];
+    size_t n = gh_amr_names(amr, names);
+    if (n == 0)
+        return;
+    claim_str(b, rc, "acr", gh_amr_acr(amr)); /* OIDC Core 2 */
+    if (*rc == 0)
+        *rc = gh_buf_puts(b, ",\"amr\":["); /* RFC 8176 */
+    for (size_t i = 0; i < n && *rc == 0; i++) {
+        *rc = i > 0 ? gh_buf_putc(b, ',') : 0;
+        if (*rc == 0)
+            *rc = gh_buf_json_str(b, names[i], strlen(names[i]));
+    }
+    if (*rc == 0)
+        *rc = gh_buf_putc(b, ']');
+}
+
+int gh_oauth_access_token_for(const struct gh_snap *s, const struct gh_at_claims *t, int64_t now,
+                              int64_t ttl, struct gh_buf *jwt, char jti_out[23])
 {
     unsigned char raw[16];
     if (gh_rand_bytes(raw, sizeof(raw)) < 0)
@@ -154,21 +171,22 @@ int gh_oauth_access_token_for(const struct gh_snap *s, const char *aud, const ch
     int rc = gh_buf_puts(&claims, "{\"iss\":");
     if (rc == 0)
         rc = gh_buf_json_str(&claims, s->issuer, strlen(s->issuer));
-    claim_str(&claims, &rc, "sub", sub);
-    claim_str(&claims, &rc, "aud", aud ? aud : s->audience); /* RFC 8707 2.2 */
+    claim_str(&claims, &rc, "sub", t->sub);
+    claim_str(&claims, &rc, "aud", t->aud ? t->aud : s->audience); /* RFC 8707 2.2 */
     if (rc == 0)
         rc = gh_buf_printf(&claims, ",\"exp\":%lld,\"iat\":%lld,\"nbf\":%lld",
                            (long long)(now + ttl), (long long)now, (long long)now);
     claim_str(&claims, &rc, "jti", jti_out);
-    claim_str(&claims, &rc, "client_id", client_id);
-    claim_str(&claims, &rc, "scope", scope);
-    if (family != NULL)
-        claim_str(&claims, &rc, "gh_fid", family);
+    claim_str(&claims, &rc, "client_id", t->client_id);
+    claim_str(&claims, &rc, "scope", t->scope);
+    if (t->family != NULL)
+        claim_str(&claims, &rc, "gh_fid", t->family);
+    gh_oauth_claims_amr(&claims, &rc, t->amr);
     /* RFC 9449 6.1: the key the token is bound to */
-    if (rc == 0 && jkt != NULL && jkt[0] != '\0') {
+    if (rc == 0 && t->jkt != NULL && t->jkt[0] != '\0') {
         rc = gh_buf_puts(&claims, ",\"cnf\":{\"jkt\":");
         if (rc == 0)
-            rc = gh_buf_json_str(&claims, jkt, strlen(jkt));
+            rc = gh_buf_json_str(&claims, t->jkt, strlen(t->jkt));
         if (rc == 0)
             rc = gh_buf_putc(&claims, '}');
     }

@@ -14,6 +14,7 @@
 #include "core/b64url.h"
 #include "core/err.h"
 #include "oauth/idtoken.h"
+#include "oauth/oauth.h"
 #include "proto/proto.h"
 
 int gh_idtoken_at_hash(enum gh_jwa alg, const char *token, size_t n, char out[GH_AT_HASH_MAX])
@@ -41,21 +42,6 @@ static void claim_str(struct gh_buf *b, int *rc, const char *name, const char *v
         *rc = gh_buf_json_str(b, v, strlen(v));
 }
 
-static void claim_amr(struct gh_buf *b, int *rc, const char *const *amr, size_t n)
-{
-    if (n == 0 || *rc != 0)
-        return;
-    *rc = gh_buf_puts(b, ",\"amr\":[");
-    for (size_t i = 0; i < n && *rc == 0; i++) {
-        if (i > 0)
-            *rc = gh_buf_putc(b, ',');
-        if (*rc == 0)
-            *rc = gh_buf_json_str(b, amr[i], strlen(amr[i]));
-    }
-    if (*rc == 0)
-        *rc = gh_buf_putc(b, ']');
-}
-
 int gh_idtoken_sign(const struct gh_snap *s, const struct gh_idtoken *t, struct gh_buf *jwt)
 {
     if (t->sub == NULL || t->client_id == NULL || s->signer == NULL)
@@ -81,8 +67,7 @@ int gh_idtoken_sign(const struct gh_snap *s, const struct gh_idtoken *t, struct 
     claim_str(&c, &rc, "at_hash", at_hash);
     claim_str(&c, &rc, "sid", t->sid);
     claim_str(&c, &rc, "azp", t->client_id);
-    claim_str(&c, &rc, "acr", t->acr);
-    claim_amr(&c, &rc, t->amr, t->n_amr);
+    gh_oauth_claims_amr(&c, &rc, t->amr);
     if (rc == 0)
         rc = gh_buf_putc(&c, '}');
     /* OIDC Core 2 / RFC 7519 5.1: typ "JWT" tells it from at+jwt */

@@ -17,14 +17,13 @@
  * out (sub and client_id are required). */
 struct gh_idtoken {
     const char *sub;
-    const char *client_id;  /* aud and azp */
-    int64_t auth_time;      /* always sent (OIDC Core 2: required with max_age) */
-    const char *nonce;      /* as sent in the authorization request; the
-                               first id_token only (OIDC Core 12.2) */
-    const char *sid;        /* browser session (Back-Channel Logout 2.4) */
-    const char *acr;        /* authentication context class, when known */
-    const char *const *amr; /* authentication methods, n_amr of them */
-    size_t n_amr;
+    const char *client_id;    /* aud and azp */
+    int64_t auth_time;        /* always sent (OIDC Core 2: required with max_age) */
+    const char *nonce;        /* as sent in the authorization request; the
+                                 first id_token only (OIDC Core 12.2) */
+    const char *sid;          /* browser session (Back-Channel Logout 2.4) */
+    int amr;                  /* how the user signed in, GH_AMR_* (proto/amr.h): amr and
+                                 acr; 0 leaves both out */
     const char *access_token; /* issued with it: at_hash; NULL: none */
     size_t access_token_len;
     int64_t now, ttl;

@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "core/test.h"
 #include "oauth/idtoken.h"
+#include "proto/amr.h"
 
 GH_TEST(idtoken_at_hash_vectors)
 {
@@ -66,7 +67,6 @@ static void check_signed(enum gh_jwa alg, int *gh_failed_)
     memset(&s, 0, sizeof(s));
     snprintf(s.issuer, sizeof(s.issuer), "https://as.example");
     ASSERT_INT_EQ(gh_jwk_generate(alg, &s.signer), 0);
-    const char *amr[] = {"pwd", "otp"};
     const char *at = "eyJ.access.token";
     struct gh_idtoken t = {
         .sub = "alice",
@@ -74,9 +74,7 @@ static void check_signed(enum gh_jwa alg, int *gh_failed_)
         .auth_time = 1700000000,
         .nonce = "n-0S6_WzA2Mj \"q\" \\ \xe2\x9c\x93",
         .sid = "sid-1",
-        .acr = "urn:gatehouse:pwd",
-        .amr = amr,
-        .n_amr = 2,
+        .amr = GH_AMR_PWD | GH_AMR_OTP,
         .access_token = at,
         .access_token_len = strlen(at),
         .now = 1700000100,
@@ -102,7 +100,7 @@ static void check_signed(enum gh_jwa alg, int *gh_failed_)
              strcmp(str_of(c, "nonce"), t.nonce) == 0 && strcmp(str_of(c, "sid"), "sid-1") == 0 &&
              strcmp(str_of(c, "at_hash"), want_hash) == 0 &&
              strlen(want_hash) == (alg == GH_JWA_EDDSA ? 43u : 22u) &&
-             strcmp(str_of(c, "acr"), "urn:gatehouse:pwd") == 0 &&
+             strcmp(str_of(c, "acr"), "urn:gatehouse:acr:mfa") == 0 &&
              json_array_size(json_object_get(c, "amr")) == 2 &&
              strcmp(json_string_value(json_array_get(json_object_get(c, "amr"), 1)), "otp") == 0;
     json_decref(c);

@@ -4,8 +4,7 @@
  * answer as a wrong password. Failed sign-ins are limited per user name
  * and per client address: a few are free, then an exponential wait, then a
  * lockout (settings login-max-failures and login-lockout); while waiting
- * the password is not even checked. Counters live in the store, so every
- * process of a deployment shares them. A browser with a device cookie for
+ * the password is not even checked (throttle.h). A browser with a device cookie for
  * the user (device.h) is counted per cookie instead, so that an attacker
  * sharing its address cannot lock it out.
  */
@@ -23,27 +22,13 @@
 #include "core/workq.h"
 #include "oauth/authz.h"
 #include "oauth/device.h"
+#include "oauth/mfa.h"
 #include "oauth/session.h"
+#include "oauth/throttle.h"
+#include "proto/amr.h"
 #include "core/err.h"
 
-#define FREE_FAILURES 3
 #define ADDR_FACTOR 4 /* an address (NAT, proxies) gets more attempts */
-
-/* Seconds this key must still wait before another attempt (0: none). An
- * address gets `factor` times the user name's allowance. */
-static int64_t wait_for(struct gh_as *as, const char *key, int64_t factor, int64_t now)
-{
-    int64_t max_failures = as->cfg->login_max_failures * factor, free = FREE_FAILURES * factor;
-    int count = 0;
-    int64_t last = 0, wait = 0;
-    if (gh_store_login_fail_get(as->store, key, &count, &last) < 0)
-        return 0;
-    if (count >= max_failures)
-        wait = as->cfg->login_lockout;
-    else if (count >= free)
-        wait = (int64_t)1 << (count - free < 10 ? count - free : 10);
-    return last + wait > now ? last + wait - now : 0;
-}
 
 /* A sign-in across its deferral: the password is checked on the AS's
  * hashing threads, never on a connection thread. */
@@ -65,9 +50,9 @@ struct login {
 static int64_t throttled(struct gh_as *as, const struct login *l, int64_t now)
 {
     if (l->dkey[0] != '\0')
-        return wait_for(as, l->dkey, 1, now);
-    int64_t w1 = wait_for(as, l->ukey, 1, now);
-    int64_t w2 = wait_for(as, l->akey, ADDR_FACTOR, now);
+        return gh_throttle_wait(as, l->dkey, 1, now);
+    int64_t w1 = gh_throttle_wait(as, l->ukey, 1, now);
+    int64_t w2 = gh_throttle_wait(as, l->akey, ADDR_FACTOR, now);
     return w1 > w2 ? w1 : w2;
 }
 
@@ -141,10 +126,13 @@ static void login_finish(struct gh_req *r)
         if (gh_device_issue(r, l->s, l->u.username, l->u.pwhash) < 0)
             gh_log(GH_LOG_WARN, "cannot issue a device cookie", NULL);
         struct gh_session sess;
-        if (gh_session_start(r, l->s, &l->u, &sess) < 0)
+        int otp = gh_mfa_enabled(as, l->u.username);
+        if (otp > 0) /* RFC 6238: the code before any session */
+            gh_mfa_ask(r, l->s, &l->a, &l->u, GH_AMR_PWD);
+        else if (otp < 0 || gh_session_start(r, l->s, &l->u, GH_AMR_PWD, &sess) < 0)
             gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
         else
-            gh_authz_signed_in(r, l->s, &l->a, &sess);
+            gh_signin_next(r, l->s, &l->a, &sess);
     }
     gh_authz_trace(r, &l->a, "POST /login (username, password)", "user signs in", l->t0);
     gh_snap_put(as, l->s);

@@ -21,6 +21,7 @@ void gh_h_jwks(struct gh_req *r);
 void gh_h_public_preflight(struct gh_req *r);
 void gh_h_authorize(struct gh_req *r);
 void gh_h_login(struct gh_req *r);
+void gh_h_login_otp(struct gh_req *r);
 void gh_h_consent(struct gh_req *r);
 void gh_h_token(struct gh_req *r);
 void gh_h_revoke(struct gh_req *r);
@@ -94,13 +95,23 @@ int gh_oauth_access_token(const struct gh_snap *s, const char *sub, const char *
                           const char *scope, const char *family, int64_t now, int64_t ttl,
                           struct gh_buf *jwt, char jti_out[23]);
 
+/* What an access token says beyond gh_oauth_access_token's claims. */
+struct gh_at_claims {
+    const char *aud, *sub, *client_id, *scope;
+    const char *family; /* NULL: none (client_credentials) */
+    const char *jkt;    /* DPoP key (RFC 9449 6.1, cnf.jkt); NULL or "": unbound */
+    int amr;            /* sign-in methods (RFC 9068 2.2.1 acr, amr); 0: none */
+};
+
 /* As gh_oauth_access_token, with audience aud (RFC 8707 resource; NULL:
- * the default) and bound to the DPoP key with thumbprint jkt (RFC 9449
- * 6.1, cnf.jkt) unless jkt is NULL or "". */
-int gh_oauth_access_token_for(const struct gh_snap *s, const char *aud, const char *sub,
-                              const char *client_id, const char *scope, const char *family,
-                              const char *jkt, int64_t now, int64_t ttl, struct gh_buf *jwt,
-                              char jti_out[23]);
+ * the default), bound to a DPoP key and with acr and amr, as t says. */
+int gh_oauth_access_token_for(const struct gh_snap *s, const struct gh_at_claims *t, int64_t now,
+                              int64_t ttl, struct gh_buf *jwt, char jti_out[23]);
+
+/* Appends ,"acr":...,"amr":[...] for the sign-in methods amr (GH_AMR_*,
+ * proto/amr.h; nothing when 0) to a JSON object being written into b,
+ * unless *rc is already an error; sets *rc. */
+void gh_oauth_claims_amr(struct gh_buf *b, int *rc, int amr);
 
 /* DPoP at the Authorization Server (dpop_as.c, RFC 9449 5, 8): checks the
  * request's DPoP header, if any, for the endpoint at path (htu = issuer +

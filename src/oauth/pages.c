@@ -29,7 +29,8 @@ static const char css[] =
     ".row{display:flex;gap:12px}.row button{flex:1}.secondary{background:transparent;"
     "color:var(--accent)}.error{color:var(--err);background:rgba(180,35,24,.08);"
     "border-radius:8px;padding:10px 12px;margin:12px 0}"
-    "ul{padding-left:20px;margin:0 0 8px}code{font-size:.95em}";
+    "ul{padding-left:20px;margin:0 0 8px}code{font-size:.95em}.hint{margin-top:16px;"
+    "font-size:.9em}a{color:var(--accent)}";
 
 void gh_h_stylesheet(struct gh_req *r)
 {
@@ -73,7 +74,8 @@ static void request_fields(struct gh_buf *b, const struct gh_authz *a)
     hidden(b, "code_challenge_method", "S256");
     hidden(b, "nonce", a->nonce);
     hidden(b, "dpop_jkt", a->dpop_jkt);
-    hidden(b, "prompt", a->prompt); /* prompt=consent still asks after the sign-in */
+    hidden(b, "prompt", a->prompt);         /* prompt=consent still asks after the sign-in */
+    hidden(b, "acr_values", a->acr_values); /* a second factor still asked for */
     for (const char *p = a->resources ? a->resources : ""; *p;) { /* RFC 8707: one each */
         size_t n = strcspn(p, " ");
         gh_buf_puts(b, "<input type=\"hidden\" name=\"resource\" value=\"");
@@ -124,6 +126,52 @@ void gh_page_login(struct gh_req *r, int status, const struct gh_authz *a, const
                     "id=\"password\" name=\"password\" autocomplete=\"current-password\" "
                     "required><button class=\"primary\" type=\"submit\">Sign in</button></form>");
     finish(r, &b, status, a->redirect_uri);
+}
+
+static void alert(struct gh_buf *b, const char *message)
+{
+    if (message == NULL)
+        return;
+    gh_buf_puts(b, "<div class=\"error\" role=\"alert\">");
+    esc(b, message);
+    gh_buf_puts(b, "</div>");
+}
+
+void gh_page_otp(struct gh_req *r, int status, const struct gh_authz *a, const char *user,
+                 const char *ticket, const char *message)
+{
+    struct gh_buf b;
+    gh_buf_init(&b, 65536);
+    head(&b, "Two-step verification");
+    gh_buf_puts(&b, "<h1>Two-step verification</h1><p>Enter the 6-digit code from your "
+                    "authenticator app for <strong>");
+    esc(&b, user);
+    gh_buf_puts(&b, "</strong>.</p>");
+    alert(&b, message);
+    gh_buf_puts(&b, "<form method=\"post\" action=\"/login/otp\">");
+    request_fields(&b, a);
+    hidden(&b, "username", user);
+    hidden(&b, "ticket", ticket);
+    gh_buf_puts(&b, "<label for=\"code\">Code</label><input type=\"text\" id=\"code\" "
+                    "name=\"code\" autocomplete=\"one-time-code\" inputmode=\"numeric\" "
+                    "maxlength=\"20\" required autofocus><button class=\"primary\" "
+                    "type=\"submit\">Verify</button></form><p class=\"hint\">Lost your "
+                    "device? Enter one of your recovery codes instead.</p>");
+    finish(r, &b, status, a->redirect_uri);
+}
+
+void gh_page_mfa_missing(struct gh_req *r, const struct gh_authz *a)
+{
+    struct gh_buf b;
+    gh_buf_init(&b, 16384);
+    head(&b, "Second factor required");
+    gh_buf_puts(&b, "<h1>Second factor required</h1><p><strong>");
+    esc(&b, a->client_id);
+    gh_buf_puts(&b, "</strong> asks you to sign in with a second factor, and your account has "
+                    "none yet.</p><p>Set up an authenticator app or a passkey on your <a "
+                    "href=\"/account\">account page</a>, then sign in to the application "
+                    "again.</p>");
+    finish(r, &b, 403, a->redirect_uri);
 }
 
 static const char *scope_text(const char *tok, size_t n)

@@ -23,6 +23,7 @@ struct gh_authz {
     const char *id_token_hint; /* NULL when none */
     const char *dpop_jkt;      /* RFC 9449 10: key the code is bound to, NULL when none */
     const char *resources;     /* RFC 8707 resource values, space-separated; NULL: none */
+    const char *acr_values;    /* OIDC Core 3.1.2.1 acr_values as sent; NULL when none */
     char csrf[64];             /* form token bound to the browser and the request */
 };
 
@@ -30,6 +31,13 @@ struct gh_authz {
 void gh_page_login(struct gh_req *r, int status, const struct gh_authz *a, const char *username,
                    const char *message);
 void gh_page_consent(struct gh_req *r, const struct gh_authz *a, const char *user);
+/* The second step of a sign-in: a one-time or recovery code for user,
+ * posted to /login/otp with the ticket of the first step (mfa.h). status:
+ * 200, 401 (wrong code) or 429 (throttled); message may be NULL. */
+void gh_page_otp(struct gh_req *r, int status, const struct gh_authz *a, const char *user,
+                 const char *ticket, const char *message);
+/* 403: the request asks for a second factor and the user has none set up. */
+void gh_page_mfa_missing(struct gh_req *r, const struct gh_authz *a);
 void gh_page_error(struct gh_req *r, int status, const char *title, const char *message);
 /* RP-Initiated Logout 1.0 section 2 without a valid id_token_hint: asks
  * the user to confirm (a form posted back to /logout with the CSRF token

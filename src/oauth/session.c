@@ -51,7 +51,7 @@ int gh_session_user(struct gh_req *r, struct gh_session *sess)
     return mine > 0;
 }
 
-int gh_session_start(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
+int gh_session_start(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u, int amr,
                      struct gh_session *sess)
 {
     struct gh_as *as = gh_as_of(r);
@@ -69,6 +69,7 @@ int gh_session_start(struct gh_req *r, const struct gh_snap *s, const struct gh_
     snprintf(sess->sub, sizeof(sess->sub), "%s", u->username);
     /* bound to the password hash that was just verified */
     gh_sha256(u->pwhash, strlen(u->pwhash), sess->user_stamp);
+    sess->amr = amr;
     sess->created_at = gh_now();
     sess->expires_at = sess->created_at + as->cfg->session_ttl;
     if ((rc = gh_store_session_put(as->store, sess)) < 0)

@@ -17,6 +17,7 @@
 #include "oauth/as.h"
 #include "oauth/oauth.h"
 #include "oauth/reg.h"
+#include "proto/amr.h"
 #include "proto/proto.h"
 #include "core/err.h"
 
@@ -84,14 +85,17 @@ static int build_jwks(struct gh_snap *s)
  * EdDSA or RS256 keys), the claims of idtoken.c and userinfo.c, and no
  * request objects or claims parameter (request_uri_parameter_supported
  * defaults to true, so it is said); RP-initiated logout at /logout and
- * back-channel logout with sid (Back-Channel Logout 1.0 2.1). */
+ * back-channel logout with sid (Back-Channel Logout 1.0 2.1); the two
+ * authentication context classes of proto/amr.h. */
 #define OIDC_METADATA                                                                              \
     ",\"id_token_signing_alg_values_supported\":[\"ES256\",\"EdDSA\",\"RS256\"],"                  \
     "\"claims_supported\":[\"sub\",\"iss\",\"aud\",\"exp\",\"iat\",\"auth_time\",\"nonce\","       \
-    "\"at_hash\",\"sid\",\"azp\",\"name\",\"given_name\",\"family_name\",\"preferred_username\","  \
+    "\"at_hash\",\"sid\",\"azp\",\"acr\",\"amr\",\"name\",\"given_name\",\"family_name\","         \
+    "\"preferred_username\","                                                                      \
     "\"email\",\"email_verified\"],\"claims_parameter_supported\":false,"                          \
     "\"request_parameter_supported\":false,\"request_uri_parameter_supported\":false,"             \
-    "\"backchannel_logout_supported\":true,\"backchannel_logout_session_supported\":true"
+    "\"backchannel_logout_supported\":true,\"backchannel_logout_session_supported\":true,"         \
+    "\"acr_values_supported\":[\"" GH_ACR_MFA "\",\"" GH_ACR_PWD "\"]"
 
 static int build_discovery(struct gh_snap *s, int registration)
 {

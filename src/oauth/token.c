@@ -254,11 +254,17 @@ static void issue_from_code(struct grant *g)
                             .client_id = k->client_id,
                             .auth_time = k->auth_time,
                             .nonce = k->nonce,
-                            .sid = k->sid};
+                            .sid = k->sid,
+                            .amr = k->amr};
+    struct gh_at_claims at = {.aud = g->aud,
+                              .sub = k->sub,
+                              .client_id = k->client_id,
+                              .scope = g->at_scope,
+                              .family = rd->family_id,
+                              .jkt = g->jkt,
+                              .amr = k->amr};
     if (gh_refresh_new(g->rt, rd->rt_hash) < 0 ||
-        gh_oauth_access_token_for(g->s, g->aud, g->k.sub, g->k.client_id, g->at_scope,
-                                  rd->family_id, g->jkt, g->now, g->as->cfg->access_ttl, &g->at,
-                                  jti) < 0 ||
+        gh_oauth_access_token_for(g->s, &at, g->now, g->as->cfg->access_ttl, &g->at, jti) < 0 ||
         gh_idtoken_grant(g->s, g->granted, &it, &g->at, g->now, g->as->cfg->access_ttl, &g->idt) <
             0) {
         g->rt[0] = '\0';
@@ -419,13 +425,21 @@ static int refresh_issue(struct grant *g)
     rot->wrapped = rc == 0 && rot->grace > 0;
     if (rot->wrapped)
         rc = gh_refresh_wrap(g->presented, rot->old_hash, g->rt, rot->wrap);
+    struct gh_at_claims at = {.aud = g->aud,
+                              .sub = g->t.sub,
+                              .client_id = g->t.client_id,
+                              .scope = g->at_scope,
+                              .family = g->t.family_id,
+                              .jkt = g->jkt,
+                              .amr = g->t.amr};
     if (rc == 0)
-        rc = gh_oauth_access_token_for(g->s, g->aud, g->t.sub, g->t.client_id, g->at_scope,
-                                       g->t.family_id, g->jkt, g->now, g->as->cfg->access_ttl,
-                                       &g->at, jti);
-    /* OIDC Core 12.2: same sub, auth_time and sid; no nonce */
-    struct gh_idtoken it = {
-        .sub = g->t.sub, .client_id = g->t.client_id, .auth_time = g->t.auth_time, .sid = g->t.sid};
+        rc = gh_oauth_access_token_for(g->s, &at, g->now, g->as->cfg->access_ttl, &g->at, jti);
+    /* OIDC Core 12.2: same sub, auth_time, sid, acr and amr; no nonce */
+    struct gh_idtoken it = {.sub = g->t.sub,
+                            .client_id = g->t.client_id,
+                            .auth_time = g->t.auth_time,
+                            .sid = g->t.sid,
+                            .amr = g->t.amr};
     if (rc == 0)
         rc = gh_idtoken_grant(g->s, g->granted, &it, &g->at, g->now, g->as->cfg->access_ttl,
                               &g->idt);
@@ -511,8 +525,9 @@ static void grant_client_credentials(struct grant *g)
     if (gh_token_resource(g->r, &g->f, NULL, NULL, scope, &g->aud, g->at_scope,
                           sizeof(g->at_scope)) < 0)
         return; /* RFC 8707: a registered resource as aud */
-    if (gh_oauth_access_token_for(g->s, g->aud, g->c->id, g->c->id, g->at_scope, NULL, g->jkt,
-                                  g->now, g->as->cfg->access_ttl, &at, jti) < 0) {
+    struct gh_at_claims t = {
+        .aud = g->aud, .sub = g->c->id, .client_id = g->c->id, .scope = g->at_scope, .jkt = g->jkt};
+    if (gh_oauth_access_token_for(g->s, &t, g->now, g->as->cfg->access_ttl, &at, jti) < 0) {
         gh_oauth_error(g->r, GH_OAUTH_SERVER_ERROR, "cannot issue token");
         return;
     }

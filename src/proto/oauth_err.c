@@ -22,6 +22,7 @@ static const struct {
     [GH_OAUTH_INSUFFICIENT_SCOPE] = {"insufficient_scope", 403},
     [GH_OAUTH_LOGIN_REQUIRED] = {"login_required", 400},
     [GH_OAUTH_CONSENT_REQUIRED] = {"consent_required", 400},
+    [GH_OAUTH_INTERACTION_REQUIRED] = {"interaction_required", 400},
     [GH_OAUTH_INVALID_DPOP_PROOF] = {"invalid_dpop_proof", 400},
     [GH_OAUTH_USE_DPOP_NONCE] = {"use_dpop_nonce", 400},
     [GH_OAUTH_INVALID_TARGET] = {"invalid_target", 400},

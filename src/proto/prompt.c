@@ -63,17 +63,19 @@ static int needs_login(const struct gh_authn_facts *f)
     return f->max_age >= 0 && f->now - f->auth_time >= f->max_age;
 }
 
-int gh_authn_consent_after_login(unsigned prompt, int consent_needed)
+enum gh_authn_step gh_authn_after_login(const struct gh_authn_facts *f)
 {
-    return consent_needed || (prompt & GH_PROMPT_CONSENT) != 0;
+    int silent = (f->prompt & GH_PROMPT_NONE) != 0;
+    if (f->mfa_needed && !f->mfa_done) /* OIDC Core 3.1.2.6: needs the user */
+        return silent ? GH_AUTHN_INTERACTION_REQUIRED : GH_AUTHN_STEP_UP;
+    if (f->consent_needed || (f->prompt & GH_PROMPT_CONSENT) != 0)
+        return silent ? GH_AUTHN_CONSENT_REQUIRED : GH_AUTHN_CONSENT;
+    return GH_AUTHN_CODE;
 }
 
 enum gh_authn_step gh_authn_decide(const struct gh_authn_facts *f)
 {
-    int silent = (f->prompt & GH_PROMPT_NONE) != 0;
     if (needs_login(f))
-        return silent ? GH_AUTHN_LOGIN_REQUIRED : GH_AUTHN_LOGIN;
-    if (gh_authn_consent_after_login(f->prompt, f->consent_needed))
-        return silent ? GH_AUTHN_CONSENT_REQUIRED : GH_AUTHN_CONSENT;
-    return GH_AUTHN_CODE;
+        return (f->prompt & GH_PROMPT_NONE) ? GH_AUTHN_LOGIN_REQUIRED : GH_AUTHN_LOGIN;
+    return gh_authn_after_login(f);
 }

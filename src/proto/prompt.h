@@ -34,25 +34,31 @@ struct gh_authn_facts {
     int hint_other;     /* id_token_hint names another user than the session's */
     int consent_needed; /* the client needs consent that was not given
                            (not trusted and not remembered) */
+    int mfa_needed;     /* acr_values or the client ask for a second factor */
+    int mfa_done;       /* the session's sign-in used two factors */
 };
 
 enum gh_authn_step {
-    GH_AUTHN_CODE,             /* answer now with a code */
-    GH_AUTHN_LOGIN,            /* show the sign-in page */
-    GH_AUTHN_CONSENT,          /* show the consent page */
-    GH_AUTHN_LOGIN_REQUIRED,   /* prompt=none: error login_required */
-    GH_AUTHN_CONSENT_REQUIRED, /* prompt=none: error consent_required */
+    GH_AUTHN_CODE,                 /* answer now with a code */
+    GH_AUTHN_LOGIN,                /* show the sign-in page */
+    GH_AUTHN_CONSENT,              /* show the consent page */
+    GH_AUTHN_LOGIN_REQUIRED,       /* prompt=none: error login_required */
+    GH_AUTHN_CONSENT_REQUIRED,     /* prompt=none: error consent_required */
+    GH_AUTHN_STEP_UP,              /* ask the signed-in user for a second factor */
+    GH_AUTHN_INTERACTION_REQUIRED, /* prompt=none: error interaction_required */
 };
 
 /* The next step of an authorization request. A sign-in is needed without
  * a session, for prompt=login or select_account, when the session's sign-in
  * is max_age seconds old or older (max_age=0 is prompt=login), and when an
- * id_token_hint names another user. Consent is shown when needed or asked
- * for (prompt=consent). prompt=none turns each page into its error. */
+ * id_token_hint names another user. Then a second factor, when one is
+ * asked for and the session has none (step-up). Consent is shown when
+ * needed or asked for (prompt=consent). prompt=none turns each page into
+ * its error. */
 enum gh_authn_step gh_authn_decide(const struct gh_authn_facts *f);
 
-/* 1 when the consent page is shown after a sign-in: consent is needed or
- * prompt=consent asked for it. */
-int gh_authn_consent_after_login(unsigned prompt, int consent_needed);
+/* The step after a sign-in (f->signed_in set, prompt=login satisfied): a
+ * second factor, consent, or the code. */
+enum gh_authn_step gh_authn_after_login(const struct gh_authn_facts *f);
 
 #endif

@@ -80,33 +80,47 @@ GH_TEST(authn_decide_table)
         struct gh_authn_facts f;
         enum gh_authn_step want;
     } rows[] = {
-        {"no session", {0, 0, 0, T0, -1, 0, 0}, GH_AUTHN_LOGIN},
-        {"no session, none", {N, 0, 0, T0, -1, 0, 0}, GH_AUTHN_LOGIN_REQUIRED},
-        {"session, trusted", {0, 1, T0 - 10, T0, -1, 0, 0}, GH_AUTHN_CODE},
-        {"session, needs consent", {0, 1, T0 - 10, T0, -1, 0, 1}, GH_AUTHN_CONSENT},
-        {"none, silent code", {N, 1, T0 - 10, T0, -1, 0, 0}, GH_AUTHN_CODE},
-        {"none, needs consent", {N, 1, T0 - 10, T0, -1, 0, 1}, GH_AUTHN_CONSENT_REQUIRED},
-        {"login with session", {L, 1, T0 - 10, T0, -1, 0, 0}, GH_AUTHN_LOGIN},
-        {"select_account", {GH_PROMPT_SELECT_ACCOUNT, 1, T0, T0, -1, 0, 0}, GH_AUTHN_LOGIN},
-        {"consent, remembered", {C, 1, T0 - 10, T0, -1, 0, 0}, GH_AUTHN_CONSENT},
-        {"login consent", {L | C, 1, T0 - 10, T0, -1, 0, 0}, GH_AUTHN_LOGIN},
-        {"max_age not reached", {0, 1, T0 - 10, T0, 60, 0, 0}, GH_AUTHN_CODE},
-        {"max_age reached", {0, 1, T0 - 60, T0, 60, 0, 0}, GH_AUTHN_LOGIN},
-        {"max_age passed", {0, 1, T0 - 61, T0, 60, 0, 0}, GH_AUTHN_LOGIN},
-        {"max_age=0", {0, 1, T0, T0, 0, 0, 0}, GH_AUTHN_LOGIN},
-        {"max_age passed, none", {N, 1, T0 - 61, T0, 60, 0, 0}, GH_AUTHN_LOGIN_REQUIRED},
-        {"hint: another user", {0, 1, T0, T0, -1, 1, 0}, GH_AUTHN_LOGIN},
-        {"hint: another user, none", {N, 1, T0, T0, -1, 1, 0}, GH_AUTHN_LOGIN_REQUIRED},
+        {"no session", {0, 0, 0, T0, -1, 0, 0, 0, 0}, GH_AUTHN_LOGIN},
+        {"no session, none", {N, 0, 0, T0, -1, 0, 0, 0, 0}, GH_AUTHN_LOGIN_REQUIRED},
+        {"session, trusted", {0, 1, T0 - 10, T0, -1, 0, 0, 0, 0}, GH_AUTHN_CODE},
+        {"session, needs consent", {0, 1, T0 - 10, T0, -1, 0, 1, 0, 0}, GH_AUTHN_CONSENT},
+        {"none, silent code", {N, 1, T0 - 10, T0, -1, 0, 0, 0, 0}, GH_AUTHN_CODE},
+        {"none, needs consent", {N, 1, T0 - 10, T0, -1, 0, 1, 0, 0}, GH_AUTHN_CONSENT_REQUIRED},
+        {"login with session", {L, 1, T0 - 10, T0, -1, 0, 0, 0, 0}, GH_AUTHN_LOGIN},
+        {"select_account", {GH_PROMPT_SELECT_ACCOUNT, 1, T0, T0, -1, 0, 0, 0, 0}, GH_AUTHN_LOGIN},
+        {"consent, remembered", {C, 1, T0 - 10, T0, -1, 0, 0, 0, 0}, GH_AUTHN_CONSENT},
+        {"login consent", {L | C, 1, T0 - 10, T0, -1, 0, 0, 0, 0}, GH_AUTHN_LOGIN},
+        {"max_age not reached", {0, 1, T0 - 10, T0, 60, 0, 0, 0, 0}, GH_AUTHN_CODE},
+        {"max_age reached", {0, 1, T0 - 60, T0, 60, 0, 0, 0, 0}, GH_AUTHN_LOGIN},
+        {"max_age passed", {0, 1, T0 - 61, T0, 60, 0, 0, 0, 0}, GH_AUTHN_LOGIN},
+        {"max_age=0", {0, 1, T0, T0, 0, 0, 0, 0, 0}, GH_AUTHN_LOGIN},
+        {"max_age passed, none", {N, 1, T0 - 61, T0, 60, 0, 0, 0, 0}, GH_AUTHN_LOGIN_REQUIRED},
+        {"hint: another user", {0, 1, T0, T0, -1, 1, 0, 0, 0}, GH_AUTHN_LOGIN},
+        {"hint: another user, none", {N, 1, T0, T0, -1, 1, 0, 0, 0}, GH_AUTHN_LOGIN_REQUIRED},
         /* a sign-in is asked for before consent: login_required wins */
-        {"none, no session, consent", {N, 0, 0, T0, -1, 0, 1}, GH_AUTHN_LOGIN_REQUIRED},
+        {"none, no session, consent", {N, 0, 0, T0, -1, 0, 1, 0, 0}, GH_AUTHN_LOGIN_REQUIRED},
+        /* a second factor asked for (acr_values, --require-mfa): step-up */
+        {"mfa asked, password session", {0, 1, T0, T0, -1, 0, 0, 1, 0}, GH_AUTHN_STEP_UP},
+        {"mfa asked, none", {N, 1, T0, T0, -1, 0, 0, 1, 0}, GH_AUTHN_INTERACTION_REQUIRED},
+        {"mfa asked and given", {0, 1, T0, T0, -1, 0, 0, 1, 1}, GH_AUTHN_CODE},
+        {"mfa before consent", {0, 1, T0, T0, -1, 0, 1, 1, 0}, GH_AUTHN_STEP_UP},
+        {"mfa given, consent", {0, 1, T0, T0, -1, 0, 1, 1, 1}, GH_AUTHN_CONSENT},
+        {"mfa asked, no session", {0, 0, 0, T0, -1, 0, 0, 1, 0}, GH_AUTHN_LOGIN},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         enum gh_authn_step got = gh_authn_decide(&rows[i].f);
         if (got != rows[i].want)
             GH_FAIL_("%s: step %d, want %d", rows[i].name, (int)got, (int)rows[i].want);
     }
-    ASSERT_INT_EQ(gh_authn_consent_after_login(0, 0), 0);
-    ASSERT_INT_EQ(gh_authn_consent_after_login(0, 1), 1);
-    ASSERT_INT_EQ(gh_authn_consent_after_login(GH_PROMPT_CONSENT, 0), 1);
-    ASSERT_INT_EQ(gh_authn_consent_after_login(GH_PROMPT_LOGIN, 0), 0);
+    struct gh_authn_facts after = {.signed_in = 1, .now = T0, .max_age = -1};
+    ASSERT_INT_EQ(gh_authn_after_login(&after), GH_AUTHN_CODE);
+    after.consent_needed = 1;
+    ASSERT_INT_EQ(gh_authn_after_login(&after), GH_AUTHN_CONSENT);
+    after.consent_needed = 0;
+    after.prompt = GH_PROMPT_CONSENT;
+    ASSERT_INT_EQ(gh_authn_after_login(&after), GH_AUTHN_CONSENT);
+    after.prompt = GH_PROMPT_LOGIN; /* satisfied by the sign-in just made */
+    ASSERT_INT_EQ(gh_authn_after_login(&after), GH_AUTHN_CODE);
+    after.mfa_needed = 1;
+    ASSERT_INT_EQ(gh_authn_after_login(&after), GH_AUTHN_STEP_UP);
 }

@@ -84,11 +84,12 @@ enum gh_oauth_err {
     GH_OAUTH_UNSUPPORTED_TOKEN_TYPE,
     GH_OAUTH_INVALID_TOKEN,
     GH_OAUTH_INSUFFICIENT_SCOPE,
-    GH_OAUTH_LOGIN_REQUIRED,     /* OIDC Core 3.1.2.6 */
-    GH_OAUTH_CONSENT_REQUIRED,   /* OIDC Core 3.1.2.6 */
-    GH_OAUTH_INVALID_DPOP_PROOF, /* RFC 9449 5 */
-    GH_OAUTH_USE_DPOP_NONCE,     /* RFC 9449 8 */
-    GH_OAUTH_INVALID_TARGET,     /* RFC 8707 2 */
+    GH_OAUTH_LOGIN_REQUIRED,       /* OIDC Core 3.1.2.6 */
+    GH_OAUTH_CONSENT_REQUIRED,     /* OIDC Core 3.1.2.6 */
+    GH_OAUTH_INTERACTION_REQUIRED, /* OIDC Core 3.1.2.6 */
+    GH_OAUTH_INVALID_DPOP_PROOF,   /* RFC 9449 5 */
+    GH_OAUTH_USE_DPOP_NONCE,       /* RFC 9449 8 */
+    GH_OAUTH_INVALID_TARGET,       /* RFC 8707 2 */
 };
 const char *gh_oauth_err_code(enum gh_oauth_err e);
 /* HTTP status for the error at the token-style endpoints. */

@@ -36,6 +36,7 @@ static const struct gh_route as_routes[] = {
     {GH_OPTIONS, "/jwks", gh_h_public_preflight},
     {GH_GET | GH_POST, "/authorize", gh_h_authorize},
     {GH_POST, "/login", gh_h_login},
+    {GH_POST, "/login/otp", gh_h_login_otp},
     {GH_POST, "/consent", gh_h_consent},
     {GH_POST, "/token", gh_h_token},
     {GH_OPTIONS, "/token", gh_h_cors_preflight},

@@ -653,6 +653,7 @@ const struct gh_store_ops gh_pg_ops = {
     .session_put = pgs_session_put,
     .session_get = pgs_session_get,
     .session_delete = pgs_session_delete,
+    .session_amr_add = pgs_session_amr_add,
     .session_delete_user = pgs_session_delete_user,
     .logout_session = pgs_logout_session,
     .bcl_enqueue_user = pgs_bcl_enqueue_user,

@@ -185,16 +185,16 @@ enum { URIS_TEXT = GH_URIS_MAX * GH_URI_MAX };
 
 static const char SQL_CLIENT_INSERT[] =
     "INSERT INTO client(id, is_public, trusted, secret_hash, scope, redirect_uris, origins, "
-    "grant_types, post_logout_uris, backchannel_logout_uri, dpop_bound, created_at) VALUES ($1, "
-    "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+    "grant_types, post_logout_uris, backchannel_logout_uri, dpop_bound, require_mfa, created_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 static const char SQL_CLIENT_UPDATE[] =
     "UPDATE client SET is_public = $2, trusted = $3, secret_hash = $4, scope = $5, "
     "redirect_uris = $6, origins = $7, grant_types = $8, post_logout_uris = $9, "
-    "backchannel_logout_uri = $10, dpop_bound = $11 WHERE id = $1";
+    "backchannel_logout_uri = $10, dpop_bound = $11, require_mfa = $12 WHERE id = $1";
 
 struct client_job {
     const struct gh_client *cl;
-    const char *sql, *fmt; /* the update takes no created_at: $8 is dpop_bound */
+    const char *sql, *fmt; /* the update takes no created_at, its last parameter */
 };
 
 static int client_write_fn(struct pgs_conn *c, void *arg)
@@ -213,7 +213,7 @@ static int client_write_fn(struct pgs_conn *c, void *arg)
         rc = pgs_exec(c, j->sql, j->fmt, cl->id, (int64_t)cl->is_public, (int64_t)cl->trusted,
                       cl->is_public ? NULL : cl->secret_hash, cl->scope, uris, origins,
                       cl->grant_types, logout, cl->backchannel_uri, (int64_t)cl->dpop_bound,
-                      (int64_t)cl->created_at);
+                      (int64_t)cl->require_mfa, (int64_t)cl->created_at);
     if (rc == 0)
         rc = GH_ENOTFOUND;
     else if (rc > 0)
@@ -227,8 +227,8 @@ out:
 
 /* the parameters of SQL_CLIENT_INSERT and SQL_CLIENT_UPDATE (the update's
  * format stops before created_at) */
-#define CLIENT_INSERT_FMT "tiihttttttii"
-#define CLIENT_UPDATE_FMT "tiihtttttti"
+#define CLIENT_INSERT_FMT "tiihttttttiii"
+#define CLIENT_UPDATE_FMT "tiihttttttii"
 
 int pgs_client_add(struct gh_store *gs, const struct gh_client *cl)
 {
@@ -265,11 +265,12 @@ static void client_row(const PGresult *r, int row, struct gh_client *cl)
     cl->n_post_logout = split(PQgetvalue(r, row, 9), cl->post_logout, GH_URIS_MAX);
     pgs_text(r, row, 10, cl->backchannel_uri, sizeof(cl->backchannel_uri));
     cl->dpop_bound = (int)pgs_int(r, row, 11);
+    cl->require_mfa = (int)pgs_int(r, row, 12);
 }
 
 #define CLIENT_COLS                                                                                \
     "SELECT id, is_public, trusted, secret_hash, scope, redirect_uris, origins, created_at, "      \
-    "grant_types, post_logout_uris, backchannel_logout_uri, dpop_bound FROM client"
+    "grant_types, post_logout_uris, backchannel_logout_uri, dpop_bound, require_mfa FROM client"
 static const char SQL_CLIENT_GET[] = CLIENT_COLS " WHERE id = $1";
 static const char SQL_CLIENT_LIST[] = CLIENT_COLS " ORDER BY id COLLATE \"C\"";
 

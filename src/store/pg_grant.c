@@ -31,15 +31,15 @@
 
 static const char SQL_CODE_INSERT[] =
     "INSERT INTO auth_code(hash, client_id, redirect_uri, challenge, sub, scope, flow_id, "
-    "auth_time, expires_at, nonce, sid, dpop_jkt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-    "$11, $12)";
+    "auth_time, expires_at, nonce, sid, dpop_jkt, amr) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+    "$10, $11, $12, $13)";
 
 static int code_put_fn(struct pgs_conn *c, void *arg)
 {
     const struct gh_code *k = arg;
-    int rc = pgs_exec(c, SQL_CODE_INSERT, "httttttiittt", k->hash, k->client_id, k->redirect_uri,
+    int rc = pgs_exec(c, SQL_CODE_INSERT, "httttttiittti", k->hash, k->client_id, k->redirect_uri,
                       k->challenge, k->sub, k->scope, k->flow_id, k->auth_time, k->expires_at,
-                      k->nonce, k->sid, k->dpop_jkt);
+                      k->nonce, k->sid, k->dpop_jkt, (int64_t)k->amr);
     return rc < 0 ? rc : 0;
 }
 
@@ -50,7 +50,7 @@ int pgs_code_put(struct gh_store *gs, const struct gh_code *k)
 
 static const char SQL_CODE_GET[] =
     "SELECT client_id, redirect_uri, challenge, sub, scope, flow_id, auth_time, expires_at, "
-    "used_at, nonce, sid, dpop_jkt FROM auth_code WHERE hash = $1";
+    "used_at, nonce, sid, dpop_jkt, amr FROM auth_code WHERE hash = $1";
 
 int pgs_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_code *out)
 {
@@ -74,6 +74,7 @@ int pgs_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], s
         pgs_text(r, 0, 9, out->nonce, sizeof(out->nonce));
         pgs_text(r, 0, 10, out->sid, sizeof(out->sid));
         pgs_text(r, 0, 11, out->dpop_jkt, sizeof(out->dpop_jkt));
+        out->amr = (int)pgs_int(r, 0, 12);
     }
     PQclear(r);
     return rc;
@@ -87,10 +88,11 @@ static const char SQL_CODE_TAKE[] = "UPDATE auth_code SET used_at = $1 WHERE has
                                     "used_at = 0 AND expires_at > $1";
 static const char SQL_CODE_TAKE_FAMILY[] =
     "WITH taken AS (UPDATE auth_code SET used_at = $1 WHERE hash = $2 AND used_at = 0 AND "
-    "expires_at > $1 RETURNING client_id, sub, scope, flow_id, hash, auth_time, sid), fam AS "
+    "expires_at > $1 RETURNING client_id, sub, scope, flow_id, hash, auth_time, sid, amr), fam AS "
     "(INSERT INTO family(id, client_id, sub, scope, flow_id, code_hash, created_at, "
-    "abs_expires_at, last_used_at, auth_time, sid, dpop_jkt) SELECT $3, client_id, sub, scope, "
-    "flow_id, hash, $1, $4, $1, auth_time, sid, $8 FROM taken RETURNING id) INSERT INTO "
+    "abs_expires_at, last_used_at, auth_time, sid, dpop_jkt, amr) SELECT $3, client_id, sub, "
+    "scope, flow_id, hash, $1, $4, $1, auth_time, sid, $8, amr FROM taken RETURNING id) INSERT "
+    "INTO "
     "refresh_token(hash, "
     "family_id, state, created_at, "
     "idle_expires_at) SELECT $5, id, $7, $1, $6 FROM fam";
@@ -193,7 +195,8 @@ int pgs_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_rede
 static const char SQL_RT_GET[] =
     "SELECT t.family_id, t.state, t.created_at, t.rotated_at, t.idle_expires_at, f.client_id, "
     "f.sub, f.scope, f.flow_id, f.created_at, f.abs_expires_at, f.revoked_at, f.auth_time, "
-    "f.sid, f.dpop_jkt FROM refresh_token t JOIN family f ON f.id = t.family_id WHERE t.hash = $1";
+    "f.sid, f.dpop_jkt, f.amr FROM refresh_token t JOIN family f ON f.id = t.family_id WHERE "
+    "t.hash = $1";
 
 int pgs_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
                     struct gh_refresh *out)
@@ -221,6 +224,7 @@ int pgs_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN]
         out->auth_time = pgs_int(r, 0, 12);
         pgs_text(r, 0, 13, out->sid, sizeof(out->sid));
         pgs_text(r, 0, 14, out->dpop_jkt, sizeof(out->dpop_jkt));
+        out->amr = (int)pgs_int(r, 0, 15);
     }
     PQclear(r);
     return rc;
@@ -470,18 +474,19 @@ int pgs_jti_revoked(struct gh_store *gs, const char *jti, int *revoked)
 /* ---- browser sessions ---- */
 
 static const char SQL_SESSION_INSERT[] =
-    "INSERT INTO browser_session(hash, sub, user_stamp, created_at, expires_at, sid) VALUES ($1, "
-    "$2, $3, $4, $5, $6)";
+    "INSERT INTO browser_session(hash, sub, user_stamp, created_at, expires_at, sid, amr) VALUES "
+    "($1, $2, $3, $4, $5, $6, $7)";
 static const char SQL_SESSION_GET[] =
-    "SELECT sub, created_at, expires_at, sid, user_stamp FROM browser_session WHERE hash = $1";
+    "SELECT sub, created_at, expires_at, sid, user_stamp, amr FROM browser_session WHERE hash = "
+    "$1";
 static const char SQL_SESSION_DELETE[] = "DELETE FROM browser_session WHERE hash = $1";
 static const char SQL_SESSION_DELETE_USER[] = "DELETE FROM browser_session WHERE sub = $1";
 
 static int session_put_fn(struct pgs_conn *c, void *arg)
 {
     const struct gh_session *s = arg;
-    int rc = pgs_exec(c, SQL_SESSION_INSERT, "hthiit", s->hash, s->sub, s->user_stamp,
-                      s->created_at, s->expires_at, s->sid);
+    int rc = pgs_exec(c, SQL_SESSION_INSERT, "hthiiti", s->hash, s->sub, s->user_stamp,
+                      s->created_at, s->expires_at, s->sid, (int64_t)s->amr);
     return rc < 0 ? rc : 0;
 }
 
@@ -507,9 +512,30 @@ int pgs_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN]
         pgs_text(r, 0, 3, out->sid, sizeof(out->sid));
         /* sessions from before schema 3 have no stamp and match no user */
         pgs_hash(r, 0, 4, out->user_stamp);
+        out->amr = (int)pgs_int(r, 0, 5);
     }
     PQclear(r);
     return rc;
+}
+
+static const char SQL_SESSION_AMR[] = "UPDATE browser_session SET amr = amr | $2 WHERE hash = $1";
+
+struct session_amr_job {
+    const unsigned char *hash;
+    int amr;
+};
+
+static int session_amr_fn(struct pgs_conn *c, void *arg)
+{
+    const struct session_amr_job *j = arg;
+    int rc = pgs_exec(c, SQL_SESSION_AMR, "hi", j->hash, (int64_t)j->amr);
+    return rc < 0 ? rc : rc == 0 ? GH_ENOTFOUND : 0;
+}
+
+int pgs_session_amr_add(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int amr)
+{
+    struct session_amr_job j = {hash, amr};
+    return pgs_write((struct pgs_store *)gs, session_amr_fn, &j);
 }
 
 static int session_delete_fn(struct pgs_conn *c, void *arg)

@@ -151,6 +151,7 @@ int pgs_session_put(struct gh_store *gs, const struct gh_session *sess);
 int pgs_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
                     struct gh_session *out);
 int pgs_session_delete(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN]);
+int pgs_session_amr_add(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int amr);
 int pgs_session_delete_user(struct gh_store *gs, const char *sub, int *n);
 int pgs_login_fail_get(struct gh_store *gs, const char *key, int *count, int64_t *last_at);
 int pgs_login_fail_add(struct gh_store *gs, const char *key, int64_t now, int *count);

@@ -560,6 +560,7 @@ const struct gh_store_ops gh_sqlite_ops = {
     .session_put = sq_session_put,
     .session_get = sq_session_get,
     .session_delete = sq_session_delete,
+    .session_amr_add = sq_session_amr_add,
     .session_delete_user = sq_session_delete_user,
     .logout_session = sq_logout_session,
     .bcl_enqueue_user = sq_bcl_enqueue_user,

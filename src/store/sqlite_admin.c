@@ -174,12 +174,12 @@ enum { URIS_TEXT = GH_URIS_MAX * GH_URI_MAX };
 
 static const char SQL_CLIENT_INSERT[] =
     "INSERT INTO client(id, is_public, trusted, secret_hash, scope, redirect_uris, origins, "
-    "grant_types, post_logout_uris, backchannel_logout_uri, dpop_bound, created_at) VALUES (?, "
-    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "grant_types, post_logout_uris, backchannel_logout_uri, dpop_bound, require_mfa, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_CLIENT_UPDATE[] =
     "UPDATE client SET is_public = ?2, trusted = ?3, secret_hash = ?4, scope = ?5, "
     "redirect_uris = ?6, origins = ?7, grant_types = ?8, post_logout_uris = ?9, "
-    "backchannel_logout_uri = ?10, dpop_bound = ?11 WHERE id = ?1";
+    "backchannel_logout_uri = ?10, dpop_bound = ?11, require_mfa = ?12 WHERE id = ?1";
 
 static int client_write(struct sq_conn *c, const struct gh_client *cl, const char *sql)
 {
@@ -206,8 +206,9 @@ static int client_write(struct sq_conn *c, const struct gh_client *cl, const cha
     sqlite3_bind_text(st, 9, logout, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 10, cl->backchannel_uri, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 11, cl->dpop_bound);
+    sqlite3_bind_int64(st, 12, cl->require_mfa);
     if (sql == SQL_CLIENT_INSERT)
-        sqlite3_bind_int64(st, 12, cl->created_at);
+        sqlite3_bind_int64(st, 13, cl->created_at);
     int s = sqlite3_step(st);
     rc = s == SQLITE_DONE ? 0 : sq_err(s);
     if (rc == 0 && sqlite3_changes(c->db) == 0)
@@ -265,11 +266,12 @@ static void client_row(sqlite3_stmt *st, struct gh_client *cl)
     cl->n_post_logout = split(l ? (const char *)l : "", cl->post_logout, GH_URIS_MAX);
     sq_text(st, 10, cl->backchannel_uri, sizeof(cl->backchannel_uri));
     cl->dpop_bound = sqlite3_column_int(st, 11);
+    cl->require_mfa = sqlite3_column_int(st, 12);
 }
 
 #define CLIENT_COLS                                                                                \
     "SELECT id, is_public, trusted, secret_hash, scope, redirect_uris, origins, created_at, "      \
-    "grant_types, post_logout_uris, backchannel_logout_uri, dpop_bound FROM client"
+    "grant_types, post_logout_uris, backchannel_logout_uri, dpop_bound, require_mfa FROM client"
 static const char SQL_CLIENT_GET[] = CLIENT_COLS " WHERE id = ?";
 static const char SQL_CLIENT_LIST[] = CLIENT_COLS " ORDER BY id";
 

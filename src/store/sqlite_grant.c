@@ -18,14 +18,15 @@
 
 static const char SQL_CODE_INSERT[] =
     "INSERT INTO auth_code(hash, client_id, redirect_uri, challenge, sub, scope, flow_id, "
-    "auth_time, expires_at, nonce, sid, dpop_jkt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "auth_time, expires_at, nonce, sid, dpop_jkt, amr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?)";
 
 static int code_put_fn(struct sq_conn *c, void *arg)
 {
     const struct gh_code *k = arg;
-    int rc = sq_exec(c, SQL_CODE_INSERT, "httttttiittt", k->hash, k->client_id, k->redirect_uri,
+    int rc = sq_exec(c, SQL_CODE_INSERT, "httttttiittti", k->hash, k->client_id, k->redirect_uri,
                      k->challenge, k->sub, k->scope, k->flow_id, k->auth_time, k->expires_at,
-                     k->nonce, k->sid, k->dpop_jkt);
+                     k->nonce, k->sid, k->dpop_jkt, (int64_t)k->amr);
     return rc < 0 ? rc : 0;
 }
 
@@ -36,7 +37,7 @@ int sq_code_put(struct gh_store *gs, const struct gh_code *k)
 
 static const char SQL_CODE_GET[] =
     "SELECT client_id, redirect_uri, challenge, sub, scope, flow_id, auth_time, expires_at, "
-    "used_at, nonce, sid, dpop_jkt FROM auth_code WHERE hash = ?";
+    "used_at, nonce, sid, dpop_jkt, amr FROM auth_code WHERE hash = ?";
 
 int sq_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], struct gh_code *out)
 {
@@ -62,6 +63,7 @@ int sq_code_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], st
         sq_text(st, 9, out->nonce, sizeof(out->nonce));
         sq_text(st, 10, out->sid, sizeof(out->sid));
         sq_text(st, 11, out->dpop_jkt, sizeof(out->dpop_jkt));
+        out->amr = sqlite3_column_int(st, 12);
     }
     sqlite3_reset(st);
     return rc;
@@ -73,8 +75,8 @@ static const char SQL_CODE_TAKE[] = "UPDATE auth_code SET used_at = ?1 WHERE has
                                     "used_at = 0 AND expires_at > ?1";
 static const char SQL_FAMILY_FROM_CODE[] =
     "INSERT INTO family(id, client_id, sub, scope, flow_id, code_hash, created_at, "
-    "abs_expires_at, last_used_at, auth_time, sid, dpop_jkt) SELECT ?1, client_id, sub, scope, "
-    "flow_id, hash, ?2, ?3, ?2, auth_time, sid, ?5 FROM auth_code WHERE hash = ?4";
+    "abs_expires_at, last_used_at, auth_time, sid, dpop_jkt, amr) SELECT ?1, client_id, sub, "
+    "scope, flow_id, hash, ?2, ?3, ?2, auth_time, sid, ?5, amr FROM auth_code WHERE hash = ?4";
 static const char SQL_RT_INSERT[] = "INSERT INTO refresh_token(hash, family_id, state, "
                                     "created_at, idle_expires_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 /* What a redemption that did not take the code needs to know: the code,
@@ -152,7 +154,8 @@ int sq_code_redeem(struct gh_store *gs, const struct gh_redeem *r, enum gh_redee
 static const char SQL_RT_GET[] =
     "SELECT t.family_id, t.state, t.created_at, t.rotated_at, t.idle_expires_at, f.client_id, "
     "f.sub, f.scope, f.flow_id, f.created_at, f.abs_expires_at, f.revoked_at, f.auth_time, "
-    "f.sid, f.dpop_jkt FROM refresh_token t JOIN family f ON f.id = t.family_id WHERE t.hash = ?";
+    "f.sid, f.dpop_jkt, f.amr FROM refresh_token t JOIN family f ON f.id = t.family_id WHERE "
+    "t.hash = ?";
 
 static void refresh_row(sqlite3_stmt *st, struct gh_refresh *out)
 {
@@ -171,6 +174,7 @@ static void refresh_row(sqlite3_stmt *st, struct gh_refresh *out)
     out->auth_time = sqlite3_column_int64(st, 12);
     sq_text(st, 13, out->sid, sizeof(out->sid));
     sq_text(st, 14, out->dpop_jkt, sizeof(out->dpop_jkt));
+    out->amr = sqlite3_column_int(st, 15);
 }
 
 int sq_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
@@ -435,18 +439,18 @@ int sq_jti_revoked(struct gh_store *gs, const char *jti, int *revoked)
 /* ---- browser sessions ---- */
 
 static const char SQL_SESSION_INSERT[] =
-    "INSERT INTO browser_session(hash, sub, user_stamp, created_at, expires_at, sid) VALUES (?, "
-    "?, ?, ?, ?, ?)";
+    "INSERT INTO browser_session(hash, sub, user_stamp, created_at, expires_at, sid, amr) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_SESSION_GET[] =
-    "SELECT sub, created_at, expires_at, sid, user_stamp FROM browser_session WHERE hash = ?";
+    "SELECT sub, created_at, expires_at, sid, user_stamp, amr FROM browser_session WHERE hash = ?";
 static const char SQL_SESSION_DELETE[] = "DELETE FROM browser_session WHERE hash = ?";
 static const char SQL_SESSION_DELETE_USER[] = "DELETE FROM browser_session WHERE sub = ?";
 
 static int session_put_fn(struct sq_conn *c, void *arg)
 {
     const struct gh_session *s = arg;
-    int rc = sq_exec(c, SQL_SESSION_INSERT, "hthiit", s->hash, s->sub, s->user_stamp, s->created_at,
-                     s->expires_at, s->sid);
+    int rc = sq_exec(c, SQL_SESSION_INSERT, "hthiiti", s->hash, s->sub, s->user_stamp,
+                     s->created_at, s->expires_at, s->sid, (int64_t)s->amr);
     return rc < 0 ? rc : 0;
 }
 
@@ -475,9 +479,30 @@ int sq_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
         /* sessions from before schema 3 have no stamp and match no user */
         if (sqlite3_column_bytes(st, 4) == GH_SHA256_LEN)
             memcpy(out->user_stamp, sqlite3_column_blob(st, 4), GH_SHA256_LEN);
+        out->amr = sqlite3_column_int(st, 5);
     }
     sqlite3_reset(st);
     return rc;
+}
+
+static const char SQL_SESSION_AMR[] = "UPDATE browser_session SET amr = amr | ?2 WHERE hash = ?1";
+
+struct session_amr_job {
+    const unsigned char *hash;
+    int amr;
+};
+
+static int session_amr_fn(struct sq_conn *c, void *arg)
+{
+    const struct session_amr_job *j = arg;
+    int rc = sq_exec(c, SQL_SESSION_AMR, "hi", j->hash, (int64_t)j->amr);
+    return rc < 0 ? rc : rc == 0 ? GH_ENOTFOUND : 0;
+}
+
+int sq_session_amr_add(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int amr)
+{
+    struct session_amr_job j = {hash, amr};
+    return sq_write((struct sq_store *)gs, session_amr_fn, &j);
 }
 
 static int session_delete_fn(struct sq_conn *c, void *arg)

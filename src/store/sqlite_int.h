@@ -142,6 +142,7 @@ int sq_session_put(struct gh_store *gs, const struct gh_session *sess);
 int sq_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
                    struct gh_session *out);
 int sq_session_delete(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN]);
+int sq_session_amr_add(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int amr);
 int sq_session_delete_user(struct gh_store *gs, const char *sub, int *n);
 int sq_login_fail_get(struct gh_store *gs, const char *key, int *count, int64_t *last_at);
 int sq_login_fail_add(struct gh_store *gs, const char *key, int64_t now, int *count);

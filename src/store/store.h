@@ -22,7 +22,7 @@
 #include "core/password.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 11
+#define GH_SCHEMA_VERSION 12
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */
@@ -54,6 +54,7 @@ struct gh_client {
     char post_logout[GH_URIS_MAX][GH_URI_MAX];
     char backchannel_uri[GH_URI_MAX]; /* Back-Channel Logout 1.0 2.2; "" when none */
     int dpop_bound;                   /* RFC 9449 5.2 dpop_bound_access_tokens */
+    int require_mfa;                  /* sign-ins need a second factor (proto/amr.h) */
 };
 
 /* How a dynamically registered client came and what it registered (RFC
@@ -133,6 +134,7 @@ struct gh_code {
     char nonce[GH_NONCE_MAX];  /* OpenID Connect nonce as sent, "" when none */
     char sid[GH_SID_MAX];      /* browser session the user signed in with */
     char dpop_jkt[GH_JKT_MAX]; /* RFC 9449 10: key the code is bound to, "" when none */
+    int amr;                   /* the session's sign-in methods, GH_AMR_* (proto/amr.h) */
 };
 
 /* A refresh token joined with its family. */
@@ -150,6 +152,7 @@ struct gh_refresh {
     int64_t auth_time;         /* of the sign-in that started the family */
     char sid[GH_SID_MAX];      /* its browser session */
     char dpop_jkt[GH_JKT_MAX]; /* DPoP key the family is bound to, "" when none */
+    int amr;                   /* sign-in methods of the code it came from (GH_AMR_*) */
 };
 
 /* Redeem a code and start a family with its first refresh token, or, when
@@ -206,6 +209,7 @@ struct gh_session {
     unsigned char user_stamp[GH_SHA256_LEN];
     int64_t created_at, expires_at; /* created_at: when the user signed in */
     char sid[GH_SID_MAX];           /* public, random id (OpenID Connect sid) */
+    int amr;                        /* how the user signed in: GH_AMR_* (proto/amr.h) */
 };
 
 /* Which browser session to end: the one of the cookie whose hash is given,
@@ -355,6 +359,9 @@ struct gh_store_ops {
     int (*session_get)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
                        struct gh_session *out);
     int (*session_delete)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN]);
+    /* Adds the sign-in methods amr to the session's (a second factor
+     * given later: step-up); GH_ENOTFOUND when there is no such session. */
+    int (*session_amr_add)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN], int amr);
     /* Ends every browser session of sub; *n = how many. */
     int (*session_delete_user)(struct gh_store *s, const char *sub, int *n);
 
@@ -507,6 +514,7 @@ int gh_store_session_put(struct gh_store *s, const struct gh_session *sess);
 int gh_store_session_get(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
                          struct gh_session *out);
 int gh_store_session_delete(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN]);
+int gh_store_session_amr_add(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN], int amr);
 int gh_store_session_delete_user(struct gh_store *s, const char *sub, int *n);
 int gh_store_logout_session(struct gh_store *s, const struct gh_logout_req *req,
                             struct gh_logout *out);

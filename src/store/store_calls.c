@@ -178,6 +178,11 @@ int gh_store_session_delete(struct gh_store *s, const unsigned char hash[GH_SHA2
     return s->ops->session_delete(s, hash);
 }
 
+int gh_store_session_amr_add(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN], int amr)
+{
+    return s->ops->session_amr_add(s, hash, amr);
+}
+
 int gh_store_session_delete_user(struct gh_store *s, const char *sub, int *n)
 {
     return s->ops->session_delete_user(s, sub, n);

@@ -1,0 +1,294 @@
+/*
+ * The second factor of a sign-in (mfa.h): the ticket between the password
+ * and the code, POST /login/otp, and the step after every sign-in.
+ * One-time codes are checked against the sealed secret (proto/totp.h,
+ * proto/totp_secret.h); each works once (the store takes the time step
+ * only when it is newer than the last), recovery codes once each (the
+ * store deletes the hash it matched). Failed codes are throttled like
+ * passwords (throttle.h), under their own counter per user.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "core/b64url.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/log.h"
+#include "oauth/mfa.h"
+#include "oauth/session.h"
+#include "oauth/throttle.h"
+#include "proto/amr.h"
+#include "proto/prompt.h"
+#include "proto/totp.h"
+#include "proto/totp_secret.h"
+#include "core/err.h"
+
+#define TICKET_TTL 300 /* seconds from the password to the code */
+#define TICKET_MAX 96
+#define CODE_MAX 32 /* a one-time code or a recovery code, spaces included */
+
+/* HMAC-SHA256 over every field, each with its length: the ticket's MAC. */
+static int ticket_mac(const struct gh_snap *s, const char *browser, const struct gh_user *u,
+                      int amr, int64_t exp, char out[44])
+{
+    unsigned char stamp[GH_SHA256_LEN], mac[32];
+    char hex[2 * GH_SHA256_LEN + 1], num[48];
+    gh_sha256(u->pwhash, strlen(u->pwhash), stamp);
+    for (size_t i = 0; i < sizeof(stamp); i++)
+        snprintf(hex + 2 * i, 3, "%02x", stamp[i]);
+    snprintf(num, sizeof(num), "%lld.%d", (long long)exp, amr);
+    const char *fields[] = {"gatehouse otp ticket", browser, u->username, num, hex};
+    struct gh_buf msg;
+    size_t maclen = 0;
+    int ok = 1;
+    gh_buf_init(&msg, 4096);
+    for (size_t i = 0; i < GH_ARRAY_LEN(fields); i++)
+        ok = ok && gh_buf_printf(&msg, "%zu:", strlen(fields[i])) == 0 &&
+             gh_buf_puts(&msg, fields[i]) == 0;
+    ok = ok && EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, s->csrf_key, sizeof(s->csrf_key),
+                         (const unsigned char *)msg.p, msg.len, mac, sizeof(mac), &maclen) != NULL;
+    gh_buf_release(&msg);
+    if (!ok)
+        return GH_ECRYPTO;
+    gh_b64url_encode(mac, sizeof(mac), out, 44);
+    return 0;
+}
+
+/* "exp.amr.mac" for user u, valid TICKET_TTL seconds in this browser. */
+static const char *ticket_new(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
+                              int amr)
+{
+    char mac[44];
+    int64_t exp = gh_now() + TICKET_TTL;
+    if (ticket_mac(s, gh_authz_browser(r, s), u, amr, exp, mac) < 0)
+        return NULL;
+    return gh_arena_printf(r->arena, "%lld.%d.%s", (long long)exp, amr, mac);
+}
+
+/* The methods ticket t says u has used, or -1 when it is not a live
+ * ticket of this browser for u (forged, expired, another browser, or the
+ * password changed since). */
+static int ticket_amr(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
+                      const char *t)
+{
+    const char *browser = gh_req_cookie(r, "gh_csrf");
+    if (t == NULL || browser == NULL || strlen(t) >= TICKET_MAX)
+        return -1;
+    char *end;
+    long long exp = strtoll(t, &end, 10);
+    if (*end != '.' || exp <= gh_now())
+        return -1;
+    long amr = strtol(end + 1, &end, 10);
+    if (*end != '.' || amr <= 0 || amr > GH_AMR_ALL)
+        return -1;
+    char want[44];
+    const char *mac = end + 1;
+    if (ticket_mac(s, browser, u, (int)amr, exp, want) < 0 || strlen(mac) != strlen(want) ||
+        !gh_ct_eq(mac, want, strlen(want)))
+        return -1;
+    return (int)amr;
+}
+
+int gh_mfa_enabled(struct gh_as *as, const char *sub)
+{
+    struct gh_mfa m;
+    int rc = gh_store_mfa_get(as->store, sub, &m);
+    int on = rc == 0 && m.enabled;
+    OPENSSL_cleanse(&m, sizeof(m));
+    return rc == 0 || rc == GH_ENOTFOUND ? on : rc;
+}
+
+void gh_mfa_ask(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
+                const struct gh_user *u, int amr)
+{
+    struct gh_as *as = gh_as_of(r);
+    int on = gh_mfa_enabled(as, u->username);
+    const char *ticket = on > 0 ? ticket_new(r, s, u, amr) : NULL;
+    if (on < 0 || (on > 0 && ticket == NULL)) {
+        gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
+        return;
+    }
+    gh_authz_csrf(r, s, a);
+    if (on == 0)
+        gh_page_mfa_missing(r, a);
+    else
+        gh_page_otp(r, 200, a, u->username, ticket, NULL);
+}
+
+void gh_signin_next(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
+                    const struct gh_session *sess)
+{
+    struct gh_authn_facts facts = {
+        .prompt = a->prompt_bits,
+        .signed_in = 1,
+        .consent_needed = gh_authz_consent_needed(r, a, sess->sub),
+        .mfa_needed = gh_authz_mfa_needed(a),
+        .mfa_done = gh_amr_is_mfa(sess->amr),
+    };
+    struct gh_user u;
+    switch (gh_authn_after_login(&facts)) {
+    case GH_AUTHN_STEP_UP:
+        if (gh_store_user_get(gh_as_of(r)->store, sess->sub, &u) < 0)
+            gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
+        else
+            gh_mfa_ask(r, s, a, &u, sess->amr);
+        OPENSSL_cleanse(&u, sizeof(u));
+        break;
+    case GH_AUTHN_CONSENT:
+        if (a->csrf[0] == '\0')
+            gh_authz_csrf(r, s, a);
+        gh_page_consent(r, a, sess->sub);
+        break;
+    case GH_AUTHN_INTERACTION_REQUIRED:
+        gh_authz_error(r, s, a, GH_OAUTH_INTERACTION_REQUIRED, "a second factor is required");
+        break;
+    case GH_AUTHN_CONSENT_REQUIRED:
+        gh_authz_error(r, s, a, GH_OAUTH_CONSENT_REQUIRED, "the user must consent");
+        break;
+    default:
+        gh_authz_issue_code(r, s, a, sess);
+        break;
+    }
+}
+
+/* code without spaces into out; 1 when it is six digits (a one-time
+ * code), 0 otherwise (a recovery code, or nothing valid). */
+static int normalise(const char *code, char out[CODE_MAX])
+{
+    size_t n = 0, digits = 0;
+    for (const char *p = code; *p != '\0' && n + 1 < CODE_MAX; p++) {
+        if (*p == ' ')
+            continue;
+        digits += isdigit((unsigned char)*p) != 0;
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+    return n == GH_TOTP_DIGITS && digits == n;
+}
+
+/* 0 when code is a valid one-time code of sub's, now, never used, or one
+ * of sub's recovery codes (used up by this); GH_ENOTFOUND when it is not;
+ * another error when the store or the sealed secret fail. */
+static int code_check(struct gh_as *as, const struct gh_snap *s, const char *sub, const char *code)
+{
+    char c[CODE_MAX];
+    if (strlen(code) >= CODE_MAX)
+        return GH_ENOTFOUND;
+    if (!normalise(code, c)) {
+        unsigned char h[GH_SHA256_LEN];
+        if (gh_recovery_hash(c, h) < 0)
+            return GH_ENOTFOUND;
+        return gh_store_recovery_use(as->store, sub, h);
+    }
+    struct gh_mfa m;
+    unsigned char key[GH_TOTP_SECRET_LEN];
+    int64_t step = -1;
+    int rc = gh_store_mfa_get(as->store, sub, &m);
+    if (rc == 0 && !m.enabled)
+        rc = GH_ENOTFOUND;
+    if (rc == 0)
+        rc = gh_totp_unseal(s->csrf_key, sizeof(s->csrf_key), sub, m.secret_sealed, key);
+    if (rc == 0)
+        rc = gh_totp_verify(key, sizeof(key), c, gh_now(), m.last_step, &step);
+    if (rc == GH_EINVAL)
+        rc = GH_ENOTFOUND;
+    if (rc == 0) /* once: a code replayed in another process loses here */
+        rc = gh_store_mfa_use_step(as->store, sub, step);
+    if (rc == GH_ECONFLICT)
+        rc = GH_ENOTFOUND;
+    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(&m, sizeof(m));
+    return rc;
+}
+
+/* The code was good: the session gains "otp" (step-up of the browser's
+ * own session of the same user) or starts with it. */
+static void otp_passed(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
+                       const struct gh_user *u, int amr)
+{
+    struct gh_as *as = gh_as_of(r);
+    struct gh_session sess;
+    int rc;
+    if (gh_session_user(r, &sess) && strcmp(sess.sub, u->username) == 0) {
+        rc = gh_store_session_amr_add(as->store, sess.hash, GH_AMR_OTP);
+        sess.amr |= GH_AMR_OTP;
+    } else {
+        rc = gh_session_start(r, s, u, amr | GH_AMR_OTP, &sess);
+    }
+    if (rc < 0)
+        gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
+    else
+        gh_signin_next(r, s, a, &sess);
+}
+
+/* POST /login/otp with the ticket of the password step: the code. */
+static void otp_step(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
+                     const struct gh_form *f)
+{
+    struct gh_as *as = gh_as_of(r);
+    const char *user = gh_form_get(f, "username", NULL);
+    const char *ticket = gh_form_get(f, "ticket", NULL);
+    const char *code = gh_form_get(f, "code", NULL);
+    struct gh_user u;
+    int amr = -1;
+    if (user != NULL && strlen(user) < GH_ID_MAX && gh_store_user_get(as->store, user, &u) == 0)
+        amr = ticket_amr(r, s, &u, ticket);
+    if (amr < 0) {
+        gh_page_login(r, 403, a, user, "This sign-in expired. Please sign in again.");
+        return;
+    }
+    const char *key = gh_arena_printf(r->arena, "o:%s", user);
+    int64_t now = gh_now(), wait = key ? gh_throttle_wait(as, key, 1, now) : 0;
+    int rc = key == NULL ? GH_ENOMEM
+             : wait > 0  ? GH_ENOTFOUND
+                         : code_check(as, s, user, code ? code : "");
+    if (rc == 0) {
+        gh_store_login_fail_clear(as->store, key);
+        otp_passed(r, s, a, &u, amr);
+    } else if (wait > 0) {
+        gh_resp_header(r, "Retry-After", gh_arena_printf(r->arena, "%lld", (long long)wait));
+        gh_page_otp(r, 429, a, user, ticket,
+                    gh_arena_printf(r->arena,
+                                    "Too many wrong codes. Wait %lld seconds and try again.",
+                                    (long long)wait));
+    } else if (rc == GH_ENOTFOUND) {
+        int n;
+        gh_store_login_fail_add(as->store, key, now, &n);
+        gh_log(GH_LOG_INFO, "one-time code refused", "addr", r->addr, NULL);
+        gh_page_otp(r, 401, a, user, ticket, "That code is not valid. Try the next one.");
+    } else {
+        gh_log(GH_LOG_ERROR, "cannot check a one-time code", "error", gh_strerror(rc), NULL);
+        gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
+    }
+    OPENSSL_cleanse(&u, sizeof(u));
+}
+
+void gh_h_login_otp(struct gh_req *r)
+{
+    struct gh_as *as = gh_as_of(r);
+    struct gh_snap *s = gh_as_snap(as);
+    int64_t t0 = gh_now_us();
+    struct gh_form f;
+    struct gh_authz a;
+    if (gh_form_parse(r->arena, r->body, r->body_len, &f) < 0) {
+        gh_page_error(r, 400, "Bad request", "The sign-in form is malformed.");
+        goto out;
+    }
+    if (gh_authz_parse(r, s, &f, &a) < 0)
+        goto out;
+    int csrf_ok = gh_authz_csrf_ok(r, s, &a, gh_form_get(&f, "csrf", NULL));
+    gh_authz_csrf(r, s, &a);
+    if (!csrf_ok)
+        gh_page_login(r, 403, &a, NULL, "This sign-in form expired. Please sign in again.");
+    else
+        otp_step(r, s, &a, &f);
+    gh_authz_trace(r, &a, "POST /login/otp (one-time code)", "user gives a second factor", t0);
+out:
+    gh_snap_put(as, s);
+}

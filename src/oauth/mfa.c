@@ -288,7 +288,7 @@ void gh_h_login_otp(struct gh_req *r)
         gh_page_login(r, 403, &a, NULL, "This sign-in form expired. Please sign in again.");
     else
         otp_step(r, s, &a, &f);
-    gh_authz_trace(r, &a, "POST /login/otp (one-time code)", "user gives a second factor", t0);
+    gh_authz_trace(r, &a, "POST /login/otp (code)", "one-time code (second factor)", t0);
 out:
     gh_snap_put(as, s);
 }

@@ -518,8 +518,7 @@ static int as_page(struct imp *imp, const struct imp_entry *en, enum gh_meaning 
     struct imp_msg *msg = new_msg(imp, en, m);
     if (msg == NULL)
         return GH_ENOMEM;
-    request_label(imp, en, is_post(en) ? &en->form : &en->query,
-                  m == GH_M_SIGN_IN || m == GH_M_CONSENT, msg);
+    request_label(imp, en, is_post(en) ? &en->form : &en->query, m != GH_M_LOGOUT, msg);
     tokens_in_url(&en->query, &en->frag, msg->attrs);
     page_reply(imp, en, msg);
     return 0;
@@ -529,6 +528,32 @@ static int is_discovery(const char *path)
 {
     return strstr(path, "/.well-known/openid-configuration") != NULL ||
            strstr(path, "/.well-known/oauth-authorization-server") != NULL;
+}
+
+/* A second factor posted to the authorization server: a one-time code
+ * (RFC 6238) by its field or path, a passkey assertion (WebAuthn) by its
+ * fields (authenticatorData, clientDataJSON) or path. GH_M_NONE when
+ * neither. */
+static enum gh_meaning second_factor(const struct imp_entry *en)
+{
+    static const char *const otp_fields[] = {"otp",       "totp",          "otp_code",
+                                             "totp_code", "one_time_code", "mfa_code"};
+    static const char *const otp_paths[] = {"/otp", "totp", "/mfa", "2fa"};
+    static const char *const passkey_paths[] = {"webauthn", "passkey"};
+    const char *p = en->u.path;
+    if (imp_kv_get(&en->form, "authenticatorData") != NULL ||
+        imp_kv_get(&en->form, "clientDataJSON") != NULL)
+        return GH_M_PASSKEY;
+    for (size_t i = 0; i < GH_ARRAY_LEN(passkey_paths); i++)
+        if (strstr(p, passkey_paths[i]) != NULL)
+            return GH_M_PASSKEY;
+    for (size_t i = 0; i < GH_ARRAY_LEN(otp_fields); i++)
+        if (imp_kv_get(&en->form, otp_fields[i]) != NULL)
+            return GH_M_OTP;
+    for (size_t i = 0; i < GH_ARRAY_LEN(otp_paths); i++)
+        if (strstr(p, otp_paths[i]) != NULL)
+            return GH_M_OTP;
+    return GH_M_NONE;
 }
 
 static enum gh_meaning page_meaning(const struct imp *imp, const struct imp_entry *en)
@@ -546,6 +571,9 @@ static enum gh_meaning page_meaning(const struct imp *imp, const struct imp_entr
         return GH_M_NONE;
     if (imp_kv_get(&en->form, "password") != NULL)
         return GH_M_SIGN_IN;
+    enum gh_meaning factor = second_factor(en);
+    if (factor != GH_M_NONE)
+        return factor;
     static const char *const consent[] = {"decision", "consent", "approve", "allow", "deny"};
     for (size_t i = 0; i < GH_ARRAY_LEN(consent); i++)
         if (imp_kv_get(&en->form, consent[i]) != NULL)
@@ -577,7 +605,7 @@ static int classify(struct imp *imp, struct imp_entry *en)
         return resource(imp, en, tok);
     enum gh_meaning page = page_meaning(imp, en);
     int as = imp_origin_in(imp->as_origins, imp->n_as, en->u.origin);
-    if (as && (page == GH_M_SIGN_IN || page == GH_M_CONSENT)) /* forms may repeat the request */
+    if (as && page != GH_M_NONE && page != GH_M_LOGOUT) /* forms may repeat the request */
         return as_page(imp, en, page);
     if (imp_kv_get(kv, "client_id") != NULL &&
         (imp_kv_get(kv, "response_type") || imp_kv_get(kv, "request_uri") ||

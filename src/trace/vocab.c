@@ -22,6 +22,8 @@ static const char *const names[GH_M_COUNT] = {
     [GH_M_USERINFO] = "userinfo",
     [GH_M_REVOCATION] = "revocation",
     [GH_M_LOGOUT] = "logout",
+    [GH_M_OTP] = "one-time code",
+    [GH_M_PASSKEY] = "passkey assertion",
 };
 
 /* The notes src/oauth, src/api and src/app record, by prefix. */

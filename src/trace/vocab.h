@@ -26,6 +26,8 @@ enum gh_meaning {
     GH_M_USERINFO,      /* OIDC Core 5.3 */
     GH_M_REVOCATION,    /* RFC 7009 */
     GH_M_LOGOUT,        /* OIDC RP-Initiated Logout 1.0 */
+    GH_M_OTP,           /* a second factor: RFC 6238 one-time code or recovery code */
+    GH_M_PASSKEY,       /* WebAuthn Level 2 7.2 authentication (passkey assertion) */
     GH_M_COUNT
 };
 

@@ -90,7 +90,7 @@ def test_bash_completion(tmp_path):
                                                               "--version"]
     assert complete(script, "gatehouse", "cl") == ["client"]
     assert complete(script, "gatehouse", "keys", "") == ["rotate", "list", "retire", "--help"]
-    assert complete(script, "gatehouse", "--db", "x.db", "client", "add", "--re") == \
+    assert complete(script, "gatehouse", "--db", "x.db", "client", "add", "--redi") == \
         ["--redirect-uri"]
     # after an option that takes a value, or for a word not starting with -:
     # nothing, so bash completes file names

@@ -64,9 +64,12 @@ static int member_int(const cbor_item_t *map, int64_t label, int64_t *out)
     return 0;
 }
 
-/* A public key of type from the parameters in bld, validated (EC: the
- * point lies on the curve; RSA: SP 800-56B public checks). */
-static int pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
+/* A public key of type from the parameters in bld, validated by OpenSSL
+ * when check is set (EC: the point lies on the curve). RSA keys are not:
+ * OpenSSL's SP 800-56B public check tests the modulus with random bases,
+ * so a malformed one could pass at registration and fail at sign-in;
+ * key_rsa checks what is deterministic instead. */
+static int pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld, int check_key, EVP_PKEY **out)
 {
     OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL), *check = NULL;
@@ -78,9 +81,11 @@ static int pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
     if (EVP_PKEY_fromdata_init(ctx) != 1 ||
         EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
         goto out;
-    check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-    if (check == NULL || EVP_PKEY_public_check(check) != 1)
-        goto out;
+    if (check_key) {
+        check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+        if (check == NULL || EVP_PKEY_public_check(check) != 1)
+            goto out;
+    }
     *out = pkey;
     pkey = NULL;
     rc = 0;
@@ -113,7 +118,7 @@ static int key_ec2(const cbor_item_t *map, EVP_PKEY **out)
     if (bld != NULL &&
         OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, SN_X9_62_prime256v1, 0) &&
         OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)))
-        rc = pkey_fromdata("EC", bld, out);
+        rc = pkey_fromdata("EC", bld, 1, out);
     OSSL_PARAM_BLD_free(bld);
     return rc;
 }
@@ -132,7 +137,7 @@ static int key_okp(const cbor_item_t *map, EVP_PKEY **out)
     OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
     int rc = GH_WA_ENOMEM;
     if (bld != NULL && OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, x, xn))
-        rc = pkey_fromdata("ED25519", bld, out);
+        rc = pkey_fromdata("ED25519", bld, 1, out);
     OSSL_PARAM_BLD_free(bld);
     return rc;
 }
@@ -151,13 +156,16 @@ static int key_rsa(const cbor_item_t *map, EVP_PKEY **out)
     int rc = GH_WA_ENOMEM;
     if (bn_n == NULL || bn_e == NULL || bld == NULL)
         goto out;
+    /* an odd modulus of 2048..4096 bits and an odd exponent above 1
+     * (SP 800-56B 6.4.2.2's deterministic parts) */
     rc = GH_WA_EKEY;
-    if (BN_num_bits(bn_n) < RSA_MIN_BITS || BN_num_bits(bn_n) > RSA_MAX_BITS)
+    if (BN_num_bits(bn_n) < RSA_MIN_BITS || BN_num_bits(bn_n) > RSA_MAX_BITS || !BN_is_odd(bn_n) ||
+        !BN_is_odd(bn_e) || BN_is_one(bn_e))
         goto out;
     rc = GH_WA_ENOMEM;
     if (OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) &&
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e))
-        rc = pkey_fromdata("RSA", bld, out);
+        rc = pkey_fromdata("RSA", bld, 0, out);
 out:
     OSSL_PARAM_BLD_free(bld);
     BN_free(bn_e);

@@ -223,6 +223,22 @@ GH_TEST(webauthn_cose_refusals)
     bstr(&key, n, sizeof(n));
     put(&key, "\x21\x43\x01\x00\x01", 5);
     ASSERT_INT_EQ(gh_wa_cose_parse(key.b, key.n, &k), GH_WA_EKEY);
+    /* RS256 with an even 2048-bit modulus: refused every time */
+    unsigned char n2[256];
+    memset(n2, 0xc4, sizeof(n2));
+    key.n = 0;
+    put(&key, "\xa4\x01\x03\x03\x39\x01\x00\x20", 8);
+    bstr(&key, n2, sizeof(n2));
+    put(&key, "\x21\x43\x01\x00\x01", 5);
+    for (int i = 0; i < 4; i++)
+        ASSERT_INT_EQ(gh_wa_cose_parse(key.b, key.n, &k), GH_WA_EKEY);
+    n2[255] = 0xc5;
+    key.n = 0;
+    put(&key, "\xa4\x01\x03\x03\x39\x01\x00\x20", 8);
+    bstr(&key, n2, sizeof(n2));
+    put(&key, "\x21\x43\x01\x00\x01", 5);
+    ASSERT_INT_EQ(gh_wa_cose_parse(key.b, key.n, &k), 0);
+    gh_wa_cose_free(&k);
 }
 
 GH_TEST(webauthn_authdata_shapes)

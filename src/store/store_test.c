@@ -344,7 +344,7 @@ STORE_TEST(migrate_client_grant_types, 1)
     ASSERT_INT_EQ(gh_store_client_add(s, &conf), 0);
     /* back to version 6: what version 7 added goes, and what later
      * versions added (8: logout URIs and the back-channel queue, 9: DPoP, 10:
-     * registration and resources, 11: one-time codes) */
+     * registration and resources, 11: one-time codes, 13: passkeys) */
     ASSERT_INT_EQ(
         gh_stest_raw(b,
                      "ALTER TABLE client DROP COLUMN post_logout_uris; "
@@ -355,7 +355,8 @@ STORE_TEST(migrate_client_grant_types, 1)
                      "ALTER TABLE client DROP COLUMN dpop_bound; "
                      "DROP TABLE client_reg; DROP TABLE initial_access_token; "
                      "DROP TABLE resource; DROP TABLE grant_resource; "
-                     "DROP TABLE user_mfa; DROP TABLE recovery_code"),
+                     "DROP TABLE user_mfa; DROP TABLE recovery_code; "
+                     "DROP TABLE webauthn_credential; DROP TABLE webauthn_challenge"),
         0);
     ASSERT_INT_EQ(gh_stest_raw(b, sqlite ? "ALTER TABLE client DROP COLUMN grant_types; "
                                            "PRAGMA user_version = 6"

@@ -197,6 +197,45 @@ int gh_webauthn_assert(const unsigned char *auth_data, size_t ad_len, const unsi
     return rc;
 }
 
+/* The length of the UTF-8 sequence at p (RFC 3629 4: no overlong forms,
+ * no surrogates, nothing above U+10FFFF) and its code point; 0 when
+ * invalid. */
+static size_t utf8_char(const unsigned char *p, uint32_t *cp)
+{
+    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    size_t n = p[0] < 0x80             ? 1
+               : (p[0] & 0xe0) == 0xc0 ? 2
+               : (p[0] & 0xf0) == 0xe0 ? 3
+               : (p[0] & 0xf8) == 0xf0 ? 4
+                                       : 0;
+    if (n == 0)
+        return 0;
+    uint32_t v = n == 1 ? p[0] : p[0] & (0x7fu >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        v = v << 6 | (p[i] & 0x3fu);
+    }
+    if (v < min[n] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+int gh_webauthn_label_ok(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t chars = 0;
+    while (*p != '\0') {
+        uint32_t cp = 0;
+        size_t n = utf8_char(p, &cp);
+        if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || ++chars > GH_WA_LABEL_CHARS)
+            return 0;
+        p += n;
+    }
+    return chars > 0;
+}
+
 int gh_webauthn_challenge_new(unsigned char raw[GH_WA_CHALLENGE_LEN], char *b64, size_t b64_size,
                               unsigned char hash[32])
 {

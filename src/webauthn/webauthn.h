@@ -156,4 +156,10 @@ int gh_webauthn_rp_id(const char *issuer, char *out, size_t size);
  * unless it is the scheme's default; lower-case. GH_WA_EINVAL as above. */
 int gh_webauthn_origin(const char *issuer, char *out, size_t size);
 
+/* 1 when s is a passkey label a user may give: valid UTF-8 (RFC 3629) of
+ * 1 to GH_WA_LABEL_CHARS characters, none a control character (C0, DEL,
+ * C1); at most GH_WA_LABEL_CHARS * 4 bytes, which the store keeps. */
+#define GH_WA_LABEL_CHARS 64
+int gh_webauthn_label_ok(const char *s);
+
 #endif

@@ -455,6 +455,41 @@ GH_TEST(webauthn_rp_id_and_origin)
     ASSERT_INT_EQ(gh_webauthn_rp_id("https://id.example.com", small, sizeof(small)), GH_WA_EINVAL);
 }
 
+GH_TEST(webauthn_labels)
+{
+    static const struct {
+        const char *s;
+        int ok;
+    } cases[] = {
+        {"Phone", 1},
+        {"YubiKey 5 NFC \xe2\x80\x94 work", 1}, /* an em dash */
+        {"\xf0\x9f\x94\x91", 1},                /* U+1F511 */
+        {"", 0},
+        {"tab\there", 0},
+        {"del\x7f", 0},
+        {"c1\xc2\x85", 0},       /* U+0085 */
+        {"\xc0\xaf", 0},         /* overlong '/' */
+        {"\xed\xa0\x80", 0},     /* a surrogate */
+        {"\xf4\x90\x80\x80", 0}, /* above U+10FFFF */
+        {"\xe2\x80", 0},         /* cut short */
+        {"\x80", 0},
+    };
+    for (size_t i = 0; i < GH_ARRAY_LEN(cases); i++)
+        ASSERT_INT_EQ(gh_webauthn_label_ok(cases[i].s), cases[i].ok);
+    char s[4 * GH_WA_LABEL_CHARS + 8];
+    memset(s, 'a', GH_WA_LABEL_CHARS);
+    s[GH_WA_LABEL_CHARS] = '\0';
+    ASSERT_INT_EQ(gh_webauthn_label_ok(s), 1);
+    s[GH_WA_LABEL_CHARS] = 'a';
+    s[GH_WA_LABEL_CHARS + 1] = '\0';
+    ASSERT_INT_EQ(gh_webauthn_label_ok(s), 0);
+    for (int i = 0; i < GH_WA_LABEL_CHARS; i++)
+        memcpy(s + 4 * i, "\xf0\x9f\x94\x91", 4);
+    s[4 * GH_WA_LABEL_CHARS] = '\0';
+    ASSERT_INT_EQ(gh_webauthn_label_ok(s), 1);
+    ASSERT_TRUE(strlen(s) < 257); /* GH_WEBAUTHN_NAME_MAX in store.h */
+}
+
 GH_TEST(webauthn_challenge_and_messages)
 {
     unsigned char raw[GH_WA_CHALLENGE_LEN], hash[GH_SHA256_LEN], want[GH_SHA256_LEN];

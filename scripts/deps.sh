@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tier=${1:-build}
 pkgs=(make gcc pkg-config libmicrohttpd-dev libssl-dev libjansson-dev libsqlite3-dev libpq-dev
-      libargon2-dev libcurl4-openssl-dev sqlite3 curl)
+      libargon2-dev libcurl4-openssl-dev libcbor-dev sqlite3 curl)
 if [[ $tier == test || $tier == bench ]]; then
     pkgs+=(python3 python3-pytest python3-requests python3-jwcrypto python3-authlib
            postgresql chromium plantuml nodejs npm procps clang libclang-rt-14-dev

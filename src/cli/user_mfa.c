@@ -1,13 +1,15 @@
 /*
  * `gatehouse user mfa list|reset`: which users have one-time codes
- * (RFC 6238) enabled or an enrolment pending, and removing a user's setup
- * and recovery codes so they sign in with the password alone, for a lost
- * device. No secret is ever printed.
+ * (RFC 6238) enabled or an enrolment pending, and which passkeys (WebAuthn)
+ * each has, by name, with when they were added and last used; and removing
+ * a user's setup, recovery codes and passkeys so they sign in with the
+ * password alone, for a lost device. No secret and no key is ever printed.
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "core/err.h"
@@ -36,6 +38,48 @@ static const char *state_of(struct gh_store *s, const char *username, int *rc)
     return *rc < 0 ? NULL : m.enabled ? "enabled" : "pending";
 }
 
+static void when(int64_t at, char *out, size_t len)
+{
+    struct tm tm;
+    time_t t = (time_t)at;
+    snprintf(out, len, "never");
+    if (at > 0 && gmtime_r(&t, &tm) != NULL)
+        strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A passkey's name as the user gave it, control characters and quotes
+ * replaced, so that it cannot disturb the terminal or the line. */
+static void safe_name(const char *in, char *out, size_t len)
+{
+    size_t i = 0;
+    for (; in[i] != '\0' && i + 1 < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        out[i] = c < 0x20 || c == 0x7f || c == '\'' ? '?' : (char)c;
+    }
+    out[i] = '\0';
+}
+
+/* user's passkeys: a count on the user's line, then one line each */
+static int passkeys(struct gh_store *s, const char *user, const char *totp)
+{
+    struct gh_webauthn_cred *rows = NULL;
+    size_t n = 0;
+    int rc = gh_store_webauthn_cred_list(s, user, &rows, &n);
+    if (rc < 0)
+        return rc;
+    printf("%s totp=%s passkeys=%zu\n", user, totp, n);
+    for (size_t i = 0; i < n; i++) {
+        char name[GH_WEBAUTHN_NAME_MAX], created[32], used[32];
+        safe_name(rows[i].name, name, sizeof(name));
+        when(rows[i].created_at, created, sizeof(created));
+        when(rows[i].last_used_at, used, sizeof(used));
+        printf("  passkey '%s' created=%s last_used=%s%s\n", name, created, used,
+               rows[i].backup_state ? " synced" : "");
+    }
+    free(rows);
+    return 0;
+}
+
 static int list(struct gh_store *s, const char *only)
 {
     struct gh_user *rows = NULL;
@@ -46,12 +90,12 @@ static int list(struct gh_store *s, const char *only)
             continue;
         const char *st = state_of(s, rows[i].username, &rc);
         if (st)
-            printf("%s totp=%s\n", rows[i].username, st);
+            rc = passkeys(s, rows[i].username, st);
         found = 1;
     }
     free(rows);
     if (rc < 0) {
-        gh_cli_err("cannot list one-time codes: %s", gh_strerror(rc));
+        gh_cli_err("cannot list one-time codes and passkeys: %s", gh_strerror(rc));
         return GH_EXIT_FAIL;
     }
     if (only && !found) {
@@ -70,17 +114,26 @@ static int reset(struct gh_store *s, const char *username)
         gh_cli_err("no user '%s'", username);
         return GH_EXIT_FAIL;
     }
-    if (rc == 0)
+    int totp = 0, keys = 0;
+    if (rc == 0) {
         rc = gh_store_mfa_remove(s, username);
-    if (rc == GH_ENOTFOUND) {
-        printf("user %s has no one-time codes\n", username);
-        return GH_EXIT_OK;
+        totp = rc == 0;
+        if (rc == GH_ENOTFOUND)
+            rc = 0;
     }
+    if (rc == 0)
+        rc = gh_store_webauthn_cred_remove_user(s, username, &keys);
     if (rc < 0) {
-        gh_cli_err("cannot reset one-time codes of '%s': %s", username, gh_strerror(rc));
+        gh_cli_err("cannot reset one-time codes and passkeys of '%s': %s", username,
+                   gh_strerror(rc));
         return GH_EXIT_FAIL;
     }
-    printf("one-time codes and recovery codes of user %s removed\n", username);
+    if (totp)
+        printf("one-time codes and recovery codes of user %s removed\n", username);
+    if (keys)
+        printf("%d passkey%s of user %s removed\n", keys, keys == 1 ? "" : "s", username);
+    if (!totp && !keys)
+        printf("user %s has no one-time codes and no passkeys\n", username);
     return GH_EXIT_OK;
 }
 

@@ -312,6 +312,12 @@ static PGresult *run_va(struct pgs_conn *c, const char *sql, int *rc, const char
             fmts[n] = 1;
             types[n] = OID_BYTEA;
             break;
+        case 'b': /* a blob of any length: pointer, then size_t length */
+            vals[n] = (const char *)va_arg(ap, const unsigned char *);
+            lens[n] = (int)va_arg(ap, size_t);
+            fmts[n] = 1;
+            types[n] = OID_BYTEA;
+            break;
         default:
             GH_BUG("bad bind format");
         }
@@ -553,6 +559,19 @@ int pgs_blob(const PGresult *r, int row, int col, unsigned char *out, size_t len
     return 0;
 }
 
+int pgs_bytes(const PGresult *r, int row, int col, unsigned char *out, size_t size, size_t *n)
+{
+    *n = 0;
+    const char *v = PQgetvalue(r, row, col);
+    size_t hex = PQgetisnull(r, row, col) || strncmp(v, "\\x", 2) != 0 ? 1 : strlen(v + 2);
+    if (hex % 2 != 0 || hex / 2 > size)
+        return GH_ENOTFOUND;
+    int rc = pgs_blob(r, row, col, out, hex / 2);
+    if (rc == 0)
+        *n = hex / 2;
+    return rc;
+}
+
 int pgs_hash(const PGresult *r, int row, int col, unsigned char out[GH_SHA256_LEN])
 {
     return pgs_blob(r, row, col, out, GH_SHA256_LEN);
@@ -680,6 +699,15 @@ const struct gh_store_ops gh_pg_ops = {
     .mfa_use_step = pgs_mfa_use_step,
     .mfa_remove = pgs_mfa_remove,
     .recovery_use = pgs_recovery_use,
+    .webauthn_cred_add = pgs_webauthn_cred_add,
+    .webauthn_cred_list = pgs_webauthn_cred_list,
+    .webauthn_cred_get = pgs_webauthn_cred_get,
+    .webauthn_cred_use = pgs_webauthn_cred_use,
+    .webauthn_cred_rename = pgs_webauthn_cred_rename,
+    .webauthn_cred_remove = pgs_webauthn_cred_remove,
+    .webauthn_cred_remove_user = pgs_webauthn_cred_remove_user,
+    .webauthn_challenge_put = pgs_webauthn_challenge_put,
+    .webauthn_challenge_take = pgs_webauthn_challenge_take,
     .login_fail_get = pgs_login_fail_get,
     .login_fail_add = pgs_login_fail_add,
     .login_fail_clear = pgs_login_fail_clear,

@@ -376,6 +376,8 @@ static int user_fn(struct pgs_conn *c, void *arg)
             rc = gone_too(rc, pgs_exec(c, SQL_CONSENT_DELETE_USER, "t", j->username));
             if (rc > 0)
                 rc = gone_too(rc, pgs_mfa_forget(c, j->username));
+            if (rc > 0) /* and the passkeys */
+                rc = gone_too(rc, pgs_webauthn_forget(c, j->username));
         }
     }
     if (rc == 0)

@@ -58,7 +58,8 @@ void pgs_release(struct pgs_store *s, struct pgs_conn *c);
  * prepared statements) with parameters described by fmt: 't' const char *
  * (text, NULL = SQL NULL), 'i' int64_t, 'h' const unsigned char * hash of
  * GH_SHA256_LEN bytes, 'w' const unsigned char * wrapped token of
- * GH_RT_WRAP_LEN bytes (both bytea, NULL = SQL NULL). Returns the result (caller
+ * GH_RT_WRAP_LEN bytes (both bytea, NULL = SQL NULL), 'b' a bytea given as
+ * const unsigned char * and size_t length (two arguments). Returns the result (caller
  * PQclear()s it) or NULL with *rc a negative gh_err or PG_ERETRY. */
 PGresult *pgs_run(struct pgs_conn *c, const char *sql, int *rc, const char *fmt, ...);
 /* Like pgs_run for statements without result rows: the number of changed
@@ -90,6 +91,9 @@ int64_t pgs_int(const PGresult *r, int row, int col);
 /* Decodes a bytea column of exactly len bytes into out; 0 or GH_ENOTFOUND
  * (NULL, another length or bad hex: out is zeroed). */
 int pgs_blob(const PGresult *r, int row, int col, unsigned char *out, size_t len);
+/* Decodes a bytea column of at most size bytes into out and its length
+ * into *n; GH_ENOTFOUND (NULL, longer, bad hex) otherwise. */
+int pgs_bytes(const PGresult *r, int row, int col, unsigned char *out, size_t size, size_t *n);
 /* pgs_blob of GH_SHA256_LEN bytes. */
 int pgs_hash(const PGresult *r, int row, int col, unsigned char out[GH_SHA256_LEN]);
 
@@ -203,6 +207,26 @@ int pgs_mfa_use_step(struct gh_store *gs, const char *sub, int64_t step);
 int pgs_mfa_remove(struct gh_store *gs, const char *sub);
 int pgs_recovery_use(struct gh_store *gs, const char *sub, const unsigned char hash[GH_SHA256_LEN]);
 int pgs_mfa_forget(struct pgs_conn *c, const char *sub);
+
+/* pg_webauthn.c */
+int pgs_webauthn_cred_add(struct gh_store *gs, const struct gh_webauthn_cred *c);
+int pgs_webauthn_cred_list(struct gh_store *gs, const char *sub, struct gh_webauthn_cred **rows,
+                           size_t *n);
+int pgs_webauthn_cred_get(struct gh_store *gs, const unsigned char *id, size_t id_len,
+                          struct gh_webauthn_cred *out);
+int pgs_webauthn_cred_use(struct gh_store *gs, const unsigned char *id, size_t id_len,
+                          int64_t sign_count, int backup_state, int64_t now);
+int pgs_webauthn_cred_rename(struct gh_store *gs, const char *sub, const unsigned char *id,
+                             size_t id_len, const char *name);
+int pgs_webauthn_cred_remove(struct gh_store *gs, const char *sub, const unsigned char *id,
+                             size_t id_len);
+int pgs_webauthn_cred_remove_user(struct gh_store *gs, const char *sub, int *n);
+int pgs_webauthn_challenge_put(struct gh_store *gs, const struct gh_webauthn_challenge *c);
+int pgs_webauthn_challenge_take(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
+                                int64_t now, struct gh_webauthn_challenge *out);
+/* Removes sub's credentials and challenges inside the caller's write;
+ * credentials removed, or a gh_err. */
+int pgs_webauthn_forget(struct pgs_conn *c, const char *sub);
 
 extern const struct gh_store_ops gh_pg_ops;
 

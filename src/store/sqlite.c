@@ -138,6 +138,12 @@ static int bind_va(sqlite3_stmt *st, const char *fmt, va_list ap)
                    : sqlite3_bind_null(st, i);
             break;
         }
+        case 'b': { /* a blob of any length: pointer, then size_t length */
+            const unsigned char *v = va_arg(ap, const unsigned char *);
+            size_t n = va_arg(ap, size_t);
+            rc = sqlite3_bind_blob(st, i, v, (int)n, SQLITE_TRANSIENT);
+            break;
+        }
         case 'n':
             rc = sqlite3_bind_null(st, i);
             break;
@@ -587,6 +593,15 @@ const struct gh_store_ops gh_sqlite_ops = {
     .mfa_use_step = sq_mfa_use_step,
     .mfa_remove = sq_mfa_remove,
     .recovery_use = sq_recovery_use,
+    .webauthn_cred_add = sq_webauthn_cred_add,
+    .webauthn_cred_list = sq_webauthn_cred_list,
+    .webauthn_cred_get = sq_webauthn_cred_get,
+    .webauthn_cred_use = sq_webauthn_cred_use,
+    .webauthn_cred_rename = sq_webauthn_cred_rename,
+    .webauthn_cred_remove = sq_webauthn_cred_remove,
+    .webauthn_cred_remove_user = sq_webauthn_cred_remove_user,
+    .webauthn_challenge_put = sq_webauthn_challenge_put,
+    .webauthn_challenge_take = sq_webauthn_challenge_take,
     .login_fail_get = sq_login_fail_get,
     .login_fail_add = sq_login_fail_add,
     .login_fail_clear = sq_login_fail_clear,

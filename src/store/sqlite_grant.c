@@ -623,6 +623,9 @@ static const char *const SQL_PURGE[] = {
     "expires_at < ?1 LIMIT ?2)",
     "DELETE FROM grant_resource WHERE code_hash IN (SELECT code_hash FROM grant_resource WHERE "
     "expires_at < ?1 LIMIT ?2)",
+    /* WebAuthn challenges never taken */
+    "DELETE FROM webauthn_challenge WHERE hash IN (SELECT hash FROM webauthn_challenge WHERE "
+    "expires_at < ?1 LIMIT ?2)",
     /* a wrapped successor older than the longest window serves nothing */
     "UPDATE refresh_token SET next_wrap = NULL WHERE hash IN (SELECT hash FROM refresh_token "
     "WHERE next_wrap IS NOT NULL AND rotated_at < ?1 - " GH_GRACE_MAX_SQL " LIMIT ?2)",

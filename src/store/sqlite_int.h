@@ -60,7 +60,8 @@ void sq_conn_close(struct sq_conn *c);
 sqlite3_stmt *sq_prep(struct sq_conn *c, const char *sql);
 /* Binds by a format: 't' const char * (text), 'i' int64_t, 'h' hash
  * (unsigned char[32]), 'w' wrapped token (unsigned char[GH_RT_WRAP_LEN],
- * NULL = SQL NULL), 'n' NULL. */
+ * NULL = SQL NULL), 'b' a blob given as const unsigned char * and size_t
+ * length (two arguments), 'n' NULL. */
 int sq_bind(sqlite3_stmt *st, const char *fmt, ...);
 /* Prepares, binds and runs to completion; returns the number of changed
  * rows or a negative gh_err. */
@@ -194,6 +195,26 @@ int sq_mfa_use_step(struct gh_store *gs, const char *sub, int64_t step);
 int sq_mfa_remove(struct gh_store *gs, const char *sub);
 int sq_recovery_use(struct gh_store *gs, const char *sub, const unsigned char hash[GH_SHA256_LEN]);
 int sq_mfa_forget(struct sq_conn *c, const char *sub);
+
+/* sqlite_webauthn.c */
+int sq_webauthn_cred_add(struct gh_store *gs, const struct gh_webauthn_cred *c);
+int sq_webauthn_cred_list(struct gh_store *gs, const char *sub, struct gh_webauthn_cred **rows,
+                          size_t *n);
+int sq_webauthn_cred_get(struct gh_store *gs, const unsigned char *id, size_t id_len,
+                         struct gh_webauthn_cred *out);
+int sq_webauthn_cred_use(struct gh_store *gs, const unsigned char *id, size_t id_len,
+                         int64_t sign_count, int backup_state, int64_t now);
+int sq_webauthn_cred_rename(struct gh_store *gs, const char *sub, const unsigned char *id,
+                            size_t id_len, const char *name);
+int sq_webauthn_cred_remove(struct gh_store *gs, const char *sub, const unsigned char *id,
+                            size_t id_len);
+int sq_webauthn_cred_remove_user(struct gh_store *gs, const char *sub, int *n);
+int sq_webauthn_challenge_put(struct gh_store *gs, const struct gh_webauthn_challenge *c);
+int sq_webauthn_challenge_take(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
+                               int64_t now, struct gh_webauthn_challenge *out);
+/* Removes sub's credentials and challenges inside the caller's write;
+ * credentials removed, or a gh_err. */
+int sq_webauthn_forget(struct sq_conn *c, const char *sub);
 
 extern const struct gh_store_ops gh_sqlite_ops;
 

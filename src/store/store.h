@@ -22,7 +22,7 @@
 #include "core/password.h"
 #include "trace/step.h"
 
-#define GH_SCHEMA_VERSION 12
+#define GH_SCHEMA_VERSION 13
 
 #define GH_ID_MAX 128    /* client ids, usernames, family ids, flow ids */
 #define GH_URI_MAX 512   /* redirect URIs and origins */
@@ -96,6 +96,39 @@ struct gh_mfa {
     char secret_sealed[GH_MFA_SEALED_MAX];
     int enabled;
     int64_t last_step, updated_at;
+};
+
+/* A passkey (WebAuthn Level 2): a user's credential, by its id (at most
+ * 1023 bytes, WebAuthn 6.5.1), with the COSE public key and the algorithm
+ * src/webauthn accepted at registration, the signature counter last
+ * accepted, and the backup flags (BE: may be synced; BS: is). name is the
+ * user's label (at most 64 characters, checked by the caller). */
+#define GH_WEBAUTHN_ID_MAX 1023
+#define GH_WEBAUTHN_KEY_MAX 1024
+#define GH_WEBAUTHN_NAME_MAX 257 /* 64 characters of up to 4 bytes, and a NUL */
+struct gh_webauthn_cred {
+    unsigned char id[GH_WEBAUTHN_ID_MAX];
+    size_t id_len;
+    char sub[GH_ID_MAX];
+    char name[GH_WEBAUTHN_NAME_MAX];
+    unsigned char key[GH_WEBAUTHN_KEY_MAX];
+    size_t key_len;
+    int alg; /* COSE algorithm: -7 ES256, -8 EdDSA, -257 RS256 */
+    int64_t sign_count;
+    int backup_eligible, backup_state;
+    int64_t created_at, last_used_at; /* last_used_at 0: never */
+};
+
+/* A WebAuthn challenge issued and not yet used: only its SHA-256 is
+ * stored, with its purpose ("create": registering a passkey; "get":
+ * signing in), the user it was issued for ("" when the sign-in names none)
+ * and its expiry. */
+#define GH_WEBAUTHN_PURPOSE_MAX 8
+struct gh_webauthn_challenge {
+    unsigned char hash[GH_SHA256_LEN];
+    char purpose[GH_WEBAUTHN_PURPOSE_MAX];
+    char sub[GH_ID_MAX];
+    int64_t expires_at;
 };
 
 struct gh_user {
@@ -443,6 +476,37 @@ struct gh_store_ops {
     int (*recovery_use)(struct gh_store *s, const char *sub,
                         const unsigned char hash[GH_SHA256_LEN]);
 
+    /* Passkeys (WebAuthn Level 2). cred_add: GH_EEXIST when the id is
+     * registered already (7.1 step 22). cred_list: sub's credentials, oldest
+     * first. cred_get: GH_ENOTFOUND when unknown. cred_use records a sign-in
+     * with counter sign_count only when the stored counter is lower, or both
+     * are 0 (7.2 step 21), compared in the UPDATE itself, so two processes
+     * never both accept one counter: GH_ECONFLICT when refused, GH_ENOTFOUND
+     * when the credential is gone; it also stores backup_state (BS) and
+     * last_used_at. cred_rename and cred_remove act on sub's credential only
+     * (GH_ENOTFOUND otherwise); cred_remove_user removes all of sub's, *n
+     * how many. Removing the user removes them too. */
+    int (*webauthn_cred_add)(struct gh_store *s, const struct gh_webauthn_cred *c);
+    int (*webauthn_cred_list)(struct gh_store *s, const char *sub, struct gh_webauthn_cred **rows,
+                              size_t *n);
+    int (*webauthn_cred_get)(struct gh_store *s, const unsigned char *id, size_t id_len,
+                             struct gh_webauthn_cred *out);
+    int (*webauthn_cred_use)(struct gh_store *s, const unsigned char *id, size_t id_len,
+                             int64_t sign_count, int backup_state, int64_t now);
+    int (*webauthn_cred_rename)(struct gh_store *s, const char *sub, const unsigned char *id,
+                                size_t id_len, const char *name);
+    int (*webauthn_cred_remove)(struct gh_store *s, const char *sub, const unsigned char *id,
+                                size_t id_len);
+    int (*webauthn_cred_remove_user)(struct gh_store *s, const char *sub, int *n);
+    /* Challenges: put stores one issued; take deletes it and returns what
+     * it was issued for, in one statement, so each is used once across
+     * processes: GH_ENOTFOUND when unknown or used already, GH_EEXPIRED
+     * when past expires_at (deleted all the same). Expired ones are
+     * purged. */
+    int (*webauthn_challenge_put)(struct gh_store *s, const struct gh_webauthn_challenge *c);
+    int (*webauthn_challenge_take)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                                   int64_t now, struct gh_webauthn_challenge *out);
+
     /* Login rate limiting: failures of one key ("u:NAME" or "a:ADDR"). */
     int (*login_fail_get)(struct gh_store *s, const char *key, int *count, int64_t *last_at);
     int (*login_fail_add)(struct gh_store *s, const char *key, int64_t now, int *count);
@@ -465,8 +529,8 @@ struct gh_store_ops {
                                 size_t len);
     int (*trace_prune)(struct gh_store *s, int keep_flows);
 
-    /* Deletes expired codes, sessions, families, jtis, login counters; at
-     * most `batch` rows per table. */
+    /* Deletes expired codes, sessions, families, jtis, login counters,
+     * WebAuthn challenges; at most `batch` rows per table. */
     int (*purge)(struct gh_store *s, int64_t now, int batch, int *deleted);
 };
 
@@ -554,6 +618,21 @@ int gh_store_mfa_use_step(struct gh_store *s, const char *sub, int64_t step);
 int gh_store_mfa_remove(struct gh_store *s, const char *sub);
 int gh_store_recovery_use(struct gh_store *s, const char *sub,
                           const unsigned char hash[GH_SHA256_LEN]);
+int gh_store_webauthn_cred_add(struct gh_store *s, const struct gh_webauthn_cred *c);
+int gh_store_webauthn_cred_list(struct gh_store *s, const char *sub, struct gh_webauthn_cred **rows,
+                                size_t *n);
+int gh_store_webauthn_cred_get(struct gh_store *s, const unsigned char *id, size_t id_len,
+                               struct gh_webauthn_cred *out);
+int gh_store_webauthn_cred_use(struct gh_store *s, const unsigned char *id, size_t id_len,
+                               int64_t sign_count, int backup_state, int64_t now);
+int gh_store_webauthn_cred_rename(struct gh_store *s, const char *sub, const unsigned char *id,
+                                  size_t id_len, const char *name);
+int gh_store_webauthn_cred_remove(struct gh_store *s, const char *sub, const unsigned char *id,
+                                  size_t id_len);
+int gh_store_webauthn_cred_remove_user(struct gh_store *s, const char *sub, int *n);
+int gh_store_webauthn_challenge_put(struct gh_store *s, const struct gh_webauthn_challenge *c);
+int gh_store_webauthn_challenge_take(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                                     int64_t now, struct gh_webauthn_challenge *out);
 int gh_store_login_fail_get(struct gh_store *s, const char *key, int *count, int64_t *last_at);
 int gh_store_login_fail_add(struct gh_store *s, const char *key, int64_t now, int *count);
 int gh_store_login_fail_clear(struct gh_store *s, const char *key);

@@ -294,6 +294,57 @@ int gh_store_grant_resource_of_family(struct gh_store *s, const char *family_id,
     return s->ops->grant_resource_of_family(s, family_id, out, len);
 }
 
+int gh_store_webauthn_cred_add(struct gh_store *s, const struct gh_webauthn_cred *c)
+{
+    return s->ops->webauthn_cred_add(s, c);
+}
+
+int gh_store_webauthn_cred_list(struct gh_store *s, const char *sub, struct gh_webauthn_cred **rows,
+                                size_t *n)
+{
+    return s->ops->webauthn_cred_list(s, sub, rows, n);
+}
+
+int gh_store_webauthn_cred_get(struct gh_store *s, const unsigned char *id, size_t id_len,
+                               struct gh_webauthn_cred *out)
+{
+    return s->ops->webauthn_cred_get(s, id, id_len, out);
+}
+
+int gh_store_webauthn_cred_use(struct gh_store *s, const unsigned char *id, size_t id_len,
+                               int64_t sign_count, int backup_state, int64_t now)
+{
+    return s->ops->webauthn_cred_use(s, id, id_len, sign_count, backup_state, now);
+}
+
+int gh_store_webauthn_cred_rename(struct gh_store *s, const char *sub, const unsigned char *id,
+                                  size_t id_len, const char *name)
+{
+    return s->ops->webauthn_cred_rename(s, sub, id, id_len, name);
+}
+
+int gh_store_webauthn_cred_remove(struct gh_store *s, const char *sub, const unsigned char *id,
+                                  size_t id_len)
+{
+    return s->ops->webauthn_cred_remove(s, sub, id, id_len);
+}
+
+int gh_store_webauthn_cred_remove_user(struct gh_store *s, const char *sub, int *n)
+{
+    return s->ops->webauthn_cred_remove_user(s, sub, n);
+}
+
+int gh_store_webauthn_challenge_put(struct gh_store *s, const struct gh_webauthn_challenge *c)
+{
+    return s->ops->webauthn_challenge_put(s, c);
+}
+
+int gh_store_webauthn_challenge_take(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
+                                     int64_t now, struct gh_webauthn_challenge *out)
+{
+    return s->ops->webauthn_challenge_take(s, hash, now, out);
+}
+
 int gh_store_login_fail_get(struct gh_store *s, const char *key, int *count, int64_t *last_at)
 {
     return s->ops->login_fail_get(s, key, count, last_at);

@@ -344,7 +344,8 @@ STORE_TEST(migrate_client_grant_types, 1)
     ASSERT_INT_EQ(gh_store_client_add(s, &conf), 0);
     /* back to version 6: what version 7 added goes, and what later
      * versions added (8: logout URIs and the back-channel queue, 9: DPoP, 10:
-     * registration and resources, 11: one-time codes, 12: sign-in methods) */
+     * registration and resources, 11: one-time codes, 12: sign-in methods, 13:
+     * passkeys) */
     ASSERT_INT_EQ(
         gh_stest_raw(b,
                      "ALTER TABLE client DROP COLUMN post_logout_uris; "
@@ -358,7 +359,8 @@ STORE_TEST(migrate_client_grant_types, 1)
                      "DROP TABLE user_mfa; DROP TABLE recovery_code; "
                      "ALTER TABLE browser_session DROP COLUMN amr; "
                      "ALTER TABLE auth_code DROP COLUMN amr; ALTER TABLE family DROP COLUMN amr; "
-                     "ALTER TABLE client DROP COLUMN require_mfa"),
+                     "ALTER TABLE client DROP COLUMN require_mfa; "
+                     "DROP TABLE webauthn_credential; DROP TABLE webauthn_challenge"),
         0);
     ASSERT_INT_EQ(gh_stest_raw(b, sqlite ? "ALTER TABLE client DROP COLUMN grant_types; "
                                            "PRAGMA user_version = 6"

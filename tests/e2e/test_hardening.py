@@ -365,7 +365,7 @@ def test_schema_3_database_is_migrated(gh):
     drop += [f'ALTER TABLE "user" DROP COLUMN argon2_{c}' for c in "tmp"]
     # and what later versions added (5: trace step facts, 6: remembered consent,
     # 7: clients' grant types, 8: logout URIs and the back-channel logout queue, 9: DPoP,
-    # 10: registration and resources, 11: one-time codes, 12: sign-in methods)
+    # 10: registration and resources, 11: one-time codes, 12: sign-in methods, 13: passkeys)
     drop += ["ALTER TABLE trace_step DROP COLUMN attrs", "DROP TABLE consent",
              "ALTER TABLE client DROP COLUMN grant_types"]
     drop += ["ALTER TABLE client DROP COLUMN post_logout_uris",
@@ -378,6 +378,7 @@ def test_schema_3_database_is_migrated(gh):
     drop += ["DROP TABLE user_mfa", "DROP TABLE recovery_code"]
     drop += [f"ALTER TABLE {t} DROP COLUMN amr" for t in ("browser_session", "auth_code", "family")]
     drop += ["ALTER TABLE client DROP COLUMN require_mfa"]
+    drop += ["DROP TABLE webauthn_credential", "DROP TABLE webauthn_challenge"]
     drop += ["PRAGMA user_version = 3" if gh.sqlite_path() else
              "UPDATE gh_schema SET version = 3"]
     for statement in drop:

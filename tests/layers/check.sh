@@ -18,11 +18,12 @@ declare -A may=(
     [http]="core"
     [store]="core proto/grant.h trace/step.h"
     [trace]="core store"
-    [oauth]="core proto jose http store trace"
+    [webauthn]="core"
+    [oauth]="core proto jose http store trace webauthn"
     [api]="core proto jose http trace/recorder.h trace/step.h"
     [app]="core http trace/recorder.h trace/step.h"
-    [server]="core proto jose http store trace oauth api app"
-    [cli]="core proto jose http store trace oauth api app server"
+    [server]="core proto jose http store trace oauth api app webauthn"
+    [cli]="core proto jose http store trace oauth api app server webauthn"
 )
 # single files with a narrower rule than their layer
 declare -A file_may=(

@@ -57,16 +57,19 @@ static void totp_on(struct gh_buf *b, const struct gh_account_view *v)
 {
     gh_buf_printf(b,
                   "<p><span class=\"on\" id=\"totp-state\">On</span> · after your password, "
-                  "gatehouse asks for a code from your authenticator app.</p><p>Recovery "
-                  "codes left: <strong id=\"recovery-left\">%d</strong></p>",
+                  "gatehouse asks for a code from your authenticator app.</p><ul "
+                  "class=\"list\"><li><div><p>Recovery codes</p><p class=\"small\"><strong "
+                  "id=\"recovery-left\">%d</strong> left; each works once in place of a "
+                  "code</p></div>",
                   v->recovery_left);
     form_open(b, "/account/recovery", NULL, v->csrf);
-    gh_buf_puts(b, "<button class=\"compact\" type=\"submit\">Make new recovery codes</button>"
-                   "</form>");
+    gh_buf_puts(b, "<button class=\"compact\" type=\"submit\">Make new codes</button></form>"
+                   "</li><li>");
     form_open(b, "/account/totp/disable", "inline", v->csrf);
     gh_buf_puts(b, "<div>");
     code_field(b, "off-code", "Code from your app, to turn it off", 0);
-    gh_buf_puts(b, "</div><button class=\"secondary\" type=\"submit\">Turn off</button></form>");
+    gh_buf_puts(b, "</div><button class=\"secondary\" type=\"submit\">Turn off</button></form>"
+                   "</li></ul>");
 }
 
 static void totp_section(struct gh_buf *b, const struct gh_account_view *v)

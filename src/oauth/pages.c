@@ -46,7 +46,7 @@ static const char css[] =
     "button.compact{margin-top:0;padding:6px 12px;background:transparent;color:var(--accent)}"
     ".inline{display:flex;gap:10px;align-items:flex-end;flex-wrap:wrap}.inline label{margin:0 0 "
     "6px}"
-    ".inline div{flex:1;min-width:150px}.inline button{margin-top:0}"
+    ".inline div{flex:1;min-width:150px}.inline button{margin-top:0}.list li>.inline{flex:1}"
     "input.code{letter-spacing:.2em;font-family:ui-monospace,monospace}"
     ".qr{display:block;width:200px;height:200px;margin:8px auto 16px;border-radius:6px}"
     ".mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all;"

@@ -186,6 +186,19 @@ def test_account_page_shows_user_state_and_sessions(server):
     assert s.cookies.get("gh_session") not in r.text
 
 
+def test_passkeys_section_needs_a_host_name_issuer(gh):
+    """A WebAuthn RP ID is a host name: with an issuer named localhost the
+    passkeys section is there (with an IP address, see above, it is not)."""
+    by_ip = gh.issuer
+    gh.issuer = f"http://localhost:{gh.port}"
+    gh.setup()
+    gh.issuer = by_ip  # the requests still go to 127.0.0.1
+    gh.start()
+    r = account(gh, sign_in(gh))
+    assert r.status_code == 200, r.text
+    assert 'id="passkeys"' in r.text and "not available yet" in r.text
+
+
 def test_totp_setup_confirm_recovery_disable(server):
     gh = server
     s = sign_in(gh)

@@ -15,7 +15,8 @@
  *   POST /account/recovery      new recovery codes in place of the old
  *
  * Wrong codes are throttled like passwords (throttle.h), per user under
- * the key "t:NAME". A setup that is enabled is never replaced by a new
+ * the key "o:NAME", the counter of the sign-in's code step (mfa.c), so the
+ * account page gives no extra guesses. A setup that is enabled is never replaced by a new
  * enrolment: it must be turned off first, with a code.
  */
 #include <stdio.h>
@@ -68,7 +69,7 @@ static const char *code_of(const struct gh_account *ac, char *out)
 
 static const char *throttle_key(struct gh_req *r, const struct gh_account *ac)
 {
-    return gh_arena_printf(r->arena, "t:%s", ac->sess.sub);
+    return gh_arena_printf(r->arena, "o:%s", ac->sess.sub);
 }
 
 /* Checks a posted code against secret under the throttle: 0 and *step,

@@ -11,6 +11,7 @@
 #include "oauth/account.h"
 #include "oauth/pages.h"
 #include "oauth/qr.h"
+#include "proto/amr.h"
 
 #define PAGE_MAX 65536
 
@@ -102,6 +103,26 @@ static void when(struct gh_buf *b, int64_t t)
     gh_buf_puts(b, out);
 }
 
+/* How a session signed in (proto/amr.h), e.g. "Password and one-time
+ * code"; nothing for a session from before methods were recorded. How
+ * many methods it named. */
+static int methods(struct gh_buf *b, int amr)
+{
+    static const struct {
+        int bit;
+        const char *first, *later;
+    } names[] = {{GH_AMR_PWD, "Password", "password"},
+                 {GH_AMR_OTP, "One-time code", "one-time code"},
+                 {GH_AMR_HWK, "Passkey", "passkey"}};
+    int n = 0;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (amr & names[i].bit) {
+            gh_buf_printf(b, "%s%s", n ? " and " : "", n ? names[i].later : names[i].first);
+            n++;
+        }
+    return n;
+}
+
 static void sessions_section(struct gh_buf *b, const struct gh_account_view *v)
 {
     gh_buf_puts(b, "<section aria-labelledby=\"sessions-h\"><h2 id=\"sessions-h\">Sessions</h2>"
@@ -114,7 +135,8 @@ static void sessions_section(struct gh_buf *b, const struct gh_account_view *v)
         gh_buf_puts(b, "<li><div><p>Signed in ");
         when(b, x->created_at);
         gh_buf_puts(b, mine ? " <span class=\"tag\">This session</span>" : "");
-        gh_buf_puts(b, "</p><p class=\"small\">Until ");
+        gh_buf_puts(b, "</p><p class=\"small\">");
+        gh_buf_puts(b, methods(b, x->amr) ? " · until " : "Until ");
         when(b, x->expires_at);
         gh_buf_puts(b, "</p></div>");
         form_open(b, "/account/sessions/signout", NULL, v->csrf);

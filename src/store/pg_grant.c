@@ -482,7 +482,7 @@ static const char SQL_SESSION_GET[] =
 static const char SQL_SESSION_DELETE[] = "DELETE FROM browser_session WHERE hash = $1";
 static const char SQL_SESSION_DELETE_USER[] = "DELETE FROM browser_session WHERE sub = $1";
 static const char SQL_SESSION_LIST_USER[] =
-    "SELECT sub, sid, created_at, expires_at FROM browser_session WHERE sub = $1 AND "
+    "SELECT sub, sid, created_at, expires_at, amr FROM browser_session WHERE sub = $1 AND "
     "expires_at > $2 ORDER BY created_at, sid";
 
 static int session_put_fn(struct pgs_conn *c, void *arg)
@@ -589,6 +589,7 @@ int pgs_session_list_user(struct gh_store *gs, const char *sub, int64_t now,
         pgs_text(r, (int)i, 1, v[i].sid, sizeof(v[i].sid));
         v[i].created_at = pgs_int(r, (int)i, 2);
         v[i].expires_at = pgs_int(r, (int)i, 3);
+        v[i].amr = (int)pgs_int(r, (int)i, 4);
     }
     PQclear(r);
     if (v == NULL)

@@ -446,7 +446,7 @@ static const char SQL_SESSION_GET[] =
 static const char SQL_SESSION_DELETE[] = "DELETE FROM browser_session WHERE hash = ?";
 static const char SQL_SESSION_DELETE_USER[] = "DELETE FROM browser_session WHERE sub = ?";
 static const char SQL_SESSION_LIST_USER[] =
-    "SELECT sub, sid, created_at, expires_at FROM browser_session WHERE sub = ? AND "
+    "SELECT sub, sid, created_at, expires_at, amr FROM browser_session WHERE sub = ? AND "
     "expires_at > ? ORDER BY created_at, sid";
 
 static int session_put_fn(struct sq_conn *c, void *arg)
@@ -547,6 +547,7 @@ static int session_row(sqlite3_stmt *st, void *out)
     sq_text(st, 1, sess->sid, sizeof(sess->sid));
     sess->created_at = sqlite3_column_int64(st, 2);
     sess->expires_at = sqlite3_column_int64(st, 3);
+    sess->amr = sqlite3_column_int(st, 4);
     return 0;
 }
 

@@ -365,7 +365,7 @@ struct gh_store_ops {
     /* Ends every browser session of sub; *n = how many. */
     int (*session_delete_user)(struct gh_store *s, const char *sub, int *n);
     /* The live browser sessions of sub (expires_at > now), oldest first,
-     * for the account page: sub, sid, created_at and expires_at only; the
+     * for the account page: sub, sid, created_at, expires_at and amr; the
      * cookie hash and user stamp are left zero. New array (caller frees
      * *rows with free); *n 0 when there are none. */
     int (*session_list_user)(struct gh_store *s, const char *sub, int64_t now,

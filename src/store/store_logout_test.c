@@ -190,6 +190,7 @@ static int session_at(struct gh_store *s, int seed, const char *sub, const char 
     snprintf(in.sid, sizeof(in.sid), "%s", sid);
     in.created_at = created;
     in.expires_at = expires;
+    in.amr = seed; /* any bits: read back as written */
     return gh_store_session_put(s, &in);
 }
 
@@ -214,6 +215,7 @@ STORE_TEST(session_list_user, 1)
     ASSERT_STR_EQ(rows[0].sub, "alice");
     ASSERT_INT_EQ(rows[0].created_at, NOW - 500);
     ASSERT_INT_EQ(rows[0].expires_at, NOW + 60);
+    ASSERT_INT_EQ(rows[0].amr, 2);
     ASSERT_STR_EQ(rows[1].sid, "sid-late");
     for (size_t i = 0; i < n; i++) { /* never the cookie's hash */
         ASSERT_INT_EQ(memcmp(rows[i].hash, zero, sizeof(zero)), 0);

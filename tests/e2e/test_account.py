@@ -365,3 +365,40 @@ def test_sessions_listed_and_signed_out(server):
     assert r.status_code == 200 and "Signed out" in r.text
     assert "gh_session=;" in r.headers.get("Set-Cookie", "")
     assert account(gh, a).status_code == 401
+
+
+def sign_in_with_code(gh, code):
+    """Password, then the code step of the sign-in (/login/otp)."""
+    _, challenge = pkce_pair()
+    s, page = gh.authorize(challenge=challenge)
+    fields = form_fields(page.text)
+    fields.update(username="alice", password=PASSWORD)
+    r = s.post(gh.issuer + "/login", data=fields, allow_redirects=False)
+    assert r.status_code == 200 and 'action="/login/otp"' in r.text, r.text
+    fields = form_fields(r.text)
+    fields["code"] = code
+    r = s.post(gh.issuer + "/login/otp", data=fields, allow_redirects=False)
+    if r.status_code == 200 and 'action="/consent"' in r.text:
+        fields = form_fields(r.text)
+        fields["decision"] = "allow"
+        r = s.post(gh.issuer + "/consent", data=fields, allow_redirects=False)
+    assert r.status_code in (302, 303), r.text
+    return s
+
+
+def test_enrolled_codes_work_at_sign_in(server):
+    """What the account page sets up is what the sign-in asks for: the
+    app's codes and the recovery codes shown once; the sessions list says
+    how each session signed in."""
+    gh = server
+    s = sign_in(gh)
+    assert "Password · until" in account(gh, s).text
+    secret, codes, _ = enrol(gh, s)
+    b = sign_in_with_code(gh, totp(secret, time.time() + 30))
+    mine = re.search(r"<li><div><p>Signed in [^<]*<span class=\"tag\">This session</span></p>"
+                     r"<p class=\"small\">([^<]*)</p>", account(gh, b).text)
+    assert mine and mine.group(1).startswith("Password and one-time code · until"), \
+        account(gh, b).text
+    c = sign_in_with_code(gh, codes[0].upper().replace("-", " "))
+    assert 'id="recovery-left">9<' in account(gh, c).text
+    assert recovery_rows(gh, codes[0]) == 0

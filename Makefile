@@ -6,7 +6,7 @@
 #   make format                       clang-format every C file
 #   make deb                          the Debian package, in build/deb/ (scripts/deb.sh)
 
-PKGS    := libmicrohttpd libcrypto jansson sqlite3 libpq libargon2 libcurl libcbor
+PKGS    := libmicrohttpd libcrypto jansson sqlite3 libpq libargon2 libcurl libcbor libqrencode
 CC      ?= cc
 OPT     ?= -O2
 SANITIZE ?=

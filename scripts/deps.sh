@@ -4,7 +4,8 @@
 #   bash scripts/deps.sh build   # compiler and libraries
 #   bash scripts/deps.sh test    # + test tools (PostgreSQL, Chromium, PlantUML, Python clients,
 #                                #   lintian, debootstrap, Apache httpd with
-#                                #   mod_auth_openidc) and node >= 20 (scripts/node.sh)
+#                                #   mod_auth_openidc, zbarimg to read the account page's QR
+#                                #   code) and node >= 20 (scripts/node.sh)
 #   bash scripts/deps.sh bench   # + wrk and nginx
 # (`make deb`, scripts/deb.sh, installs the Debian package's build dependencies itself.)
 # Node.js: the browser and diagram tests need node >= 20 (playwright-core);
@@ -21,11 +22,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tier=${1:-build}
 pkgs=(make gcc pkg-config libmicrohttpd-dev libssl-dev libjansson-dev libsqlite3-dev libpq-dev
-      libargon2-dev libcurl4-openssl-dev libcbor-dev sqlite3 curl)
+      libargon2-dev libcurl4-openssl-dev libcbor-dev libqrencode-dev sqlite3 curl)
 if [[ $tier == test || $tier == bench ]]; then
     pkgs+=(python3 python3-pytest python3-requests python3-jwcrypto python3-authlib
            postgresql chromium plantuml nodejs npm procps clang libclang-rt-14-dev
-           dpkg-dev lintian debootstrap apache2 libapache2-mod-auth-openidc)
+           dpkg-dev lintian debootstrap apache2 libapache2-mod-auth-openidc zbar-tools)
 fi
 if [[ $tier == bench ]]; then
     pkgs+=(wrk nginx-light)

@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
+#include <qrencode.h>
 #include <sqlite3.h>
 
 #include "cli/cli.h"
@@ -71,6 +72,7 @@ void gh_cli_version(FILE *f)
     fprintf(f, "  libpq          %s\n", pq);
     fprintf(f, "  libcurl        %s (%s), %s\n", curl->version, LIBCURL_VERSION,
             curl->ssl_version ? curl->ssl_version : "no TLS");
+    fprintf(f, "  libqrencode    %s\n", QRcode_APIVersionString());
     fprintf(f, "  libargon2      reports no version at run time\n");
 }
 

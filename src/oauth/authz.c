@@ -11,14 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
-#include "core/b64url.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "jose/dpop.h"
 #include "oauth/authz.h"
+#include "oauth/csrf.h"
 #include "oauth/idtoken.h"
 #include "oauth/resources.h"
 #include "proto/amr.h"
@@ -290,61 +288,36 @@ void gh_authz_issue_code(struct gh_req *r, const struct gh_snap *s, const struct
     redirect_with(r, s, a, "code", code, NULL, NULL);
 }
 
-/* CSRF token: HMAC-SHA256(csrf_key, browser cookie and request), the
- * request being every field the forms carry, the trace flow id included (a
- * form cannot move its steps into another flow). Each field goes in with
- * its length, so no field can borrow another's bytes, and nothing is cut
- * off. When the MAC cannot be computed the token is empty, which no check
- * accepts. */
-static void csrf_token(const struct gh_snap *s, const char *cookie, const struct gh_authz *a,
-                       char out[64])
+/* The fields of the request the CSRF token binds (csrf.h): every field
+ * the forms carry, the trace flow id included (a form cannot move its
+ * steps into another flow). */
+#define AUTHZ_FIELDS 11
+static void csrf_fields(const struct gh_authz *a, const char *f[AUTHZ_FIELDS])
 {
-    const char *fields[] = {cookie,
-                            a->client_id,
-                            a->redirect_uri,
-                            a->challenge,
-                            a->state ? a->state : "",
-                            a->scope,
-                            a->flow ? a->flow : "",
-                            a->nonce ? a->nonce : "",
-                            a->prompt ? a->prompt : "",
-                            a->dpop_jkt ? a->dpop_jkt : "",
-                            a->resources ? a->resources : "",
-                            a->acr_values ? a->acr_values : ""};
-    struct gh_buf msg;
-    unsigned char mac[32];
-    size_t maclen = 0;
-    int ok = 1;
-    gh_buf_init(&msg, 1 << 20);
-    for (size_t i = 0; i < GH_ARRAY_LEN(fields); i++)
-        ok = ok && gh_buf_printf(&msg, "%zu:", strlen(fields[i])) == 0 &&
-             gh_buf_puts(&msg, fields[i]) == 0;
-    ok = ok && EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, s->csrf_key, sizeof(s->csrf_key),
-                         (const unsigned char *)msg.p, msg.len, mac, sizeof(mac), &maclen) != NULL;
-    gh_buf_release(&msg);
-    out[0] = '\0';
-    if (ok)
-        gh_b64url_encode(mac, sizeof(mac), out, 64);
+    const char *v[AUTHZ_FIELDS] = {a->client_id,
+                                   a->redirect_uri,
+                                   a->challenge,
+                                   a->state ? a->state : "",
+                                   a->scope,
+                                   a->flow ? a->flow : "",
+                                   a->nonce ? a->nonce : "",
+                                   a->prompt ? a->prompt : "",
+                                   a->dpop_jkt ? a->dpop_jkt : "",
+                                   a->resources ? a->resources : "",
+                                   a->acr_values ? a->acr_values : ""};
+    memcpy(f, v, sizeof(v));
 }
 
 const char *gh_authz_browser(struct gh_req *r, const struct gh_snap *s)
 {
-    const char *cookie = gh_req_cookie(r, "gh_csrf");
-    if (cookie == NULL || strlen(cookie) != GH_TOKEN_LEN) {
-        char fresh[GH_TOKEN_LEN + 1];
-        gh_rand_token(fresh, sizeof(fresh));
-        int secure = strncmp(s->issuer, "https:", 6) == 0;
-        gh_resp_header(r, "Set-Cookie",
-                       gh_arena_printf(r->arena, "gh_csrf=%s; Path=/; HttpOnly; SameSite=Strict%s",
-                                       fresh, secure ? "; Secure" : ""));
-        cookie = gh_arena_strdup(r->arena, fresh);
-    }
-    return cookie ? cookie : "";
+    return gh_csrf_browser(r, s);
 }
 
 void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a)
 {
-    csrf_token(s, gh_authz_browser(r, s), a, a->csrf);
+    const char *f[AUTHZ_FIELDS];
+    csrf_fields(a, f);
+    gh_csrf_token(r, s, f, AUTHZ_FIELDS, a->csrf);
 }
 
 int gh_authz_mfa_needed(const struct gh_authz *a)
@@ -355,11 +328,9 @@ int gh_authz_mfa_needed(const struct gh_authz *a)
 int gh_authz_csrf_ok(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
                      const char *posted)
 {
-    const char *cookie = gh_req_cookie(r, "gh_csrf");
-    char expect[64] = "";
-    if (cookie != NULL && posted != NULL)
-        csrf_token(s, cookie, a, expect);
-    if (expect[0] != '\0' && gh_ct_streq(expect, strlen(expect), posted, strlen(posted)))
+    const char *f[AUTHZ_FIELDS];
+    csrf_fields(a, f);
+    if (gh_csrf_ok(r, s, f, AUTHZ_FIELDS, posted))
         return 1;
     a->flow = NULL; /* a posted flow id counts only under a valid MAC */
     return 0;

@@ -53,12 +53,7 @@ static void end_session(struct gh_req *r, const struct gh_snap *s, struct logout
 {
     struct gh_as *as = gh_as_of(r);
     const char *cookie = gh_req_cookie(r, "gh_session");
-    int secure = strncmp(s->issuer, "https:", 6) == 0;
-    gh_resp_header(r, "Set-Cookie",
-                   gh_arena_printf(r->arena,
-                                   "gh_session=; Path=/; HttpOnly; SameSite=Lax; "
-                                   "Max-Age=0%s",
-                                   secure ? "; Secure" : ""));
+    gh_session_cookie_clear(r, s);
     unsigned char hash[GH_SHA256_LEN];
     struct gh_logout_req req = {.now_ms = gh_now_us() / 1000};
     if (cookie != NULL && strlen(cookie) == GH_TOKEN_LEN) {

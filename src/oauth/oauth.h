@@ -28,6 +28,13 @@ void gh_h_revoke(struct gh_req *r);
 void gh_h_introspect(struct gh_req *r);
 void gh_h_userinfo(struct gh_req *r);
 void gh_h_logout(struct gh_req *r);
+/* The account page (account.h). */
+void gh_h_account(struct gh_req *r);
+void gh_h_account_signout(struct gh_req *r);
+void gh_h_account_totp_setup(struct gh_req *r);
+void gh_h_account_totp_confirm(struct gh_req *r);
+void gh_h_account_totp_disable(struct gh_req *r);
+void gh_h_account_recovery(struct gh_req *r);
 void gh_h_userinfo_preflight(struct gh_req *r);
 void gh_h_cors_preflight(struct gh_req *r);
 void gh_h_healthz(struct gh_req *r);

@@ -30,7 +30,31 @@ static const char css[] =
     "color:var(--accent)}.error{color:var(--err);background:rgba(180,35,24,.08);"
     "border-radius:8px;padding:10px 12px;margin:12px 0}"
     "ul{padding-left:20px;margin:0 0 8px}code{font-size:.95em}.hint{margin-top:16px;"
-    "font-size:.9em}a{color:var(--accent)}";
+    "font-size:.9em}"
+    /* the account pages (account_view.c) */
+    "main.wide{max-width:600px}h2{font-size:1.1rem;margin:0 0 6px}"
+    "section{border-top:1px solid var(--border);margin-top:22px;padding-top:18px}"
+    ".notice{background:rgba(47,91,234,.08);border-radius:8px;padding:10px 12px;margin:12px 0}"
+    ".on{color:#1a7f37;font-weight:600}.off{color:var(--muted);font-weight:600}"
+    "@media (prefers-color-scheme:dark){.on{color:#4ac26b}}"
+    ".list{list-style:none;padding:0;margin:0}.list li{display:flex;align-items:center;"
+    "justify-content:space-between;gap:12px;padding:10px 0;border-bottom:1px solid "
+    "var(--border)}.list li:last-child{border-bottom:0}.list p{margin:0}"
+    ".small{font-size:.875rem}.tag{display:inline-block;font-size:.75rem;font-weight:600;"
+    "color:var(--accent);border:1px solid var(--accent);border-radius:999px;padding:0 8px;"
+    "margin-left:6px;vertical-align:middle}"
+    "button.compact{margin-top:0;padding:6px 12px;background:transparent;color:var(--accent)}"
+    ".inline{display:flex;gap:10px;align-items:flex-end;flex-wrap:wrap}.inline label{margin:0 0 "
+    "6px}"
+    ".inline div{flex:1;min-width:150px}.inline button{margin-top:0}.list li>.inline{flex:1}"
+    "input.code{letter-spacing:.2em;font-family:ui-monospace,monospace}"
+    ".qr{display:block;width:200px;height:200px;margin:8px auto 16px;border-radius:6px}"
+    ".mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all;"
+    "background:rgba(127,127,127,.12);border-radius:6px;padding:6px 8px;display:block;"
+    "margin:4px 0 12px;font-size:.9rem;color:var(--fg)}"
+    ".codes{display:grid;grid-template-columns:1fr 1fr;gap:6px 16px;list-style:none;padding:0;"
+    "margin:12px 0 16px;font-family:ui-monospace,monospace;font-size:1rem}"
+    "a{color:var(--accent)}.back{display:inline-block;margin-top:18px}";
 
 void gh_h_stylesheet(struct gh_req *r)
 {
@@ -44,14 +68,21 @@ static void esc(struct gh_buf *b, const char *s)
     gh_buf_html(b, s, strlen(s));
 }
 
-static void head(struct gh_buf *b, const char *title)
+static void head_of(struct gh_buf *b, const char *title, const char *main_tag)
 {
     gh_buf_puts(b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
                    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
                    "<title>");
     esc(b, title);
     gh_buf_puts(b, " · gatehouse</title><link rel=\"stylesheet\" href=\"/gh.css\"></head>"
-                   "<body><main><div class=\"brand\">gatehouse</div>");
+                   "<body>");
+    gh_buf_puts(b, main_tag);
+    gh_buf_puts(b, "<div class=\"brand\">gatehouse</div>");
+}
+
+static void head(struct gh_buf *b, const char *title)
+{
+    head_of(b, title, "<main>");
 }
 
 static void hidden(struct gh_buf *b, const char *name, const char *value)
@@ -100,6 +131,16 @@ static void finish(struct gh_req *r, struct gh_buf *b, int status, const char *r
         gh_resp_body(r, 500, "text/plain", "server error", 12);
     else
         gh_resp_body(r, status, "text/html; charset=utf-8", body, strlen(body));
+}
+
+void gh_page_begin(struct gh_buf *b, const char *title, int wide)
+{
+    head_of(b, title, wide ? "<main class=\"wide\">" : "<main>");
+}
+
+void gh_page_end(struct gh_req *r, struct gh_buf *b, int status)
+{
+    finish(r, b, status, NULL);
 }
 
 void gh_page_login(struct gh_req *r, int status, const struct gh_authz *a, const char *username,

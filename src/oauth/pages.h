@@ -1,7 +1,8 @@
 /*
  * HTML pages of the Authorization Server: sign-in, consent and error
- * pages. Every value is HTML-escaped; pages carry no script and load one
- * stylesheet from the server itself (strict CSP, see gh_oauth_page_headers).
+ * pages, and the frame of the account pages (account_view.c). Every value
+ * is HTML-escaped; pages carry no script and load one stylesheet from the
+ * server itself (strict CSP, see gh_oauth_page_headers).
  */
 #ifndef GH_PAGES_H
 #define GH_PAGES_H
@@ -47,5 +48,10 @@ void gh_page_logout_confirm(struct gh_req *r, const char *user, const char *csrf
 /* The "signed out" page, when there is nowhere to send the browser back to. */
 void gh_page_signed_out(struct gh_req *r);
 void gh_h_stylesheet(struct gh_req *r);
+/* Any other page of the AS (the account pages): the document head and the
+ * opening of its card into b (wide: a broader card), then, after the
+ * caller's HTML, the close, the page security headers and the answer. */
+void gh_page_begin(struct gh_buf *b, const char *title, int wide);
+void gh_page_end(struct gh_req *r, struct gh_buf *b, int status);
 
 #endif

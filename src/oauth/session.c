@@ -81,3 +81,12 @@ int gh_session_start(struct gh_req *r, const struct gh_snap *s, const struct gh_
                                    sid, (long long)as->cfg->session_ttl, secure ? "; Secure" : ""));
     return 0;
 }
+
+void gh_session_cookie_clear(struct gh_req *r, const struct gh_snap *s)
+{
+    int secure = strncmp(s->issuer, "https:", 6) == 0;
+    gh_resp_header(r, "Set-Cookie",
+                   gh_arena_printf(r->arena,
+                                   "gh_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0%s",
+                                   secure ? "; Secure" : ""));
+}

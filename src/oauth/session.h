@@ -18,5 +18,7 @@ int gh_session_user(struct gh_req *r, struct gh_session *sess /* OUT */);
  * its cookie and returns the session in sess. */
 int gh_session_start(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u, int amr,
                      struct gh_session *sess /* OUT */);
+/* Tells the browser to drop its session cookie (after its session ended). */
+void gh_session_cookie_clear(struct gh_req *r, const struct gh_snap *s);
 
 #endif

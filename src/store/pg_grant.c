@@ -481,6 +481,9 @@ static const char SQL_SESSION_GET[] =
     "$1";
 static const char SQL_SESSION_DELETE[] = "DELETE FROM browser_session WHERE hash = $1";
 static const char SQL_SESSION_DELETE_USER[] = "DELETE FROM browser_session WHERE sub = $1";
+static const char SQL_SESSION_LIST_USER[] =
+    "SELECT sub, sid, created_at, expires_at, amr FROM browser_session WHERE sub = $1 AND "
+    "expires_at > $2 ORDER BY created_at, sid";
 
 static int session_put_fn(struct pgs_conn *c, void *arg)
 {
@@ -568,6 +571,32 @@ int pgs_session_delete_user(struct gh_store *gs, const char *sub, int *n)
     int rc = pgs_write((struct pgs_store *)gs, session_delete_user_fn, &j);
     *n = rc == 0 ? j.n : 0;
     return rc;
+}
+
+int pgs_session_list_user(struct gh_store *gs, const char *sub, int64_t now,
+                          struct gh_session **rows, size_t *n)
+{
+    int rc;
+    *rows = NULL;
+    *n = 0;
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_SESSION_LIST_USER, &rc, "ti", sub, now);
+    if (r == NULL)
+        return rc;
+    size_t len = (size_t)PQntuples(r);
+    struct gh_session *v = calloc(len ? len : 1, sizeof(*v)); /* no hash, no stamp */
+    for (size_t i = 0; v != NULL && i < len; i++) {
+        pgs_text(r, (int)i, 0, v[i].sub, sizeof(v[i].sub));
+        pgs_text(r, (int)i, 1, v[i].sid, sizeof(v[i].sid));
+        v[i].created_at = pgs_int(r, (int)i, 2);
+        v[i].expires_at = pgs_int(r, (int)i, 3);
+        v[i].amr = (int)pgs_int(r, (int)i, 4);
+    }
+    PQclear(r);
+    if (v == NULL)
+        return GH_ENOMEM;
+    *rows = v;
+    *n = len;
+    return 0;
 }
 
 /* ---- login failures ---- */

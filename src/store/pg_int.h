@@ -157,6 +157,8 @@ int pgs_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN]
 int pgs_session_delete(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN]);
 int pgs_session_amr_add(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int amr);
 int pgs_session_delete_user(struct gh_store *gs, const char *sub, int *n);
+int pgs_session_list_user(struct gh_store *gs, const char *sub, int64_t now,
+                          struct gh_session **rows, size_t *n);
 int pgs_login_fail_get(struct gh_store *gs, const char *key, int *count, int64_t *last_at);
 int pgs_login_fail_add(struct gh_store *gs, const char *key, int64_t now, int *count);
 int pgs_login_fail_clear(struct gh_store *gs, const char *key);
@@ -207,6 +209,9 @@ int pgs_mfa_use_step(struct gh_store *gs, const char *sub, int64_t step);
 int pgs_mfa_remove(struct gh_store *gs, const char *sub);
 int pgs_recovery_use(struct gh_store *gs, const char *sub, const unsigned char hash[GH_SHA256_LEN]);
 int pgs_mfa_forget(struct pgs_conn *c, const char *sub);
+int pgs_recovery_count(struct gh_store *gs, const char *sub, int *n);
+int pgs_recovery_replace(struct gh_store *gs, const char *sub, const unsigned char *hashes,
+                         size_t n);
 
 /* pg_webauthn.c */
 int pgs_webauthn_cred_add(struct gh_store *gs, const struct gh_webauthn_cred *c);

@@ -22,6 +22,10 @@ static const char SQL_RECOVERY_CLEAR[] = "DELETE FROM recovery_code WHERE sub = 
 static const char SQL_RECOVERY_ADD[] =
     "INSERT INTO recovery_code(sub, hash) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 static const char SQL_RECOVERY_USE[] = "DELETE FROM recovery_code WHERE sub = $1 AND hash = $2";
+static const char SQL_RECOVERY_COUNT[] = "SELECT COUNT(*) FROM recovery_code WHERE sub = $1";
+/* the row locked: a concurrent removal or new enrolment waits for us */
+static const char SQL_MFA_ENABLED[] =
+    "SELECT 1 FROM user_mfa WHERE sub = $1 AND enabled = 1 FOR UPDATE";
 
 int pgs_mfa_get(struct gh_store *gs, const char *sub, struct gh_mfa *out)
 {
@@ -137,4 +141,47 @@ int pgs_recovery_use(struct gh_store *gs, const char *sub, const unsigned char h
 {
     struct recovery_job j = {sub, hash};
     return pgs_write((struct pgs_store *)gs, recovery_fn, &j);
+}
+
+int pgs_recovery_count(struct gh_store *gs, const char *sub, int *n)
+{
+    int rc;
+    *n = 0;
+    PGresult *r = pgs_query((struct pgs_store *)gs, SQL_RECOVERY_COUNT, &rc, "t", sub);
+    if (r == NULL)
+        return rc;
+    if (PQntuples(r) == 1)
+        *n = (int)pgs_int(r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
+struct replace_job {
+    const char *sub;
+    const unsigned char *hashes;
+    size_t n;
+};
+
+static int replace_fn(struct pgs_conn *c, void *arg)
+{
+    const struct replace_job *j = arg;
+    int rc;
+    PGresult *r = pgs_run(c, SQL_MFA_ENABLED, &rc, "t", j->sub);
+    if (r == NULL)
+        return rc;
+    int enabled = PQntuples(r) == 1;
+    PQclear(r);
+    if (!enabled)
+        return GH_ENOTFOUND;
+    rc = pgs_exec(c, SQL_RECOVERY_CLEAR, "t", j->sub);
+    for (size_t i = 0; rc >= 0 && i < j->n; i++)
+        rc = pgs_exec(c, SQL_RECOVERY_ADD, "th", j->sub, j->hashes + i * GH_SHA256_LEN);
+    return rc < 0 ? rc : 0;
+}
+
+int pgs_recovery_replace(struct gh_store *gs, const char *sub, const unsigned char *hashes,
+                         size_t n)
+{
+    struct replace_job j = {sub, hashes, n};
+    return pgs_write((struct pgs_store *)gs, replace_fn, &j);
 }

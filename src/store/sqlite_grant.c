@@ -445,6 +445,9 @@ static const char SQL_SESSION_GET[] =
     "SELECT sub, created_at, expires_at, sid, user_stamp, amr FROM browser_session WHERE hash = ?";
 static const char SQL_SESSION_DELETE[] = "DELETE FROM browser_session WHERE hash = ?";
 static const char SQL_SESSION_DELETE_USER[] = "DELETE FROM browser_session WHERE sub = ?";
+static const char SQL_SESSION_LIST_USER[] =
+    "SELECT sub, sid, created_at, expires_at, amr FROM browser_session WHERE sub = ? AND "
+    "expires_at > ? ORDER BY created_at, sid";
 
 static int session_put_fn(struct sq_conn *c, void *arg)
 {
@@ -535,6 +538,30 @@ int sq_session_delete_user(struct gh_store *gs, const char *sub, int *n)
     int rc = sq_write((struct sq_store *)gs, session_delete_user_fn, &j);
     *n = rc == 0 ? j.n : 0;
     return rc;
+}
+
+static int session_row(sqlite3_stmt *st, void *out)
+{
+    struct gh_session *sess = out; /* zeroed: no hash, no stamp */
+    sq_text(st, 0, sess->sub, sizeof(sess->sub));
+    sq_text(st, 1, sess->sid, sizeof(sess->sid));
+    sess->created_at = sqlite3_column_int64(st, 2);
+    sess->expires_at = sqlite3_column_int64(st, 3);
+    sess->amr = sqlite3_column_int(st, 4);
+    return 0;
+}
+
+int sq_session_list_user(struct gh_store *gs, const char *sub, int64_t now,
+                         struct gh_session **rows, size_t *n)
+{
+    *rows = NULL;
+    *n = 0;
+    struct sq_conn *c = sq_reader((struct sq_store *)gs);
+    sqlite3_stmt *st = c ? sq_prep(c, SQL_SESSION_LIST_USER) : NULL;
+    if (st == NULL)
+        return GH_EUNAVAIL;
+    sq_bind(st, "ti", sub, now);
+    return sq_collect(st, sizeof(**rows), session_row, NULL, (void **)rows, n);
 }
 
 /* ---- login failures ---- */

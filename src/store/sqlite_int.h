@@ -145,6 +145,8 @@ int sq_session_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN],
 int sq_session_delete(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN]);
 int sq_session_amr_add(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN], int amr);
 int sq_session_delete_user(struct gh_store *gs, const char *sub, int *n);
+int sq_session_list_user(struct gh_store *gs, const char *sub, int64_t now,
+                         struct gh_session **rows, size_t *n);
 int sq_login_fail_get(struct gh_store *gs, const char *key, int *count, int64_t *last_at);
 int sq_login_fail_add(struct gh_store *gs, const char *key, int64_t now, int *count);
 int sq_login_fail_clear(struct gh_store *gs, const char *key);
@@ -195,6 +197,9 @@ int sq_mfa_use_step(struct gh_store *gs, const char *sub, int64_t step);
 int sq_mfa_remove(struct gh_store *gs, const char *sub);
 int sq_recovery_use(struct gh_store *gs, const char *sub, const unsigned char hash[GH_SHA256_LEN]);
 int sq_mfa_forget(struct sq_conn *c, const char *sub);
+int sq_recovery_count(struct gh_store *gs, const char *sub, int *n);
+int sq_recovery_replace(struct gh_store *gs, const char *sub, const unsigned char *hashes,
+                        size_t n);
 
 /* sqlite_webauthn.c */
 int sq_webauthn_cred_add(struct gh_store *gs, const struct gh_webauthn_cred *c);

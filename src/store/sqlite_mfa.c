@@ -21,6 +21,8 @@ static const char SQL_RECOVERY_CLEAR[] = "DELETE FROM recovery_code WHERE sub = 
 static const char SQL_RECOVERY_ADD[] =
     "INSERT OR IGNORE INTO recovery_code(sub, hash) VALUES (?, ?)";
 static const char SQL_RECOVERY_USE[] = "DELETE FROM recovery_code WHERE sub = ? AND hash = ?";
+static const char SQL_RECOVERY_COUNT[] = "SELECT COUNT(*) FROM recovery_code WHERE sub = ?";
+static const char SQL_MFA_ENABLED[] = "SELECT 1 FROM user_mfa WHERE sub = ? AND enabled = 1";
 
 int sq_mfa_get(struct gh_store *gs, const char *sub, struct gh_mfa *out)
 {
@@ -138,4 +140,48 @@ int sq_recovery_use(struct gh_store *gs, const char *sub, const unsigned char ha
 {
     struct recovery_job j = {sub, hash};
     return sq_write((struct sq_store *)gs, recovery_fn, &j);
+}
+
+int sq_recovery_count(struct gh_store *gs, const char *sub, int *n)
+{
+    *n = 0;
+    struct sq_conn *c = sq_reader((struct sq_store *)gs);
+    sqlite3_stmt *st = c ? sq_prep(c, SQL_RECOVERY_COUNT) : NULL;
+    if (st == NULL)
+        return GH_EUNAVAIL;
+    sq_bind(st, "t", sub);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        *n = (int)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return s == SQLITE_ROW ? 0 : sq_err(s);
+}
+
+struct replace_job {
+    const char *sub;
+    const unsigned char *hashes;
+    size_t n;
+};
+
+static int replace_fn(struct sq_conn *c, void *arg)
+{
+    const struct replace_job *j = arg;
+    sqlite3_stmt *st = sq_prep(c, SQL_MFA_ENABLED);
+    if (st == NULL)
+        return GH_EUNAVAIL;
+    sq_bind(st, "t", j->sub);
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (s != SQLITE_ROW)
+        return s == SQLITE_DONE ? GH_ENOTFOUND : sq_err(s);
+    int rc = sq_exec(c, SQL_RECOVERY_CLEAR, "t", j->sub);
+    for (size_t i = 0; rc >= 0 && i < j->n; i++)
+        rc = sq_exec(c, SQL_RECOVERY_ADD, "th", j->sub, j->hashes + i * GH_SHA256_LEN);
+    return rc < 0 ? rc : 0;
+}
+
+int sq_recovery_replace(struct gh_store *gs, const char *sub, const unsigned char *hashes, size_t n)
+{
+    struct replace_job j = {sub, hashes, n};
+    return sq_write((struct sq_store *)gs, replace_fn, &j);
 }

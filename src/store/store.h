@@ -397,6 +397,12 @@ struct gh_store_ops {
     int (*session_amr_add)(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN], int amr);
     /* Ends every browser session of sub; *n = how many. */
     int (*session_delete_user)(struct gh_store *s, const char *sub, int *n);
+    /* The live browser sessions of sub (expires_at > now), oldest first,
+     * for the account page: sub, sid, created_at, expires_at and amr; the
+     * cookie hash and user stamp are left zero. New array (caller frees
+     * *rows with free); *n 0 when there are none. */
+    int (*session_list_user)(struct gh_store *s, const char *sub, int64_t now,
+                             struct gh_session **rows, size_t *n);
 
     /* Logout, in one transaction: deletes the browser session req names,
      * revokes every refresh-token family issued under its sid and queues a
@@ -475,6 +481,12 @@ struct gh_store_ops {
     int (*mfa_remove)(struct gh_store *s, const char *sub);
     int (*recovery_use)(struct gh_store *s, const char *sub,
                         const unsigned char hash[GH_SHA256_LEN]);
+    /* How many unused recovery codes sub has (0 when none). */
+    int (*recovery_count)(struct gh_store *s, const char *sub, int *n);
+    /* Replaces sub's recovery codes with n new hashes, only while sub's
+     * setup is enabled (GH_ENOTFOUND otherwise), in one transaction. */
+    int (*recovery_replace)(struct gh_store *s, const char *sub,
+                            const unsigned char *hashes /* n * GH_SHA256_LEN */, size_t n);
 
     /* Passkeys (WebAuthn Level 2). cred_add: GH_EEXIST when the id is
      * registered already (7.1 step 22). cred_list: sub's credentials, oldest
@@ -580,6 +592,8 @@ int gh_store_session_get(struct gh_store *s, const unsigned char hash[GH_SHA256_
 int gh_store_session_delete(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN]);
 int gh_store_session_amr_add(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN], int amr);
 int gh_store_session_delete_user(struct gh_store *s, const char *sub, int *n);
+int gh_store_session_list_user(struct gh_store *s, const char *sub, int64_t now,
+                               struct gh_session **rows, size_t *n);
 int gh_store_logout_session(struct gh_store *s, const struct gh_logout_req *req,
                             struct gh_logout *out);
 int gh_store_bcl_enqueue_user(struct gh_store *s, const char *sub, int64_t now_ms, int *n);
@@ -633,6 +647,9 @@ int gh_store_webauthn_cred_remove_user(struct gh_store *s, const char *sub, int 
 int gh_store_webauthn_challenge_put(struct gh_store *s, const struct gh_webauthn_challenge *c);
 int gh_store_webauthn_challenge_take(struct gh_store *s, const unsigned char hash[GH_SHA256_LEN],
                                      int64_t now, struct gh_webauthn_challenge *out);
+int gh_store_recovery_count(struct gh_store *s, const char *sub, int *n);
+int gh_store_recovery_replace(struct gh_store *s, const char *sub, const unsigned char *hashes,
+                              size_t n);
 int gh_store_login_fail_get(struct gh_store *s, const char *key, int *count, int64_t *last_at);
 int gh_store_login_fail_add(struct gh_store *s, const char *key, int64_t now, int *count);
 int gh_store_login_fail_clear(struct gh_store *s, const char *key);

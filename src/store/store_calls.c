@@ -188,6 +188,12 @@ int gh_store_session_delete_user(struct gh_store *s, const char *sub, int *n)
     return s->ops->session_delete_user(s, sub, n);
 }
 
+int gh_store_session_list_user(struct gh_store *s, const char *sub, int64_t now,
+                               struct gh_session **rows, size_t *n)
+{
+    return s->ops->session_list_user(s, sub, now, rows, n);
+}
+
 int gh_store_logout_session(struct gh_store *s, const struct gh_logout_req *req,
                             struct gh_logout *out)
 {
@@ -440,4 +446,15 @@ int gh_store_recovery_use(struct gh_store *s, const char *sub,
                           const unsigned char hash[GH_SHA256_LEN])
 {
     return s->ops->recovery_use(s, sub, hash);
+}
+
+int gh_store_recovery_count(struct gh_store *s, const char *sub, int *n)
+{
+    return s->ops->recovery_count(s, sub, n);
+}
+
+int gh_store_recovery_replace(struct gh_store *s, const char *sub, const unsigned char *hashes,
+                              size_t n)
+{
+    return s->ops->recovery_replace(s, sub, hashes, n);
 }

@@ -178,3 +178,61 @@ STORE_TEST(logout_session_by_sid, 1)
     ASSERT_INT_EQ(gh_stest_rt_state(s, 20), GH_RT_REVOKED);
     ASSERT_INT_EQ(gh_store_logout_session(s, &req, &lo), GH_ENOTFOUND);
 }
+
+static int session_at(struct gh_store *s, int seed, const char *sub, const char *sid,
+                      int64_t created, int64_t expires)
+{
+    struct gh_session in;
+    memset(&in, 0, sizeof(in));
+    gh_stest_hash(seed, in.hash);
+    gh_stest_hash(seed + 100, in.user_stamp);
+    snprintf(in.sub, sizeof(in.sub), "%s", sub);
+    snprintf(in.sid, sizeof(in.sid), "%s", sid);
+    in.created_at = created;
+    in.expires_at = expires;
+    in.amr = seed; /* any bits: read back as written */
+    return gh_store_session_put(s, &in);
+}
+
+/* The account page's list: a user's live sessions, oldest first, without
+ * the cookie hash; ending one by sid needs the right user. */
+STORE_TEST(session_list_user, 1)
+{
+    (void)b;
+    static const unsigned char zero[GH_SHA256_LEN];
+    struct gh_session *rows = NULL;
+    size_t n = 99;
+    ASSERT_INT_EQ(gh_store_session_list_user(s, "alice", NOW, &rows, &n), 0);
+    ASSERT_INT_EQ((int)n, 0);
+    free(rows);
+    ASSERT_INT_EQ(session_at(s, 1, "alice", "sid-late", NOW - 10, NOW + 3600), 0);
+    ASSERT_INT_EQ(session_at(s, 2, "alice", "sid-early", NOW - 500, NOW + 60), 0);
+    ASSERT_INT_EQ(session_at(s, 3, "alice", "sid-expired", NOW - 900, NOW), 0);
+    ASSERT_INT_EQ(session_at(s, 4, "bob", "sid-bob", NOW - 5, NOW + 3600), 0);
+    ASSERT_INT_EQ(gh_store_session_list_user(s, "alice", NOW, &rows, &n), 0);
+    ASSERT_INT_EQ((int)n, 2);
+    ASSERT_STR_EQ(rows[0].sid, "sid-early");
+    ASSERT_STR_EQ(rows[0].sub, "alice");
+    ASSERT_INT_EQ(rows[0].created_at, NOW - 500);
+    ASSERT_INT_EQ(rows[0].expires_at, NOW + 60);
+    ASSERT_INT_EQ(rows[0].amr, 2);
+    ASSERT_STR_EQ(rows[1].sid, "sid-late");
+    for (size_t i = 0; i < n; i++) { /* never the cookie's hash */
+        ASSERT_INT_EQ(memcmp(rows[i].hash, zero, sizeof(zero)), 0);
+        ASSERT_INT_EQ(memcmp(rows[i].user_stamp, zero, sizeof(zero)), 0);
+    }
+    free(rows);
+    /* another user's sid ends nothing */
+    struct gh_logout done;
+    struct gh_logout_req req = {.sid = "sid-bob", .sub = "alice", .now_ms = NOW * 1000LL};
+    ASSERT_INT_EQ(gh_store_logout_session(s, &req, &done), GH_ENOTFOUND);
+    req.sid = "sid-early";
+    ASSERT_INT_EQ(gh_store_logout_session(s, &req, &done), 0);
+    ASSERT_INT_EQ(gh_store_session_list_user(s, "alice", NOW, &rows, &n), 0);
+    ASSERT_INT_EQ((int)n, 1);
+    ASSERT_STR_EQ(rows[0].sid, "sid-late");
+    free(rows);
+    ASSERT_INT_EQ(gh_store_session_list_user(s, "bob", NOW, &rows, &n), 0);
+    ASSERT_INT_EQ((int)n, 1);
+    free(rows);
+}

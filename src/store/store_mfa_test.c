@@ -70,3 +70,46 @@ STORE_TEST(mfa_lifecycle, 1)
     ASSERT_INT_EQ(gh_stest_user_add(s, "alice", "$argon2id$v=19$alice2"), 0);
     ASSERT_INT_EQ(gh_store_recovery_use(s, "alice", codes), GH_ENOTFOUND);
 }
+
+/* The account page's recovery codes: how many are left, and a new set in
+ * place of the old only while the setup is enabled. */
+STORE_TEST(mfa_recovery_replace, 1)
+{
+    (void)b;
+    unsigned char codes[3 * GH_SHA256_LEN], fresh[2 * GH_SHA256_LEN];
+    for (int i = 0; i < 3; i++)
+        gh_stest_hash(60 + i, codes + i * GH_SHA256_LEN);
+    for (int i = 0; i < 2; i++)
+        gh_stest_hash(70 + i, fresh + i * GH_SHA256_LEN);
+    int n = -1;
+    ASSERT_INT_EQ(gh_stest_user_add(s, "alice", "$argon2id$v=19$alice"), 0);
+    ASSERT_INT_EQ(gh_store_recovery_count(s, "alice", &n), 0);
+    ASSERT_INT_EQ(n, 0);
+    ASSERT_INT_EQ(gh_store_recovery_replace(s, "alice", fresh, 2), GH_ENOTFOUND);
+    struct gh_mfa m = mfa_of("alice", "00aa11bb", 0);
+    ASSERT_INT_EQ(gh_store_mfa_put(s, &m), 0);
+    /* a pending enrolment has no recovery codes to replace */
+    ASSERT_INT_EQ(gh_store_recovery_replace(s, "alice", fresh, 2), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_mfa_enable(s, "alice", 100, codes, 3, NOW), 0);
+    ASSERT_INT_EQ(gh_store_recovery_count(s, "alice", &n), 0);
+    ASSERT_INT_EQ(n, 3);
+    ASSERT_INT_EQ(gh_store_recovery_use(s, "alice", codes), 0);
+    ASSERT_INT_EQ(gh_store_recovery_count(s, "alice", &n), 0);
+    ASSERT_INT_EQ(n, 2);
+    ASSERT_INT_EQ(gh_store_recovery_replace(s, "alice", fresh, 2), 0);
+    ASSERT_INT_EQ(gh_store_recovery_count(s, "alice", &n), 0);
+    ASSERT_INT_EQ(n, 2);
+    /* the old set is gone, the new one works, the step is untouched */
+    ASSERT_INT_EQ(gh_store_recovery_use(s, "alice", codes + GH_SHA256_LEN), GH_ENOTFOUND);
+    ASSERT_INT_EQ(gh_store_recovery_use(s, "alice", fresh + GH_SHA256_LEN), 0);
+    struct gh_mfa got;
+    ASSERT_INT_EQ(gh_store_mfa_get(s, "alice", &got), 0);
+    ASSERT_INT_EQ(got.last_step, 100);
+    ASSERT_INT_EQ(got.enabled, 1);
+    ASSERT_INT_EQ(gh_store_recovery_count(s, "bob", &n), 0);
+    ASSERT_INT_EQ(n, 0);
+    ASSERT_INT_EQ(gh_store_mfa_remove(s, "alice"), 0);
+    ASSERT_INT_EQ(gh_store_recovery_count(s, "alice", &n), 0);
+    ASSERT_INT_EQ(n, 0);
+    ASSERT_INT_EQ(gh_store_recovery_replace(s, "alice", fresh, 2), GH_ENOTFOUND);
+}

@@ -85,7 +85,8 @@ chmod 0755 /usr/bin/systemctl
 : >/root/systemctl.log
 
 # ---- install, as on a fresh Debian 12 ----
-libs=(libssl3 libmicrohttpd12 libjansson4 libsqlite3-0 libpq5 libargon2-1 libcurl4 libcbor0.8)
+libs=(libssl3 libmicrohttpd12 libjansson4 libsqlite3-0 libpq5 libargon2-1 libcurl4 libcbor0.8
+      libqrencode4)
 before=$(dpkg-query -W -f='${Package} ${Status}\n' "${libs[@]}" 2>/dev/null | grep -c 'ok installed')
 apt-get update -qq >/root/apt.log 2>&1
 t=$SECONDS
@@ -98,7 +99,8 @@ else
     exit 1
 fi
 after=$(dpkg-query -W -f='${Package} ${Status}\n' "${libs[@]}" 2>/dev/null | grep -c 'ok installed')
-check "apt pulled the run-time libraries ($before of 8 before, $after after)" test "$after" -eq 8
+check "apt pulled the run-time libraries ($before of ${#libs[@]} before, $after after)" \
+    test "$after" -eq ${#libs[@]}
 check "postinst printed the 'gatehouse init' instructions on the first install" \
     grep -q 'init --issuer' /root/install.log
 # the tools the checks use, after the package so that they do not bring its libraries
@@ -111,7 +113,7 @@ echo "$ver" | sed 's/^/# /'
 check "gatehouse --version prints 'gatehouse $VERSION'" test "$(echo "$ver" | head -n 1)" = \
     "gatehouse $VERSION"
 missing=
-for lib in OpenSSL libmicrohttpd jansson SQLite libpq libcurl libargon2; do
+for lib in OpenSSL libmicrohttpd jansson SQLite libpq libcurl libqrencode libargon2; do
     echo "$ver" | grep -q "^  $lib " || missing+=" $lib"
 done
 check "gatehouse --version names the libraries it runs with${missing:+ (missing:$missing)}" \

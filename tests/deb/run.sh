@@ -226,7 +226,8 @@ check "make deb installed the build dependencies itself" \
 depends=$(dpkg-deb -f "$deb" Depends)
 missing=()
 names=" $(echo "$depends" | tr ',' '\n' | awk '{print $1}' | tr '\n' ' ')"
-for lib in libssl3 libmicrohttpd12 libjansson4 libsqlite3-0 libpq5 libargon2-1 libcurl4 libcbor0.8 adduser; do
+for lib in libssl3 libmicrohttpd12 libjansson4 libsqlite3-0 libpq5 libargon2-1 libcurl4 libcbor0.8 \
+    libqrencode4 adduser; do
     [[ $names == *" $lib "* ]] || missing+=("$lib")
 done
 check "Depends (\${shlibs:Depends}) names every run-time library${missing:+, missing: ${missing[*]}}" \

@@ -98,10 +98,14 @@ fi
 declare -A home=(
     [src/oauth/authz.h]=src/oauth/authz.c
     [src/oauth/session.h]=src/oauth/session.c
+    [src/oauth/csrf.h]=src/oauth/csrf.c
+    [src/oauth/throttle.h]=src/oauth/throttle.c
 )
 declare -A not_above=( # file -> headers it may not include
     [src/oauth/session.c]="oauth/authz.h"
     [src/oauth/session.h]="oauth/authz.h"
+    [src/oauth/csrf.c]="oauth/authz.h oauth/session.h"
+    [src/oauth/csrf.h]="oauth/authz.h oauth/session.h"
 )
 bad=()
 for h in "${!home[@]}"; do

@@ -623,6 +623,9 @@ async function boot() {
         $('trace-badge').hidden = !cfg.trace;
         $('client-id').textContent = cfg.client_id;
         $('issuer').textContent = cfg.issuer;
+        /* the authorization server's account page, in a tab of its own (this
+         * page keeps its tokens in memory only) */
+        $('account').href = `${cfg.issuer.replace(/\/$/, '')}/account`;
         $('api-base').textContent = cfg.api_base;
         disc = await loadDiscovery(cfg);
     } catch (e) {

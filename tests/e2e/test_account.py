@@ -210,12 +210,12 @@ def test_totp_setup_confirm_recovery_disable(server):
     uri = uri_of(page)
     assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri
     assert "alice" in uri and "digits=6" in uri and "period=30" in uri
-    assert mfa_state(gh) == "alice totp=pending"
+    assert mfa_state(gh) == "alice totp=pending passkeys=0"
     # a wrong code: the same secret again, with an error; nothing enabled
     r = post(gh, s, "/account/totp/confirm", page=page, code=wrong_code(secret))
     assert r.status_code == 400
     assert secret_of(r) == secret and "not right" in r.text
-    assert mfa_state(gh) == "alice totp=pending"
+    assert mfa_state(gh) == "alice totp=pending passkeys=0"
     # the right code (typed with a space) enables it and shows 10 recovery codes once
     code = totp(secret)
     r = post(gh, s, "/account/totp/confirm", page=r, code=code[:3] + " " + code[3:])
@@ -223,7 +223,7 @@ def test_totp_setup_confirm_recovery_disable(server):
     assert_page_headers(r)
     codes = codes_of(r)
     assert len(codes) == 10 and len(set(codes)) == 10
-    assert mfa_state(gh) == "alice totp=enabled"
+    assert mfa_state(gh) == "alice totp=enabled passkeys=0"
     assert recovery_rows(gh) == 10 and recovery_rows(gh, codes[0]) == 1
     # a reload of the account page shows the count, never the codes or the secret
     r = account(gh, s)
@@ -232,7 +232,7 @@ def test_totp_setup_confirm_recovery_disable(server):
     # a second setup while enabled is refused: turn it off first
     r = post(gh, s, "/account/totp/setup")
     assert r.status_code == 409
-    assert mfa_state(gh) == "alice totp=enabled"
+    assert mfa_state(gh) == "alice totp=enabled passkeys=0"
     # new recovery codes replace the old ones
     r = post(gh, s, "/account/recovery")
     assert r.status_code == 200, r.text
@@ -247,11 +247,11 @@ def test_totp_setup_confirm_recovery_disable(server):
     assert r.status_code == 400 and "not right" in r.text
     r = post(gh, s, "/account/totp/disable", code=code)  # the code that confirmed: used
     assert r.status_code == 400
-    assert mfa_state(gh) == "alice totp=enabled"
+    assert mfa_state(gh) == "alice totp=enabled passkeys=0"
     r = post(gh, s, "/account/totp/disable", code=totp(secret, time.time() + 30))
     assert r.status_code == 200, r.text
     assert 'id="totp-state">Off<' in r.text
-    assert mfa_state(gh) == "alice totp=off"
+    assert mfa_state(gh) == "alice totp=off passkeys=0"
     assert recovery_rows(gh) == 0
     r = post(gh, s, "/account/recovery")
     assert r.status_code == 409
@@ -279,7 +279,7 @@ def test_confirm_without_setup_and_wrong_codes_are_throttled(server):
     # while it waits even the right code is not looked at
     r = post(gh, s, "/account/totp/confirm", page=page, code=totp(secret))
     assert r.status_code == 429
-    assert mfa_state(gh) == "alice totp=pending"
+    assert mfa_state(gh) == "alice totp=pending passkeys=0"
     # the password is not held back by wrong codes
     sign_in(gh)
 
@@ -324,7 +324,7 @@ def test_csrf_missing_wrong_or_from_another_session(server):
     _, login_page = gh.authorize(session=a, challenge=challenge, extra={"prompt": "login"})
     r = post(gh, a, "/account/totp/setup", page=login_page)
     assert r.status_code == 403
-    assert mfa_state(gh) == "alice totp=off"
+    assert mfa_state(gh) == "alice totp=off passkeys=0"
     sid = re.search(r'name="sid" value="([^"]+)"', account(gh, b).text).group(1)
     r = a.post(gh.issuer + "/account/sessions/signout", data={"sid": sid},
                allow_redirects=False)

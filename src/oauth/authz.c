@@ -308,11 +308,6 @@ static void csrf_fields(const struct gh_authz *a, const char *f[AUTHZ_FIELDS])
     memcpy(f, v, sizeof(v));
 }
 
-const char *gh_authz_browser(struct gh_req *r, const struct gh_snap *s)
-{
-    return gh_csrf_browser(r, s);
-}
-
 void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a)
 {
     const char *f[AUTHZ_FIELDS];

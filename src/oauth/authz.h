@@ -30,9 +30,6 @@ int gh_authz_consent_needed(struct gh_req *r, const struct gh_authz *a, const ch
  * GH_ACR_MFA (proto/amr.h) or the client requires one. No code is issued
  * for it to a session signed in without one. */
 int gh_authz_mfa_needed(const struct gh_authz *a);
-/* This browser's CSRF cookie (set when missing): what form tokens and the
- * second-factor ticket are bound to. */
-const char *gh_authz_browser(struct gh_req *r, const struct gh_snap *s);
 /* Sets a->csrf for this browser (setting the CSRF cookie when missing). */
 void gh_authz_csrf(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a);
 /* 1 when the posted csrf field matches this browser and request (the

@@ -13,13 +13,11 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
-#include "core/b64url.h"
-#include "core/buf.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "oauth/csrf.h"
 #include "oauth/mfa.h"
 #include "oauth/session.h"
 #include "oauth/throttle.h"
@@ -33,42 +31,37 @@
 #define TICKET_MAX 96
 #define CODE_MAX 32 /* a one-time code or a recovery code, spaces included */
 
-/* HMAC-SHA256 over every field, each with its length: the ticket's MAC. */
-static int ticket_mac(const struct gh_snap *s, const char *browser, const struct gh_user *u,
-                      int amr, int64_t exp, char out[44])
+/* What the ticket's MAC covers besides the browser (csrf.h): its purpose,
+ * the user, "exp.amr" and the SHA-256 of the user's password hash. */
+struct ticket_fields {
+    char num[48], stamp[2 * GH_SHA256_LEN + 1];
+    const char *f[4];
+};
+
+static const char *const *ticket_fields(struct ticket_fields *t, const struct gh_user *u, int amr,
+                                        long long exp)
 {
-    unsigned char stamp[GH_SHA256_LEN], mac[32];
-    char hex[2 * GH_SHA256_LEN + 1], num[48];
-    gh_sha256(u->pwhash, strlen(u->pwhash), stamp);
-    for (size_t i = 0; i < sizeof(stamp); i++)
-        snprintf(hex + 2 * i, 3, "%02x", stamp[i]);
-    snprintf(num, sizeof(num), "%lld.%d", (long long)exp, amr);
-    const char *fields[] = {"gatehouse otp ticket", browser, u->username, num, hex};
-    struct gh_buf msg;
-    size_t maclen = 0;
-    int ok = 1;
-    gh_buf_init(&msg, 4096);
-    for (size_t i = 0; i < GH_ARRAY_LEN(fields); i++)
-        ok = ok && gh_buf_printf(&msg, "%zu:", strlen(fields[i])) == 0 &&
-             gh_buf_puts(&msg, fields[i]) == 0;
-    ok = ok && EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, s->csrf_key, sizeof(s->csrf_key),
-                         (const unsigned char *)msg.p, msg.len, mac, sizeof(mac), &maclen) != NULL;
-    gh_buf_release(&msg);
-    if (!ok)
-        return GH_ECRYPTO;
-    gh_b64url_encode(mac, sizeof(mac), out, 44);
-    return 0;
+    unsigned char h[GH_SHA256_LEN];
+    gh_sha256(u->pwhash, strlen(u->pwhash), h);
+    for (size_t i = 0; i < sizeof(h); i++)
+        snprintf(t->stamp + 2 * i, 3, "%02x", h[i]);
+    snprintf(t->num, sizeof(t->num), "%lld.%d", exp, amr);
+    t->f[0] = "otp ticket";
+    t->f[1] = u->username;
+    t->f[2] = t->num;
+    t->f[3] = t->stamp;
+    return t->f;
 }
 
 /* "exp.amr.mac" for user u, valid TICKET_TTL seconds in this browser. */
 static const char *ticket_new(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
                               int amr)
 {
-    char mac[44];
-    int64_t exp = gh_now() + TICKET_TTL;
-    if (ticket_mac(s, gh_authz_browser(r, s), u, amr, exp, mac) < 0)
-        return NULL;
-    return gh_arena_printf(r->arena, "%lld.%d.%s", (long long)exp, amr, mac);
+    struct ticket_fields t;
+    char mac[GH_CSRF_LEN];
+    long long exp = (long long)(gh_now() + TICKET_TTL);
+    gh_csrf_token(r, s, ticket_fields(&t, u, amr, exp), 4, mac);
+    return mac[0] ? gh_arena_printf(r->arena, "%s.%s", t.num, mac) : NULL;
 }
 
 /* The methods ticket t says u has used, or -1 when it is not a live
@@ -77,8 +70,7 @@ static const char *ticket_new(struct gh_req *r, const struct gh_snap *s, const s
 static int ticket_amr(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
                       const char *t)
 {
-    const char *browser = gh_req_cookie(r, "gh_csrf");
-    if (t == NULL || browser == NULL || strlen(t) >= TICKET_MAX)
+    if (t == NULL || strlen(t) >= TICKET_MAX)
         return -1;
     char *end;
     long long exp = strtoll(t, &end, 10);
@@ -87,12 +79,8 @@ static int ticket_amr(struct gh_req *r, const struct gh_snap *s, const struct gh
     long amr = strtol(end + 1, &end, 10);
     if (*end != '.' || amr <= 0 || amr > GH_AMR_ALL)
         return -1;
-    char want[44];
-    const char *mac = end + 1;
-    if (ticket_mac(s, browser, u, (int)amr, exp, want) < 0 || strlen(mac) != strlen(want) ||
-        !gh_ct_eq(mac, want, strlen(want)))
-        return -1;
-    return (int)amr;
+    struct ticket_fields f;
+    return gh_csrf_ok(r, s, ticket_fields(&f, u, (int)amr, exp), 4, end + 1) ? (int)amr : -1;
 }
 
 int gh_mfa_enabled(struct gh_as *as, const char *sub)

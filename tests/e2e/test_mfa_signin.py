@@ -187,3 +187,21 @@ def test_require_mfa_client(server):
     assert_methods(t, ["pwd", "otp"], MFA)
     gh.cli("client", "update", "--id", "spa", "--no-require-mfa")
     assert "require-mfa" not in gh.cli("client", "show", "--id", "spa").stdout
+
+
+def test_recorder_names_the_code_step(gh):
+    """serve --trace: the diagram of a sign-in with a code shows the
+    one-time code step between the sign-in and the code, and never the code."""
+    from test_hardening_trace import export, flows
+    gh.setup()
+    gh.start("--trace")
+    secret = enrolled(gh)
+    s, verifier, page = code_page(gh)
+    code = totp(secret, time.time() + 30)
+    finish(gh, s, give_code(gh, s, page, code), verifier)
+    gh.stop()  # every step written
+    flow = [f for f in flows(gh) if f["user"] == "alice"][-1]
+    text = export(gh, flow["id"])
+    assert "POST /login/otp (code)" in text and "one-time code page" in text, text
+    assert text.index("POST /login (username, password)") < text.index("POST /login/otp")
+    assert code not in text

@@ -39,11 +39,20 @@
  * matches one. */
 #define HTU_MAX 2048
 
+/* Verifiers per entry: one key's proofs checked by this many threads at
+ * once each get one (the Resource API serves with 4); a thread finding all
+ * busy verifies as gh_jws_verify does instead of waiting. */
+#define VERIFIERS 4
+
+struct verifier {
+    pthread_mutex_t lock;      /* held while v is in use */
+    struct gh_jws_verifier *v; /* made on first use; NULL until then */
+};
+
 struct entry {
-    atomic_uint refs;     /* the slot's one, plus one per check using it */
-    pthread_mutex_t lock; /* held while v is in use */
+    atomic_uint refs; /* the slot's one, plus one per check using it */
     struct gh_jwk *k;
-    struct gh_jws_verifier *v; /* NULL when it could not be made */
+    struct verifier v[VERIFIERS];
     enum gh_jwa alg;
     char jkt[GH_DPOP_JKT_LEN + 1];
     size_t hdr_len;
@@ -63,9 +72,11 @@ static void entry_put(struct entry *e)
 {
     if (e == NULL || atomic_fetch_sub(&e->refs, 1) != 1)
         return;
-    gh_jws_verifier_free(e->v);
+    for (size_t i = 0; i < VERIFIERS; i++) {
+        gh_jws_verifier_free(e->v[i].v);
+        pthread_mutex_destroy(&e->v[i].lock);
+    }
     gh_jwk_free(e->k);
-    pthread_mutex_destroy(&e->lock);
     free(e);
 }
 
@@ -140,11 +151,10 @@ static void remember(struct gh_dpop_keys *c, const char *hdr, size_t n, struct g
         return;
     }
     atomic_init(&e->refs, 1);
-    pthread_mutex_init(&e->lock, NULL);
+    for (size_t i = 0; i < VERIFIERS; i++)
+        pthread_mutex_init(&e->v[i].lock, NULL);
     e->k = k;
     e->alg = gh_jwk_alg(k);
-    if (gh_jws_verifier_new(k, &e->v) < 0)
-        e->v = NULL; /* then each proof is verified as gh_jws_verify does */
     memcpy(e->jkt, jkt, sizeof(e->jkt));
     memcpy(e->hdr, hdr, n);
     e->hdr_len = n;
@@ -156,14 +166,19 @@ static void remember(struct gh_dpop_keys *c, const char *hdr, size_t n, struct g
     entry_put(old);
 }
 
-/* Verifies jws with a cached entry's key: with its verifier when no other
- * thread holds it, else as gh_jws_verify (no thread waits for another's
- * signature check). */
+/* Verifies jws with a cached entry's key: with the first of its verifiers
+ * no other thread holds (made on first use), else as gh_jws_verify does
+ * (no thread waits for another's signature check). */
 static int verify_cached(struct entry *e, const struct gh_jws *jws)
 {
-    if (e->v != NULL && pthread_mutex_trylock(&e->lock) == 0) {
-        int rc = gh_jws_verifier_verify(e->v, jws);
-        pthread_mutex_unlock(&e->lock);
+    for (size_t i = 0; i < VERIFIERS; i++) {
+        struct verifier *v = &e->v[i];
+        if (pthread_mutex_trylock(&v->lock) != 0)
+            continue;
+        if (v->v == NULL && gh_jws_verifier_new(e->k, &v->v) < 0)
+            v->v = NULL; /* no memory: verified below without it */
+        int rc = v->v ? gh_jws_verifier_verify(v->v, jws) : gh_jws_verify(e->k, jws);
+        pthread_mutex_unlock(&v->lock);
         return rc;
     }
     return gh_jws_verify(e->k, jws);

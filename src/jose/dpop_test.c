@@ -381,15 +381,15 @@ static void *work(void *arg)
     return NULL;
 }
 
-/* Threads share the cache: one key's entry used by several at once (one
- * of them with its verifier, the others as gh_jws_verify does). */
+/* Threads share the cache: one key's entry used by more threads at once
+ * than it has verifiers (the others verify as gh_jws_verify does). */
 GH_TEST(dpop_cache_threads)
 {
     struct gh_jwk *k[2] = {NULL, NULL};
     struct gh_buf p[2];
     struct gh_dpop_keys *keys = NULL;
-    struct worker w[4];
-    pthread_t t[4];
+    struct worker w[6];
+    pthread_t t[6];
     char c[512];
     ASSERT_INT_EQ(gh_dpop_keys_new(&keys), 0);
     for (int i = 0; i < 2; i++) {
@@ -397,11 +397,11 @@ GH_TEST(dpop_cache_threads)
         gh_buf_init(&p[i], 16384);
         ASSERT_INT_EQ(proof(k[i], NULL, claims_of(c, sizeof(c), "POST", URL, NOW, NULL), &p[i]), 0);
     }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 6; i++) {
         w[i] = (struct worker){keys, p, 0};
         ASSERT_INT_EQ(pthread_create(&t[i], NULL, work, &w[i]), 0);
     }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 6; i++) {
         pthread_join(t[i], NULL);
         ASSERT_INT_EQ(w[i].ok, 40);
     }

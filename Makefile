@@ -107,6 +107,11 @@ clean:
 
 -include $(shell find build -name '*.d' -type f 2>/dev/null)
 
+# What a DPoP proof check costs beyond its signature verification (README,
+# "DPoP beside Bearer"): build/bench-dpop-check
+build/bench-dpop-check: bench/dpop_check.c $(LIBOBJS) build/.variant-$(VARIANT)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/dpop_check.c $(LIBOBJS) $(LDLIBS)
+
 # ---- fuzzing (docs/security.md "Hostile input") -------------------------------------
 #   make fuzz    build/fuzz/<driver> for every fuzz/fuzz_*.c: libFuzzer with
 #                ASan + UBSan (Debian's clang). The library is compiled

@@ -349,13 +349,13 @@ static void trace_api(struct gh_req *r, struct gh_api *api, const struct claims 
  * never as a Bearer token (RFC 9449 7.2). */
 static enum gh_dpop_result dpop_check(struct gh_api *api, struct gh_req *r, int dpop,
                                       const char *token, const struct claims *c,
-                                      struct gh_api_dpop_use *use, const char **why)
+                                      struct gh_dpop_use *use, const char **why)
 {
     if (!dpop) {
         *why = "a DPoP-bound token needs Authorization: DPoP and a proof";
         return GH_DPOP_INVALID;
     }
-    return gh_api_dpop_check(api->dpop, r, token, c->jkt, use, why);
+    return gh_api_dpop_check(api->dpop, r, token, c->hash, c->jkt, use, why);
 }
 
 /* One resource request, kept in the request's arena while a DPoP proof's
@@ -366,7 +366,7 @@ struct call {
     struct claims c;
     int dpop, rc;
     int64_t t0;
-    struct gh_api_dpop_use use;
+    struct gh_dpop_use use;
 };
 
 /* The answer for a token (and proof) that passed. */

@@ -1,8 +1,9 @@
 /*
  * DPoP proofs at the Resource API (RFC 9449 7, 8, 11.1); see api_dpop.h.
- * The per-request cost is one signature verification: the proof's key is
- * parsed once and cached by thumbprint (src/jose/dpop.c), and the access
- * token's own verification stays cached as before.
+ * The per-request cost is one signature verification: the proof's header
+ * and key are parsed once and cached (src/jose/dpop.c), the access token's
+ * own verification stays cached as before and its hash, already made for
+ * that cache, is the one ath is checked against.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "api/api_dpop.h"
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/crypto.h"
 #include "core/err.h"
 
 struct gh_api_dpop {
@@ -59,47 +61,27 @@ void gh_api_dpop_nonce_header(const struct gh_api_dpop *d, struct gh_req *r)
 }
 
 enum gh_dpop_result gh_api_dpop_check(struct gh_api_dpop *d, struct gh_req *r, const char *token,
-                                      const char *cnf_jkt, struct gh_api_dpop_use *use,
+                                      const unsigned char token_hash[GH_SHA256_LEN],
+                                      const char *cnf_jkt, struct gh_dpop_use *use,
                                       const char **why)
 {
-    struct gh_dpop_proof p;
-    const char *h = gh_req_header(r, "DPoP");
-    /* RFC 9449 7.1: a DPoP request carries exactly one proof */
-    if (h == NULL || gh_req_header_count(r, "DPoP") != 1) {
-        *why = h == NULL ? "missing DPoP proof" : "more than one DPoP header";
-        return GH_DPOP_INVALID;
-    }
-    struct gh_dpop_expect e = {
+    struct gh_dpop_request q = {
+        .proof = gh_req_header(r, "DPoP"),
         .htm = r->method == GH_POST ? "POST" : "GET",
-        .htu = gh_arena_printf(r->arena, "%s%s", d->base, r->path),
+        .base = d->base,
+        .path = r->path,
         .token = token,
+        .token_hash = token_hash,
+        .cnf_jkt = cnf_jkt,
         .now = gh_now(),
         .window = d->window,
         .nonce_key = d->nonce_on ? d->nonce_key : NULL,
     };
-    if (e.htu == NULL) {
-        *why = "out of memory";
-        return GH_DPOP_INVALID;
-    }
-    enum gh_dpop_result res = gh_dpop_check(d->keys, h, strlen(h), &e, &p, why);
-    if (res != GH_DPOP_OK)
-        return res;
-    /* RFC 9449 7.1: the key the token is bound to */
-    if (cnf_jkt[0] == '\0') {
-        *why = "the access token is not DPoP-bound";
-        return GH_DPOP_INVALID;
-    }
-    if (strcmp(cnf_jkt, p.jkt) != 0) {
-        *why = "the DPoP proof's key is not the one the token is bound to (cnf.jkt)";
-        return GH_DPOP_INVALID;
-    }
-    memcpy(use->jti, p.jti_hash, sizeof(use->jti));
-    memcpy(use->jkt, p.jkt, sizeof(use->jkt));
-    use->expires_at = p.iat + d->window + 1;
-    return GH_DPOP_OK;
+    q.n_proofs = q.proof ? gh_req_header_count(r, "DPoP") : 0;
+    return gh_dpop_request_check(d->keys, &q, use, why);
 }
 
-int gh_api_dpop_record(const struct gh_api_dpop *d, const struct gh_api_dpop_use *use,
+int gh_api_dpop_record(const struct gh_api_dpop *d, const struct gh_dpop_use *use,
                        void (*done)(void *arg, int rc), void *arg)
 {
     /* RFC 9449 11.1: each proof once, across every process of the server */

@@ -17,23 +17,18 @@ struct gh_api_dpop;
 int gh_api_dpop_new(const struct gh_api_cfg *cfg, struct gh_api_dpop **out /* OUT */);
 void gh_api_dpop_free(struct gh_api_dpop *d);
 
-/* What recording a proof's use takes (RFC 9449 11.1). */
-struct gh_api_dpop_use {
-    unsigned char jti[32]; /* SHA-256 of the jti */
-    char jkt[GH_DPOP_JKT_LEN + 1];
-    int64_t expires_at;
-};
-
-/* Checks the request's DPoP proof for token, bound to cnf_jkt ("": the
- * token is not bound, which a DPoP request refuses). GH_DPOP_OK with *use,
- * or GH_DPOP_INVALID / GH_DPOP_NONCE with *why (static). */
+/* Checks the request's DPoP proof for token (token_hash: its SHA-256),
+ * bound to cnf_jkt ("": the token is not bound, which a DPoP request
+ * refuses). GH_DPOP_OK with *use, or GH_DPOP_INVALID / GH_DPOP_NONCE with
+ * *why (static). */
 enum gh_dpop_result gh_api_dpop_check(struct gh_api_dpop *d, struct gh_req *r, const char *token,
-                                      const char *cnf_jkt, struct gh_api_dpop_use *use /* OUT */,
+                                      const unsigned char token_hash[32], const char *cnf_jkt,
+                                      struct gh_dpop_use *use /* OUT */,
                                       const char **why /* OUT */);
 
 /* Records use in the server's replay table: 0 when queued (done(arg, rc)
  * follows, rc GH_EEXIST for a replay), 1 when there is no table. */
-int gh_api_dpop_record(const struct gh_api_dpop *d, const struct gh_api_dpop_use *use,
+int gh_api_dpop_record(const struct gh_api_dpop *d, const struct gh_dpop_use *use,
                        void (*done)(void *arg, int rc), void *arg);
 
 /* With --dpop-nonce, adds DPoP-Nonce with a current nonce. */

@@ -8,9 +8,12 @@
  *
  * Pure checks: replay of a jti (section 11.1) needs shared state, so the
  * caller records (jti hash, key thumbprint) in its store after a proof
- * passed here. Parsed proof keys are cached by thumbprint (struct
- * gh_dpop_keys), so a client that keeps its key costs one signature
- * verification per proof and no key parsing.
+ * passed here. Proof headers are cached by their exact text with the
+ * parsed key and its thumbprint (struct gh_dpop_keys): a client that keeps
+ * its key sends the same header every time, and then costs one signature
+ * verification and the parse of its claims per proof, no header or key
+ * parsing. gh_dpop_request_check is the check of one request as the token
+ * endpoint, /userinfo and the Resource API all make it.
  */
 #ifndef GH_DPOP_H
 #define GH_DPOP_H
@@ -42,6 +45,8 @@ struct gh_dpop_expect {
     const char *htm;   /* the request's method */
     const char *htu;   /* the endpoint's public URL, without query or fragment */
     const char *token; /* the access token sent with it (ath required), or NULL */
+    /* SHA-256 of token when the caller has it already, else NULL */
+    const unsigned char *token_hash;
     int64_t now;
     int64_t window; /* iat within [now - window, now + window] */
     /* the nonce key (32 bytes) when a server nonce is demanded, else NULL */
@@ -61,7 +66,7 @@ struct gh_dpop_proof {
     int64_t iat;
 };
 
-/* Cache of parsed proof keys by thumbprint. New (caller frees with
+/* Cache of proof headers and their parsed keys. New (caller frees with
  * gh_dpop_keys_free); thread-safe. NULL keys in gh_dpop_check: no cache. */
 struct gh_dpop_keys;
 int gh_dpop_keys_new(struct gh_dpop_keys **out /* OUT */);
@@ -78,6 +83,41 @@ void gh_dpop_keys_free(struct gh_dpop_keys *keys);
 enum gh_dpop_result gh_dpop_check(struct gh_dpop_keys *keys, const char *proof, size_t n,
                                   const struct gh_dpop_expect *e,
                                   struct gh_dpop_proof *out /* OUT */, const char **why /* OUT */);
+
+/* One request's DPoP header(s) and what its endpoint expects. */
+struct gh_dpop_request {
+    const char *proof; /* the DPoP header's value; NULL: none came */
+    int n_proofs;      /* how many DPoP headers came */
+    const char *htm;   /* the request's method */
+    const char *base;  /* the endpoint's public URL is base and path */
+    const char *path;
+    /* at a protected resource: the access token (ath), its SHA-256 when
+     * known (else NULL) and its cnf.jkt ("" when it is not bound); at the
+     * token endpoint all NULL */
+    const char *token;
+    const unsigned char *token_hash;
+    const char *cnf_jkt;
+    int64_t now;
+    int64_t window;
+    const unsigned char *nonce_key; /* as in gh_dpop_expect */
+};
+
+/* What a passing proof's use records in the replay table (RFC 9449 11.1). */
+struct gh_dpop_use {
+    unsigned char jti[GH_SHA256_LEN]; /* SHA-256 of its jti */
+    char jkt[GH_DPOP_JKT_LEN + 1];    /* its key's thumbprint */
+    int64_t expires_at;               /* iat + window + 1: after its window */
+};
+
+/* The DPoP check of one request (RFC 9449 4.3, 7.1): a bound token (when
+ * cnf_jkt is set), exactly one proof, gh_dpop_check against base + path,
+ * and at a protected resource the proof's key is the token's cnf.jkt.
+ * GH_DPOP_OK fills use; otherwise *why says what failed (static). The
+ * caller then records use in its replay table before it answers. */
+enum gh_dpop_result gh_dpop_request_check(struct gh_dpop_keys *keys,
+                                          const struct gh_dpop_request *q,
+                                          struct gh_dpop_use *use /* OUT */,
+                                          const char **why /* OUT */);
 
 /* 1 when s has the shape of a thumbprint: 43 base64url characters. */
 int gh_dpop_jkt_valid(const char *s);

@@ -1,9 +1,11 @@
 /*
  * Unit tests for DPoP proofs (RFC 9449 4.3): one passing proof for each
  * alg, then each rule broken on its own (typ, alg, jwk, signature, jti,
- * htm, htu, iat, ath, nonce) and the key cache (a cached key still refuses
- * a private jwk or another key's signature); server nonces rotate.
+ * htm, htu, iat, ath, nonce) and the header cache (a cached header still
+ * needs its key's signature; threads share it); the request-level check
+ * (one proof, a bound token, its key); server nonces rotate.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +161,22 @@ GH_TEST(dpop_rejects_each_rule)
     ASSERT_INT_EQ(proof(k, &swapped, claims_of(c, sizeof(c), "POST", URL, NOW, NULL), &p), 0);
     ASSERT_INT_EQ(run(keys, &p, NULL, NULL, &out, &why), GH_DPOP_INVALID);
     ASSERT_STR_EQ(why, "bad signature");
+    /* the cached header of k, byte for byte, on a proof signed by another
+     * key: a header seen before vouches for nothing but itself */
+    struct mk forged = {.jwk_of = k};
+    ASSERT_INT_EQ(proof(other, &forged, claims_of(c, sizeof(c), "POST", URL, NOW, NULL), &p), 0);
+    ASSERT_INT_EQ(run(keys, &p, NULL, NULL, &out, &why), GH_DPOP_INVALID);
+    ASSERT_STR_EQ(why, "bad signature");
+    ASSERT_INT_EQ(run(NULL, &p, NULL, NULL, &out, &why), GH_DPOP_INVALID);
+    ASSERT_STR_EQ(why, "bad signature");
+    /* the cached header with a body that is not two more parts */
+    ASSERT_INT_EQ(proof(k, NULL, claims_of(c, sizeof(c), "POST", URL, NOW, NULL), &p), 0);
+    ASSERT_INT_EQ(gh_buf_append(&p, ".x", 2), 0);
+    ASSERT_INT_EQ(run(keys, &p, NULL, NULL, &out, &why), GH_DPOP_INVALID);
+    ASSERT_STR_EQ(why, "malformed proof or algorithm not allowed");
+    *strrchr(p.p, '.') = '\0';
+    p.len = strlen(p.p);
+    ASSERT_INT_EQ(run(keys, &p, NULL, NULL, &out, &why), GH_DPOP_OK);
     /* no jti, iat not a number */
     ASSERT_INT_EQ(proof(k, NULL, "{\"htm\":\"POST\",\"htu\":\"" URL "\",\"iat\":1700000000}", &p),
                   0);
@@ -262,4 +280,134 @@ GH_TEST(dpop_nonce)
     ASSERT_INT_EQ(run(NULL, &p, NULL, key, &out, &why), GH_DPOP_INVALID);
     gh_buf_release(&p);
     gh_jwk_free(k);
+}
+
+/* The check of one request as an endpoint makes it: one proof, htu from
+ * base and path, at a resource a bound token and its key. */
+GH_TEST(dpop_request_check)
+{
+    struct gh_jwk *k = NULL;
+    struct gh_dpop_keys *keys = NULL;
+    struct gh_buf p;
+    struct gh_dpop_use use;
+    const char *why = NULL;
+    char c[512], ath[64], extra[96], jkt[GH_DPOP_JKT_LEN + 1], path[3000];
+    unsigned char th[GH_SHA256_LEN];
+    const char *token = "eyJ.token.x";
+    ASSERT_INT_EQ(gh_jwk_generate(GH_JWA_ES256, &k), 0);
+    ASSERT_INT_EQ(gh_jwk_thumbprint(k, jkt, sizeof(jkt)), 0);
+    ASSERT_INT_EQ(gh_dpop_keys_new(&keys), 0);
+    gh_buf_init(&p, 16384);
+    gh_dpop_ath(token, strlen(token), ath);
+    snprintf(extra, sizeof(extra), ",\"ath\":\"%s\"", ath);
+    ASSERT_INT_EQ(proof(k, NULL, claims_of(c, sizeof(c), "POST", URL, NOW, extra), &p), 0);
+    struct gh_dpop_request q = {.proof = p.p,
+                                .n_proofs = 1,
+                                .htm = "POST",
+                                .base = "https://as.example",
+                                .path = "/token",
+                                .token = token,
+                                .cnf_jkt = jkt,
+                                .now = NOW,
+                                .window = 300};
+    for (int round = 0; round < 2; round++) { /* the hash computed, then given */
+        ASSERT_INT_EQ(gh_dpop_request_check(keys, &q, &use, &why), GH_DPOP_OK);
+        ASSERT_STR_EQ(use.jkt, jkt);
+        ASSERT_INT_EQ(use.expires_at, NOW + 301);
+        gh_sha256(token, strlen(token), th);
+        q.token_hash = th;
+    }
+    th[0] ^= 1; /* ath is checked against the hash the caller gives */
+    ASSERT_INT_EQ(gh_dpop_request_check(keys, &q, &use, &why), GH_DPOP_INVALID);
+    ASSERT_STR_EQ(why, "ath does not match the access token");
+    th[0] ^= 1;
+    struct {
+        const char *proof, *cnf, *path;
+        int n;
+        const char *why;
+    } rows[] = {
+        {p.p, "", "/token", 1, "the access token is not DPoP-bound"},
+        {NULL, jkt, "/token", 0, "missing DPoP proof"},
+        {p.p, jkt, "/token", 2, "more than one DPoP header"},
+        {p.p, jkt, "/token/", 1, "htu does not match the request URL"},
+        {p.p, jkt, path, 1, "htu does not match the request URL"},
+        {p.p, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "/token", 1,
+         "the DPoP proof's key is not the one the token is bound to (cnf.jkt)"},
+    };
+    memset(path, 'a', sizeof(path) - 1); /* a URL longer than any htu */
+    path[0] = '/';
+    path[sizeof(path) - 1] = '\0';
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct gh_dpop_request bad = q;
+        bad.proof = rows[i].proof;
+        bad.cnf_jkt = rows[i].cnf;
+        bad.path = rows[i].path;
+        bad.n_proofs = rows[i].n;
+        if (gh_dpop_request_check(keys, &bad, &use, &why) != GH_DPOP_INVALID)
+            GH_FAIL_("row %zu passed", i);
+        ASSERT_STR_EQ(why, rows[i].why);
+        ASSERT_INT_EQ(use.jkt[0], 0);
+    }
+    /* the token endpoint: no token, no binding to match */
+    ASSERT_INT_EQ(proof(k, NULL, claims_of(c, sizeof(c), "POST", URL, NOW - 5, NULL), &p), 0);
+    struct gh_dpop_request at_token = {.proof = p.p,
+                                       .n_proofs = 1,
+                                       .htm = "POST",
+                                       .base = "https://as.example",
+                                       .path = "/token",
+                                       .now = NOW,
+                                       .window = 60};
+    ASSERT_INT_EQ(gh_dpop_request_check(keys, &at_token, &use, &why), GH_DPOP_OK);
+    ASSERT_STR_EQ(use.jkt, jkt);
+    ASSERT_INT_EQ(use.expires_at, NOW - 5 + 61);
+    gh_buf_release(&p);
+    gh_dpop_keys_free(keys);
+    gh_jwk_free(k);
+}
+
+struct worker {
+    struct gh_dpop_keys *keys;
+    const struct gh_buf *proofs; /* two, by two keys */
+    int ok;
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    struct gh_dpop_proof out;
+    const char *why;
+    for (int i = 0; i < 40; i++)
+        w->ok += run(w->keys, &w->proofs[i % 2], NULL, NULL, &out, &why) == GH_DPOP_OK;
+    return NULL;
+}
+
+/* Threads share the cache: one key's entry used by more threads at once
+ * than it has verifiers (the others verify as gh_jws_verify does). */
+GH_TEST(dpop_cache_threads)
+{
+    struct gh_jwk *k[2] = {NULL, NULL};
+    struct gh_buf p[2];
+    struct gh_dpop_keys *keys = NULL;
+    struct worker w[6];
+    pthread_t t[6];
+    char c[512];
+    ASSERT_INT_EQ(gh_dpop_keys_new(&keys), 0);
+    for (int i = 0; i < 2; i++) {
+        ASSERT_INT_EQ(gh_jwk_generate(GH_JWA_ES256, &k[i]), 0);
+        gh_buf_init(&p[i], 16384);
+        ASSERT_INT_EQ(proof(k[i], NULL, claims_of(c, sizeof(c), "POST", URL, NOW, NULL), &p[i]), 0);
+    }
+    for (int i = 0; i < 6; i++) {
+        w[i] = (struct worker){keys, p, 0};
+        ASSERT_INT_EQ(pthread_create(&t[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(t[i], NULL);
+        ASSERT_INT_EQ(w[i].ok, 40);
+    }
+    for (int i = 0; i < 2; i++) {
+        gh_buf_release(&p[i]);
+        gh_jwk_free(k[i]);
+    }
+    gh_dpop_keys_free(keys);
 }

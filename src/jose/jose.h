@@ -99,8 +99,24 @@ struct gh_jws {
  * oversized parts (a token is at most 8 KiB). *out is zeroed first and
  * holds nothing to release on failure (releasing it is still safe). */
 int gh_jws_parse(const char *token, size_t n, struct gh_jws *out /* OUT */);
+/* As gh_jws_parse, for a token whose protected header (the text before
+ * its first '.') the caller has seen before, byte for byte, and knows to
+ * be good with alg: only the payload and the signature are decoded; typ
+ * and kid are left "". For a cache keyed by the header's exact text (the
+ * DPoP proofs of one key all carry the same header, src/jose/dpop.c). */
+int gh_jws_parse_body(const char *token, size_t n, enum gh_jwa alg, struct gh_jws *out /* OUT */);
 /* 0 when the signature verifies with k and k's alg equals the header's. */
 int gh_jws_verify(const struct gh_jwk *k, const struct gh_jws *jws);
 void gh_jws_release(struct gh_jws *jws);
+
+/* A key made ready to verify many signatures, as gh_jws_verify does: for
+ * ES256 the OpenSSL context is set up once instead of per signature. New
+ * (caller frees with gh_jws_verifier_free); k is borrowed and must
+ * outlive it. Not thread-safe: its owner uses it from one thread at a
+ * time (k itself may be used by others meanwhile). */
+struct gh_jws_verifier;
+int gh_jws_verifier_new(const struct gh_jwk *k, struct gh_jws_verifier **out /* OUT */);
+void gh_jws_verifier_free(struct gh_jws_verifier *v);
+int gh_jws_verifier_verify(struct gh_jws_verifier *v, const struct gh_jws *jws);
 
 #endif

@@ -19,6 +19,8 @@
 /* Coordinates of a P-256 point and an Ed25519 public key, in bytes. */
 #define GH_JOSE_P256_LEN 32
 #define GH_JOSE_ED25519_LEN 32
+/* Longest DER ECDSA-Sig-Value for P-256 (two 33-byte INTEGERs). */
+#define GH_JOSE_ES256_DER_MAX 72
 
 struct gh_jwk {
     enum gh_jwa alg;
@@ -37,5 +39,10 @@ struct gh_jwk {
  * thumbprint. */
 int gh_jose_wrap(EVP_PKEY *pkey, enum gh_jwa alg, int has_private, const char *kid,
                  struct gh_jwk **out /* OUT */);
+
+/* The DER ECDSA-Sig-Value OpenSSL verifies of the 64-byte R || S of an
+ * ES256 JWS (RFC 7518 3.4) into der; returns its length. Never fails. */
+int gh_jose_es256_der(const unsigned char in[2 * GH_JOSE_P256_LEN],
+                      unsigned char der[GH_JOSE_ES256_DER_MAX] /* OUT */);
 
 #endif

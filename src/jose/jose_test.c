@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -18,6 +20,7 @@
 #include "core/err.h"
 #include "core/test.h"
 #include "jose/jose.h"
+#include "jose/jose_int.h"
 
 static const enum gh_jwa all_algs[] = {GH_JWA_ES256, GH_JWA_EDDSA, GH_JWA_RS256};
 
@@ -534,4 +537,90 @@ GH_TEST(jwk_from_json_rejects_weak_rsa)
     snprintf(text, sizeof(text), "%s", rfc7638_jwk);
     memcpy(strstr(text, "AQAB"), "AAAB", 4);
     ASSERT_INT_EQ(import_str(text), GH_EINVAL);
+}
+
+/* The allocation-free R || S to DER of ES256 verification writes what
+ * OpenSSL's own encoder does, also for leading zero bytes, set high bits
+ * and zero values (X.690 8.3: fewest bytes, a sign byte before a set high
+ * bit). */
+GH_TEST(jws_es256_der_matches_openssl)
+{
+    static const unsigned char first[][3] = {
+        {0x00, 0x00, 0x01}, {0x00, 0x80, 0x00}, {0x80, 0x00, 0x00}, {0x7f, 0xff, 0xff},
+        {0x00, 0x00, 0x00}, {0xff, 0xff, 0xff}, {0x00, 0x7f, 0x01}, {0x01, 0x00, 0x00},
+    };
+    unsigned char in[64], der[GH_JOSE_ES256_DER_MAX], want[GH_JOSE_ES256_DER_MAX + 8];
+    for (size_t i = 0; i < GH_ARRAY_LEN(first); i++) {
+        for (size_t j = 0; j < GH_ARRAY_LEN(first); j++) {
+            memset(in, i == 4 ? 0 : 0x5a, 32);
+            memset(in + 32, j == 4 ? 0 : 0xa5, 32);
+            memcpy(in, first[i], 3);
+            memcpy(in + 32, first[j], 3);
+            ECDSA_SIG *sig = ECDSA_SIG_new();
+            ASSERT_NOT_NULL(sig);
+            ASSERT_INT_EQ(
+                ECDSA_SIG_set0(sig, BN_bin2bn(in, 32, NULL), BN_bin2bn(in + 32, 32, NULL)), 1);
+            unsigned char *p = want;
+            int n = i2d_ECDSA_SIG(sig, &p);
+            ECDSA_SIG_free(sig);
+            ASSERT_INT_EQ(gh_jose_es256_der(in, der), n);
+            ASSERT_MEM_EQ(der, want, (size_t)n);
+        }
+    }
+}
+
+/* A verifier (one OpenSSL context set up per key) says what gh_jws_verify
+ * says: good tokens of each alg, tampered ones, another alg's, a short
+ * signature; and gh_jws_parse_body reads what gh_jws_parse reads. */
+GH_TEST(jws_verifier_and_parse_body)
+{
+    struct gh_buf tok;
+    gh_buf_init(&tok, 8192);
+    for (size_t i = 0; i < GH_ARRAY_LEN(all_algs); i++) {
+        struct gh_jwk *k = NULL, *other = NULL;
+        struct gh_jws_verifier *v = NULL;
+        struct gh_jws a, b;
+        ASSERT_INT_EQ(gh_jwk_generate(all_algs[i], &k), 0);
+        ASSERT_INT_EQ(gh_jwk_generate(all_algs[(i + 1) % GH_ARRAY_LEN(all_algs)], &other), 0);
+        ASSERT_INT_EQ(gh_jws_verifier_new(k, &v), 0);
+        ASSERT_INT_EQ(sign_str(k, "dpop+jwt", "{\"jti\":\"x\"}", &tok), 0);
+        ASSERT_INT_EQ(gh_jws_parse(tok.p, tok.len, &a), 0);
+        ASSERT_INT_EQ(gh_jws_parse_body(tok.p, tok.len, all_algs[i], &b), 0);
+        ASSERT_INT_EQ(b.alg, a.alg);
+        ASSERT_STR_EQ(b.typ, "");
+        ASSERT_STR_EQ(b.payload, a.payload);
+        ASSERT_INT_EQ(b.payload_len, a.payload_len);
+        ASSERT_INT_EQ(b.sig_len, a.sig_len);
+        ASSERT_MEM_EQ(b.sig, a.sig, a.sig_len);
+        ASSERT_TRUE(b.signing_input == a.signing_input);
+        ASSERT_INT_EQ(b.signing_input_len, a.signing_input_len);
+        for (int round = 0; round < 3; round++) /* the context is reused */
+            ASSERT_INT_EQ(gh_jws_verifier_verify(v, &b), 0);
+        b.sig[7] ^= 1;
+        ASSERT_INT_EQ(gh_jws_verifier_verify(v, &b), GH_EINVAL);
+        ASSERT_INT_EQ(ERR_peek_error(), 0); /* no stale OpenSSL errors */
+        b.sig[7] ^= 1;
+        b.sig_len--;
+        ASSERT_INT_EQ(gh_jws_verifier_verify(v, &b), GH_EINVAL);
+        b.sig_len++;
+        ASSERT_INT_EQ(gh_jws_verifier_verify(v, &b), 0);
+        gh_jws_release(&b);
+        /* RFC 8725 3.1: the key's alg decides */
+        ASSERT_INT_EQ(gh_jws_parse_body(tok.p, tok.len, gh_jwk_alg(other), &b), 0);
+        ASSERT_INT_EQ(gh_jws_verifier_verify(v, &b), GH_EINVAL);
+        gh_jws_release(&b);
+        size_t si = a.signing_input_len;
+        gh_jws_release(&a);
+        /* the parts after the header are checked as gh_jws_parse does */
+        ASSERT_INT_EQ(gh_jws_parse_body(tok.p, si, all_algs[i], &b), GH_EINVAL);
+        ASSERT_INT_EQ(gh_jws_parse_body(tok.p, si + 1, all_algs[i], &b), GH_EINVAL);
+        ASSERT_INT_EQ(gh_buf_append(&tok, ".x", 2), 0);
+        ASSERT_INT_EQ(gh_jws_parse_body(tok.p, tok.len, all_algs[i], &b), GH_EINVAL);
+        ASSERT_INT_EQ(gh_jws_parse_body("a.b", 3, all_algs[i], &b), GH_EINVAL);
+        ASSERT_TRUE(b.payload == NULL);
+        gh_jws_verifier_free(v);
+        gh_jwk_free(other);
+        gh_jwk_free(k);
+    }
+    gh_buf_release(&tok);
 }

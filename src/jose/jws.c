@@ -19,6 +19,7 @@
 #include "core/alloc.h"
 #include "core/b64url.h"
 #include "core/buf.h"
+#include "core/crypto.h"
 #include "core/err.h"
 #include "jose/jose_int.h"
 
@@ -26,8 +27,6 @@
 #define HDR_MAX 192
 /* Longest encoded protected header we accept when parsing. */
 #define HDR_B64_MAX 2048
-/* Longest DER ECDSA-Sig-Value for P-256 (two 33-byte INTEGERs). */
-#define ES256_DER_MAX 72
 #define ES256_SIG_LEN (2 * GH_JOSE_P256_LEN)
 
 /* 1 when s is 1..max-1 printable ASCII bytes that need no JSON escaping. */
@@ -100,28 +99,31 @@ out:
     return rc;
 }
 
-/* RFC 7518 3.4: R || S back to DER for OpenSSL; returns the DER length. */
-static int jose_to_der(const unsigned char in[ES256_SIG_LEN], unsigned char der[ES256_DER_MAX])
+/* One DER INTEGER (X.690 8.3) of the unsigned big-endian v[0..32) at p:
+ * the fewest bytes, with a zero byte before a set high bit; its length. */
+static size_t der_uint(const unsigned char v[GH_JOSE_P256_LEN], unsigned char *p)
 {
-    ECDSA_SIG *sig = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(in, GH_JOSE_P256_LEN, NULL);
-    BIGNUM *s = BN_bin2bn(in + GH_JOSE_P256_LEN, GH_JOSE_P256_LEN, NULL);
-    unsigned char *p = der;
-    int rc = GH_ENOMEM;
-    if (sig == NULL || r == NULL || s == NULL || ECDSA_SIG_set0(sig, r, s) != 1)
-        goto out;
-    r = s = NULL; /* owned by sig now */
-    rc = GH_ECRYPTO;
-    if (i2d_ECDSA_SIG(sig, NULL) > ES256_DER_MAX)
-        goto out;
-    rc = i2d_ECDSA_SIG(sig, &p);
-    if (rc <= 0)
-        rc = GH_ECRYPTO;
-out:
-    BN_free(s);
-    BN_free(r);
-    ECDSA_SIG_free(sig);
-    return rc;
+    size_t skip = 0;
+    while (skip < GH_JOSE_P256_LEN - 1 && v[skip] == 0)
+        skip++;
+    size_t n = GH_JOSE_P256_LEN - skip, pad = v[skip] >> 7;
+    p[0] = 0x02;
+    p[1] = (unsigned char)(n + pad);
+    p[2] = 0;
+    memcpy(p + 2 + pad, v + skip, n);
+    return 2 + pad + n;
+}
+
+int gh_jose_es256_der(const unsigned char in[2 * GH_JOSE_P256_LEN],
+                      unsigned char der[GH_JOSE_ES256_DER_MAX])
+{
+    /* RFC 7518 3.4: R || S back to DER (an ECDSA-Sig-Value SEQUENCE, at
+     * most 70 bytes, so its length takes one byte) without allocating */
+    size_t n = der_uint(in, der + 2);
+    n += der_uint(in + GH_JOSE_P256_LEN, der + 2 + n);
+    der[0] = 0x30;
+    der[1] = (unsigned char)n;
+    return (int)(n + 2);
 }
 
 /* The digest each alg signs with; Ed25519 hashes internally (NULL). */
@@ -135,7 +137,7 @@ static int sign_raw(const struct gh_jwk *k, const char *msg, size_t n, unsigned 
                     size_t sig_size, size_t *sig_len /* OUT */)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char der[ES256_DER_MAX];
+    unsigned char der[GH_JOSE_ES256_DER_MAX];
     size_t len = k->alg == GH_JWA_ES256 ? sizeof(der) : sig_size;
     unsigned char *dst = k->alg == GH_JWA_ES256 ? der : sig;
     int rc = GH_ENOMEM;
@@ -259,41 +261,55 @@ out:
     return rc;
 }
 
-int gh_jws_parse(const char *token, size_t n, struct gh_jws *out)
+/* The parts of token[0..n) after its protected header (RFC 7515 7.1:
+ * exactly three, BASE64URL each): the signature and the decoded payload
+ * into out, whose header fields are already set. */
+static int parse_body(const char *token, size_t n, struct gh_jws *out)
 {
     const char *dot1, *dot2 = NULL, *sig;
     size_t pay_n;
     long len;
-    int rc = GH_EINVAL;
-    memset(out, 0, sizeof(*out));
-    /* RFC 7515 7.1: exactly three parts, BASE64URL each. */
     dot1 = n > 0 && n <= GH_JWS_MAX ? memchr(token, '.', n) : NULL;
     if (dot1 != NULL)
         dot2 = memchr(dot1 + 1, '.', n - (size_t)(dot1 + 1 - token));
     if (dot2 == NULL || memchr(dot2 + 1, '.', n - (size_t)(dot2 + 1 - token)) != NULL)
-        goto out;
+        return GH_EINVAL;
     sig = dot2 + 1;
-    if (parse_header(token, (size_t)(dot1 - token), out) < 0)
-        goto out;
     len = gh_b64url_decode(sig, n - (size_t)(sig - token), out->sig, sizeof(out->sig));
     if (len <= 0)
-        goto out;
+        return GH_EINVAL;
     out->sig_len = (size_t)len;
-    rc = GH_ENOMEM;
     pay_n = (size_t)(dot2 - dot1 - 1);
     out->payload = gh_alloc_fail_now() ? NULL : malloc(pay_n / 4 * 3 + 3);
     if (out->payload == NULL)
-        goto out;
-    rc = GH_EINVAL;
+        return GH_ENOMEM;
     len = gh_b64url_decode(dot1 + 1, pay_n, (unsigned char *)out->payload, pay_n / 4 * 3 + 2);
     if (len < 0)
-        goto out;
+        return GH_EINVAL;
     out->payload[len] = '\0';
     out->payload_len = (size_t)len;
     out->signing_input = token;
     out->signing_input_len = (size_t)(dot2 - token);
-    rc = 0;
-out:
+    return 0;
+}
+
+int gh_jws_parse(const char *token, size_t n, struct gh_jws *out)
+{
+    const char *dot = n > 0 && n <= GH_JWS_MAX ? memchr(token, '.', n) : NULL;
+    int rc = GH_EINVAL;
+    memset(out, 0, sizeof(*out));
+    if (dot != NULL && parse_header(token, (size_t)(dot - token), out) == 0)
+        rc = parse_body(token, n, out);
+    if (rc < 0)
+        gh_jws_release(out);
+    return rc;
+}
+
+int gh_jws_parse_body(const char *token, size_t n, enum gh_jwa alg, struct gh_jws *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->alg = alg;
+    int rc = parse_body(token, n, out);
     if (rc < 0)
         gh_jws_release(out);
     return rc;
@@ -302,7 +318,7 @@ out:
 int gh_jws_verify(const struct gh_jwk *k, const struct gh_jws *jws)
 {
     EVP_MD_CTX *ctx = NULL;
-    unsigned char der[ES256_DER_MAX];
+    unsigned char der[GH_JOSE_ES256_DER_MAX];
     const unsigned char *sig = jws->sig;
     size_t sig_len = jws->sig_len;
     int rc = GH_EINVAL;
@@ -316,11 +332,8 @@ int gh_jws_verify(const struct gh_jwk *k, const struct gh_jws *jws)
         goto out;
     }
     if (k->alg == GH_JWA_ES256) {
-        int der_len = jose_to_der(jws->sig, der);
-        if (der_len < 0)
-            goto out;
+        sig_len = (size_t)gh_jose_es256_der(jws->sig, der);
         sig = der;
-        sig_len = (size_t)der_len;
     }
     rc = GH_ENOMEM;
     ctx = EVP_MD_CTX_new();
@@ -337,6 +350,62 @@ out:
         ERR_clear_error(); /* a forged token must not leave errors behind */
     EVP_MD_CTX_free(ctx);
     return rc;
+}
+
+/* ES256 keeps one EVP_PKEY_CTX set up for verification: no algorithm
+ * fetch, context copy or digest context per signature (EVP_DigestVerify
+ * makes all three). Other algs go through gh_jws_verify. */
+struct gh_jws_verifier {
+    const struct gh_jwk *k;
+    EVP_PKEY_CTX *ctx; /* ES256: verify-initialised; else NULL */
+};
+
+int gh_jws_verifier_new(const struct gh_jwk *k, struct gh_jws_verifier **out)
+{
+    struct gh_jws_verifier *v = gh_alloc_fail_now() ? NULL : calloc(1, sizeof(*v));
+    int rc = GH_ENOMEM;
+    if (v == NULL)
+        goto out;
+    v->k = k;
+    if (k->alg == GH_JWA_ES256) {
+        v->ctx = gh_alloc_fail_now() ? NULL : EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+        if (v->ctx == NULL || EVP_PKEY_verify_init(v->ctx) != 1)
+            goto out;
+    }
+    *out = v;
+    v = NULL;
+    rc = 0;
+out:
+    if (rc < 0)
+        ERR_clear_error();
+    gh_jws_verifier_free(v);
+    return rc;
+}
+
+void gh_jws_verifier_free(struct gh_jws_verifier *v)
+{
+    if (v == NULL)
+        return;
+    EVP_PKEY_CTX_free(v->ctx);
+    free(v);
+}
+
+int gh_jws_verifier_verify(struct gh_jws_verifier *v, const struct gh_jws *jws)
+{
+    unsigned char der[GH_JOSE_ES256_DER_MAX], md[GH_SHA256_LEN];
+    if (v->ctx == NULL)
+        return gh_jws_verify(v->k, jws);
+    /* RFC 8725 3.1, RFC 7518 3.4: as gh_jws_verify */
+    if (jws->alg != GH_JWA_ES256 || jws->signing_input == NULL || jws->sig_len != ES256_SIG_LEN)
+        return GH_EINVAL;
+    /* ES256 is ECDSA over the SHA-256 of the signing input (RFC 7518 3.4) */
+    gh_sha256(jws->signing_input, jws->signing_input_len, md);
+    size_t n = (size_t)gh_jose_es256_der(jws->sig, der);
+    if (EVP_PKEY_verify(v->ctx, der, n, md, sizeof(md)) != 1) {
+        ERR_clear_error(); /* a forged proof must not leave errors behind */
+        return GH_EINVAL;
+    }
+    return 0;
 }
 
 void gh_jws_release(struct gh_jws *jws)

@@ -47,30 +47,37 @@ static int refuse(struct gh_req *r, enum gh_oauth_err e, const char *why)
     return GH_EINVAL;
 }
 
+/* The DPoP check of r at the endpoint path of this AS (RFC 9449 4.3, 7.1);
+ * token and cnf_jkt as in struct gh_dpop_request. */
+static enum gh_dpop_result check(struct gh_req *r, const struct gh_as *as, const struct gh_snap *s,
+                                 const char *path, const char *token, const char *cnf_jkt,
+                                 struct gh_dpop_use *use, const char **why)
+{
+    pthread_once(&keys_once, keys_init);
+    struct gh_dpop_request q = {
+        .proof = gh_req_header(r, "DPoP"),
+        .htm = r->method == GH_POST ? "POST" : "GET",
+        .base = s->issuer,
+        .path = path,
+        .token = token,
+        .cnf_jkt = cnf_jkt,
+        .now = gh_now(),
+        .window = as->cfg->dpop_window,
+        .nonce_key = as->cfg->dpop_nonce && s->dpop_nonce_ok ? s->dpop_nonce_key : NULL,
+    };
+    q.n_proofs = q.proof ? gh_req_header_count(r, "DPoP") : 0;
+    return gh_dpop_request_check(keys, &q, use, why);
+}
+
 int gh_oauth_dpop(struct gh_req *r, struct gh_as *as, const struct gh_snap *s, const char *path,
                   char jkt[GH_JKT_MAX], struct gh_oauth_dpop_use *use)
 {
-    struct gh_dpop_proof p;
+    struct gh_dpop_use u;
     const char *why = NULL;
-    const char *h = gh_req_header(r, "DPoP");
     jkt[0] = '\0';
-    if (h == NULL)
+    if (gh_req_header(r, "DPoP") == NULL)
         return 0;
-    /* RFC 9449 4.3 (1): exactly one DPoP header */
-    if (gh_req_header_count(r, "DPoP") != 1)
-        return refuse(r, GH_OAUTH_INVALID_DPOP_PROOF, "more than one DPoP header");
-    pthread_once(&keys_once, keys_init);
-    int nonce_on = as->cfg->dpop_nonce && s->dpop_nonce_ok;
-    struct gh_dpop_expect e = {
-        .htm = r->method == GH_POST ? "POST" : "GET",
-        .htu = gh_arena_printf(r->arena, "%s%s", s->issuer, path),
-        .now = gh_now(),
-        .window = as->cfg->dpop_window,
-        .nonce_key = nonce_on ? s->dpop_nonce_key : NULL,
-    };
-    if (e.htu == NULL)
-        return refuse(r, GH_OAUTH_SERVER_ERROR, "out of memory");
-    enum gh_dpop_result res = gh_dpop_check(keys, h, strlen(h), &e, &p, &why);
+    enum gh_dpop_result res = check(r, as, s, path, NULL, NULL, &u, &why);
     if (res == GH_DPOP_NONCE) {
         /* RFC 9449 8: the error carries the nonce to use */
         gh_oauth_dpop_nonce_header(r, as, s);
@@ -78,12 +85,10 @@ int gh_oauth_dpop(struct gh_req *r, struct gh_as *as, const struct gh_snap *s, c
     }
     if (res != GH_DPOP_OK)
         return refuse(r, GH_OAUTH_INVALID_DPOP_PROOF, why);
-    /* RFC 9449 11.1: a proof is used once; its row outlives its iat window */
-    memcpy(use->jti, p.jti_hash, sizeof(use->jti));
-    use->expires_at = p.iat + e.window + 1;
-    memcpy(jkt, p.jkt, sizeof(p.jkt));
-    if (nonce_on)
-        gh_oauth_dpop_nonce_header(r, as, s);
+    memcpy(use->jti, u.jti, sizeof(use->jti));
+    use->expires_at = u.expires_at;
+    memcpy(jkt, u.jkt, sizeof(u.jkt));
+    gh_oauth_dpop_nonce_header(r, as, s);
     return 0;
 }
 
@@ -91,35 +96,11 @@ int gh_oauth_dpop_resource(struct gh_req *r, struct gh_as *as, const struct gh_s
                            const char *path, const char *token, const char *cnf_jkt,
                            const char **why)
 {
-    struct gh_dpop_proof p;
-    const char *h = gh_req_header(r, "DPoP");
-    if (cnf_jkt[0] == '\0') {
-        *why = "the access token is not DPoP-bound";
-        return GH_DPOP_INVALID;
-    }
-    if (h == NULL || gh_req_header_count(r, "DPoP") != 1) {
-        *why = h == NULL ? "missing DPoP proof" : "more than one DPoP header";
-        return GH_DPOP_INVALID;
-    }
-    pthread_once(&keys_once, keys_init);
-    int nonce_on = as->cfg->dpop_nonce && s->dpop_nonce_ok;
-    struct gh_dpop_expect e = {
-        .htm = r->method == GH_POST ? "POST" : "GET",
-        .htu = gh_arena_printf(r->arena, "%s%s", s->issuer, path),
-        .token = token,
-        .now = gh_now(),
-        .window = as->cfg->dpop_window,
-        .nonce_key = nonce_on ? s->dpop_nonce_key : NULL,
-    };
-    enum gh_dpop_result res =
-        e.htu ? gh_dpop_check(keys, h, strlen(h), &e, &p, why) : GH_DPOP_INVALID;
+    struct gh_dpop_use u;
+    enum gh_dpop_result res = check(r, as, s, path, token, cnf_jkt, &u, why);
     if (res != GH_DPOP_OK)
         return res;
-    if (strcmp(p.jkt, cnf_jkt) != 0) {
-        *why = "the DPoP proof's key is not the one the token is bound to (cnf.jkt)";
-        return GH_DPOP_INVALID;
-    }
-    int rc = gh_store_dpop_jti_use(as->store, p.jti_hash, p.jkt, p.iat + e.window + 1);
+    int rc = gh_store_dpop_jti_use(as->store, u.jti, u.jkt, u.expires_at);
     if (rc < 0) {
         *why = rc == GH_EEXIST ? "DPoP proof already used (jti replay)"
                                : "cannot record the DPoP proof";

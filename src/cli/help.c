@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cbor/configuration.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -73,6 +74,8 @@ void gh_cli_version(FILE *f)
     fprintf(f, "  libcurl        %s (%s), %s\n", curl->version, LIBCURL_VERSION,
             curl->ssl_version ? curl->ssl_version : "no TLS");
     fprintf(f, "  libqrencode    %s\n", QRcode_APIVersionString());
+    fprintf(f, "  libcbor        reports no version at run time (built against %d.%d.%d)\n",
+            CBOR_MAJOR_VERSION, CBOR_MINOR_VERSION, CBOR_PATCH_VERSION);
     fprintf(f, "  libargon2      reports no version at run time\n");
 }
 

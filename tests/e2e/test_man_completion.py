@@ -31,7 +31,7 @@ def test_version_is_debian_changelogs_and_names_the_libraries():
     assert out[0] == f"gatehouse {version}"
     names = [line.split()[0] for line in out[2:]]
     assert names == ["OpenSSL", "libmicrohttpd", "jansson", "SQLite", "libpq", "libcurl",
-                     "libqrencode", "libargon2"], out
+                     "libqrencode", "libcbor", "libargon2"], out
     assert re.search(r"^  SQLite +3\.\d+\.\d+ \(3\.\d+\.\d+\)$", "\n".join(out), re.M)
     assert "no version at run time" in out[-1]  # argon2 has no version function
 

@@ -54,6 +54,7 @@ struct gh_as {
     pthread_mutex_t lock;
     struct gh_snap *snap;
     int64_t last_check_us;
+    int64_t last_miss_us; /* the last check made for an unknown client id */
     int checking;
 };
 
@@ -65,6 +66,14 @@ void gh_as_release(struct gh_as *as);
  * first when a second has passed since the last check. */
 struct gh_snap *gh_as_snap(struct gh_as *as);
 void gh_snap_put(struct gh_as *as, struct gh_snap *s);
+/* Makes *s know client id when the store does: when it does not, and the
+ * store's revision has moved, *s is replaced by a fresh snapshot (the old
+ * one put). So a client registered at another process is usable at once,
+ * not after the next periodic check (a client registers and sends its user
+ * to /authorize at once, and a load balancer may pick any process). At most
+ * one such check every 100 ms, so unknown ids cost no query per request.
+ * Call before taking anything out of *s. */
+void gh_as_snap_for(struct gh_as *as, struct gh_snap **s, const char *client_id);
 /* Forces a revision check now (tests, SIGHUP). */
 void gh_as_reload(struct gh_as *as);
 

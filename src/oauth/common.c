@@ -59,7 +59,7 @@ static int secret_ok(const struct gh_client *c, const char *secret)
     return gh_ct_eq(d, c->secret_hash, sizeof(d));
 }
 
-const struct gh_client *gh_oauth_client(struct gh_req *r, const struct gh_snap *s,
+const struct gh_client *gh_oauth_client(struct gh_req *r, struct gh_snap **s,
                                         const struct gh_form *f)
 {
     const char *authz = gh_req_header(r, "Authorization");
@@ -82,7 +82,8 @@ const struct gh_client *gh_oauth_client(struct gh_req *r, const struct gh_snap *
         gh_oauth_error(r, GH_OAUTH_INVALID_CLIENT, "client authentication required");
         return NULL;
     }
-    const struct gh_client *c = gh_snap_client(s, id);
+    gh_as_snap_for(gh_as_of(r), s, id);
+    const struct gh_client *c = gh_snap_client(*s, id);
     if (c == NULL) {
         gh_oauth_error(r, GH_OAUTH_INVALID_CLIENT, "client authentication failed");
         return NULL;

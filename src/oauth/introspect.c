@@ -47,9 +47,9 @@ static void answer(struct gh_req *r, json_t *doc)
 }
 
 /* Introspection of an access token we signed; NULL when inactive. */
-static json_t *access_info(struct gh_as *as, const struct gh_snap *s, const char *token)
+static json_t *access_info(struct gh_as *as, struct gh_snap **sp, const char *token)
 {
-    json_t *c = gh_oauth_verify_own(s, token);
+    json_t *c = gh_oauth_verify_own(*sp, token);
     if (c == NULL)
         return NULL;
     json_int_t exp = json_integer_value(json_object_get(c, "exp"));
@@ -62,6 +62,8 @@ static json_t *access_info(struct gh_as *as, const struct gh_snap *s, const char
         gh_store_family_revoked(as->store, fid, &family_revoked);
     /* a removed (or deregistered, RFC 7592 2.3) client's tokens are dead */
     const char *cid = json_string_value(json_object_get(c, "client_id"));
+    gh_as_snap_for(as, sp, cid);
+    const struct gh_snap *s = *sp;
     if (exp <= gh_now() || jti == NULL || revoked || family_revoked || cid == NULL ||
         gh_snap_client(s, cid) == NULL) {
         json_decref(c);
@@ -102,7 +104,7 @@ void gh_h_introspect(struct gh_req *r)
     struct gh_snap *s = gh_as_snap(as);
     struct gh_form f;
     const struct gh_client *c;
-    if (gh_oauth_form(r, &f) < 0 || (c = gh_oauth_client(r, s, &f)) == NULL)
+    if (gh_oauth_form(r, &f) < 0 || (c = gh_oauth_client(r, &s, &f)) == NULL)
         goto out;
     if (c->is_public) {
         gh_oauth_error(r, GH_OAUTH_INVALID_CLIENT, "introspection needs a confidential client");
@@ -116,11 +118,11 @@ void gh_h_introspect(struct gh_req *r)
     const char *hint = gh_form_get(&f, "token_type_hint", NULL);
     json_t *info = NULL;
     if (hint == NULL || strcmp(hint, "refresh_token") != 0)
-        info = access_info(as, s, token);
+        info = access_info(as, &s, token);
     if (info == NULL)
         info = refresh_info(as, s, token);
     if (info == NULL && hint != NULL && strcmp(hint, "refresh_token") == 0)
-        info = access_info(as, s, token);
+        info = access_info(as, &s, token);
     answer(r, info ? info : json_pack("{s:b}", "active", 0));
 out:
     gh_snap_put(as, s);
@@ -188,7 +190,7 @@ void gh_h_revoke(struct gh_req *r)
     struct gh_form f;
     const struct gh_client *c;
     gh_oauth_cors(r, s);
-    if (gh_oauth_form(r, &f) < 0 || (c = gh_oauth_client(r, s, &f)) == NULL)
+    if (gh_oauth_form(r, &f) < 0 || (c = gh_oauth_client(r, &s, &f)) == NULL)
         goto out;
     const char *token = gh_form_get(&f, "token", NULL);
     if (token == NULL) {

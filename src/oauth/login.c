@@ -158,6 +158,8 @@ void gh_h_login(struct gh_req *r)
         gh_page_error(r, 400, "Bad request", "The sign-in form is malformed.");
         goto out;
     }
+    gh_as_snap_for(as, &l->s, gh_form_get(&f, "client_id", NULL));
+    s = l->s;
     if (gh_authz_parse(r, s, &f, a) < 0)
         goto out;
     const char *user = l->user = gh_form_get(&f, "username", NULL);

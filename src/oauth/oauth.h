@@ -62,8 +62,9 @@ int gh_oauth_form(struct gh_req *r, struct gh_form *f);
 
 /* Authenticates the client at /token, /revoke, /introspect
  * (client_secret_basic, client_secret_post, or none for public clients).
- * Returns the client, or NULL after answering the error. */
-const struct gh_client *gh_oauth_client(struct gh_req *r, const struct gh_snap *s,
+ * Returns the client, or NULL after answering the error. *s may be replaced
+ * by a fresher snapshot that knows the client (gh_as_snap_for). */
+const struct gh_client *gh_oauth_client(struct gh_req *r, struct gh_snap **s,
                                         const struct gh_form *f);
 
 /* Adds Access-Control-Allow-Origin (and Vary) when the request's Origin is

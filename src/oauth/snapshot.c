@@ -327,6 +327,29 @@ struct gh_snap *gh_as_snap(struct gh_as *as)
     return s;
 }
 
+void gh_as_snap_for(struct gh_as *as, struct gh_snap **s, const char *client_id)
+{
+    if (client_id == NULL || gh_snap_client(*s, client_id) != NULL)
+        return;
+    int64_t now = gh_mono_us();
+    pthread_mutex_lock(&as->lock);
+    if (as->checking || now - as->last_miss_us < 100000) {
+        pthread_mutex_unlock(&as->lock);
+        return;
+    }
+    as->checking = 1;
+    as->last_miss_us = now;
+    as->last_check_us = now;
+    pthread_mutex_unlock(&as->lock);
+    gh_as_reload(as);
+    pthread_mutex_lock(&as->lock);
+    as->checking = 0;
+    struct gh_snap *fresh = take(as);
+    pthread_mutex_unlock(&as->lock);
+    gh_snap_put(as, *s);
+    *s = fresh;
+}
+
 void gh_snap_put(struct gh_as *as, struct gh_snap *s)
 {
     if (s == NULL)

@@ -641,7 +641,7 @@ void gh_h_token(struct gh_req *r)
     gh_buf_init(&g->at, 8192);
     gh_buf_init(&g->idt, 8192);
     gh_oauth_cors(r, g->s);
-    if (gh_oauth_form(r, &g->f) < 0 || (g->c = gh_oauth_client(r, g->s, &g->f)) == NULL)
+    if (gh_oauth_form(r, &g->f) < 0 || (g->c = gh_oauth_client(r, &g->s, &g->f)) == NULL)
         goto out;
     r->client_id = g->c->id;
     /* RFC 9449 5: a DPoP proof with any grant; required of a client

@@ -83,3 +83,24 @@ def test_initial_access_token_uses_count_across_processes(gh):
         assert register(gh, native(), token=t).status_code == 401
     finally:
         peer.stop()
+
+
+def test_registered_client_is_usable_at_once_on_other_processes(trio):
+    """A client that registers and sends its user to /authorize at once
+    may land on any process behind the load balancer: each knows it
+    without waiting for its periodic reload."""
+    gh, (p1, p2) = trio
+    for base in (p1.url, p2.url):  # both have just checked the revision
+        assert requests.get(base + "/.well-known/openid-configuration").status_code == 200
+    confidential = native(token_endpoint_auth_method="client_secret_basic")
+    pub = register(gh, native()).json()
+    conf = register(gh, confidential).json()
+    s, page, verifier = authorize(gh, pub["client_id"], REDIRECT, base=p1.url)
+    assert page.status_code == 200, page.text
+    r, _ = sign_in(gh, s, page, base=p1.url)
+    t = exchange(gh, pub["client_id"], REDIRECT, code_of(r), verifier, base=p1.url)
+    assert t.status_code == 200, t.text
+    # a confidential client's first call at another process: introspection
+    auth = (conf["client_id"], conf["client_secret"])
+    i = requests.post(p2.url + "/introspect", data={"token": t.json()["access_token"]}, auth=auth)
+    assert i.status_code == 200, i.text

@@ -62,7 +62,10 @@ static const char css[] =
     "content:'';flex:1;border-top:1px solid var(--border)}"
     "button.passkey{width:100%;background:transparent;color:var(--accent)}"
     "button:disabled{opacity:.6;cursor:progress}"
-    ".inline input[type=text]{min-width:0}";
+    ".inline input[type=text]{min-width:0}.passkey-name{color:var(--fg)}"
+    "details summary{cursor:pointer;color:var(--accent);margin-top:2px}"
+    /* white on the light dark-mode accent is too faint (WCAG 1.4.3) */
+    "@media (prefers-color-scheme:dark){.primary{color:#0f1420}}";
 
 void gh_h_stylesheet(struct gh_req *r)
 {

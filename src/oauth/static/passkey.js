@@ -101,7 +101,7 @@
         const form = $("passkey-form");
         const button = $("passkey-signin");
         if (!form || !button) return;
-        button.hidden = false;
+        $("passkey-box").hidden = false;
         let pending = null; // the conditional request, cancelled by the button
         button.addEventListener("click", async () => {
             if (pending) pending.abort();

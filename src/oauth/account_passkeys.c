@@ -62,7 +62,7 @@ static void one(struct gh_buf *b, const struct gh_account_view *v, const struct 
 {
     char id[GH_B64URL_LEN(GH_WEBAUTHN_ID_MAX) + 1];
     gh_b64url_encode(c->id, c->id_len, id, sizeof(id));
-    gh_buf_puts(b, "<li><div class=\"grow\"><p><strong class=\"passkey-name\">");
+    gh_buf_puts(b, "<li><div><p><strong class=\"passkey-name\">");
     esc(b, c->name);
     gh_buf_puts(b, "</strong></p><p class=\"small\">Added ");
     date(b, c->created_at);

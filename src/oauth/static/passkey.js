@@ -162,7 +162,7 @@
             if (e) e.hidden = false;
             return;
         }
-        signin();
+        signin().catch(() => {}); // conditional UI is a convenience: the button still works
         enrol();
     }
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -444,3 +444,22 @@ def test_recorder_names_the_passkey_step(gh):
     fields = dict(x.split("=", 1) for x in sent.split("&"))
     for k in ("signature", "clientDataJSON", "authenticatorData"):
         assert fields[k][:16] not in text
+
+
+def test_adding_needs_a_recent_sign_in(gh):
+    """A passkey is a way in without the password: a session that signed
+    in more than 15 minutes ago (a cookie that may have been stolen) cannot
+    add one; the rest of the account page still works."""
+    from test_hardening_trace import sql
+    origin, rp_id = named(gh)
+    s = sign_in(gh)
+    o = post_account(gh, s, "/account/passkeys/options").json()  # issued while recent
+    made = Authenticator(origin, rp_id).create(o)
+    sql(gh, "UPDATE browser_session SET created_at = created_at - 3600")
+    r = post_account(gh, s, "/account/passkeys/options")
+    assert r.status_code == 403 and r.json()["error"] == "login_required"
+    assert "recent sign-in" in r.json()["error_description"]
+    r = post_account(gh, s, "/account/passkeys", **made)
+    assert r.status_code == 403 and "recent sign-in" in r.text
+    assert "passkeys=0" in gh.cli("user", "mfa", "list").stdout
+    assert account(gh, s).status_code == 200

@@ -194,11 +194,11 @@ static void passkey_box(struct gh_buf *b, const struct gh_authz *a, const char *
     hidden(b, "username", user);
     hidden(b, "ticket", ticket);
     gh_buf_printf(b,
-                  "<button class=\"passkey%s\" type=\"button\" id=\"passkey-signin\">%s"
+                  "<button class=\"%s\" type=\"button\" id=\"passkey-signin\">%s"
                   "</button></form><div class=\"error\" role=\"alert\" id=\"passkey-error\" "
                   "hidden></div></div><p class=\"hint\" id=\"passkey-unsupported\" hidden>This "
                   "browser cannot use passkeys.</p>",
-                  divider ? "" : " primary", label);
+                  divider ? "passkey" : "primary", label); /* the page's only action */
 }
 
 void gh_page_login(struct gh_req *r, int status, const struct gh_authz *a, const char *username,

@@ -3,7 +3,8 @@
 // Protocol's virtual authenticator (CTAP2, internal transport, resident
 // keys, user verification): sign in with the password, add a passkey on
 // the account page, sign out, sign in with "Sign in with a passkey" without
-// typing a user name, finish the OAuth code flow (PKCE) and read amr in the
+// typing a user name (the button, and conditional UI), confirm a password
+// session with it (step-up), finish the OAuth code flow (PKCE) and read amr in the
 // id_token, remove the passkey; then an authenticator that does not verify
 // the user cannot add one.
 //
@@ -72,12 +73,13 @@ const pageErrors = [];
 const cspErrors = [];
 
 /* An authorization request with PKCE; its verifier. */
-function authorizeUrl() {
+function authorizeUrl(extra = {}) {
     const verifier = b64u(randomBytes(32));
     const challenge = b64u(createHash('sha256').update(verifier).digest());
     const q = new URLSearchParams({
         response_type: 'code', client_id: CLIENT, redirect_uri: REDIRECT, scope: 'openid',
         state: b64u(randomBytes(8)), code_challenge: challenge, code_challenge_method: 'S256',
+        ...extra,
     });
     return { url: `${ISSUER}/authorize?${q}`, verifier };
 }
@@ -156,6 +158,17 @@ async function scenario(page, cdp) {
     await page.goto(`${ISSUER}/account`);
     await shots(page, 'passkey-account');
 
+    await check('step-up: the password session confirms with the passkey; amr pwd hwk user', async () => {
+        const { url, verifier } = authorizeUrl({ acr_values: 'urn:gatehouse:acr:mfa' });
+        await page.goto(url);
+        await page.waitForSelector('#passkey-signin:not([hidden])');
+        expect((await page.textContent('h1')).includes('Confirm with your passkey'), 'not the passkey page');
+        await shots(page, 'passkey-stepup');
+        await page.click('#passkey-signin');
+        const c = await exchange(page, verifier);
+        expect(JSON.stringify(c.amr) === '["pwd","hwk","user"]', `amr ${JSON.stringify(c.amr)}`);
+        expect(c.acr === 'urn:gatehouse:acr:mfa', `acr ${c.acr}`);
+    });
     await signOut(page, 'signing this session out on the account page');
 
     await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId: id, enabled: false });

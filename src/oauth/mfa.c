@@ -107,15 +107,15 @@ void gh_mfa_ask(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
 {
     struct gh_as *as = gh_as_of(r);
     int on = gh_mfa_enabled(as, u->username);
-    int keys = on == 0 ? passkeys_of(as, s, u->username) : 0;
+    int keys = on >= 0 ? passkeys_of(as, s, u->username) : 0;
     const char *ticket = on > 0 || keys > 0 ? gh_mfa_ticket(r, s, u, amr) : NULL;
     if (on < 0 || keys < 0 || ((on > 0 || keys > 0) && ticket == NULL)) {
         gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
         return;
     }
     gh_authz_csrf(r, s, a);
-    if (on > 0)
-        gh_page_otp(r, 200, a, u->username, ticket, NULL);
+    if (on > 0) /* a passkey is offered beside the code */
+        gh_page_otp_or_passkey(r, 200, a, u->username, ticket, NULL, keys > 0);
     else if (keys > 0) /* a user-verified passkey is the second factor */
         gh_page_passkey(r, 200, a, u->username, ticket, NULL);
     else
@@ -254,15 +254,17 @@ static void otp_step(struct gh_req *r, const struct gh_snap *s, struct gh_authz 
         otp_passed(r, s, a, &u, amr);
     } else if (wait > 0) {
         gh_resp_header(r, "Retry-After", gh_arena_printf(r->arena, "%lld", (long long)wait));
-        gh_page_otp(r, 429, a, user, ticket,
-                    gh_arena_printf(r->arena,
-                                    "Too many wrong codes. Wait %lld seconds and try again.",
-                                    (long long)wait));
+        gh_page_otp_or_passkey(
+            r, 429, a, user, ticket,
+            gh_arena_printf(r->arena, "Too many wrong codes. Wait %lld seconds and try again.",
+                            (long long)wait),
+            passkeys_of(as, s, user) > 0);
     } else if (rc == GH_ENOTFOUND) {
         int n;
         gh_store_login_fail_add(as->store, key, now, &n);
         gh_log(GH_LOG_INFO, "one-time code refused", "addr", r->addr, NULL);
-        gh_page_otp(r, 401, a, user, ticket, "That code is not valid. Try the next one.");
+        gh_page_otp_or_passkey(r, 401, a, user, ticket, "That code is not valid. Try the next one.",
+                               passkeys_of(as, s, user) > 0);
     } else {
         gh_log(GH_LOG_ERROR, "cannot check a one-time code", "error", gh_strerror(rc), NULL);
         gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");

@@ -245,6 +245,12 @@ static void alert(struct gh_buf *b, const char *message)
 void gh_page_otp(struct gh_req *r, int status, const struct gh_authz *a, const char *user,
                  const char *ticket, const char *message)
 {
+    gh_page_otp_or_passkey(r, status, a, user, ticket, message, 0);
+}
+
+void gh_page_otp_or_passkey(struct gh_req *r, int status, const struct gh_authz *a,
+                            const char *user, const char *ticket, const char *message, int passkey)
+{
     struct gh_buf b;
     gh_buf_init(&b, 65536);
     head(&b, "Two-step verification");
@@ -262,7 +268,9 @@ void gh_page_otp(struct gh_req *r, int status, const struct gh_authz *a, const c
                     "maxlength=\"20\" required autofocus><button class=\"primary\" "
                     "type=\"submit\">Verify</button></form><p class=\"hint\">Lost your "
                     "device? Enter one of your recovery codes instead.</p>");
-    finish(r, &b, status, a->redirect_uri);
+    if (passkey)
+        passkey_box(&b, a, "stepup", user, ticket, "Use a passkey instead", 1);
+    finish_script(r, &b, status, a->redirect_uri, passkey);
 }
 
 void gh_page_passkey(struct gh_req *r, int status, const struct gh_authz *a, const char *user,

@@ -38,6 +38,11 @@ void gh_page_consent(struct gh_req *r, const struct gh_authz *a, const char *use
  * 200, 401 (wrong code) or 429 (throttled); message may be NULL. */
 void gh_page_otp(struct gh_req *r, int status, const struct gh_authz *a, const char *user,
                  const char *ticket, const char *message);
+/* The same, and when passkey is nonzero (user has passkeys usable here) a
+ * "Use a passkey instead" button posting to /login/passkey with the same
+ * ticket. */
+void gh_page_otp_or_passkey(struct gh_req *r, int status, const struct gh_authz *a,
+                            const char *user, const char *ticket, const char *message, int passkey);
 /* The second step of a sign-in with a passkey, for a user without
  * one-time codes who has passkeys: passkey.js asks for options with user
  * and ticket and posts the assertion to /login/passkey. status: 200 or

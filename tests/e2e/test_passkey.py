@@ -463,3 +463,22 @@ def test_adding_needs_a_recent_sign_in(gh):
     assert r.status_code == 403 and "recent sign-in" in r.text
     assert "passkeys=0" in gh.cli("user", "mfa", "list").stdout
     assert account(gh, s).status_code == 200
+
+
+def test_code_page_offers_the_passkey_instead(gh):
+    """A user with one-time codes and a passkey may answer the code step
+    with the passkey (the same ticket of the password step)."""
+    from test_account import enrol as totp_enrol
+    origin, rp_id = named(gh)
+    auth, s = enrolled(gh, origin, rp_id)
+    totp_enrol(gh, s)
+    s2, verifier, page = login_page(gh)
+    fields = form_fields(page.text)
+    fields.update(username="alice", password=PASSWORD)
+    r = s2.post(gh.issuer + "/login", data=fields, allow_redirects=False)
+    assert r.status_code == 200 and 'action="/login/otp"' in r.text, r.text[:2000]
+    assert "Use a passkey instead" in r.text and "gh_session" not in s2.cookies
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    o = request_options(gh, s2, username="alice", ticket=form_fields(r.text)["ticket"]).json()
+    t = finish(gh, s2, assert_post(gh, s2, r, auth.get(o)), verifier)
+    assert claims(t["id_token"])["amr"] == ["pwd", "hwk", "user"]

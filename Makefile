@@ -33,8 +33,10 @@ SRCS     := $(sort $(wildcard src/*/*.c src/*/*/*.c))
 TESTSRCS := $(filter %_test.c,$(SRCS))
 LIBSRCS  := $(filter-out %_test.c src/cli/main.c,$(SRCS))
 ASSETS   := $(sort $(wildcard src/app/static/*))
+AS_ASSETS := $(sort $(wildcard src/oauth/static/*))
 SCHEMAS  := $(sort $(wildcard src/store/schema/*.sql))
-LIBOBJS  := $(LIBSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/assets.o $(OBJDIR)/schemas.o
+LIBOBJS  := $(LIBSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/assets.o $(OBJDIR)/schemas.o \
+            $(OBJDIR)/as_assets.o
 TESTOBJS := $(TESTSRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/tests/unit_main.o
 
 .PHONY: all unit test format clean diagram docs man deb
@@ -77,6 +79,12 @@ $(OBJDIR)/assets.o: scripts/embed.sh $(ASSETS)
 	@mkdir -p $(OBJDIR)
 	@sh scripts/embed.sh $(OBJDIR)/assets.c gh_app_assets $(ASSETS)
 	@$(CC) $(CFLAGS) -c -o $@ $(OBJDIR)/assets.c
+
+# the Authorization Server pages' script (GET /passkey.js)
+$(OBJDIR)/as_assets.o: scripts/embed.sh $(AS_ASSETS)
+	@mkdir -p $(OBJDIR)
+	@sh scripts/embed.sh $(OBJDIR)/as_assets.c gh_as_assets $(AS_ASSETS)
+	@$(CC) $(CFLAGS) -c -o $@ $(OBJDIR)/as_assets.c
 
 $(OBJDIR)/schemas.o: scripts/embed.sh $(SCHEMAS)
 	@mkdir -p $(OBJDIR)

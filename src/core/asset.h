@@ -1,5 +1,6 @@
 /* Files embedded into the binary by scripts/embed.sh: the Frontend App's
- * static files and the schema migrations. Tables end with a NULL name. */
+ * static files, the schema migrations and the
+ * Authorization Server pages' script. Tables end with a NULL name. */
 #ifndef GH_ASSET_H
 #define GH_ASSET_H
 
@@ -13,6 +14,7 @@ struct gh_asset {
 
 extern const struct gh_asset gh_app_assets[];
 extern const struct gh_asset gh_schemas[];
+extern const struct gh_asset gh_as_assets[]; /* the AS pages' script (src/oauth/static/) */
 
 /* The asset called name in table t, or NULL. */
 const struct gh_asset *gh_asset_find(const struct gh_asset *t, const char *name);

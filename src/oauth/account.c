@@ -20,6 +20,7 @@
 #include "oauth/backchannel.h"
 #include "oauth/pages.h"
 #include "oauth/session.h"
+#include "webauthn/webauthn.h"
 
 /* The CSRF token of the account forms binds this purpose and the session's
  * sid: it fits no other form and no other session (csrf.h). */
@@ -31,33 +32,51 @@ static int csrf_ok(struct gh_req *r, const struct gh_account *ac)
     return gh_csrf_ok(r, ac->s, f, GH_ARRAY_LEN(f), gh_account_field(ac, "csrf"));
 }
 
-int gh_account_begin(struct gh_req *r, struct gh_account *ac)
+/* The answer of a request that cannot go on: a page, or for a script's
+ * request (json) a JSON error with the same status. */
+static int refuse(struct gh_req *r, int json, int status, const char *title, const char *message,
+                  const char *code)
+{
+    if (json)
+        gh_resp_error(r, status, code, message);
+    else
+        gh_account_view_message(r, status, title, message);
+    return GH_EINVAL;
+}
+
+static int begin(struct gh_req *r, struct gh_account *ac, int json)
 {
     memset(ac, 0, sizeof(*ac));
     ac->as = gh_as_of(r);
     ac->s = gh_as_snap(ac->as);
-    if (!gh_session_user(r, &ac->sess)) {
-        gh_account_view_message(r, 401, "Sign in first",
-                                "You are not signed in to gatehouse in this browser. Sign in "
-                                "through an application that uses gatehouse, then open this "
-                                "page again.");
-        return GH_EINVAL;
-    }
+    if (!gh_session_user(r, &ac->sess))
+        return refuse(r, json, 401, "Sign in first",
+                      "You are not signed in to gatehouse in this browser. Sign in "
+                      "through an application that uses gatehouse, then open this "
+                      "page again.",
+                      "login_required");
     if (r->method == GH_POST) {
-        if (gh_form_parse(r->arena, r->body, r->body_len, &ac->form) < 0) {
-            gh_account_view_message(r, 400, "Bad request", "The form is malformed.");
-            return GH_EINVAL;
-        }
-        if (!csrf_ok(r, ac)) {
-            gh_account_view_message(r, 403, "Form expired",
-                                    "This form has expired or did not come from this browser. "
-                                    "Nothing was changed.");
-            return GH_EINVAL;
-        }
+        if (gh_form_parse(r->arena, r->body, r->body_len, &ac->form) < 0)
+            return refuse(r, json, 400, "Bad request", "The form is malformed.", "invalid_request");
+        if (!csrf_ok(r, ac))
+            return refuse(r, json, 403, "Form expired",
+                          "This form has expired or did not come from this browser. "
+                          "Nothing was changed.",
+                          "invalid_csrf");
     }
     const char *f[] = {CSRF_PURPOSE, ac->sess.sid};
     gh_csrf_token(r, ac->s, f, GH_ARRAY_LEN(f), ac->csrf);
     return 0;
+}
+
+int gh_account_begin(struct gh_req *r, struct gh_account *ac)
+{
+    return begin(r, ac, 0);
+}
+
+int gh_account_begin_json(struct gh_req *r, struct gh_account *ac)
+{
+    return begin(r, ac, 1);
 }
 
 void gh_account_end(struct gh_account *ac)
@@ -104,15 +123,22 @@ void gh_account_page(struct gh_req *r, struct gh_account *ac, int status, const 
                                 .notice = notice,
                                 .error = error};
     struct gh_session *rows = NULL;
+    struct gh_webauthn_cred *creds = NULL;
     size_t n = 0;
     v.totp = totp_state(ac, &v.recovery_left);
-    if (gh_store_session_list_user(ac->as->store, ac->sess.sub, gh_now(), &rows, &n) < 0) {
+    v.passkeys = gh_webauthn_possible(ac->s->issuer);
+    if (gh_store_session_list_user(ac->as->store, ac->sess.sub, gh_now(), &rows, &n) < 0 ||
+        (v.passkeys &&
+         gh_store_webauthn_cred_list(ac->as->store, ac->sess.sub, &creds, &v.n_creds) < 0)) {
         gh_account_view_message(r, 503, "Temporarily unavailable", "Please try again in a moment.");
-        return;
+        goto out;
     }
     v.sessions = rows;
     v.n_sessions = n;
+    v.creds = creds;
     gh_account_view_page(r, status, &v);
+out:
+    free(creds);
     free(rows);
 }
 

@@ -9,7 +9,8 @@
  *   account.c          the request context, GET /account, signing sessions out
  *   account_totp.c     enrolment, confirmation, removal, new recovery codes
  *   account_view.c     the HTML
- *   account_passkeys.c the passkeys section
+ *   account_passkeys.c the passkeys section: adding (options, finish),
+ *                      renaming and removing passkeys
  */
 #ifndef GH_ACCOUNT_H
 #define GH_ACCOUNT_H
@@ -35,6 +36,9 @@ struct gh_account {
  * malformed form, 403 for a missing or wrong CSRF token. Either way end
  * with gh_account_end. */
 int gh_account_begin(struct gh_req *r, struct gh_account *ac);
+/* The same for a script's request (passkey options): the refusals are
+ * JSON errors ({"error","error_description"}) with the same statuses. */
+int gh_account_begin_json(struct gh_req *r, struct gh_account *ac);
 void gh_account_end(struct gh_account *ac);
 /* A posted field sent once; NULL when absent, empty or repeated. */
 const char *gh_account_field(const struct gh_account *ac, const char *name);
@@ -55,6 +59,9 @@ struct gh_account_view {
     int recovery_left;
     const struct gh_session *sessions; /* live sessions, oldest first */
     size_t n_sessions;
+    int passkeys;                         /* 1: passkeys are possible here (gh_webauthn_possible) */
+    const struct gh_webauthn_cred *creds; /* the user's passkeys, oldest first */
+    size_t n_creds;
 };
 void gh_account_view_page(struct gh_req *r, int status, const struct gh_account_view *v);
 /* The enrolment page: the QR code of uri, uri and the base32 secret for
@@ -69,10 +76,11 @@ void gh_account_view_codes(struct gh_req *r, const struct gh_account_view *v,
  * (sign in first, a form that expired, a session that is not yours). */
 void gh_account_view_message(struct gh_req *r, int status, const char *title, const char *message);
 
-/* The passkeys section of the account page (account_passkeys.c): WebAuthn
- * (Level 2) registration and removal go here. The RP ID is the issuer's
+/* The passkeys section of the account page (account_passkeys.c): the
+ * user's passkeys (name, added, last used) with renaming and removal, and
+ * adding one (WebAuthn Level 2 registration). The RP ID is the issuer's
  * host name; an IP address cannot be one, so with an IP-address issuer
- * the section is left out. */
+ * the section is left out (and v->passkeys is 0). */
 void gh_account_passkeys(struct gh_buf *b, const struct gh_account_view *v);
 
 #endif

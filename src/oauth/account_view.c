@@ -1,8 +1,9 @@
 /*
  * HTML of the account pages (account.h): the overview, the one-time code
  * enrolment with its QR code, the recovery codes shown once, and short
- * messages. Every value is HTML-escaped; the pages carry no script, and
- * every form posts its CSRF token.
+ * messages. Every value is HTML-escaped; every form posts its CSRF token;
+ * the only script is /passkey.js, on the overview when passkeys are
+ * possible.
  */
 #include <stdio.h>
 #include <string.h>
@@ -160,7 +161,10 @@ void gh_account_view_page(struct gh_req *r, int status, const struct gh_account_
     totp_section(&b, v);
     gh_account_passkeys(&b, v);
     sessions_section(&b, v);
-    gh_page_end(r, &b, status);
+    if (v->passkeys)
+        gh_page_end_script(r, &b, status); /* passkey.js adds passkeys */
+    else
+        gh_page_end(r, &b, status);
 }
 
 /* The base32 secret in groups of four, as people type it. */

@@ -362,9 +362,10 @@ void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *labe
     } else {
         reply = gh_arena_printf(
             r->arena, "%d %s", r->status,
-            strstr(r->resp ? r->resp : "", "action=\"/consent\"")     ? "consent page"
-            : strstr(r->resp ? r->resp : "", "action=\"/login/otp\"") ? "one-time code page"
-            : strstr(r->resp ? r->resp : "", "action=\"/login\"")     ? "sign-in page"
+            strstr(r->resp ? r->resp : "", "action=\"/consent\"")       ? "consent page"
+            : strstr(r->resp ? r->resp : "", "action=\"/login/otp\"")   ? "one-time code page"
+            : strstr(r->resp ? r->resp : "", "data-passkey=\"stepup\"") ? "passkey page"
+            : strstr(r->resp ? r->resp : "", "action=\"/login\"")       ? "sign-in page"
                                                                   : "error page");
     }
     gh_rec_step(rec, a->flow, GH_P_AS, GH_P_BROWSER, GH_STEP_REPLY, r->status, end,

@@ -200,6 +200,11 @@ int gh_oauth_access_token_for(const struct gh_snap *s, const struct gh_at_claims
 
 void gh_oauth_page_headers(struct gh_req *r, const char *redirect_uri)
 {
+    gh_oauth_page_headers_script(r, redirect_uri, 0);
+}
+
+void gh_oauth_page_headers_script(struct gh_req *r, const char *redirect_uri, int script)
+{
     /* form-action also governs the redirect that follows a form post, so
      * the client's redirect target must be allowed too */
     char target[GH_URI_MAX] = "";
@@ -210,9 +215,11 @@ void gh_oauth_page_headers(struct gh_req *r, const char *redirect_uri)
     }
     gh_resp_header(r, "Content-Security-Policy",
                    gh_arena_printf(r->arena,
-                                   "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-                                   "form-action 'self' %s; frame-ancestors 'none'; base-uri "
-                                   "'none'",
+                                   "default-src 'none'; %sstyle-src 'self'; img-src 'self' "
+                                   "data:; form-action 'self' %s; frame-ancestors 'none'; "
+                                   "base-uri 'none'",
+                                   /* passkey.js, and the options it fetches */
+                                   script ? "script-src 'self'; connect-src 'self'; " : "",
                                    target));
     gh_resp_header(r, "X-Frame-Options", "DENY");
     gh_resp_header(r, "Referrer-Policy", "no-referrer");

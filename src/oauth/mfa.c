@@ -26,6 +26,7 @@
 #include "proto/totp.h"
 #include "proto/totp_secret.h"
 #include "core/err.h"
+#include "webauthn/webauthn.h"
 
 #define TICKET_TTL 300 /* seconds from the password to the code */
 #define TICKET_MAX 96
@@ -53,9 +54,8 @@ static const char *const *ticket_fields(struct ticket_fields *t, const struct gh
     return t->f;
 }
 
-/* "exp.amr.mac" for user u, valid TICKET_TTL seconds in this browser. */
-static const char *ticket_new(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
-                              int amr)
+const char *gh_mfa_ticket(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
+                          int amr)
 {
     struct ticket_fields t;
     char mac[GH_CSRF_LEN];
@@ -64,10 +64,7 @@ static const char *ticket_new(struct gh_req *r, const struct gh_snap *s, const s
     return mac[0] ? gh_arena_printf(r->arena, "%s.%s", t.num, mac) : NULL;
 }
 
-/* The methods ticket t says u has used, or -1 when it is not a live
- * ticket of this browser for u (forged, expired, another browser, or the
- * password changed since). */
-static int ticket_amr(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
+int gh_mfa_ticket_amr(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
                       const char *t)
 {
     if (t == NULL || strlen(t) >= TICKET_MAX)
@@ -81,6 +78,19 @@ static int ticket_amr(struct gh_req *r, const struct gh_snap *s, const struct gh
         return -1;
     struct ticket_fields f;
     return gh_csrf_ok(r, s, ticket_fields(&f, u, (int)amr, exp), 4, end + 1) ? (int)amr : -1;
+}
+
+/* How many passkeys sub has that can be used here (none with an
+ * IP-address issuer: no RP ID), or <0 when the store cannot tell. */
+static int passkeys_of(struct gh_as *as, const struct gh_snap *s, const char *sub)
+{
+    struct gh_webauthn_cred *rows = NULL;
+    size_t n = 0;
+    if (!gh_webauthn_possible(s->issuer))
+        return 0;
+    int rc = gh_store_webauthn_cred_list(as->store, sub, &rows, &n);
+    free(rows);
+    return rc < 0 ? rc : (int)(n > 1000 ? 1000 : n);
 }
 
 int gh_mfa_enabled(struct gh_as *as, const char *sub)
@@ -97,16 +107,19 @@ void gh_mfa_ask(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
 {
     struct gh_as *as = gh_as_of(r);
     int on = gh_mfa_enabled(as, u->username);
-    const char *ticket = on > 0 ? ticket_new(r, s, u, amr) : NULL;
-    if (on < 0 || (on > 0 && ticket == NULL)) {
+    int keys = on >= 0 ? passkeys_of(as, s, u->username) : 0;
+    const char *ticket = on > 0 || keys > 0 ? gh_mfa_ticket(r, s, u, amr) : NULL;
+    if (on < 0 || keys < 0 || ((on > 0 || keys > 0) && ticket == NULL)) {
         gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");
         return;
     }
     gh_authz_csrf(r, s, a);
-    if (on == 0)
-        gh_page_mfa_missing(r, a);
+    if (on > 0) /* a passkey is offered beside the code */
+        gh_page_otp_or_passkey(r, 200, a, u->username, ticket, NULL, keys > 0);
+    else if (keys > 0) /* a user-verified passkey is the second factor */
+        gh_page_passkey(r, 200, a, u->username, ticket, NULL);
     else
-        gh_page_otp(r, 200, a, u->username, ticket, NULL);
+        gh_page_mfa_missing(r, a);
 }
 
 void gh_signin_next(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
@@ -226,7 +239,7 @@ static void otp_step(struct gh_req *r, const struct gh_snap *s, struct gh_authz 
     struct gh_user u;
     int amr = -1;
     if (user != NULL && strlen(user) < GH_ID_MAX && gh_store_user_get(as->store, user, &u) == 0)
-        amr = ticket_amr(r, s, &u, ticket);
+        amr = gh_mfa_ticket_amr(r, s, &u, ticket);
     if (amr < 0) {
         gh_page_login(r, 403, a, user, "This sign-in expired. Please sign in again.");
         return;
@@ -241,15 +254,17 @@ static void otp_step(struct gh_req *r, const struct gh_snap *s, struct gh_authz 
         otp_passed(r, s, a, &u, amr);
     } else if (wait > 0) {
         gh_resp_header(r, "Retry-After", gh_arena_printf(r->arena, "%lld", (long long)wait));
-        gh_page_otp(r, 429, a, user, ticket,
-                    gh_arena_printf(r->arena,
-                                    "Too many wrong codes. Wait %lld seconds and try again.",
-                                    (long long)wait));
+        gh_page_otp_or_passkey(
+            r, 429, a, user, ticket,
+            gh_arena_printf(r->arena, "Too many wrong codes. Wait %lld seconds and try again.",
+                            (long long)wait),
+            passkeys_of(as, s, user) > 0);
     } else if (rc == GH_ENOTFOUND) {
         int n;
         gh_store_login_fail_add(as->store, key, now, &n);
         gh_log(GH_LOG_INFO, "one-time code refused", "addr", r->addr, NULL);
-        gh_page_otp(r, 401, a, user, ticket, "That code is not valid. Try the next one.");
+        gh_page_otp_or_passkey(r, 401, a, user, ticket, "That code is not valid. Try the next one.",
+                               passkeys_of(as, s, user) > 0);
     } else {
         gh_log(GH_LOG_ERROR, "cannot check a one-time code", "error", gh_strerror(rc), NULL);
         gh_page_error(r, 503, "Temporarily unavailable", "Please try again in a moment.");

@@ -23,9 +23,21 @@ void gh_signin_next(struct gh_req *r, const struct gh_snap *s, struct gh_authz *
  * code after the password), 0 when not, <0 when the store cannot tell. */
 int gh_mfa_enabled(struct gh_as *as, const char *sub);
 /* Asks user u, who signed in so far with the methods amr (GH_AMR_*), for a
- * second factor: the one-time code page, or, when u has none set up, a
- * page that says how to set one up. */
+ * second factor: the one-time code page; without codes, the passkey page
+ * when u has passkeys (passkey_login.c); else a page that says how to set
+ * one up. */
 void gh_mfa_ask(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
                 const struct gh_user *u, int amr);
+
+/* The ticket of a first step: "exp.amr.mac" for user u, who signed in
+ * so far with amr, valid 5 minutes in this browser (in r's arena; NULL
+ * when it cannot be made). */
+const char *gh_mfa_ticket(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
+                          int amr);
+/* The methods ticket t says u has used, or -1 when it is not a live
+ * ticket of this browser for u (forged, expired, another browser, or the
+ * password changed since). */
+int gh_mfa_ticket_amr(struct gh_req *r, const struct gh_snap *s, const struct gh_user *u,
+                      const char *t);
 
 #endif

@@ -22,6 +22,9 @@ void gh_h_public_preflight(struct gh_req *r);
 void gh_h_authorize(struct gh_req *r);
 void gh_h_login(struct gh_req *r);
 void gh_h_login_otp(struct gh_req *r);
+/* Passkey sign-in and second factor (passkey_login.c). */
+void gh_h_login_passkey_options(struct gh_req *r);
+void gh_h_login_passkey(struct gh_req *r);
 void gh_h_consent(struct gh_req *r);
 void gh_h_token(struct gh_req *r);
 void gh_h_revoke(struct gh_req *r);
@@ -35,6 +38,10 @@ void gh_h_account_totp_setup(struct gh_req *r);
 void gh_h_account_totp_confirm(struct gh_req *r);
 void gh_h_account_totp_disable(struct gh_req *r);
 void gh_h_account_recovery(struct gh_req *r);
+void gh_h_account_passkeys_options(struct gh_req *r);
+void gh_h_account_passkeys_add(struct gh_req *r);
+void gh_h_account_passkeys_rename(struct gh_req *r);
+void gh_h_account_passkeys_remove(struct gh_req *r);
 void gh_h_userinfo_preflight(struct gh_req *r);
 void gh_h_cors_preflight(struct gh_req *r);
 void gh_h_healthz(struct gh_req *r);
@@ -158,6 +165,10 @@ json_t *gh_oauth_verify_own(const struct gh_snap *s, const char *token);
 /* Security headers for HTML pages (CSP, frame-ancestors, no-store...);
  * redirect_uri (may be NULL) is where the page's form may redirect to. */
 void gh_oauth_page_headers(struct gh_req *r, const char *redirect_uri);
+/* The same for a page that loads /passkey.js (script nonzero): the CSP
+ * then also allows scripts and fetches from the AS itself, and nothing
+ * inline. Only pages with passkey controls ask for it. */
+void gh_oauth_page_headers_script(struct gh_req *r, const char *redirect_uri, int script);
 
 static inline struct gh_as *gh_as_of(struct gh_req *r)
 {

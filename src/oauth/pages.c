@@ -6,6 +6,7 @@
 #include "oauth/pages.h"
 #include "oauth/reg.h"
 #include "core/err.h"
+#include "webauthn/webauthn.h"
 
 static const char css[] =
     ":root{color-scheme:light dark;--bg:#f4f6fb;--card:#fff;--fg:#1c2333;--muted:#5b6478;"
@@ -54,7 +55,17 @@ static const char css[] =
     "margin:4px 0 12px;font-size:.9rem;color:var(--fg)}"
     ".codes{display:grid;grid-template-columns:1fr 1fr;gap:6px 16px;list-style:none;padding:0;"
     "margin:12px 0 16px;font-family:ui-monospace,monospace;font-size:1rem}"
-    "a{color:var(--accent)}.back{display:inline-block;margin-top:18px}";
+    "a{color:var(--accent)}.back{display:inline-block;margin-top:18px}"
+    /* passkeys (passkey.js shows what is hidden when WebAuthn is there) */
+    "[hidden]{display:none!important}.divider{display:flex;align-items:center;gap:12px;"
+    "color:var(--muted);font-size:.875rem;margin:22px 0 0}.divider::before,.divider::after{"
+    "content:'';flex:1;border-top:1px solid var(--border)}"
+    "button.passkey{width:100%;background:transparent;color:var(--accent)}"
+    "button:disabled{opacity:.6;cursor:progress}"
+    ".inline input[type=text]{min-width:0}.passkey-name{color:var(--fg)}"
+    "details summary{cursor:pointer;color:var(--accent);margin-top:2px}"
+    /* white on the light dark-mode accent is too faint (WCAG 1.4.3) */
+    "@media (prefers-color-scheme:dark){.primary{color:#0f1420}}";
 
 void gh_h_stylesheet(struct gh_req *r)
 {
@@ -121,16 +132,33 @@ static void request_fields(struct gh_buf *b, const struct gh_authz *a)
         hidden(b, "flow", a->flow);
 }
 
-static void finish(struct gh_req *r, struct gh_buf *b, int status, const char *redirect_uri)
+/* Closes the page and answers it; script: the page loads /passkey.js. */
+static void finish_script(struct gh_req *r, struct gh_buf *b, int status, const char *redirect_uri,
+                          int script)
 {
-    gh_buf_puts(b, "</main></body></html>");
+    gh_buf_puts(b, script ? "</main><script src=\"/passkey.js\"></script></body></html>"
+                          : "</main></body></html>");
     char *body = b->p ? gh_arena_strndup(r->arena, b->p, b->len) : NULL;
     gh_buf_release(b);
-    gh_oauth_page_headers(r, redirect_uri);
+    gh_oauth_page_headers_script(r, redirect_uri, script);
     if (body == NULL)
         gh_resp_body(r, 500, "text/plain", "server error", 12);
     else
         gh_resp_body(r, status, "text/html; charset=utf-8", body, strlen(body));
+}
+
+static void finish(struct gh_req *r, struct gh_buf *b, int status, const char *redirect_uri)
+{
+    finish_script(r, b, status, redirect_uri, 0);
+}
+
+int gh_page_passkeys_possible(struct gh_req *r)
+{
+    struct gh_as *as = gh_as_of(r);
+    struct gh_snap *s = gh_as_snap(as);
+    int ok = gh_webauthn_possible(s->issuer);
+    gh_snap_put(as, s);
+    return ok;
 }
 
 void gh_page_begin(struct gh_buf *b, const char *title, int wide)
@@ -141,6 +169,36 @@ void gh_page_begin(struct gh_buf *b, const char *title, int wide)
 void gh_page_end(struct gh_req *r, struct gh_buf *b, int status)
 {
     finish(r, b, status, NULL);
+}
+
+void gh_page_end_script(struct gh_req *r, struct gh_buf *b, int status)
+{
+    finish_script(r, b, status, NULL, 1);
+}
+
+/* The passkey button of the sign-in and second-factor pages: a form that
+ * carries the authorization request (and for a second factor the user and
+ * the ticket of the first step) to /login/passkey, which passkey.js fills
+ * with the browser's answer. Hidden until the script finds WebAuthn. */
+static void passkey_box(struct gh_buf *b, const struct gh_authz *a, const char *mode,
+                        const char *user, const char *ticket, const char *label, int divider)
+{
+    gh_buf_puts(b, "<div id=\"passkey-box\" hidden>");
+    if (divider)
+        gh_buf_puts(b, "<div class=\"divider\">or</div>");
+    gh_buf_printf(b,
+                  "<form id=\"passkey-form\" method=\"post\" action=\"/login/passkey\" "
+                  "data-passkey=\"%s\">",
+                  mode);
+    request_fields(b, a);
+    hidden(b, "username", user);
+    hidden(b, "ticket", ticket);
+    gh_buf_printf(b,
+                  "<button class=\"%s\" type=\"button\" id=\"passkey-signin\">%s"
+                  "</button></form><div class=\"error\" role=\"alert\" id=\"passkey-error\" "
+                  "hidden></div></div><p class=\"hint\" id=\"passkey-unsupported\" hidden>This "
+                  "browser cannot use passkeys.</p>",
+                  divider ? "passkey" : "primary", label); /* the page's only action */
 }
 
 void gh_page_login(struct gh_req *r, int status, const struct gh_authz *a, const char *username,
@@ -157,16 +215,22 @@ void gh_page_login(struct gh_req *r, int status, const struct gh_authz *a, const
         esc(&b, message);
         gh_buf_puts(&b, "</div>");
     }
+    int passkeys = gh_page_passkeys_possible(r);
     gh_buf_puts(&b, "<form method=\"post\" action=\"/login\">");
     request_fields(&b, a);
-    gh_buf_puts(&b, "<label for=\"username\">Username</label><input type=\"text\" "
-                    "id=\"username\" name=\"username\" autocomplete=\"username\" required "
-                    "autofocus value=\"");
+    /* "webauthn": conditional UI offers passkeys in the field's autofill */
+    gh_buf_printf(&b,
+                  "<label for=\"username\">Username</label><input type=\"text\" "
+                  "id=\"username\" name=\"username\" autocomplete=\"username%s\" required "
+                  "autofocus value=\"",
+                  passkeys ? " webauthn" : "");
     esc(&b, username ? username : "");
     gh_buf_puts(&b, "\"><label for=\"password\">Password</label><input type=\"password\" "
                     "id=\"password\" name=\"password\" autocomplete=\"current-password\" "
                     "required><button class=\"primary\" type=\"submit\">Sign in</button></form>");
-    finish(r, &b, status, a->redirect_uri);
+    if (passkeys)
+        passkey_box(&b, a, "signin", NULL, NULL, "Sign in with a passkey", 1);
+    finish_script(r, &b, status, a->redirect_uri, passkeys);
 }
 
 static void alert(struct gh_buf *b, const char *message)
@@ -180,6 +244,12 @@ static void alert(struct gh_buf *b, const char *message)
 
 void gh_page_otp(struct gh_req *r, int status, const struct gh_authz *a, const char *user,
                  const char *ticket, const char *message)
+{
+    gh_page_otp_or_passkey(r, status, a, user, ticket, message, 0);
+}
+
+void gh_page_otp_or_passkey(struct gh_req *r, int status, const struct gh_authz *a,
+                            const char *user, const char *ticket, const char *message, int passkey)
 {
     struct gh_buf b;
     gh_buf_init(&b, 65536);
@@ -198,7 +268,25 @@ void gh_page_otp(struct gh_req *r, int status, const struct gh_authz *a, const c
                     "maxlength=\"20\" required autofocus><button class=\"primary\" "
                     "type=\"submit\">Verify</button></form><p class=\"hint\">Lost your "
                     "device? Enter one of your recovery codes instead.</p>");
-    finish(r, &b, status, a->redirect_uri);
+    if (passkey)
+        passkey_box(&b, a, "stepup", user, ticket, "Use a passkey instead", 1);
+    finish_script(r, &b, status, a->redirect_uri, passkey);
+}
+
+void gh_page_passkey(struct gh_req *r, int status, const struct gh_authz *a, const char *user,
+                     const char *ticket, const char *message)
+{
+    struct gh_buf b;
+    gh_buf_init(&b, 65536);
+    head(&b, "Confirm with your passkey");
+    gh_buf_puts(&b, "<h1>Confirm with your passkey</h1><p><strong>");
+    esc(&b, a->client_id);
+    gh_buf_puts(&b, "</strong> asks for a second factor. Use a passkey of <strong>");
+    esc(&b, user);
+    gh_buf_puts(&b, "</strong> to continue.</p>");
+    alert(&b, message);
+    passkey_box(&b, a, "stepup", user, ticket, "Use your passkey", 0);
+    finish_script(r, &b, status, a->redirect_uri, 1);
 }
 
 void gh_page_mfa_missing(struct gh_req *r, const struct gh_authz *a)

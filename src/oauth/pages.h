@@ -1,8 +1,9 @@
 /*
  * HTML pages of the Authorization Server: sign-in, consent and error
  * pages, and the frame of the account pages (account_view.c). Every value
- * is HTML-escaped; pages carry no script and load one stylesheet from the
- * server itself (strict CSP, see gh_oauth_page_headers).
+ * is HTML-escaped; pages load one stylesheet from the server itself and
+ * no script, except /passkey.js on pages with passkey controls (strict
+ * CSP, see gh_oauth_page_headers).
  */
 #ifndef GH_PAGES_H
 #define GH_PAGES_H
@@ -37,6 +38,17 @@ void gh_page_consent(struct gh_req *r, const struct gh_authz *a, const char *use
  * 200, 401 (wrong code) or 429 (throttled); message may be NULL. */
 void gh_page_otp(struct gh_req *r, int status, const struct gh_authz *a, const char *user,
                  const char *ticket, const char *message);
+/* The same, and when passkey is nonzero (user has passkeys usable here) a
+ * "Use a passkey instead" button posting to /login/passkey with the same
+ * ticket. */
+void gh_page_otp_or_passkey(struct gh_req *r, int status, const struct gh_authz *a,
+                            const char *user, const char *ticket, const char *message, int passkey);
+/* The second step of a sign-in with a passkey, for a user without
+ * one-time codes who has passkeys: passkey.js asks for options with user
+ * and ticket and posts the assertion to /login/passkey. status: 200 or
+ * 400/401 with message (may be NULL). */
+void gh_page_passkey(struct gh_req *r, int status, const struct gh_authz *a, const char *user,
+                     const char *ticket, const char *message);
 /* 403: the request asks for a second factor and the user has none set up. */
 void gh_page_mfa_missing(struct gh_req *r, const struct gh_authz *a);
 void gh_page_error(struct gh_req *r, int status, const char *title, const char *message);
@@ -53,5 +65,11 @@ void gh_h_stylesheet(struct gh_req *r);
  * caller's HTML, the close, the page security headers and the answer. */
 void gh_page_begin(struct gh_buf *b, const char *title, int wide);
 void gh_page_end(struct gh_req *r, struct gh_buf *b, int status);
+/* gh_page_end for a page with passkey controls: it loads /passkey.js and
+ * its CSP allows script-src 'self'. */
+void gh_page_end_script(struct gh_req *r, struct gh_buf *b, int status);
+/* 1 when the issuer can be a WebAuthn RP ID (gh_webauthn_possible): the
+ * login and account pages show passkey controls only then. */
+int gh_page_passkeys_possible(struct gh_req *r);
 
 #endif

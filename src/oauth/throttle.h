@@ -18,5 +18,10 @@
  * none). factor multiplies its allowance (an address gets more than a
  * user name). A store that cannot tell does not hold anyone up. */
 int64_t gh_throttle_wait(struct gh_as *as, const char *key, int64_t factor, int64_t now);
+/* Counts one event under key and answers 0 when it is among the first
+ * limit of the current window of window seconds (a window starts with its
+ * first event), else the seconds until the window ends (the event is not
+ * counted). A store that cannot tell lets it through. */
+int64_t gh_throttle_rate(struct gh_as *as, const char *key, int limit, int64_t window, int64_t now);
 
 #endif

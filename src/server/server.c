@@ -15,6 +15,7 @@
 #include "jose/dpop.h"
 #include "oauth/oauth.h"
 #include "oauth/pages.h"
+#include "oauth/passkey.h"
 #include "oauth/reg.h"
 #include "proto/proto.h"
 #include "server/server.h"
@@ -37,6 +38,8 @@ static const struct gh_route as_routes[] = {
     {GH_GET | GH_POST, "/authorize", gh_h_authorize},
     {GH_POST, "/login", gh_h_login},
     {GH_POST, "/login/otp", gh_h_login_otp},
+    {GH_POST, "/login/passkey/options", gh_h_login_passkey_options},
+    {GH_POST, "/login/passkey", gh_h_login_passkey},
     {GH_POST, "/consent", gh_h_consent},
     {GH_POST, "/token", gh_h_token},
     {GH_OPTIONS, "/token", gh_h_cors_preflight},
@@ -54,7 +57,12 @@ static const struct gh_route as_routes[] = {
     {GH_POST, "/account/totp/confirm", gh_h_account_totp_confirm},
     {GH_POST, "/account/totp/disable", gh_h_account_totp_disable},
     {GH_POST, "/account/recovery", gh_h_account_recovery},
+    {GH_POST, "/account/passkeys/options", gh_h_account_passkeys_options},
+    {GH_POST, "/account/passkeys", gh_h_account_passkeys_add},
+    {GH_POST, "/account/passkeys/rename", gh_h_account_passkeys_rename},
+    {GH_POST, "/account/passkeys/remove", gh_h_account_passkeys_remove},
     {GH_GET, "/gh.css", gh_h_stylesheet},
+    {GH_GET, "/passkey.js", gh_h_passkey_js},
     {GH_GET, "/healthz", gh_h_healthz},
     {GH_GET, "/readyz", gh_h_readyz},
 };

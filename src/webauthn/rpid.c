@@ -167,3 +167,10 @@ int gh_webauthn_origin(const char *issuer, char *out, size_t size)
                    : snprintf(out, size, "%s://%s", u.scheme, u.host);
     return n < 0 || (size_t)n >= size ? GH_WA_EINVAL : 0;
 }
+
+int gh_webauthn_possible(const char *issuer)
+{
+    char rp_id[GH_WA_RP_ID_MAX], origin[GH_WA_ORIGIN_MAX];
+    return gh_webauthn_rp_id(issuer, rp_id, sizeof(rp_id)) == 0 &&
+           gh_webauthn_origin(issuer, origin, sizeof(origin)) == 0;
+}

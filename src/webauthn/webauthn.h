@@ -155,6 +155,10 @@ int gh_webauthn_rp_id(const char *issuer, char *out, size_t size);
  * Standard's serialisation of an origin): scheme "://" host, then ":" port
  * unless it is the scheme's default; lower-case. GH_WA_EINVAL as above. */
 int gh_webauthn_origin(const char *issuer, char *out, size_t size);
+/* 1 when passkeys are possible with this issuer: it has an RP ID (a host
+ * name, not an IP address) and an origin; 0 otherwise. The one rule for
+ * showing passkey controls (SPEC 13), on the login and account pages. */
+int gh_webauthn_possible(const char *issuer);
 
 /* 1 when s is a passkey label a user may give: valid UTF-8 (RFC 3629) of
  * 1 to GH_WA_LABEL_CHARS characters, none a control character (C0, DEL,

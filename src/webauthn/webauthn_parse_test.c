@@ -450,6 +450,9 @@ GH_TEST(webauthn_rp_id_and_origin)
                       cases[i].rc_origin);
         if (cases[i].rc_origin == 0)
             ASSERT_STR_EQ(origin, cases[i].origin);
+        /* the one rule for showing passkey controls agrees with both */
+        ASSERT_INT_EQ(gh_webauthn_possible(cases[i].issuer),
+                      cases[i].rc_rp == 0 && cases[i].rc_origin == 0);
     }
     char small[8];
     ASSERT_INT_EQ(gh_webauthn_rp_id("https://id.example.com", small, sizeof(small)), GH_WA_EINVAL);

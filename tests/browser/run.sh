@@ -9,7 +9,9 @@
 # runs tests/browser/app.test.mjs in Debian's Chromium, and stops the server
 # by its PID. Screenshots go to OUTDIR (<scenario>-<stage>.png), server logs
 # to OUTDIR/<scenario>-serve.log. Prints the test lines and ends with one line
-# "N passed, N failed"; exit status 1 when a check failed.
+# "N passed, N failed"; exit status 1 when a check failed. Then the passkey
+# scenario (passkey.test.mjs) with its own server named localhost; its
+# screenshots go to GH_SHOTS (default OUTDIR).
 #
 # GH_BIN selects the binary (default build/gatehouse).
 set -u
@@ -217,9 +219,65 @@ scenario() {
     done
 }
 
-scenario main ES256
-scenario expiry ES256 --refresh-ttl "$REFRESH_TTL" --access-ttl 2
-scenario oidc EdDSA
+# passkeys on the AS's own pages (tests/browser/passkey.test.mjs): the issuer
+# is http://localhost:PORT, a host name (an RP ID) and a secure context;
+# a trusted client whose redirect URI is the AS's /healthz
+passkey_scenario() {
+    dir=$WORK/passkey
+    mkdir -p "$dir"
+    db=sqlite:$dir/gatehouse.db
+    set -- $(free_ports)
+    as_port=$1
+    issuer=http://localhost:$as_port
+    log=$OUT/passkey-serve.log
+    if ! "$BIN" --db "$db" init --issuer "$issuer" >"$dir/init.log" 2>&1 ||
+        ! printf '%s' "$PASSWORD" | "$BIN" --db "$db" user add --username alice \
+            --password-stdin >>"$dir/init.log" 2>&1 ||
+        ! "$BIN" --db "$db" client add --id pk --public --trusted --redirect-uri \
+            "$issuer/healthz" --scope openid >>"$dir/init.log" 2>&1; then
+        result fail "passkey: init, user add, client add" "$(tail -1 "$dir/init.log")"
+        return
+    fi
+    "$BIN" --db "$db" serve --listen "127.0.0.1:$as_port" >"$log" 2>&1 &
+    SERVER_PID=$!
+    i=0
+    until curl -sf -o /dev/null "http://127.0.0.1:$as_port/healthz"; do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null || [ $i -ge 150 ]; then
+            result fail "passkey: gatehouse serve starts" "$(tail -1 "$log")"
+            stop_server
+            return
+        fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    GH_ISSUER=$issuer GH_CLIENT=pk GH_USER=alice GH_PASSWORD=$PASSWORD \
+        GH_OUT=${GH_SHOTS:-$OUT} timeout 75 node "$ROOT/tests/browser/passkey.test.mjs" \
+        >"$dir/test.out" 2>&1
+    rc=$?
+    grep -v -e "^browser: " -e "^# screenshots in " "$dir/test.out" | sed "s/^\(not ok\|ok\) - /\1 - passkey: /"
+    p=$(grep -c '^ok - ' "$dir/test.out")
+    f=$(grep -c '^not ok - ' "$dir/test.out")
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+        result fail "passkey: passkey.test.mjs ran" "exit status $rc: $(tail -1 "$dir/test.out")"
+    fi
+    stop_server
+    for bad in AddressSanitizer 'runtime error' LeakSanitizer; do
+        if grep -q "$bad" "$log"; then
+            result fail "passkey: server log is free of sanitizer reports" "$bad in $log"
+            break
+        fi
+    done
+}
+
+# PASSKEY_ONLY=1: only the passkey scenario (while working on it)
+if [ -z "${PASSKEY_ONLY:-}" ]; then
+    scenario main ES256
+    scenario expiry ES256 --refresh-ttl "$REFRESH_TTL" --access-ttl 2
+    scenario oidc EdDSA
+fi
+passkey_scenario
 
 echo "# screenshots in $OUT"
 echo "$PASSED passed, $FAILED failed"

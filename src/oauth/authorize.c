@@ -68,8 +68,7 @@ void gh_h_authorize(struct gh_req *r)
         f = &body;
     }
     struct gh_authz a;
-    gh_as_snap_for(as, &s, gh_form_get(f, "client_id", NULL));
-    if (gh_authz_parse(r, s, f, &a) < 0)
+    if (gh_authz_parse(r, &s, f, &a) < 0)
         goto out;
     struct gh_session sess;
     int signed_in = gh_session_user(r, &sess);

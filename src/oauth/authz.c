@@ -141,10 +141,12 @@ static const char *oidc_params(const struct gh_form *f, struct gh_authz *a)
     return NULL;
 }
 
-int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_form *f,
+int gh_authz_parse(struct gh_req *r, struct gh_snap **sp, const struct gh_form *f,
                    struct gh_authz *a)
 {
     memset(a, 0, sizeof(*a));
+    gh_as_snap_for(gh_as_of(r), sp, gh_form_get(f, "client_id", NULL));
+    const struct gh_snap *s = *sp;
     if (parse_target(r, s, f, a) < 0)
         return GH_EINVAL;
     a->flow = flow_of(r, f);

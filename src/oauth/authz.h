@@ -12,8 +12,10 @@
 #include "oauth/pages.h"
 
 /* Validates the request in f. 0: a is filled. <0: the answer (error page
- * or error redirect) has been given. */
-int gh_authz_parse(struct gh_req *r, const struct gh_snap *s, const struct gh_form *f,
+ * or error redirect) has been given. *s may be replaced by a fresher
+ * snapshot that knows the client (gh_as_snap_for): call it before taking
+ * anything out of *s. */
+int gh_authz_parse(struct gh_req *r, struct gh_snap **s, const struct gh_form *f,
                    struct gh_authz *a);
 /* Redirects to the client with error, error_description, state and iss. */
 void gh_authz_error(struct gh_req *r, const struct gh_snap *s, const struct gh_authz *a,

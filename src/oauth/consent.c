@@ -39,8 +39,7 @@ void gh_h_consent(struct gh_req *r)
         gh_page_error(r, 400, "Bad request", "The consent form is malformed.");
         goto out;
     }
-    gh_as_snap_for(as, &s, gh_form_get(&f, "client_id", NULL));
-    if (gh_authz_parse(r, s, &f, &a) < 0)
+    if (gh_authz_parse(r, &s, &f, &a) < 0)
         goto out;
     const char *decision = gh_form_get(&f, "decision", NULL);
     if (!gh_authz_csrf_ok(r, s, &a, gh_form_get(&f, "csrf", NULL))) {

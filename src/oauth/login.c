@@ -158,10 +158,9 @@ void gh_h_login(struct gh_req *r)
         gh_page_error(r, 400, "Bad request", "The sign-in form is malformed.");
         goto out;
     }
-    gh_as_snap_for(as, &l->s, gh_form_get(&f, "client_id", NULL));
-    s = l->s;
-    if (gh_authz_parse(r, s, &f, a) < 0)
+    if (gh_authz_parse(r, &l->s, &f, a) < 0)
         goto out;
+    s = l->s;
     const char *user = l->user = gh_form_get(&f, "username", NULL);
     const char *pw = l->pw = gh_form_get(&f, "password", NULL);
     int csrf_ok = gh_authz_csrf_ok(r, s, a, gh_form_get(&f, "csrf", NULL));
@@ -201,5 +200,5 @@ void gh_h_login(struct gh_req *r)
 trace:
     gh_authz_trace(r, a, "POST /login (username, password)", "user signs in", l->t0);
 out:
-    gh_snap_put(as, s);
+    gh_snap_put(as, l->s); /* gh_authz_parse may have replaced it */
 }

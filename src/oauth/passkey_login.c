@@ -243,7 +243,7 @@ void gh_h_login_passkey(struct gh_req *r)
         gh_page_error(r, 400, "Bad request", "The sign-in form is malformed.");
         goto out;
     }
-    if (gh_authz_parse(r, s, &f, &a) < 0)
+    if (gh_authz_parse(r, &s, &f, &a) < 0)
         goto out;
     int csrf_ok = gh_authz_csrf_ok(r, s, &a, gh_form_get(&f, "csrf", NULL));
     gh_authz_csrf(r, s, &a);

@@ -20,6 +20,7 @@
 #include "core/password.h"
 #include "core/settings.h"
 #include "server/server.h"
+#include "webauthn/webauthn.h"
 #include "core/err.h"
 
 struct demo {
@@ -163,6 +164,14 @@ static void banner(struct gh_server *srv, void *arg)
            "Open the Frontend App in a browser and sign in. Afterwards, draw what happened:\n"
            "  build/gatehouse --db %s trace export --format svg -o flow.svg\n\n",
            srv->app_url, srv->issuer, srv->api_url, d->password, d->db);
+    /* an IP address cannot be a WebAuthn RP ID (SPEC 13): say how to see
+     * passkeys, on the same port */
+    const char *port = strrchr(srv->issuer, ':');
+    if (!gh_webauthn_possible(srv->issuer) && port != NULL && strchr(port, ']') == NULL &&
+        port > strstr(srv->issuer, "://"))
+        printf("Passkeys need an issuer with a host name; to try them, start the demo with\n"
+               "  --issuer http://localhost%s\n\n",
+               port);
     fflush(stdout);
 }
 

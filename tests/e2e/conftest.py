@@ -30,10 +30,23 @@ PASSWORD = "correct horse battery staple"
 BACKEND_SECRET = "backend-secret-Vq7Lx2Rk9Tz4Hm8Pw3Nd6"
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port, never one this process handed out before: a
+    port is free again once its socket here is closed, so without this two
+    parts of one test (a server not yet listening and a receiver) could be
+    given the same one."""
+    if len(_ports_given) > 10000:
+        _ports_given.clear()
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 def new_db_url(tmpdir):

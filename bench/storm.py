@@ -21,6 +21,7 @@ issuer, client, redirect, prefix, password, users, seconds = sys.argv[1:8]
 users, seconds = int(users), float(seconds)
 lock = threading.Lock()
 lat, failed, busy = [], [0], [0]
+statuses = {}
 
 
 def sign_in(user):
@@ -37,7 +38,7 @@ def sign_in(user):
     form = {k: html.unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', r.text)}
     form.update(username=user, password=password)
     r = browser.post(issuer + "/login", data=form, allow_redirects=False, timeout=30)
-    if r.status_code != 302:
+    if r.status_code not in (302, 303):
         return r.status_code
     code = re.search(r"code=([^&]+)", r.headers["Location"]).group(1)
     t = browser.post(issuer + "/token", data={
@@ -61,6 +62,7 @@ def user_loop(i, start, end):
                 busy[0] += 1
             else:
                 failed[0] += 1
+                statuses[status] = statuses.get(status, 0) + 1
 
 
 start = time.monotonic()
@@ -80,4 +82,5 @@ def pct(p):
 
 print(f"STORM ok={len(lat)} failed={failed[0]} busy={busy[0]} seconds={took:.1f} "
       f"rate={len(lat) / took:.1f} p50={pct(0.5):.0f} p99={pct(0.99):.0f} "
-      f"max={lat[-1] if lat else 0:.0f}")
+      f"max={lat[-1] if lat else 0:.0f}"
+      + "".join(f" status{k}={v}" for k, v in sorted(statuses.items())))

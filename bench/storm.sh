@@ -9,7 +9,8 @@
 # server's peak RSS and the load average.
 #   bash bench/storm.sh [SECONDS]
 # Environment: USERS (64), CC_CONNS (8) and CC_DELAY_MS (20): the token load,
-# about CC_CONNS * 1000 / CC_DELAY_MS requests a second.
+# about CC_CONNS * 1000 / CC_DELAY_MS requests a second; PERF_OUT=FILE: a
+# `perf record -g` of the server over the middle half of the storm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-20}
@@ -21,8 +22,13 @@ PW=bench-password-1
 SECRET=bench-secret-Rj5Tn8Wc2Hx7Mq4Lz9Bv3Kd6
 CB=http://127.0.0.1:1/cb
 bash scripts/deps.sh bench
-make -j"$(nproc)" build/gatehouse >/dev/null
-G=$PWD/build/gatehouse
+# GH_BIN: another build (e.g. an older commit's), for a before/after in turn
+if [[ -n ${GH_BIN:-} ]]; then
+    G=$GH_BIN
+else
+    make -j"$(nproc)" build/gatehouse >/dev/null
+    G=$PWD/build/gatehouse
+fi
 tmp=$(mktemp -d /tmp/gatehouse-storm-XXXXXX)
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
@@ -64,6 +70,11 @@ env AUTHZ="Basic $(printf 'bench-cc:%s' "$SECRET" | base64 -w0)" \
     >"$tmp/wrk.out" 2>&1 &
 wpid=$!
 pids+=("$wpid")
+if [[ -n ${PERF_OUT:-} ]]; then
+    (sleep $((DUR / 4)) && exec perf record -q -g -p "$gpid" -o "$PERF_OUT" -- sleep $((DUR / 2))) \
+        >/dev/null 2>&1 &
+    pids+=($!)
+fi
 storm=$(/usr/bin/python3 bench/storm.py "$iss" bench-spa "$CB" user "$PW" "$USERS" "$DUR")
 wait "$wpid" || true
 t1=$(ticks "$gpid")

@@ -7,10 +7,14 @@
 --           the refresh_token of each 200 goes back to the thread's pool.
 --   DPOP_FILE single-use DPoP proofs (RFC 9449), one a line: each request
 --           sends the next one of its thread's disjoint share in a DPoP header.
+--   DELAY_MS  pause of each connection before each request: a modest, steady
+--           rate (about connections * 1000 / DELAY_MS req/s) instead of all
+--           the box can take (bench/storm.sh's token load beside sign-ins).
 local body = os.getenv("BODY") or ""
 local authz = os.getenv("AUTHZ")
 local rt_file = os.getenv("RT_FILE")
 local dpop_file = os.getenv("DPOP_FILE")
+local delay_ms = tonumber(os.getenv("DELAY_MS") or "")
 local threads = {}
 local counter = 0
 
@@ -46,6 +50,10 @@ function init(args)
       i = i + 1
     end
   end
+end
+
+if delay_ms then
+  function delay() return delay_ms end
 end
 
 function request()

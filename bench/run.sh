@@ -12,53 +12,9 @@ make -j"$(nproc)" build/gatehouse >/dev/null
 G=$PWD/build/gatehouse
 tmp=$(mktemp -d /tmp/gatehouse-bench-XXXXXX)
 chmod 755 "$tmp" # nginx workers read the static file
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# user+system ticks of a process and its child processes (nginx workers)
-ticks() {
-    local t=0 p
-    for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-        t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
-    done
-    echo $t
-}
-hwm_mb() {
-    local t=0 p
-    for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-        t=$((t + $(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
-    done
-    awk -v k=$t 'BEGIN { printf "%.1f", k / 1024 }'
-}
-rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
-rows=()
-
-# wrk NAME URL PID [env...]: one workload; appends a table row
-load() {
-    local name=$1 url=$2 pid=$3 t0 t1 out
-    shift 3
-    t0=$(ticks "$pid")
-    out=$(env "$@" THREADS=2 wrk -t2 -c"$CONNS" -d"${DUR}s" --timeout 5s --latency \
-        -s bench/load.lua "$url" 2>"$tmp/wrk.err" | grep RESULT) || true
-    t1=$(ticks "$pid")
-    local ok rps p50 p99 bad
-    ok=$(sed 's/.* ok=\([0-9]*\).*/\1/' <<<"$out")
-    bad=$(sed 's/.* bad=\([0-9]*\).*/\1/' <<<"$out")
-    rps=$(sed 's/.* rps=\([0-9]*\).*/\1/' <<<"$out")
-    p50=$(sed 's/.* p50=\([0-9.]*\).*/\1/' <<<"$out")
-    p99=$(sed 's/.* p99=\([0-9.]*\).*/\1/' <<<"$out")
-    local cpu
-    cpu=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="${ok:-0}" \
-        'BEGIN { if (n > 0) printf "%.0f", d / hz * 1e6 / n; else print "-" }')
-    rows+=("$name|${rps:-0}|${p50:--}|${p99:--}|$cpu|$(hwm_mb "$pid")|${bad:-?}")
-    [[ -s $tmp/wrk.err ]] && sed "s|^|  [$name] |" "$tmp/wrk.err" | head -n 3 >&2
-    return 0
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+trap bench_cleanup EXIT
 
 # ---- baselines ----
 sign_per_s=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/256 bits ecdsa \(nistp256\)/ {print $(NF-1)}' | tail -n 1)
@@ -113,19 +69,7 @@ load "refresh rotation (SQLite, durable)" "http://127.0.0.1:$as/token" "$gpid" \
     bench-password-1 $((CONNS * 4)) "openid api" >"$tmp/rts-oidc.txt"
 load "refresh rotation with openid (+ id_token, SQLite)" "http://127.0.0.1:$as/token" "$gpid" \
     RT_FILE="$tmp/rts-oidc.txt" BODY="grant_type=refresh_token&client_id=bench-spa&refresh_token="
-login=$(/usr/bin/python3 - "http://127.0.0.1:$as" <<'PY'
-import subprocess, sys, time
-t = []
-for _ in range(20):
-    s = time.perf_counter()
-    subprocess.run([sys.executable, "bench/mint.py", sys.argv[1], "bench-spa",
-                    "http://127.0.0.1:1/cb", "alice", "bench-password-1", "1"],
-                   check=True, capture_output=True)
-    t.append((time.perf_counter() - s) * 1000)
-t.sort()
-print(f"{t[len(t) // 2]:.1f} {t[-1]:.1f}")
-PY
-)
+login=$(signin_times "http://127.0.0.1:$as" bench-spa "http://127.0.0.1:1/cb" alice bench-password-1 20)
 peak=$(hwm_mb "$gpid")
 kill "$gpid"
 
@@ -160,6 +104,7 @@ pg_rows() {
             THREADS=1 wrk -t1 -c$((CONNS / 3)) -d"${DUR}s" --timeout 5s --latency -s bench/load.lua \
             "http://127.0.0.1:${ports[$i]}/token" >"$tmp/wrk3-$i.out" 2>&1 &
     done
+    # shellcheck disable=SC2046 # three PIDs, one word each
     wait $(jobs -p | tail -n 3) 2>/dev/null || true
     local sum=0 p99=0 bad=0 x
     for i in 0 1 2; do
@@ -177,15 +122,9 @@ pg_rows() {
 pg_rows
 
 # ---- table ----
-base_rps=$(cut -d'|' -f2 <<<"${rows[0]}")
 printf '\nMachine: %s, %s cores; wrk -t2 -c%s -d%ss on the same cores; ES256 sign (openssl speed, 1 core): %s/s\n\n' \
     "$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)" "$(nproc)" "$CONNS" "$DUR" "${sign_per_s:-?}"
-printf '| workload | req/s | ratio to nginx | p50 ms | p99 ms | server CPU µs/req | peak RSS MB | non-200 |\n'
-printf '|---|---:|---:|---:|---:|---:|---:|---:|\n'
-for r in "${rows[@]}"; do
-    IFS='|' read -r name rps p50 p99 cpu rss bad <<<"$r"
-    ratio=$(awk -v a="$rps" -v b="$base_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$ratio" "$p50" "$p99" "$cpu" "$rss" "$bad"
-done
+RATIO_HEADER="ratio to nginx" print_rows
+# shellcheck disable=SC2086 # "p50 max": two printf arguments
 printf '| full login flow (authorize, login, code exchange), 20 runs | p50 %s ms | | | max %s ms | | | |\n' ${login:-- -}
 printf '\nidle RSS %s MB, peak RSS %s MB (gatehouse: AS + API in one process)\n' "$idle" "$peak"

@@ -1,7 +1,9 @@
 /* argon2id password hashing and constant-cost verification; see
  * password.h. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <argon2.h>
@@ -94,6 +96,125 @@ int gh_password_params(const char *encoded, struct gh_argon2_params *out)
     return 0;
 }
 
+/* Each thread keeps the memory of its last verification for the next one.
+ * Argon2 fills m KiB (19 MiB by default); taken fresh from the kernel each
+ * time, every page of it was faulted in, zeroed and unmapped again, about a
+ * third of a sign-in's CPU in a login storm. Only the hashing threads
+ * (ncores of them) verify, so this holds ncores blocks at most. libargon2
+ * wipes the memory before it calls free_cbk. Blocks above the cap are
+ * taken and returned as before. */
+#define GH_ARGON2_KEEP_MAX (256u << 20)
+
+struct argon2_block {
+    uint8_t *mem;
+    size_t len;
+};
+
+static pthread_key_t block_key;
+static pthread_once_t block_once = PTHREAD_ONCE_INIT;
+static atomic_uint blocks_taken;
+
+static void block_free(void *arg)
+{
+    struct argon2_block *b = arg;
+    free(b->mem);
+    free(b);
+}
+
+static void block_key_make(void)
+{
+    if (pthread_key_create(&block_key, block_free) != 0)
+        GH_BUG("pthread_key_create");
+}
+
+static int block_alloc(uint8_t **memory, size_t bytes)
+{
+    pthread_once(&block_once, block_key_make);
+    struct argon2_block *b = pthread_getspecific(block_key);
+    if (bytes > GH_ARGON2_KEEP_MAX) {
+        *memory = malloc(bytes);
+        return *memory != NULL ? ARGON2_OK : ARGON2_MEMORY_ALLOCATION_ERROR;
+    }
+    if (b == NULL) {
+        if ((b = calloc(1, sizeof(*b))) == NULL || pthread_setspecific(block_key, b) != 0) {
+            free(b);
+            return ARGON2_MEMORY_ALLOCATION_ERROR;
+        }
+    }
+    if (b->len < bytes) {
+        free(b->mem);
+        b->len = 0;
+        if ((b->mem = malloc(bytes)) == NULL)
+            return ARGON2_MEMORY_ALLOCATION_ERROR;
+        b->len = bytes;
+        atomic_fetch_add(&blocks_taken, 1);
+    }
+    *memory = b->mem;
+    return ARGON2_OK;
+}
+
+static void block_release(uint8_t *memory, size_t bytes)
+{
+    (void)bytes;
+    struct argon2_block *b = pthread_getspecific(block_key);
+    if (b == NULL || memory != b->mem)
+        free(memory); /* above the cap */
+}
+
+unsigned gh_password_blocks_taken(void)
+{
+    return atomic_load(&blocks_taken);
+}
+
+/* PHC base64 (standard alphabet, no padding) into out; its length or -1. */
+static int b64_decode_nopad(const char *in, size_t n, unsigned char *out, size_t size)
+{
+    char padded[128];
+    size_t len = n;
+    if (n == 0 || n % 4 == 1 || n + 3 >= sizeof(padded) || (n + 3) / 4 * 3 > size)
+        return -1;
+    memcpy(padded, in, n);
+    while (len % 4 != 0)
+        padded[len++] = '=';
+    int got = EVP_DecodeBlock(out, (const unsigned char *)padded, (int)len);
+    return got < 0 ? -1 : got - (int)(len - n);
+}
+
+/* argon2id_verify with the thread's kept memory: the PHC string parsed
+ * into a context ("$argon2id$v=V$m=M,t=T,p=P$SALT$HASH"). */
+static int verify_encoded(const char *encoded, const char *pw, size_t n)
+{
+    unsigned v = 0, m = 0, t = 0, p = 0;
+    int at = 0;
+    if (sscanf(encoded, "$argon2id$v=%u$m=%u,t=%u,p=%u$%n", &v, &m, &t, &p, &at) != 4 || at == 0)
+        return 0;
+    const char *salt64 = encoded + at, *dollar = strchr(salt64, '$');
+    if (dollar == NULL)
+        return 0;
+    unsigned char salt[64], want[64], got[64];
+    int salt_len = b64_decode_nopad(salt64, (size_t)(dollar - salt64), salt, sizeof(salt));
+    int want_len = b64_decode_nopad(dollar + 1, strlen(dollar + 1), want, sizeof(want));
+    if (salt_len < (int)ARGON2_MIN_SALT_LENGTH || want_len < (int)ARGON2_MIN_OUTLEN)
+        return 0;
+    argon2_context ctx = {
+        .out = got,
+        .outlen = (uint32_t)want_len,
+        .pwd = (uint8_t *)(uintptr_t)pw,
+        .pwdlen = (uint32_t)n,
+        .salt = salt,
+        .saltlen = (uint32_t)salt_len,
+        .t_cost = t,
+        .m_cost = m,
+        .lanes = p,
+        .threads = p,
+        .version = v,
+        .allocate_cbk = block_alloc,
+        .free_cbk = block_release,
+        .flags = ARGON2_DEFAULT_FLAGS,
+    };
+    return argon2id_verify_ctx(&ctx, (const char *)want) == ARGON2_OK;
+}
+
 int gh_password_verify(const char *encoded, const char *pw, size_t n)
 {
     if (encoded == NULL) {
@@ -103,8 +224,8 @@ int gh_password_verify(const char *encoded, const char *pw, size_t n)
         memcpy(copy, dummy, sizeof(copy));
         pthread_mutex_unlock(&dummy_lock);
         if (copy[0] != '\0')
-            argon2id_verify(copy, pw, n);
+            verify_encoded(copy, pw, n);
         return 0;
     }
-    return argon2id_verify(encoded, pw, n) == ARGON2_OK;
+    return verify_encoded(encoded, pw, n);
 }

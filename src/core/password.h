@@ -30,6 +30,10 @@ int gh_password_hash(const struct gh_argon2_params *p, const char *pw, size_t n,
  * against the dummy hash and returns 0, so an unknown user costs the same
  * time as a wrong password for a user with the dummy's parameters. */
 int gh_password_verify(const char *encoded, const char *pw, size_t n);
+/* How many argon2 memory blocks verifications have taken from the
+ * allocator so far: each thread keeps its block for its next verification
+ * (one per hashing thread, unless a hash needs more memory). For tests. */
+unsigned gh_password_blocks_taken(void);
 /* Makes sure a dummy hash exists (servers call it at start): until
  * gh_password_set_dummy, one with the default parameters. */
 void gh_password_prepare(void);

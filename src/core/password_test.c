@@ -1,7 +1,11 @@
-/* Unit tests for src/core/password.c: the parameters of a stored hash, and
- * the dummy hash unknown user names are verified against. */
+/* Unit tests for src/core/password.c: the parameters of a stored hash, the
+ * dummy hash unknown user names are verified against, and verification
+ * with the memory each thread keeps. */
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+
+#include <argon2.h>
 
 #include "core/clock.h"
 #include "core/password.h"
@@ -54,4 +58,55 @@ GH_TEST(password_dummy_follows_the_parameters)
     gh_password_set_dummy(&bad); /* falls back to the defaults */
     ASSERT_TRUE(gh_password_verify(NULL, "guess", 5) == 0);
     gh_password_set_dummy(NULL);
+}
+
+/* Runs on a thread of its own, so it starts without a kept block. */
+static void *verify_thread(void *arg)
+{
+    int *out = arg; /* [0]: right accepted, [1]: wrong refused, [2..5]: blocks */
+    const struct gh_argon2_params small = {2, 8192, 1}, big = {1, 16384, 1};
+    char a[160], b[160];
+    if (gh_password_hash(&small, "right password", 14, a, sizeof(a)) < 0 ||
+        gh_password_hash(&big, "other password", 14, b, sizeof(b)) < 0)
+        return NULL;
+    unsigned n0 = gh_password_blocks_taken();
+    out[0] = gh_password_verify(a, "right password", 14);
+    out[1] = !gh_password_verify(a, "wrong password", 14);
+    out[2] = (int)(gh_password_blocks_taken() - n0); /* 1: taken once */
+    for (int i = 0; i < 3; i++)
+        out[0] &= gh_password_verify(a, "right password", 14);
+    out[3] = (int)(gh_password_blocks_taken() - n0); /* still 1: kept */
+    out[0] &= gh_password_verify(b, "other password", 14);
+    out[4] = (int)(gh_password_blocks_taken() - n0); /* 2: a larger one */
+    out[0] &= gh_password_verify(a, "right password", 14);
+    out[5] = (int)(gh_password_blocks_taken() - n0); /* 2: the larger serves */
+    return NULL;
+}
+
+/* Verification keeps argon2's memory per thread (taking 19 MiB fresh from
+ * the kernel for every sign-in cost a third of a login storm's CPU) and
+ * still tells right from wrong, for hashes of any salt and digest length. */
+GH_TEST(password_verify_keeps_its_memory)
+{
+    int out[6] = {0, 0, -1, -1, -1, -1};
+    pthread_t t;
+    ASSERT_INT_EQ(pthread_create(&t, NULL, verify_thread, out), 0);
+    ASSERT_INT_EQ(pthread_join(t, NULL), 0);
+    ASSERT_INT_EQ(out[0], 1);
+    ASSERT_INT_EQ(out[1], 1);
+    ASSERT_INT_EQ(out[2], 1);
+    ASSERT_INT_EQ(out[3], 1);
+    ASSERT_INT_EQ(out[4], 2);
+    ASSERT_INT_EQ(out[5], 2);
+    /* other salt and digest lengths, as other tools write them */
+    char enc[200];
+    const unsigned char salt8[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    ASSERT_INT_EQ(argon2id_hash_encoded(1, 8192, 1, "pw-12345", 8, salt8, 8, 16, enc, sizeof(enc)),
+                  ARGON2_OK);
+    ASSERT_INT_EQ(gh_password_verify(enc, "pw-12345", 8), 1);
+    ASSERT_INT_EQ(gh_password_verify(enc, "pw-12346", 8), 0);
+    enc[strlen(enc) - 2] ^= 1; /* a damaged digest */
+    ASSERT_INT_EQ(gh_password_verify(enc, "pw-12345", 8), 0);
+    ASSERT_INT_EQ(gh_password_verify("$argon2id$v=19$m=8192,t=1,p=1$$", "pw-12345", 8), 0);
+    ASSERT_INT_EQ(gh_password_verify("$argon2id$v=19$m=8192,t=1,p=1$c2FsdHNhbHQ", "x", 1), 0);
 }

@@ -6,6 +6,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "core/workq.h"
@@ -16,6 +19,7 @@ struct gh_workq {
     struct gh_work *head, **tail;
     unsigned queued, max_queued, n_threads, idle, max_threads;
     int stopping;
+    int nice; /* each worker's nice value (Linux: per thread) */
     char name[16];
     pthread_t threads[];
 };
@@ -25,6 +29,9 @@ static void *worker(void *arg)
     struct gh_workq *q = arg;
     pthread_setname_np(pthread_self(), q->name);
     pthread_mutex_lock(&q->lock);
+    /* best effort: a worker that keeps the default priority still works */
+    if (q->nice != 0 && setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), q->nice) != 0)
+        fprintf(stderr, "gatehouse: %s: could not lower the thread's priority\n", q->name);
     for (;;) {
         while (q->head == NULL && !q->stopping)
             pthread_cond_wait(&q->wake, &q->lock);
@@ -61,6 +68,13 @@ int gh_workq_start(unsigned max_threads, unsigned max_queued, const char *name,
     snprintf(q->name, sizeof(q->name), "%s", name);
     *out = q;
     return 0;
+}
+
+void gh_workq_set_nice(struct gh_workq *q, int nice)
+{
+    pthread_mutex_lock(&q->lock);
+    q->nice = nice;
+    pthread_mutex_unlock(&q->lock);
 }
 
 int gh_workq_push(struct gh_workq *q, struct gh_work *w)

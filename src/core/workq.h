@@ -20,6 +20,10 @@ struct gh_work {
  * work arrives, with at most max_queued waiting jobs (0: no limit). */
 int gh_workq_start(unsigned max_threads, unsigned max_queued, const char *name,
                    struct gh_workq **out);
+/* Threads started from now on run at this nice value (Linux schedules
+ * threads one by one): the hashing pool yields the cores to the connection
+ * threads, so a login storm does not stretch the token endpoint's tail. */
+void gh_workq_set_nice(struct gh_workq *q, int nice);
 /* Queues w; GH_EUNAVAIL when the queue is full or stopping, GH_ENOMEM when
  * no thread could be started. */
 int gh_workq_push(struct gh_workq *q, struct gh_work *w);

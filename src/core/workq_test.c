@@ -1,5 +1,9 @@
-/* Work queue: every job runs once, stop drains, a full queue refuses. */
+/* Work queue: every job runs once, stop drains, a full queue refuses, the
+ * workers run at the nice value asked for. */
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 
@@ -66,4 +70,27 @@ GH_TEST(workq_full_queue_refuses)
     ASSERT_INT_EQ(accepted, 2);
     ASSERT_INT_EQ(refused, 2);
     ASSERT_INT_EQ(atomic_load(&ran), 2);
+}
+
+static atomic_int seen_nice = -100;
+
+static void note_nice(struct gh_work *w)
+{
+    (void)w;
+    atomic_store(&seen_nice, getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)));
+}
+
+/* The hashing pool runs below the connection threads; the caller's own
+ * priority is untouched. */
+GH_TEST(workq_workers_run_at_their_nice_value)
+{
+    struct gh_workq *q;
+    struct gh_work job = {note_nice, NULL};
+    int before = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+    ASSERT_INT_EQ(gh_workq_start(1, 0, "test", &q), 0);
+    gh_workq_set_nice(q, before + 5 > 19 ? 19 : before + 5);
+    ASSERT_INT_EQ(gh_workq_push(q, &job), 0);
+    gh_workq_stop(q);
+    ASSERT_INT_EQ(atomic_load(&seen_nice), before + 5 > 19 ? 19 : before + 5);
+    ASSERT_INT_EQ(getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)), before);
 }

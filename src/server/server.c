@@ -27,6 +27,7 @@
 
 /* sign-ins waiting for a hashing thread; beyond this they get 503 */
 #define HASH_QUEUE_MAX 256
+#define HASH_NICE 10
 
 static const struct gh_route as_routes[] = {
     {GH_GET, "/.well-known/oauth-authorization-server", gh_h_discovery},
@@ -378,6 +379,10 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
      * without the pool sign-ins hash on the connection threads */
     if (gh_workq_start(ncores, HASH_QUEUE_MAX, "gh-hash", &srv->as.hashq) < 0)
         srv->as.hashq = NULL;
+    /* and below the connection threads: in a login storm the hashes take
+     * whatever CPU the token endpoint leaves, not the other way round */
+    if (srv->as.hashq != NULL)
+        gh_workq_set_nice(srv->as.hashq, HASH_NICE);
     /* one per core: more only adds tail latency (threads queue for cores) */
     unsigned threads = cfg->threads ? (unsigned)cfg->threads : ncores;
     /* the Authorization Server last: once its /healthz answers, every

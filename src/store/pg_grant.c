@@ -664,8 +664,13 @@ int pgs_login_fail_clear(struct gh_store *gs, const char *key)
 static const char *const SQL_PURGE[] = {
     "DELETE FROM auth_code WHERE hash IN (SELECT hash FROM auth_code WHERE expires_at < $1 "
     "LIMIT $2)",
-    "DELETE FROM family WHERE id IN (SELECT id FROM family WHERE abs_expires_at < $1 OR "
-    "(revoked_at <> 0 AND revoked_at < $1 - 86400) LIMIT $2)",
+    /* expired and long-revoked families: two statements, so that each
+     * is one index range (an OR over them scanned the table) */
+    "DELETE FROM family WHERE id IN (SELECT id FROM family WHERE abs_expires_at < $1 "
+    "LIMIT $2)",
+    "DELETE FROM family WHERE id IN (SELECT id FROM family WHERE revoked_at <> 0 AND "
+    "revoked_at < $1 - 86400 LIMIT $2)",
+    /* spent tokens: "state <> 0" is the predicate of their partial index */
     "DELETE FROM refresh_token WHERE hash IN (SELECT hash FROM refresh_token WHERE state "
     "<> " GH_RT_ACTIVE_SQL " "
     "AND idle_expires_at < $1 LIMIT $2)",
@@ -689,6 +694,12 @@ static const char *const SQL_PURGE[] = {
     "UPDATE refresh_token SET next_wrap = NULL WHERE hash IN (SELECT hash FROM refresh_token "
     "WHERE next_wrap IS NOT NULL AND rotated_at < $1 - " GH_GRACE_MAX_SQL " LIMIT $2)",
 };
+
+const char *const *pgs_purge_sql(size_t *n)
+{
+    *n = GH_ARRAY_LEN(SQL_PURGE);
+    return SQL_PURGE;
+}
 
 struct purge_job {
     int64_t now;

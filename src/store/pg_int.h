@@ -163,6 +163,9 @@ int pgs_login_fail_get(struct gh_store *gs, const char *key, int *count, int64_t
 int pgs_login_fail_add(struct gh_store *gs, const char *key, int64_t now, int *count);
 int pgs_login_fail_clear(struct gh_store *gs, const char *key);
 int pgs_purge(struct gh_store *gs, int64_t now, int batch, int *deleted);
+/* The purge statements (parameters: now, batch), for the test that each
+ * one reads an index range, never a whole table. */
+const char *const *pgs_purge_sql(size_t *n);
 int pgs_trace_append(struct gh_store *gs, const char *flow_id, const struct gh_trace_step *steps,
                      size_t n);
 int pgs_trace_flow_start(struct gh_store *gs, const struct gh_flow_info *f);

@@ -345,7 +345,7 @@ STORE_TEST(migrate_client_grant_types, 1)
     /* back to version 6: what version 7 added goes, and what later
      * versions added (8: logout URIs and the back-channel queue, 9: DPoP, 10:
      * registration and resources, 11: one-time codes, 12: sign-in methods, 13:
-     * passkeys) */
+     * passkeys, 14: the purge's indexes) */
     ASSERT_INT_EQ(
         gh_stest_raw(b,
                      "ALTER TABLE client DROP COLUMN post_logout_uris; "
@@ -360,9 +360,13 @@ STORE_TEST(migrate_client_grant_types, 1)
                      "ALTER TABLE browser_session DROP COLUMN amr; "
                      "ALTER TABLE auth_code DROP COLUMN amr; ALTER TABLE family DROP COLUMN amr; "
                      "ALTER TABLE client DROP COLUMN require_mfa; "
-                     "DROP TABLE webauthn_credential; DROP TABLE webauthn_challenge"),
+                     "DROP TABLE webauthn_credential; DROP TABLE webauthn_challenge; "
+                     "DROP INDEX refresh_token_spent; DROP INDEX family_revoked; "
+                     "DROP INDEX login_failure_last"),
         0);
     ASSERT_INT_EQ(gh_stest_raw(b, sqlite ? "ALTER TABLE client DROP COLUMN grant_types; "
+                                           "DROP INDEX browser_session_expires; "
+                                           "DROP INDEX revoked_jti_expires; "
                                            "PRAGMA user_version = 6"
                                          : "ALTER TABLE client DROP COLUMN grant_types; "
                                            "UPDATE gh_schema SET version = 6"),

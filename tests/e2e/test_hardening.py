@@ -365,7 +365,8 @@ def test_schema_3_database_is_migrated(gh):
     drop += [f'ALTER TABLE "user" DROP COLUMN argon2_{c}' for c in "tmp"]
     # and what later versions added (5: trace step facts, 6: remembered consent,
     # 7: clients' grant types, 8: logout URIs and the back-channel logout queue, 9: DPoP,
-    # 10: registration and resources, 11: one-time codes, 12: sign-in methods, 13: passkeys)
+    # 10: registration and resources, 11: one-time codes, 12: sign-in methods, 13: passkeys,
+    # 14: the purge's indexes)
     drop += ["ALTER TABLE trace_step DROP COLUMN attrs", "DROP TABLE consent",
              "ALTER TABLE client DROP COLUMN grant_types"]
     drop += ["ALTER TABLE client DROP COLUMN post_logout_uris",
@@ -379,6 +380,10 @@ def test_schema_3_database_is_migrated(gh):
     drop += [f"ALTER TABLE {t} DROP COLUMN amr" for t in ("browser_session", "auth_code", "family")]
     drop += ["ALTER TABLE client DROP COLUMN require_mfa"]
     drop += ["DROP TABLE webauthn_credential", "DROP TABLE webauthn_challenge"]
+    drop += ["DROP INDEX refresh_token_spent", "DROP INDEX family_revoked",
+             "DROP INDEX login_failure_last"]
+    if gh.sqlite_path():
+        drop += ["DROP INDEX browser_session_expires", "DROP INDEX revoked_jti_expires"]
     drop += ["PRAGMA user_version = 3" if gh.sqlite_path() else
              "UPDATE gh_schema SET version = 3"]
     for statement in drop:

@@ -8,12 +8,16 @@
 # connection. Then it waits past the idle timeout and reports whether the
 # server closed the connections and gave the memory back.
 #   bash bench/conns.sh [N]
-# Environment: CONN_TIMEOUT (30, gatehouse's default --conn-timeout), RUNS (5
-# sign-ins and 5 of each other request).
+# Environment: CONN_MEMORY (8192: --conn-memory, bytes a connection may use
+# for its headers; libmicrohttpd zeroes all of it after each request, so an
+# idle keep-alive connection keeps all of it resident: at the default 65536
+# 10,000 of them take 640 MB), CONN_TIMEOUT (30, gatehouse's default
+# --conn-timeout), RUNS (5 sign-ins and 5 of each other request).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-10000}
 CONN_TIMEOUT=${CONN_TIMEOUT:-30}
+CONN_MEMORY=${CONN_MEMORY:-8192}
 RUNS=${RUNS:-5}
 PW=bench-password-1
 SECRET=bench-secret-Rj5Tn8Wc2Hx7Mq4Lz9Bv3Kd6
@@ -53,7 +57,7 @@ iss=http://127.0.0.1:$as
 # connection comes from 127.0.0.1. Run directly (no `timeout` wrapper) so
 # that gpid is the server's own PID for /proc; the EXIT trap stops it.
 $G --db "$db" serve --listen "127.0.0.1:$as" --issuer "$iss" \
-    --max-conns $((N + 64)) --max-conns-per-ip 0 --conn-timeout "$CONN_TIMEOUT" \
+    --max-conns $((N + 64)) --max-conns-per-ip 0 --conn-timeout "$CONN_TIMEOUT" --conn-memory "$CONN_MEMORY" \
     --log-level warn >"$tmp/serve.log" 2>&1 &
 gpid=$!
 pids+=("$gpid")
@@ -96,6 +100,20 @@ fds3=$(ls /proc/"$gpid"/fd | wc -l)
 rss3=$(rss_mb "$gpid")
 hwm3=$(hwm_mb "$gpid")
 after=$(curl -s -o /dev/null -w '%{http_code}' "$iss/.well-known/openid-configuration")
+# N again, for a few seconds: is the memory kept after the first N reused
+# (RSS as before) or does it grow (a leak)?
+/usr/bin/python3 bench/conns.py hold 127.0.0.1 "$as" "$N" 15 >"$tmp/hold2.out" 2>"$tmp/hold2.err" &
+lpid=$!
+pids+=("$lpid")
+for _ in $(seq 1 150); do
+    grep -q '^HELD' "$tmp/hold2.out" && break
+    kill -0 "$lpid" 2>/dev/null || break
+    sleep 0.1
+done
+held2=$(grep '^HELD' "$tmp/hold2.out" || true)
+rss4=$(rss_mb "$gpid")
+hwm4=$(hwm_mb "$gpid")
+kill "$lpid" 2>/dev/null || true
 
 per_conn=$(awk -v a="$rss0" -v b="$rss1" -v n="$(field ok "$held")" \
     'BEGIN { if (n > 0) printf "%.0f", (b - a) * 1048576 / n; else print "-" }')
@@ -105,7 +123,8 @@ printf 'load average before %s, while held %s\n' "$load_before" "$load_mid"
 printf 'loader: %s\nprobe (%s s after all were held): %s\nserver fds: %s before, %s held, %s after the probe\n' \
     "$held" "$probe_s" "$probe" "$fds0" "$fds1" "$fds2"
 printf 'loader while probing: %s; at its end: %s\n\n' "${still:-none yet}" "${last:-none}"
-printf '| %s idle keep-alive connections (--conn-timeout %s) | value |\n|---|---:|\n' "$N" "$CONN_TIMEOUT"
+printf '| %s idle keep-alive connections (--conn-memory %s, --conn-timeout %s) | value |\n|---|---:|\n' \
+    "$N" "$CONN_MEMORY" "$CONN_TIMEOUT"
 printf '| connections held / refused or failed | %s / %s (opened in %s s) |\n' \
     "$(field ok "$held")" "$(field failed "$held")" "$(field seconds "$held")"
 printf '| server RSS idle before, MB (VmRSS / VmHWM) | %s / %s |\n' "$rss0" "$hwm0"
@@ -118,5 +137,6 @@ printf '| discovery meanwhile, p50 / max ms | %s / %s |\n' "$(field disc_p50 "$p
 printf '| after the idle timeout: connections still open (loader) | %s |\n' "$(field open "${last:-open=?}")"
 printf '| after the idle timeout: server fds, RSS MB (VmRSS / VmHWM) | %s, %s / %s |\n' "$fds3" "$rss3" "$hwm3"
 printf '| after the idle timeout: a new request | %s |\n' "$after"
-printf '\nconns: %s held, RSS %s MB (peak %s), sign-in max %s ms\n' \
-    "$(field ok "$held")" "$rss1" "$hwm1" "$(field signin_max "$probe")"
+printf '| %s again (%s): server RSS MB (VmRSS / VmHWM) | %s / %s |\n' "$N" "$(field ok "${held2:-ok=0}") held" "$rss4" "$hwm4"
+printf '\nconns: %s held at --conn-memory %s, RSS %s MB (peak %s), sign-in max %s ms\n' \
+    "$(field ok "$held")" "$CONN_MEMORY" "$rss1" "$hwm1" "$(field signin_max "$probe")"

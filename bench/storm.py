@@ -17,14 +17,14 @@ import time
 
 import requests
 
-issuer, client, redirect, prefix, password, users, seconds = sys.argv[1:8]
-users, seconds = int(users), float(seconds)
 lock = threading.Lock()
 lat, failed, busy = [], [0], [0]
 statuses = {}
 
 
 def sign_in(user):
+    """One complete sign-in as USER; bench/conns.py imports this after
+    setting issuer, client, redirect and password on this module."""
     browser = requests.Session()
     verifier = secrets.token_urlsafe(32)
     challenge = base64.urlsafe_b64encode(
@@ -47,7 +47,7 @@ def sign_in(user):
     return t.status_code if "refresh_token" not in t.text else 200
 
 
-def user_loop(i, start, end):
+def user_loop(prefix, i, end):
     while time.monotonic() < end:
         s = time.monotonic()
         try:
@@ -65,22 +65,23 @@ def user_loop(i, start, end):
                 statuses[status] = statuses.get(status, 0) + 1
 
 
-start = time.monotonic()
-end = start + seconds
-threads = [threading.Thread(target=user_loop, args=(i + 1, start, end)) for i in range(users)]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
-took = time.monotonic() - start
-lat.sort()
-
-
 def pct(p):
     return lat[min(len(lat) - 1, int(len(lat) * p))] if lat else 0.0
 
 
-print(f"STORM ok={len(lat)} failed={failed[0]} busy={busy[0]} seconds={took:.1f} "
-      f"rate={len(lat) / took:.1f} p50={pct(0.5):.0f} p99={pct(0.99):.0f} "
-      f"max={lat[-1] if lat else 0:.0f}"
-      + "".join(f" status{k}={v}" for k, v in sorted(statuses.items())))
+if __name__ == "__main__":
+    issuer, client, redirect, prefix, password, users, seconds = sys.argv[1:8]
+    users, seconds = int(users), float(seconds)
+    start = time.monotonic()
+    end = start + seconds
+    threads = [threading.Thread(target=user_loop, args=(prefix, i + 1, end)) for i in range(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    took = time.monotonic() - start
+    lat.sort()
+    print(f"STORM ok={len(lat)} failed={failed[0]} busy={busy[0]} seconds={took:.1f} "
+          f"rate={len(lat) / took:.1f} p50={pct(0.5):.0f} p99={pct(0.99):.0f} "
+          f"max={lat[-1] if lat else 0:.0f}"
+          + "".join(f" status{k}={v}" for k, v in sorted(statuses.items())))

@@ -45,6 +45,10 @@ static const struct gh_opt opts[] = {
     {"max-conns", GH_OPT_INT, S(max_conns), "1024", 1, 100000, "connection limit per listener", 0},
     {"max-conns-per-ip", GH_OPT_INT, S(max_conns_per_ip), "0", 0, 100000,
      "connection limit per client address (0 = none)", 0},
+    {"conn-memory", GH_OPT_INT, S(conn_memory), "65536", 8192, 1048576,
+     "memory per connection for its request and response headers, bytes (each open keep-alive "
+     "connection holds all of it)",
+     0},
     {"conn-timeout", GH_OPT_INT, S(conn_timeout), "30", 1, 3600, "idle connection timeout, seconds",
      0},
     {"login-max-failures", GH_OPT_INT, S(login_max_failures), "5", 1, 1000,

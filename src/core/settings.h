@@ -35,6 +35,7 @@ struct gh_settings {
     int64_t max_body;
     int64_t max_conns;
     int64_t max_conns_per_ip;
+    int64_t conn_memory;
     int64_t conn_timeout;
     int64_t login_max_failures;
     int64_t login_lockout;

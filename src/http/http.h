@@ -87,7 +87,11 @@ struct gh_http_opts {
     size_t max_body;    /* bytes */
     unsigned max_conns; /* global connection limit */
     unsigned max_conns_per_ip;
-    unsigned conn_timeout;                  /* seconds of inactivity */
+    unsigned conn_timeout; /* seconds of inactivity */
+    /* libmicrohttpd's per-connection pool, bytes (0: 64 KiB): it holds the
+     * request's and the response's headers, and MHD zeroes all of it after
+     * each request, so an idle keep-alive connection keeps all of it resident */
+    size_t conn_memory;
     const char *tls_cert_pem, *tls_key_pem; /* NULL: plain HTTP */
     /* peers whose X-Forwarded-For / Forwarded name the client (addr.h);
      * NULL or empty: none, the client is the TCP peer */

@@ -436,3 +436,35 @@ def test_conn_timeout_closes_idle_connections(gh):
         assert read_response(busy)[0] == 200
         time.sleep(1)
     busy.close()
+
+
+def test_conn_memory_bounds_idle_keepalive(gh):
+    """--conn-memory 8192: libmicrohttpd zeroes a connection's whole memory
+    pool after each request, so an idle keep-alive connection keeps all of it
+    resident (about 66 KB each at the default 64 KiB; bench/conns.sh). With
+    8 KiB, 400 idle keep-alive connections cost well under 24 KB each, a
+    sign-in meanwhile completes, and headers of a few KB still fit."""
+    gh.setup()
+    gh.start("--conn-memory", "8192")
+    pid = gh.proc.pid
+    real_client(gh)  # warm-up: the first argon2id, the first connections
+    rss0 = rss_mb(pid, "VmRSS")
+    held = []
+    try:
+        for _ in range(400):
+            s = connect(gh.port, "127.0.0.1")
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert read_response(s)[0] == 200
+            held.append(s)
+        per_conn_kb = (rss_mb(pid, "VmRSS") - rss0) * 1024 / len(held)
+        print(f"\n--conn-memory 8192: {per_conn_kb:.1f} KB per idle keep-alive connection")
+        assert per_conn_kb < 24, f"{per_conn_kb:.1f} KB per idle connection"
+        lat = real_client(gh)
+        assert sum(lat.values()) < 5, lat
+        r = requests.get(gh.issuer + "/.well-known/openid-configuration", timeout=10,
+                         headers={"Cookie": "pad=" + "x" * 3000})
+        assert r.status_code == 200
+    finally:
+        for s in held:
+            s.close()
+    assert gh.proc.poll() is None

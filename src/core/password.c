@@ -161,6 +161,17 @@ static void block_release(uint8_t *memory, size_t bytes)
         free(memory); /* above the cap */
 }
 
+void gh_password_thread_release(void)
+{
+    pthread_once(&block_once, block_key_make);
+    struct argon2_block *b = pthread_getspecific(block_key);
+    if (b == NULL)
+        return;
+    free(b->mem); /* libargon2 wiped it after its last use */
+    b->mem = NULL;
+    b->len = 0;
+}
+
 unsigned gh_password_blocks_taken(void)
 {
     return atomic_load(&blocks_taken);

@@ -34,6 +34,9 @@ int gh_password_verify(const char *encoded, const char *pw, size_t n);
  * allocator so far: each thread keeps its block for its next verification
  * (one per hashing thread, unless a hash needs more memory). For tests. */
 unsigned gh_password_blocks_taken(void);
+/* Frees the calling thread's kept block (the hashing pool calls it when
+ * idle, gh_workq_set_idle): the next verification takes a new one. */
+void gh_password_thread_release(void);
 /* Makes sure a dummy hash exists (servers call it at start): until
  * gh_password_set_dummy, one with the default parameters. */
 void gh_password_prepare(void);

@@ -63,7 +63,7 @@ GH_TEST(password_dummy_follows_the_parameters)
 /* Runs on a thread of its own, so it starts without a kept block. */
 static void *verify_thread(void *arg)
 {
-    int *out = arg; /* [0]: right accepted, [1]: wrong refused, [2..5]: blocks */
+    int *out = arg; /* [0]: right accepted, [1]: wrong refused, [2..6]: blocks */
     const struct gh_argon2_params small = {2, 8192, 1}, big = {1, 16384, 1};
     char a[160], b[160];
     if (gh_password_hash(&small, "right password", 14, a, sizeof(a)) < 0 ||
@@ -80,6 +80,10 @@ static void *verify_thread(void *arg)
     out[4] = (int)(gh_password_blocks_taken() - n0); /* 2: a larger one */
     out[0] &= gh_password_verify(a, "right password", 14);
     out[5] = (int)(gh_password_blocks_taken() - n0); /* 2: the larger serves */
+    gh_password_thread_release();                    /* idle: given back */
+    gh_password_thread_release();                    /* twice is harmless */
+    out[0] &= gh_password_verify(a, "right password", 14);
+    out[6] = (int)(gh_password_blocks_taken() - n0); /* 3: taken anew */
     return NULL;
 }
 
@@ -88,7 +92,7 @@ static void *verify_thread(void *arg)
  * still tells right from wrong, for hashes of any salt and digest length. */
 GH_TEST(password_verify_keeps_its_memory)
 {
-    int out[6] = {0, 0, -1, -1, -1, -1};
+    int out[7] = {0, 0, -1, -1, -1, -1, -1};
     pthread_t t;
     ASSERT_INT_EQ(pthread_create(&t, NULL, verify_thread, out), 0);
     ASSERT_INT_EQ(pthread_join(t, NULL), 0);
@@ -98,6 +102,7 @@ GH_TEST(password_verify_keeps_its_memory)
     ASSERT_INT_EQ(out[3], 1);
     ASSERT_INT_EQ(out[4], 2);
     ASSERT_INT_EQ(out[5], 2);
+    ASSERT_INT_EQ(out[6], 3);
     /* other salt and digest lengths, as other tools write them */
     char enc[200];
     const unsigned char salt8[8] = {1, 2, 3, 4, 5, 6, 7, 8};

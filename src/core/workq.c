@@ -3,11 +3,13 @@
  * when more jobs wait than threads are idle. Jobs are few per second to a
  * few thousand; one lock is plenty.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/err.h"
@@ -20,6 +22,8 @@ struct gh_workq {
     unsigned queued, max_queued, n_threads, idle, max_threads;
     int stopping;
     int nice; /* each worker's nice value (Linux: per thread) */
+    void (*idle_fn)(void);
+    int idle_ms;
     char name[16];
     pthread_t threads[];
 };
@@ -32,9 +36,30 @@ static void *worker(void *arg)
     /* best effort: a worker that keeps the default priority still works */
     if (q->nice != 0 && setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), q->nice) != 0)
         fprintf(stderr, "gatehouse: %s: could not lower the thread's priority\n", q->name);
+    int worked = 0; /* since idle_fn last ran */
     for (;;) {
-        while (q->head == NULL && !q->stopping)
-            pthread_cond_wait(&q->wake, &q->lock);
+        while (q->head == NULL && !q->stopping) {
+            if (!worked || q->idle_fn == NULL) {
+                pthread_cond_wait(&q->wake, &q->lock);
+                continue;
+            }
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_sec += q->idle_ms / 1000;
+            until.tv_nsec += (long)(q->idle_ms % 1000) * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            if (pthread_cond_timedwait(&q->wake, &q->lock, &until) == ETIMEDOUT &&
+                q->head == NULL) {
+                void (*fn)(void) = q->idle_fn;
+                worked = 0;
+                pthread_mutex_unlock(&q->lock);
+                fn();
+                pthread_mutex_lock(&q->lock);
+            }
+        }
         struct gh_work *w = q->head;
         if (w == NULL)
             break; /* stopping and drained */
@@ -47,6 +72,7 @@ static void *worker(void *arg)
         w->fn(w);
         pthread_mutex_lock(&q->lock);
         q->idle++;
+        worked = 1;
     }
     pthread_mutex_unlock(&q->lock);
     return NULL;
@@ -61,7 +87,12 @@ int gh_workq_start(unsigned max_threads, unsigned max_queued, const char *name,
     if (q == NULL)
         return GH_ENOMEM;
     pthread_mutex_init(&q->lock, NULL);
-    pthread_cond_init(&q->wake, NULL);
+    /* the idle wait counts on the monotonic clock, not the wall clock */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&q->wake, &ca);
+    pthread_condattr_destroy(&ca);
     q->tail = &q->head;
     q->max_threads = max_threads;
     q->max_queued = max_queued;
@@ -74,6 +105,14 @@ void gh_workq_set_nice(struct gh_workq *q, int nice)
 {
     pthread_mutex_lock(&q->lock);
     q->nice = nice;
+    pthread_mutex_unlock(&q->lock);
+}
+
+void gh_workq_set_idle(struct gh_workq *q, void (*fn)(void), int idle_ms)
+{
+    pthread_mutex_lock(&q->lock);
+    q->idle_fn = fn;
+    q->idle_ms = idle_ms > 0 ? idle_ms : 1;
     pthread_mutex_unlock(&q->lock);
 }
 

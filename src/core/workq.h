@@ -24,6 +24,11 @@ int gh_workq_start(unsigned max_threads, unsigned max_queued, const char *name,
  * threads one by one): the hashing pool yields the cores to the connection
  * threads, so a login storm does not stretch the token endpoint's tail. */
 void gh_workq_set_nice(struct gh_workq *q, int nice);
+/* fn runs on a worker that has had nothing to do for idle_ms, once per
+ * idle spell: the hashing pool gives back the memory its threads keep
+ * between sign-ins (gh_password_thread_release), so a storm's memory does
+ * not stay with the process after it. */
+void gh_workq_set_idle(struct gh_workq *q, void (*fn)(void), int idle_ms);
 /* Queues w; GH_EUNAVAIL when the queue is full or stopping, GH_ENOMEM when
  * no thread could be started. */
 int gh_workq_push(struct gh_workq *q, struct gh_work *w);

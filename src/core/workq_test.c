@@ -94,3 +94,41 @@ GH_TEST(workq_workers_run_at_their_nice_value)
     ASSERT_INT_EQ(atomic_load(&seen_nice), before + 5 > 19 ? 19 : before + 5);
     ASSERT_INT_EQ(getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)), before);
 }
+
+static atomic_int idle_calls;
+static atomic_int idle_ran;
+
+static void note_idle(void)
+{
+    atomic_fetch_add(&idle_calls, 1);
+}
+
+static void idle_job(struct gh_work *w)
+{
+    (void)w;
+    atomic_fetch_add(&idle_ran, 1);
+}
+
+/* A worker idle for a while after work calls the idle function once (the
+ * hashing pool frees argon2's memory then), and not again until it has
+ * worked again; a pool that never worked never calls it. */
+GH_TEST(workq_idle_function_runs_once_per_idle_spell)
+{
+    struct gh_workq *q;
+    struct gh_work a = {idle_job, NULL}, b = {idle_job, NULL};
+    ASSERT_INT_EQ(gh_workq_start(1, 0, "test", &q), 0);
+    gh_workq_set_idle(q, note_idle, 30);
+    ASSERT_INT_EQ(gh_workq_push(q, &a), 0);
+    for (int i = 0; i < 200 && atomic_load(&idle_calls) == 0; i++)
+        usleep(5000);
+    ASSERT_INT_EQ(atomic_load(&idle_ran), 1);
+    ASSERT_INT_EQ(atomic_load(&idle_calls), 1);
+    usleep(120000); /* four idle periods more: still once */
+    ASSERT_INT_EQ(atomic_load(&idle_calls), 1);
+    ASSERT_INT_EQ(gh_workq_push(q, &b), 0);
+    for (int i = 0; i < 200 && atomic_load(&idle_calls) == 1; i++)
+        usleep(5000);
+    ASSERT_INT_EQ(atomic_load(&idle_calls), 2);
+    gh_workq_stop(q);
+    ASSERT_INT_EQ(atomic_load(&idle_ran), 2);
+}

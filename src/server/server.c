@@ -28,6 +28,7 @@
 /* sign-ins waiting for a hashing thread; beyond this they get 503 */
 #define HASH_QUEUE_MAX 256
 #define HASH_NICE 10
+#define HASH_IDLE_MS 2000 /* a hashing thread idle this long frees its argon2 memory */
 
 static const struct gh_route as_routes[] = {
     {GH_GET, "/.well-known/oauth-authorization-server", gh_h_discovery},
@@ -382,8 +383,12 @@ int gh_server_start(struct gh_server *srv, struct gh_settings *cfg, struct gh_st
         srv->as.hashq = NULL;
     /* and below the connection threads: in a login storm the hashes take
      * whatever CPU the token endpoint leaves, not the other way round */
-    if (srv->as.hashq != NULL)
+    if (srv->as.hashq != NULL) {
         gh_workq_set_nice(srv->as.hashq, HASH_NICE);
+        /* each thread keeps argon2's 19 MiB between sign-ins (password.c);
+         * idle for a while, it gives it back */
+        gh_workq_set_idle(srv->as.hashq, gh_password_thread_release, HASH_IDLE_MS);
+    }
     /* one per core: more only adds tail latency (threads queue for cores) */
     unsigned threads = cfg->threads ? (unsigned)cfg->threads : ncores;
     /* the Authorization Server last: once its /healthz answers, every

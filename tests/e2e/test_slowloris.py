@@ -442,12 +442,16 @@ def test_conn_memory_bounds_idle_keepalive(gh):
     """--conn-memory 8192: libmicrohttpd zeroes a connection's whole memory
     pool after each request, so an idle keep-alive connection keeps all of it
     resident (about 66 KB each at the default 64 KiB; bench/conns.sh). With
-    8 KiB, 400 idle keep-alive connections cost well under 24 KB each, a
-    sign-in meanwhile completes, and headers of a few KB still fit."""
+    8 KiB, 400 idle keep-alive connections cost well under the 64 KiB a
+    connection keeps at the default (48 KB each at most: under the
+    sanitizers each costs about 26 KB, without them about 9), a sign-in
+    meanwhile completes, and headers of a few KB still fit."""
     gh.setup()
-    gh.start("--conn-memory", "8192")
+    mem = os.environ.get("GH_TEST_CONN_MEMORY", "8192")  # 65536 shows the test failing
+    gh.start("--conn-memory", mem)
     pid = gh.proc.pid
     real_client(gh)  # warm-up: the first argon2id, the first connections
+    time.sleep(2.5)  # the hashing thread gives its argon2 memory back when idle
     rss0 = rss_mb(pid, "VmRSS")
     held = []
     try:
@@ -457,8 +461,8 @@ def test_conn_memory_bounds_idle_keepalive(gh):
             assert read_response(s)[0] == 200
             held.append(s)
         per_conn_kb = (rss_mb(pid, "VmRSS") - rss0) * 1024 / len(held)
-        print(f"\n--conn-memory 8192: {per_conn_kb:.1f} KB per idle keep-alive connection")
-        assert per_conn_kb < 24, f"{per_conn_kb:.1f} KB per idle connection"
+        print(f"\n--conn-memory {mem}: {per_conn_kb:.1f} KB per idle keep-alive connection")
+        assert per_conn_kb < 48, f"{per_conn_kb:.1f} KB per idle connection"
         lat = real_client(gh)
         assert sum(lat.values()) < 5, lat
         r = requests.get(gh.issuer + "/.well-known/openid-configuration", timeout=10,

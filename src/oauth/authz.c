@@ -387,3 +387,28 @@ int gh_authz_consent_needed(struct gh_req *r, const struct gh_authz *a, const ch
         return 1;
     return !gh_scope_subset(a->scope, given);
 }
+
+void gh_authz_form_step(struct gh_req *r, gh_authz_step_fn *step, const char *label,
+                        const char *note)
+{
+    struct gh_as *as = gh_as_of(r);
+    struct gh_snap *s = gh_as_snap(as);
+    int64_t t0 = gh_now_us();
+    struct gh_form f;
+    struct gh_authz a;
+    if (gh_form_parse(r->arena, r->body, r->body_len, &f) < 0) {
+        gh_page_error(r, 400, "Bad request", "The sign-in form is malformed.");
+        goto out;
+    }
+    if (gh_authz_parse(r, &s, &f, &a) < 0)
+        goto out;
+    int csrf_ok = gh_authz_csrf_ok(r, s, &a, gh_form_get(&f, "csrf", NULL));
+    gh_authz_csrf(r, s, &a);
+    if (!csrf_ok)
+        gh_page_login(r, 403, &a, NULL, "This sign-in form expired. Please sign in again.");
+    else
+        step(r, s, &a, &f);
+    gh_authz_trace(r, &a, label, note, t0);
+out:
+    gh_snap_put(as, s);
+}

@@ -43,4 +43,13 @@ int gh_authz_csrf_ok(struct gh_req *r, const struct gh_snap *s, struct gh_authz 
 void gh_authz_trace(struct gh_req *r, const struct gh_authz *a, const char *label, const char *note,
                     int64_t t0_us);
 
+/* A sign-in step posted with the authorization request and its CSRF
+ * token (the one-time code, the passkey): the form and the request are
+ * parsed, the token checked (a sign-in page with 403 when it is not good),
+ * then step answers; the step is traced as label / note. */
+typedef void gh_authz_step_fn(struct gh_req *r, const struct gh_snap *s, struct gh_authz *a,
+                              const struct gh_form *f);
+void gh_authz_form_step(struct gh_req *r, gh_authz_step_fn *step, const char *label,
+                        const char *note);
+
 #endif

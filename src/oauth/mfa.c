@@ -274,24 +274,5 @@ static void otp_step(struct gh_req *r, const struct gh_snap *s, struct gh_authz 
 
 void gh_h_login_otp(struct gh_req *r)
 {
-    struct gh_as *as = gh_as_of(r);
-    struct gh_snap *s = gh_as_snap(as);
-    int64_t t0 = gh_now_us();
-    struct gh_form f;
-    struct gh_authz a;
-    if (gh_form_parse(r->arena, r->body, r->body_len, &f) < 0) {
-        gh_page_error(r, 400, "Bad request", "The sign-in form is malformed.");
-        goto out;
-    }
-    if (gh_authz_parse(r, &s, &f, &a) < 0)
-        goto out;
-    int csrf_ok = gh_authz_csrf_ok(r, s, &a, gh_form_get(&f, "csrf", NULL));
-    gh_authz_csrf(r, s, &a);
-    if (!csrf_ok)
-        gh_page_login(r, 403, &a, NULL, "This sign-in form expired. Please sign in again.");
-    else
-        otp_step(r, s, &a, &f);
-    gh_authz_trace(r, &a, "POST /login/otp (code)", "one-time code (second factor)", t0);
-out:
-    gh_snap_put(as, s);
+    gh_authz_form_step(r, otp_step, "POST /login/otp (code)", "one-time code (second factor)");
 }

@@ -19,16 +19,9 @@ N=${1:-10000}
 CONN_TIMEOUT=${CONN_TIMEOUT:-30}
 CONN_MEMORY=${CONN_MEMORY:-8192}
 RUNS=${RUNS:-5}
-PW=bench-password-1
-SECRET=bench-secret-Rj5Tn8Wc2Hx7Mq4Lz9Bv3Kd6
-CB=http://127.0.0.1:1/cb
-bash scripts/deps.sh bench
-if [[ -n ${GH_BIN:-} ]]; then
-    G=$GH_BIN
-else
-    make -j"$(nproc)" build/gatehouse >/dev/null
-    G=$PWD/build/gatehouse
-fi
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+bench_binary
 # Each side holds N sockets (the loader's and the server's ends): raise this
 # shell's soft fd limit, inherited by both, to N plus room for the database,
 # listeners and the probes. Only here: gatehouse's defaults are untouched.
@@ -40,8 +33,6 @@ if [[ $hard != unlimited && $hard -lt $need ]]; then
 fi
 ulimit -n "$need"
 tmp=$(mktemp -d /tmp/gatehouse-conns-XXXXXX)
-# shellcheck source=bench/lib.sh
-source bench/lib.sh
 trap bench_cleanup EXIT
 
 db="sqlite:$tmp/gh.db"

@@ -8,6 +8,29 @@
 pids=()
 rows=()
 
+# The password, client secret and redirect URI the benchmarks give their
+# user and clients (used by the scripts that source this file).
+# shellcheck disable=SC2034
+PW=bench-password-1
+# shellcheck disable=SC2034
+SECRET=bench-secret-Rj5Tn8Wc2Hx7Mq4Lz9Bv3Kd6
+# shellcheck disable=SC2034
+CB=http://127.0.0.1:1/cb
+
+# Installs what the benchmarks need and sets G, the gatehouse binary:
+# GH_BIN when set (another build, e.g. an older commit's, for a
+# before/after in turn), else build/gatehouse built without sanitizers.
+# shellcheck disable=SC2034
+bench_binary() {
+    bash scripts/deps.sh bench
+    if [[ -n ${GH_BIN:-} ]]; then
+        G=$GH_BIN
+    else
+        make -j"$(nproc)" build/gatehouse >/dev/null
+        G=$PWD/build/gatehouse
+    fi
+}
+
 # Stops the processes this benchmark started (by PID only) and removes tmp.
 bench_cleanup() {
     local p

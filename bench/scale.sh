@@ -18,21 +18,11 @@ SMALL=${SMALL:-10000}
 DUR=${DUR:-10}
 CONNS=${CONNS:-64}
 BACKENDS=${BACKENDS:-sqlite postgres}
-PW=bench-password-1
-SECRET=bench-secret-Rj5Tn8Wc2Hx7Mq4Lz9Bv3Kd6
-CB=http://127.0.0.1:1/cb
-bash scripts/deps.sh bench
-# GH_BIN: another build (e.g. an older commit's) against the same fill
-if [[ -n ${GH_BIN:-} ]]; then
-    G=$GH_BIN
-else
-    make -j"$(nproc)" build/gatehouse >/dev/null
-    G=$PWD/build/gatehouse
-fi
-# on disk (not tmpfs): the point is a database larger than its caches
-tmp=$(mktemp -d "${SCALE_TMP:-/tmp}/gatehouse-scale-XXXXXX")
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
+bench_binary
+# on disk (not tmpfs): the point is a database larger than its caches
+tmp=$(mktemp -d "${SCALE_TMP:-/tmp}/gatehouse-scale-XXXXXX")
 pg_dir=
 scale_cleanup() {
     bench_cleanup_pg

@@ -18,20 +18,10 @@ USERS=${USERS:-64}
 CC_CONNS=${CC_CONNS:-8}
 CC_DELAY_MS=${CC_DELAY_MS:-20}
 CONNS=$CC_CONNS
-PW=bench-password-1
-SECRET=bench-secret-Rj5Tn8Wc2Hx7Mq4Lz9Bv3Kd6
-CB=http://127.0.0.1:1/cb
-bash scripts/deps.sh bench
-# GH_BIN: another build (e.g. an older commit's), for a before/after in turn
-if [[ -n ${GH_BIN:-} ]]; then
-    G=$GH_BIN
-else
-    make -j"$(nproc)" build/gatehouse >/dev/null
-    G=$PWD/build/gatehouse
-fi
-tmp=$(mktemp -d /tmp/gatehouse-storm-XXXXXX)
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
+bench_binary
+tmp=$(mktemp -d /tmp/gatehouse-storm-XXXXXX)
 trap bench_cleanup EXIT
 
 # A database with the clients and USERS users. Each user needs an argon2id

@@ -82,5 +82,11 @@ void gh_account_view_message(struct gh_req *r, int status, const char *title, co
  * host name; an IP address cannot be one, so with an IP-address issuer
  * the section is left out (and v->passkeys is 0). */
 void gh_account_passkeys(struct gh_buf *b, const struct gh_account_view *v);
+/* Opens a POST form of the account page to action with its CSRF field;
+ * attrs ("" or e.g. " class=\"inline\"") go into the form tag as they are. */
+void gh_account_form_open(struct gh_buf *b, const char *action, const char *attrs,
+                          const char *csrf);
+/* A time as "2025-01-31 14:05 UTC". */
+void gh_account_when(struct gh_buf *b, int64_t t);
 
 #endif

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/b64url.h"
 #include "core/clock.h"
@@ -37,26 +36,6 @@ static void esc(struct gh_buf *b, const char *s)
     gh_buf_html(b, s, strlen(s));
 }
 
-static void date(struct gh_buf *b, int64_t t)
-{
-    char out[32] = "?";
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (gmtime_r(&tt, &tm) != NULL)
-        strftime(out, sizeof(out), "%Y-%m-%d %H:%M UTC", &tm);
-    gh_buf_puts(b, out);
-}
-
-static void form_open(struct gh_buf *b, const char *action, const char *attrs, const char *csrf)
-{
-    gh_buf_printf(b,
-                  "<form method=\"post\" action=\"%s\"%s><input type=\"hidden\" name=\"csrf\" "
-                  "value=\"",
-                  action, attrs);
-    esc(b, csrf);
-    gh_buf_puts(b, "\">");
-}
-
 static void one(struct gh_buf *b, const struct gh_account_view *v, const struct gh_webauthn_cred *c,
                 size_t i)
 {
@@ -65,16 +44,16 @@ static void one(struct gh_buf *b, const struct gh_account_view *v, const struct 
     gh_buf_puts(b, "<li><div><p><strong class=\"passkey-name\">");
     esc(b, c->name);
     gh_buf_puts(b, "</strong></p><p class=\"small\">Added ");
-    date(b, c->created_at);
+    gh_account_when(b, c->created_at);
     gh_buf_puts(b, " · ");
     if (c->last_used_at > 0) {
         gh_buf_puts(b, "last used ");
-        date(b, c->last_used_at);
+        gh_account_when(b, c->last_used_at);
     } else {
         gh_buf_puts(b, "never used");
     }
     gh_buf_puts(b, "</p><details class=\"small\"><summary>Rename</summary>");
-    form_open(b, "/account/passkeys/rename", " class=\"inline\"", v->csrf);
+    gh_account_form_open(b, "/account/passkeys/rename", " class=\"inline\"", v->csrf);
     gh_buf_printf(b,
                   "<input type=\"hidden\" name=\"id\" value=\"%s\"><div><label "
                   "for=\"pk-name-%zu\">New name</label><input type=\"text\" "
@@ -83,7 +62,7 @@ static void one(struct gh_buf *b, const struct gh_account_view *v, const struct 
     esc(b, c->name);
     gh_buf_puts(b, "\"></div><button class=\"compact\" type=\"submit\">Save</button></form>"
                    "</details></div>");
-    form_open(b, "/account/passkeys/remove", "", v->csrf);
+    gh_account_form_open(b, "/account/passkeys/remove", "", v->csrf);
     gh_buf_printf(b,
                   "<input type=\"hidden\" name=\"id\" value=\"%s\"><button class=\"compact\" "
                   "type=\"submit\">Remove</button></form></li>",
@@ -106,7 +85,7 @@ void gh_account_passkeys(struct gh_buf *b, const struct gh_account_view *v)
     } else {
         gh_buf_puts(b, "<p id=\"passkey-none\"><span class=\"off\">None yet</span></p>");
     }
-    form_open(b, "/account/passkeys", " id=\"passkey-add\"", v->csrf);
+    gh_account_form_open(b, "/account/passkeys", " id=\"passkey-add\"", v->csrf);
     gh_buf_puts(b, "<label for=\"passkey-label\">Name of the new passkey (optional)</label><input "
                    "type=\"text\" id=\"passkey-label\" name=\"name\" maxlength=\"64\" "
                    "placeholder=\"e.g. Work laptop\"><button class=\"primary\" type=\"button\" "

@@ -21,12 +21,12 @@ static void esc(struct gh_buf *b, const char *s)
     gh_buf_html(b, s, strlen(s));
 }
 
-static void form_open(struct gh_buf *b, const char *action, const char *cls, const char *csrf)
+void gh_account_form_open(struct gh_buf *b, const char *action, const char *attrs, const char *csrf)
 {
     gh_buf_printf(b,
-                  "<form method=\"post\" action=\"%s\"%s%s%s><input type=\"hidden\" "
-                  "name=\"csrf\" value=\"",
-                  action, cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
+                  "<form method=\"post\" action=\"%s\"%s><input type=\"hidden\" name=\"csrf\" "
+                  "value=\"",
+                  action, attrs);
     esc(b, csrf);
     gh_buf_puts(b, "\">");
 }
@@ -64,10 +64,10 @@ static void totp_on(struct gh_buf *b, const struct gh_account_view *v)
                   "id=\"recovery-left\">%d</strong> left; each works once in place of a "
                   "code</p></div>",
                   v->recovery_left);
-    form_open(b, "/account/recovery", NULL, v->csrf);
+    gh_account_form_open(b, "/account/recovery", "", v->csrf);
     gh_buf_puts(b, "<button class=\"compact\" type=\"submit\">Make new codes</button></form>"
                    "</li><li>");
-    form_open(b, "/account/totp/disable", "inline", v->csrf);
+    gh_account_form_open(b, "/account/totp/disable", " class=\"inline\"", v->csrf);
     gh_buf_puts(b, "<div>");
     code_field(b, "off-code", "Code from your app, to turn it off", 0);
     gh_buf_puts(b, "</div><button class=\"secondary\" type=\"submit\">Turn off</button></form>"
@@ -86,15 +86,14 @@ static void totp_section(struct gh_buf *b, const struct gh_account_view *v)
                              "setup was started but not confirmed with a code.</p>"
                            : "<p><span class=\"off\" id=\"totp-state\">Off</span> · add a code "
                              "from an authenticator app to your password.</p>");
-        form_open(b, "/account/totp/setup", NULL, v->csrf);
+        gh_account_form_open(b, "/account/totp/setup", "", v->csrf);
         gh_buf_puts(b, "<button class=\"primary\" type=\"submit\">Set up an authenticator "
                        "app</button></form>");
     }
     gh_buf_puts(b, "</section>");
 }
 
-/* "2025-01-31 14:05 UTC" */
-static void when(struct gh_buf *b, int64_t t)
+void gh_account_when(struct gh_buf *b, int64_t t)
 {
     char out[32] = "?";
     time_t tt = (time_t)t;
@@ -134,13 +133,13 @@ static void sessions_section(struct gh_buf *b, const struct gh_account_view *v)
         const struct gh_session *x = &v->sessions[i];
         int mine = strcmp(x->sid, v->current_sid) == 0;
         gh_buf_puts(b, "<li><div><p>Signed in ");
-        when(b, x->created_at);
+        gh_account_when(b, x->created_at);
         gh_buf_puts(b, mine ? " <span class=\"tag\">This session</span>" : "");
         gh_buf_puts(b, "</p><p class=\"small\">");
         gh_buf_puts(b, methods(b, x->amr) ? " · until " : "Until ");
-        when(b, x->expires_at);
+        gh_account_when(b, x->expires_at);
         gh_buf_puts(b, "</p></div>");
-        form_open(b, "/account/sessions/signout", NULL, v->csrf);
+        gh_account_form_open(b, "/account/sessions/signout", "", v->csrf);
         gh_buf_puts(b, "<input type=\"hidden\" name=\"sid\" value=\"");
         esc(b, x->sid);
         gh_buf_puts(b, "\"><button class=\"compact\" type=\"submit\">Sign out</button></form>"
@@ -200,7 +199,7 @@ void gh_account_view_setup(struct gh_req *r, int status, const struct gh_account
                     "(otpauth://)</summary><code class=\"mono\" id=\"totp-uri\">");
     esc(&b, uri);
     gh_buf_puts(&b, "</code></details>");
-    form_open(&b, "/account/totp/confirm", NULL, v->csrf);
+    gh_account_form_open(&b, "/account/totp/confirm", "", v->csrf);
     code_field(&b, "code", "Code from the app", 1);
     gh_buf_puts(&b, "<button class=\"primary\" type=\"submit\">Turn on</button></form>"
                     "<a class=\"back\" href=\"/account\">Cancel</a>");

@@ -72,8 +72,9 @@ void gh_snap_put(struct gh_as *as, struct gh_snap *s);
  * not after the next periodic check (a client registers and sends its user
  * to /authorize at once, and a load balancer may pick any process). At most
  * one such check every 100 ms, so unknown ids cost no query per request.
- * Call before taking anything out of *s. */
-void gh_as_snap_for(struct gh_as *as, struct gh_snap **s, const char *client_id);
+ * Call before taking anything out of *s. Returns the client (NULL when
+ * unknown, or client_id NULL), so callers need not look it up again. */
+const struct gh_client *gh_as_snap_for(struct gh_as *as, struct gh_snap **s, const char *client_id);
 /* Forces a revision check now (tests, SIGHUP). */
 void gh_as_reload(struct gh_as *as);
 

@@ -59,15 +59,14 @@ static const char *flow_of(struct gh_req *r, const struct gh_form *f)
 
 /* The client, redirect URI and state: when any of them is wrong the answer
  * is an error page, never a redirect (RFC 6749 4.1.2.1, RFC 9700 4.11.2). */
-static int parse_target(struct gh_req *r, const struct gh_snap *s, const struct gh_form *f,
-                        struct gh_authz *a)
+static int parse_target(struct gh_req *r, const struct gh_form *f, struct gh_authz *a)
 {
     int dup_client, dup_redirect;
     a->client_id = gh_form_get(f, "client_id", &dup_client);
     a->redirect_uri = gh_form_get(f, "redirect_uri", &dup_redirect);
     a->state = gh_form_get(f, "state", NULL);
     if (r->query_invalid || a->client_id == NULL || dup_client ||
-        (a->c = gh_snap_client(s, a->client_id)) == NULL) {
+        a->c == NULL) { /* looked up by gh_authz_parse */
         gh_page_error(r, 400, "Unknown application",
                       "The request names no registered client (client_id).");
         return GH_EINVAL;
@@ -145,9 +144,9 @@ int gh_authz_parse(struct gh_req *r, struct gh_snap **sp, const struct gh_form *
                    struct gh_authz *a)
 {
     memset(a, 0, sizeof(*a));
-    gh_as_snap_for(gh_as_of(r), sp, gh_form_get(f, "client_id", NULL));
+    a->c = gh_as_snap_for(gh_as_of(r), sp, gh_form_get(f, "client_id", NULL));
     const struct gh_snap *s = *sp;
-    if (parse_target(r, s, f, a) < 0)
+    if (parse_target(r, f, a) < 0)
         return GH_EINVAL;
     a->flow = flow_of(r, f);
     const char *dup = repeated(f);

@@ -82,8 +82,7 @@ const struct gh_client *gh_oauth_client(struct gh_req *r, struct gh_snap **s,
         gh_oauth_error(r, GH_OAUTH_INVALID_CLIENT, "client authentication required");
         return NULL;
     }
-    gh_as_snap_for(gh_as_of(r), s, id);
-    const struct gh_client *c = gh_snap_client(*s, id);
+    const struct gh_client *c = gh_as_snap_for(gh_as_of(r), s, id);
     if (c == NULL) {
         gh_oauth_error(r, GH_OAUTH_INVALID_CLIENT, "client authentication failed");
         return NULL;

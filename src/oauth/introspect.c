@@ -62,10 +62,8 @@ static json_t *access_info(struct gh_as *as, struct gh_snap **sp, const char *to
         gh_store_family_revoked(as->store, fid, &family_revoked);
     /* a removed (or deregistered, RFC 7592 2.3) client's tokens are dead */
     const char *cid = json_string_value(json_object_get(c, "client_id"));
-    gh_as_snap_for(as, sp, cid);
-    const struct gh_snap *s = *sp;
-    if (exp <= gh_now() || jti == NULL || revoked || family_revoked || cid == NULL ||
-        gh_snap_client(s, cid) == NULL) {
+    const struct gh_client *owner = gh_as_snap_for(as, sp, cid);
+    if (exp <= gh_now() || jti == NULL || revoked || family_revoked || owner == NULL) {
         json_decref(c);
         return NULL;
     }

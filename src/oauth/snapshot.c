@@ -327,15 +327,16 @@ struct gh_snap *gh_as_snap(struct gh_as *as)
     return s;
 }
 
-void gh_as_snap_for(struct gh_as *as, struct gh_snap **s, const char *client_id)
+const struct gh_client *gh_as_snap_for(struct gh_as *as, struct gh_snap **s, const char *client_id)
 {
-    if (client_id == NULL || gh_snap_client(*s, client_id) != NULL)
-        return;
+    const struct gh_client *c = client_id != NULL ? gh_snap_client(*s, client_id) : NULL;
+    if (client_id == NULL || c != NULL)
+        return c;
     int64_t now = gh_mono_us();
     pthread_mutex_lock(&as->lock);
     if (as->checking || now - as->last_miss_us < 100000) {
         pthread_mutex_unlock(&as->lock);
-        return;
+        return NULL;
     }
     as->checking = 1;
     as->last_miss_us = now;
@@ -348,6 +349,7 @@ void gh_as_snap_for(struct gh_as *as, struct gh_snap **s, const char *client_id)
     pthread_mutex_unlock(&as->lock);
     gh_snap_put(as, *s);
     *s = fresh;
+    return gh_snap_client(fresh, client_id);
 }
 
 void gh_snap_put(struct gh_as *as, struct gh_snap *s)

@@ -63,14 +63,20 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # the loader holds at most CONN_TIMEOUT + 60 s: long enough to see the
 # server's idle timeout close everything, bounded if it does not
-/usr/bin/python3 bench/conns.py hold 127.0.0.1 "$as" "$N" $((CONN_TIMEOUT + 60)) >"$tmp/hold.out" 2>"$tmp/hold.err" &
-lpid=$!
-pids+=("$lpid")
-for _ in $(seq 1 600); do
-    grep -q '^HELD' "$tmp/hold.out" && break
-    kill -0 "$lpid" 2>/dev/null || break
-    sleep 0.1
-done
+# hold NAME SECONDS TENTHS: the loader holds N connections for at most
+# SECONDS (output in $tmp/NAME.out); waits up to TENTHS tenths of a second
+# for it to say HELD; sets lpid
+hold() {
+    /usr/bin/python3 bench/conns.py hold 127.0.0.1 "$as" "$N" "$2" >"$tmp/$1.out" 2>"$tmp/$1.err" &
+    lpid=$!
+    pids+=("$lpid")
+    for _ in $(seq 1 "$3"); do
+        grep -q '^HELD' "$tmp/$1.out" && break
+        kill -0 "$lpid" 2>/dev/null || break
+        sleep 0.1
+    done
+}
+hold hold $((CONN_TIMEOUT + 60)) 600
 held=$(grep '^HELD' "$tmp/hold.out" || true)
 [[ -n $held ]] || { echo "conns: the loader did not report (see below)" >&2; cat "$tmp/hold.err" >&2; exit 1; }
 held_at=$(date +%s.%N)
@@ -93,14 +99,7 @@ hwm3=$(hwm_mb "$gpid")
 after=$(curl -s -o /dev/null -w '%{http_code}' "$iss/.well-known/openid-configuration")
 # N again, for a few seconds: is the memory kept after the first N reused
 # (RSS as before) or does it grow (a leak)?
-/usr/bin/python3 bench/conns.py hold 127.0.0.1 "$as" "$N" 15 >"$tmp/hold2.out" 2>"$tmp/hold2.err" &
-lpid=$!
-pids+=("$lpid")
-for _ in $(seq 1 150); do
-    grep -q '^HELD' "$tmp/hold2.out" && break
-    kill -0 "$lpid" 2>/dev/null || break
-    sleep 0.1
-done
+hold hold2 15 150
 held2=$(grep '^HELD' "$tmp/hold2.out" || true)
 rss4=$(rss_mb "$gpid")
 hwm4=$(hwm_mb "$gpid")

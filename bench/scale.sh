@@ -167,15 +167,21 @@ serve() {
     wait_http "$iss/.well-known/openid-configuration"
 }
 
+# rotation NAME: refresh tokens minted at the server serve started (iss,
+# gpid), rotated under load; a row named NAME
+rotation() {
+    /usr/bin/python3 bench/mint.py "$iss" bench-spa "$CB" alice "$PW" $((CONNS * 4)) >"$tmp/rts.txt"
+    load "$1" "$iss/token" "$gpid" \
+        RT_FILE="$tmp/rts.txt" BODY="grant_type=refresh_token&client_id=bench-spa&refresh_token="
+}
+
 # workloads LABEL DB N: rotation, client_credentials, introspection and
 # sign-ins against one database, then rotation again with the purge every
 # second; rows named "LABEL: ..."
 workloads() {
     local label=$1 db=$2 gpid iss
     serve "$db"
-    /usr/bin/python3 bench/mint.py "$iss" bench-spa "$CB" alice "$PW" $((CONNS * 4)) >"$tmp/rts.txt"
-    load "$label: refresh rotation" "$iss/token" "$gpid" \
-        RT_FILE="$tmp/rts.txt" BODY="grant_type=refresh_token&client_id=bench-spa&refresh_token="
+    rotation "$label: refresh rotation"
     load "$label: client_credentials" "$iss/token" "$gpid" \
         AUTHZ="Basic $(printf 'bench-cc:%s' "$SECRET" | base64 -w0)" \
         BODY="grant_type=client_credentials&scope=api"
@@ -195,9 +201,7 @@ workloads() {
     # the purge (default every 60 s) may or may not fall in a window above;
     # here it runs every second: rotation must not notice
     serve "$db" --purge-interval 1
-    /usr/bin/python3 bench/mint.py "$iss" bench-spa "$CB" alice "$PW" $((CONNS * 4)) >"$tmp/rts.txt"
-    load "$label: refresh rotation, purge every 1 s" "$iss/token" "$gpid" \
-        RT_FILE="$tmp/rts.txt" BODY="grant_type=refresh_token&client_id=bench-spa&refresh_token="
+    rotation "$label: refresh rotation, purge every 1 s"
     kill "$gpid"
     wait "$gpid" 2>/dev/null || true
 }
@@ -207,9 +211,7 @@ workloads() {
 rotation_again() {
     local label=$1 db=$2 gpid iss
     serve "$db"
-    /usr/bin/python3 bench/mint.py "$iss" bench-spa "$CB" alice "$PW" $((CONNS * 4)) >"$tmp/rts.txt"
-    load "$label: refresh rotation (again)" "$iss/token" "$gpid" \
-        RT_FILE="$tmp/rts.txt" BODY="grant_type=refresh_token&client_id=bench-spa&refresh_token="
+    rotation "$label: refresh rotation (again)"
     kill "$gpid"
     wait "$gpid" 2>/dev/null || true
 }

@@ -102,7 +102,6 @@ if [ ! -x "${GH_CHROMIUM:-/usr/bin/chromium}" ]; then
     exit 1
 fi
 
-# export_flow DB: the latest recorded flow in all four formats, checked.
 # relay FILE OK NOTOK STATUS WHAT: a checker's "OK..." / "NOTOK..." lines as
 # results; a checker that exited non-zero without a NOTOK line (it crashed,
 # or could not start) is one more failure, never silence
@@ -122,6 +121,33 @@ relay() {
     fi
 }
 
+# relay_script NAME OUT SCRIPT STATUS: a test script's "ok - " / "not ok -
+# " lines, named NAME, into the totals; a script that exited non-zero
+# without a "not ok" line is one more failure
+relay_script() {
+    local p f
+    grep -v -e "^browser: " -e "^# screenshots in " "$2" | sed "s/^\(not ok\|ok\) - /\1 - $1: /"
+    p=$(grep -c '^ok - ' "$2")
+    f=$(grep -c '^not ok - ' "$2")
+    PASSED=$((PASSED + p))
+    FAILED=$((FAILED + f))
+    if [ "$4" -ne 0 ] && [ "$f" -eq 0 ]; then
+        result fail "$1: $3 ran" "exit status $4: $(tail -1 "$2")"
+    fi
+}
+
+# log_clean NAME LOG: the server's log holds no sanitizer report
+log_clean() {
+    local bad
+    for bad in AddressSanitizer 'runtime error' LeakSanitizer; do
+        if grep -q "$bad" "$2"; then
+            result fail "$1: server log is free of sanitizer reports" "$bad in $2"
+            return
+        fi
+    done
+}
+
+# export_flow DB: the latest recorded flow in all four formats, checked.
 export_flow() {
     files=
     for f in mmd:mermaid puml:plantuml svg:svg drawio:drawio; do
@@ -183,15 +209,7 @@ scenario() {
     GH_APP_URL=http://127.0.0.1:$app_port GH_USER=alice GH_PASSWORD=$PASSWORD GH_NAME=$NAME \
         GH_OUT=$OUT GH_SCENARIO=$name GH_REFRESH_TTL=$REFRESH_TTL \
         timeout 75 node "$ROOT/tests/browser/app.test.mjs" >"$dir/test.out" 2>&1
-    rc=$?
-    grep -v -e "^browser: " -e "^# screenshots in " "$dir/test.out" | sed "s/^\(not ok\|ok\) - /\1 - $name: /"
-    p=$(grep -c '^ok - ' "$dir/test.out")
-    f=$(grep -c '^not ok - ' "$dir/test.out")
-    PASSED=$((PASSED + p))
-    FAILED=$((FAILED + f))
-    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
-        result fail "$name: app.test.mjs ran" "exit status $rc: $(tail -1 "$dir/test.out")"
-    fi
+    relay_script "$name" "$dir/test.out" app.test.mjs $?
 
     # The flow recorder saw the run.
     if [ "$name" = main ]; then
@@ -211,12 +229,7 @@ scenario() {
     fi
 
     stop_server
-    for bad in AddressSanitizer 'runtime error' LeakSanitizer; do
-        if grep -q "$bad" "$log"; then
-            result fail "$name: server log is free of sanitizer reports" "$bad in $log"
-            break
-        fi
-    done
+    log_clean "$name" "$log"
 }
 
 # passkeys on the AS's own pages (tests/browser/passkey.test.mjs): the issuer
@@ -253,22 +266,9 @@ passkey_scenario() {
     GH_ISSUER=$issuer GH_CLIENT=pk GH_USER=alice GH_PASSWORD=$PASSWORD \
         GH_OUT=${GH_SHOTS:-$OUT} timeout 75 node "$ROOT/tests/browser/passkey.test.mjs" \
         >"$dir/test.out" 2>&1
-    rc=$?
-    grep -v -e "^browser: " -e "^# screenshots in " "$dir/test.out" | sed "s/^\(not ok\|ok\) - /\1 - passkey: /"
-    p=$(grep -c '^ok - ' "$dir/test.out")
-    f=$(grep -c '^not ok - ' "$dir/test.out")
-    PASSED=$((PASSED + p))
-    FAILED=$((FAILED + f))
-    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
-        result fail "passkey: passkey.test.mjs ran" "exit status $rc: $(tail -1 "$dir/test.out")"
-    fi
+    relay_script passkey "$dir/test.out" passkey.test.mjs $?
     stop_server
-    for bad in AddressSanitizer 'runtime error' LeakSanitizer; do
-        if grep -q "$bad" "$log"; then
-            result fail "passkey: server log is free of sanitizer reports" "$bad in $log"
-            break
-        fi
-    done
+    log_clean passkey "$log"
 }
 
 # PASSKEY_ONLY=1: only the passkey scenario (while working on it)

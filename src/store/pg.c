@@ -284,64 +284,90 @@ static int stmt_slot(const struct pgs_conn *c, const char *sql, int *prepared)
     return -1;
 }
 
-static PGresult *run_va(struct pgs_conn *c, const char *sql, int *rc, const char *fmt, va_list ap)
-{
+/* A statement's parameters, bound from pgs_run's format letters. */
+struct bind {
     const char *vals[PG_PARAMS_MAX];
     int lens[PG_PARAMS_MAX], fmts[PG_PARAMS_MAX];
     Oid types[PG_PARAMS_MAX];
     char ints[PG_PARAMS_MAX][24];
+    int n;
+};
+
+/* The parameter types of fmt's letters; their number. */
+static int fmt_types(const char *fmt, Oid *types)
+{
     int n = 0;
     for (; fmt[n] != '\0'; n++) {
         if (n >= PG_PARAMS_MAX)
             GH_BUG("too many statement parameters");
-        lens[n] = fmts[n] = 0;
+        if (strchr("hwb", fmt[n]) != NULL)
+            types[n] = OID_BYTEA;
+        else if (fmt[n] == 'i' || fmt[n] == 't')
+            types[n] = fmt[n] == 'i' ? OID_INT8 : OID_TEXT;
+        else
+            GH_BUG("bad bind format");
+    }
+    return n;
+}
+
+static void bind_va(struct bind *b, const char *fmt, va_list ap)
+{
+    b->n = fmt_types(fmt, b->types);
+    for (int n = 0; n < b->n; n++) {
+        b->lens[n] = b->fmts[n] = 0;
         switch (fmt[n]) {
         case 't':
-            vals[n] = va_arg(ap, const char *);
-            types[n] = OID_TEXT;
+            b->vals[n] = va_arg(ap, const char *);
             break;
         case 'i':
-            snprintf(ints[n], sizeof(ints[n]), "%" PRId64, va_arg(ap, int64_t));
-            vals[n] = ints[n];
-            types[n] = OID_INT8;
-            break;
-        case 'h':
-        case 'w':
-            vals[n] = (const char *)va_arg(ap, const unsigned char *);
-            lens[n] = fmt[n] == 'h' ? GH_SHA256_LEN : GH_RT_WRAP_LEN;
-            fmts[n] = 1;
-            types[n] = OID_BYTEA;
+            snprintf(b->ints[n], sizeof(b->ints[n]), "%" PRId64, va_arg(ap, int64_t));
+            b->vals[n] = b->ints[n];
             break;
         case 'b': /* a blob of any length: pointer, then size_t length */
-            vals[n] = (const char *)va_arg(ap, const unsigned char *);
-            lens[n] = (int)va_arg(ap, size_t);
-            fmts[n] = 1;
-            types[n] = OID_BYTEA;
+            b->vals[n] = (const char *)va_arg(ap, const unsigned char *);
+            b->lens[n] = (int)va_arg(ap, size_t);
+            b->fmts[n] = 1;
             break;
-        default:
-            GH_BUG("bad bind format");
+        default: /* 'h', 'w' */
+            b->vals[n] = (const char *)va_arg(ap, const unsigned char *);
+            b->lens[n] = fmt[n] == 'h' ? GH_SHA256_LEN : GH_RT_WRAP_LEN;
+            b->fmts[n] = 1;
         }
     }
-    int prepared = 0, slot = stmt_slot(c, sql, &prepared);
-    PGresult *r;
-    if (slot < 0) {
-        r = PQexecParams(c->db, sql, n, types, vals, lens, fmts, 0);
-    } else {
-        char name[16];
-        snprintf(name, sizeof(name), "g%d", slot);
-        if (!prepared) {
-            PGresult *p = PQprepare(c->db, name, sql, n, types);
-            int e = result_err(c, p);
-            PQclear(p);
-            if (e < 0) {
-                *rc = e;
-                return NULL;
-            }
-            c->stmt[slot] = sql;
-        }
-        r = PQexecPrepared(c->db, name, n, vals, lens, fmts, 0);
+}
+
+/* The name sql is prepared under on c ("g<slot>"), preparing it first;
+ * 1 when the cache is full (run it unprepared), or a negative gh_err. */
+static int prepared(struct pgs_conn *c, const char *sql, int n, const Oid *types, char name[16])
+{
+    int done = 0, slot = stmt_slot(c, sql, &done);
+    if (slot < 0)
+        return 1;
+    snprintf(name, 16, "g%d", slot);
+    if (!done) {
+        PGresult *p = PQprepare(c->db, name, sql, n, types);
+        int e = result_err(c, p);
+        PQclear(p);
+        if (e < 0)
+            return e;
+        c->stmt[slot] = sql;
     }
-    int e = result_err(c, r);
+    return 0;
+}
+
+static PGresult *run_va(struct pgs_conn *c, const char *sql, int *rc, const char *fmt, va_list ap)
+{
+    struct bind b;
+    bind_va(&b, fmt, ap);
+    char name[16];
+    int e = prepared(c, sql, b.n, b.types, name);
+    if (e < 0) {
+        *rc = e;
+        return NULL;
+    }
+    PGresult *r = e == 1 ? PQexecParams(c->db, sql, b.n, b.types, b.vals, b.lens, b.fmts, 0)
+                         : PQexecPrepared(c->db, name, b.n, b.vals, b.lens, b.fmts, 0);
+    e = result_err(c, r);
     if (e < 0) {
         PQclear(r);
         *rc = e;
@@ -349,6 +375,33 @@ static PGresult *run_va(struct pgs_conn *c, const char *sql, int *rc, const char
     }
     *rc = 0;
     return r;
+}
+
+int pgs_prepare(struct pgs_conn *c, const char *sql, const char *fmt)
+{
+    Oid types[PG_PARAMS_MAX];
+    char name[16];
+    int e = prepared(c, sql, fmt_types(fmt, types), types, name);
+    return e == 1 ? GH_ESTORE : e;
+}
+
+int pgs_send(struct pgs_conn *c, const char *sql, const char *fmt, ...)
+{
+    struct bind b;
+    va_list ap;
+    va_start(ap, fmt);
+    bind_va(&b, fmt, ap);
+    va_end(ap);
+    int done = 0, slot = stmt_slot(c, sql, &done);
+    if (slot < 0 || !done)
+        GH_BUG("pgs_send of a statement not prepared");
+    char name[16];
+    snprintf(name, sizeof(name), "g%d", slot);
+    if (!PQsendQueryPrepared(c->db, name, b.n, b.vals, b.lens, b.fmts, 0)) {
+        c->broken = 1;
+        return GH_EUNAVAIL;
+    }
+    return 0;
 }
 
 PGresult *pgs_run(struct pgs_conn *c, const char *sql, int *rc, const char *fmt, ...)
@@ -593,6 +646,7 @@ void pgs_close(struct gh_store *gs)
         free(s->url);
     }
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->batch_lock);
     pthread_cond_destroy(&s->freed);
     free(s);
 }
@@ -604,6 +658,8 @@ int gh_pg_open(const char *url, struct gh_store **out, char *err, size_t errlen)
         return GH_ENOMEM;
     s->base.ops = &gh_pg_ops;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->batch_lock, NULL);
+    s->batch_tail = &s->batch_head;
     pthread_cond_init(&s->freed, NULL);
     pgs_redact(url, s->shown, sizeof(s->shown));
     s->url = strdup(url);

@@ -103,8 +103,6 @@ static const char SQL_CODE_FACTS[] =
     "SELECT c.used_at, c.expires_at, coalesce(f.id, ''), coalesce(f.id = $2, false)::int FROM "
     "auth_code c LEFT JOIN family f ON f.code_hash = c.hash WHERE c.hash = $1";
 
-static int family_revoke_in(struct pgs_conn *c, const char *family_id, int64_t now);
-
 static int take_code(struct pgs_conn *c, const struct gh_redeem *r)
 {
     if (!r->issue_refresh)
@@ -156,7 +154,7 @@ static int redeem_fn(struct pgs_conn *c, void *arg)
         return rc;
     *result = gh_grant_redeem(&f, r->now);
     if (*result == GH_REDEEM_REPLAYED)
-        return family_revoke_in(c, family, r->now);
+        return pgs_family_revoke_in(c, family, r->now);
     if (*result == GH_REDEEM_OK && !f.own_family)
         return GH_ESTORE; /* live yet not taken: cannot happen */
     return 0;
@@ -230,115 +228,6 @@ int pgs_refresh_get(struct gh_store *gs, const unsigned char hash[GH_SHA256_LEN]
     return rc;
 }
 
-/* The conditional UPDATE that decides which of racing rotations takes the
- * token (the SQL form of GH_ROTATE_OK, proto/grant.h), feeding the insert
- * of the successor: the winning path in one statement, one round trip. The
- * rotated row names its successor and keeps it wrapped (NULL: no grace
- * window). Revoking a family also marks its tokens revoked; the family
- * test is belt and braces. */
-static const char SQL_RT_TAKE[] =
-    "WITH taken AS (UPDATE refresh_token SET state = $5, rotated_at = $1, next_hash = $3, "
-    "next_wrap = $7 WHERE hash = $2 AND state = $6 AND family_id IN (SELECT id FROM family WHERE "
-    "revoked_at = 0) RETURNING family_id) INSERT INTO refresh_token(hash, family_id, state, "
-    "created_at, idle_expires_at) SELECT $3, family_id, $6, $1, $4 FROM taken";
-/* What a rotation that did not take the token needs to know: the token,
- * its family, and the successor it was rotated to, which may be this very
- * request's (an attempt whose answer was lost with its connection). */
-static const char SQL_RT_FACTS[] =
-    "SELECT t.state, t.rotated_at, t.idle_expires_at, f.revoked_at, f.abs_expires_at, f.id, "
-    "coalesce(t.next_hash = $2, false)::int, coalesce(n.state = $3, false)::int, t.next_wrap "
-    "FROM refresh_token t JOIN family f ON f.id = t.family_id LEFT JOIN refresh_token n ON "
-    "n.hash = t.next_hash WHERE t.hash = $1";
-
-static int take_token(struct pgs_conn *c, const struct gh_rotate *r)
-{
-    return pgs_exec(c, SQL_RT_TAKE, "ihhiiiw", r->now, r->old_hash, r->new_hash, r->idle_expires_at,
-                    (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE, r->wrapped ? r->wrap : NULL);
-}
-
-/* The facts, the family id and the wrapped successor (when kept). */
-static int rt_facts(struct pgs_conn *c, const struct gh_rotate *r, struct gh_rt_facts *f,
-                    char *family, size_t len, unsigned char wrap[GH_RT_WRAP_LEN])
-{
-    int rc;
-    PGresult *res =
-        pgs_run(c, SQL_RT_FACTS, &rc, "hhi", r->old_hash, r->new_hash, (int64_t)GH_RT_ACTIVE);
-    if (res == NULL)
-        return rc;
-    /* the caller checked the client; it never changes */
-    *f = (struct gh_rt_facts){.found = PQntuples(res) == 1};
-    if (f->found) {
-        f->state = (int)pgs_int(res, 0, 0);
-        f->rotated_at = pgs_int(res, 0, 1);
-        f->idle_expires_at = pgs_int(res, 0, 2);
-        f->family_revoked = pgs_int(res, 0, 3) != 0;
-        f->abs_expires_at = pgs_int(res, 0, 4);
-        pgs_text(res, 0, 5, family, len);
-        f->own_successor = pgs_int(res, 0, 6) != 0;
-        f->successor_active = pgs_int(res, 0, 7) != 0;
-        f->successor_wrapped = pgs_blob(res, 0, 8, wrap, GH_RT_WRAP_LEN) == 0;
-    }
-    PQclear(res);
-    return 0;
-}
-
-/* The general path, in a transaction: take the token, or find out why not
- * (a racing rotation has committed by now: our UPDATE waited for it). */
-static int rotate_fn(struct pgs_conn *c, void *arg)
-{
-    struct gh_store_call *j = arg;
-    const struct gh_rotate *r = j->req;
-    struct gh_rotated *out = j->out;
-    out->result = GH_ROTATE_INVALID;
-    int rc = take_token(c, r);
-    if (rc < 0)
-        return rc;
-    if (rc == 1) {
-        out->result = GH_ROTATE_OK;
-        return 0;
-    }
-    /* Not taken: ask why (proto/grant.h) and do what the answer needs. */
-    struct gh_rt_facts f;
-    char family[40];
-    if ((rc = rt_facts(c, r, &f, family, sizeof(family), out->wrap)) < 0)
-        return rc;
-    out->result = gh_grant_rotate(&f, r->now, r->grace);
-    switch (out->result) {
-    case GH_ROTATE_REUSED:
-        return family_revoke_in(c, family, r->now);
-    case GH_ROTATE_OK:
-        return f.own_successor ? 0 : GH_ESTORE; /* live yet not taken: cannot happen */
-    default:
-        return 0; /* GH_ROTATE_GRACE hands back out->wrap, changes nothing */
-    }
-}
-
-static int rotate_op(struct pgs_store *s, void *arg)
-{
-    struct gh_store_call *j = arg;
-    const struct gh_rotate *r = j->req;
-    struct gh_rotated *out = j->out;
-    out->result = GH_ROTATE_INVALID;
-    int rc =
-        pgs_exec1(s, SQL_RT_TAKE, "ihhiiiw", r->now, r->old_hash, r->new_hash, r->idle_expires_at,
-                  (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE, r->wrapped ? r->wrap : NULL);
-    if (rc == 1) {
-        out->result = GH_ROTATE_OK;
-        return 0;
-    }
-    /* not won, or unknown after a lost connection: the transaction finds
-     * out which (grace, reuse, revoked, unknown, or our own success) */
-    if (rc < 0 && rc != GH_EUNAVAIL && rc != PG_ERETRY)
-        return rc;
-    return pgs_write(s, rotate_fn, j);
-}
-
-int pgs_refresh_rotate(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out)
-{
-    struct gh_store_call j = {r, out, NULL, NULL};
-    return rotate_op((struct pgs_store *)gs, &j);
-}
-
 int pgs_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r,
                           enum gh_redeem_result *out, gh_store_done done, void *arg)
 {
@@ -352,26 +241,13 @@ int pgs_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r,
     return rc;
 }
 
-int pgs_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out,
-                             gh_store_done done, void *arg)
-{
-    out->result = GH_ROTATE_INVALID;
-    struct gh_store_call *call = gh_store_call_new(r, out, done, arg);
-    if (call == NULL)
-        return GH_ENOMEM;
-    int rc = pgs_async((struct pgs_store *)gs, rotate_op, call, gh_store_call_finish, call);
-    if (rc < 0)
-        free(call);
-    return rc;
-}
-
 static const char SQL_FAMILY_REVOKE[] =
     "UPDATE family SET revoked_at = $1 WHERE id = $2 AND revoked_at = 0";
 /* A revoked token's wrapped successor can serve nothing: gone with it. */
 static const char SQL_RT_REVOKE_FAMILY[] =
     "UPDATE refresh_token SET state = $1, next_wrap = NULL WHERE family_id = $2 AND state <> $1";
 
-static int family_revoke_in(struct pgs_conn *c, const char *family_id, int64_t now)
+int pgs_family_revoke_in(struct pgs_conn *c, const char *family_id, int64_t now)
 {
     int rc = pgs_exec(c, SQL_FAMILY_REVOKE, "it", now, family_id);
     if (rc >= 0)
@@ -388,7 +264,7 @@ struct family_job {
 static int family_revoke_fn(struct pgs_conn *c, void *arg)
 {
     struct family_job *j = arg;
-    return family_revoke_in(c, j->id, j->now);
+    return pgs_family_revoke_in(c, j->id, j->now);
 }
 
 int pgs_family_revoke(struct gh_store *gs, const char *family_id, int64_t now)

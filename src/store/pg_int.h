@@ -18,6 +18,11 @@
 #define PG_STMT_SLOTS 128   /* prepared statements per connection */
 #define PG_PARAMS_MAX 16    /* parameters per statement */
 #define PG_BORROW_WAIT_S 10 /* longest wait for a free connection */
+#define PG_BATCH_MAX 64     /* rotations committed together (pg_rotate.c) */
+#define PG_BATCH_RUNNERS                                                                           \
+    1 /* batches of a process in flight at once: one                                               \
+       * gave the largest batches, the least CPU a                                                 \
+       * rotation and the most rotations a second */
 
 /* Internal result: serialization failure or deadlock (SQLSTATE 40001,
  * 40P01). pgs_write retries it; it never leaves this module. */
@@ -31,6 +36,7 @@ struct pgs_conn {
 };
 
 struct pgs_store;
+struct pgs_rot;
 
 struct pgs_store {
     struct gh_store base;
@@ -42,6 +48,10 @@ struct pgs_store {
     int open; /* connections open or being opened */
     /* asynchronous writes: up to PG_WORKERS threads, started on demand */
     struct gh_workq *async;
+    /* rotations waiting for a batch (pg_rotate.c), under batch_lock */
+    pthread_mutex_t batch_lock;
+    struct pgs_rot *batch_head, **batch_tail;
+    int batch_runners;
 };
 
 /* Writes url into out with any password replaced by "***". */
@@ -79,6 +89,13 @@ int pgs_write(struct pgs_store *s, int (*fn)(struct pgs_conn *c, void *arg), voi
  * a negative gh_err / PG_ERETRY. Never retried here: after a lost
  * connection its outcome is unknown, and the caller decides. */
 int pgs_exec1(struct pgs_store *s, const char *sql, const char *fmt, ...);
+/* Pipelines (libpq pipeline mode, pg_rotate.c): pgs_prepare prepares sql
+ * for parameters of fmt on c, outside a pipeline (GH_ESTORE when c's cache
+ * of statements is full); pgs_send then queues one run of it with bound
+ * parameters on c in pipeline mode (GH_EUNAVAIL, c marked broken, when
+ * libpq could not queue it). */
+int pgs_prepare(struct pgs_conn *c, const char *sql, const char *fmt);
+int pgs_send(struct pgs_conn *c, const char *sql, const char *fmt, ...);
 /* Queues op and returns at once; a worker runs op(s, arg) and then calls
  * done(done_arg, rc) on its thread. arg must stay valid until then.
  * GH_ENOMEM / GH_EUNAVAIL (closing) when it could not be queued. */
@@ -134,6 +151,8 @@ int pgs_code_redeem_async(struct gh_store *gs, const struct gh_redeem *r,
 int pgs_refresh_rotate_async(struct gh_store *gs, const struct gh_rotate *r, struct gh_rotated *out,
                              gh_store_done done, void *arg);
 int pgs_family_revoke(struct gh_store *gs, const char *family_id, int64_t now);
+/* Revokes a family and its tokens inside the caller's write (pg_grant.c). */
+int pgs_family_revoke_in(struct pgs_conn *c, const char *family_id, int64_t now);
 int pgs_family_revoked(struct gh_store *gs, const char *family_id, int *revoked);
 int pgs_families_revoke_user(struct gh_store *gs, const char *sub, int64_t now, int *n);
 int pgs_jti_revoke(struct gh_store *gs, const char *jti, int64_t expires_at);

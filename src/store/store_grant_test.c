@@ -660,3 +660,47 @@ STORE_TEST(async_writes, 1)
     ASSERT_INT_EQ(won, 1);
     ASSERT_INT_EQ(errors, 0);
 }
+
+/* Rotations of many families queued at once (PostgreSQL commits them in
+ * batches) all win; one that cannot be written (its successor's hash is
+ * taken: a unique violation, so its whole batch fails) fails alone, and
+ * every other rotation queued with it still wins. */
+STORE_TEST(async_rotations_fail_alone, 1)
+{
+    (void)b;
+    enum { K = 40 }; /* hash seeds below 256: gh_stest_hash repeats after that */
+    enum gh_redeem_result rr;
+    char fam[16];
+    for (int i = 0; i < K; i++) {
+        snprintf(fam, sizeof(fam), "fam-%d", i);
+        ASSERT_INT_EQ(gh_stest_family(s, 150 + i, "alice", "", fam, 10 + i, NOW + 3600, &rr), 0);
+        ASSERT_INT_EQ(rr, GH_REDEEM_OK);
+    }
+    struct gh_rotate rot[K];
+    struct gh_rotated res[K];
+    struct waiter ws[K];
+    for (int i = 0; i < K; i++) {
+        /* rotation 1 goes to rotation 0's successor */
+        rot[i] = gh_stest_rotate_req(10 + i, i == 1 ? 60 : 60 + i, NOW + 1, 0);
+        ws[i].rc = -1;
+        sem_init(&ws[i].sem, 0, 0);
+        gh_store_refresh_rotate_async(s, &rot[i], &res[i], woke, &ws[i]);
+    }
+    int won = 0;
+    for (int i = 0; i < K; i++) {
+        int rc = wait_for(&ws[i]);
+        if (i != 1 && rc == 0 && res[i].result == GH_ROTATE_OK)
+            won++;
+        if (i == 1)
+            ASSERT_TRUE(rc != 0 || res[i].result != GH_ROTATE_OK);
+    }
+    ASSERT_INT_EQ(won, K - 1);
+    for (int i = 0; i < K; i++) {
+        if (i == 1) {
+            ASSERT_INT_EQ(gh_stest_rt_state(s, 11), GH_RT_ACTIVE); /* untouched */
+            continue;
+        }
+        ASSERT_INT_EQ(gh_stest_rt_state(s, 10 + i), GH_RT_ROTATED);
+        ASSERT_INT_EQ(gh_stest_rt_state(s, 60 + i), GH_RT_ACTIVE);
+    }
+}

@@ -779,4 +779,6 @@ const struct gh_store_ops gh_pg_ops = {
     .trace_flow_of_family = pgs_trace_flow_of_family,
     .trace_prune = pgs_trace_prune,
     .purge = pgs_purge,
+    .purge_batch = 1000,
+    .purge_rest = 0,
 };

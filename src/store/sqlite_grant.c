@@ -672,24 +672,27 @@ const char *const *sq_purge_sql(size_t *n)
 struct purge_job {
     int64_t now;
     int batch, deleted;
+    size_t stmt;
 };
 
 static int purge_fn(struct sq_conn *c, void *arg)
 {
     struct purge_job *j = arg;
-    for (size_t i = 0; i < GH_ARRAY_LEN(SQL_PURGE); i++) {
-        int rc = sq_exec(c, SQL_PURGE[i], "ii", j->now, (int64_t)j->batch);
-        if (rc < 0)
-            return rc;
-        j->deleted += rc;
-    }
+    int rc = sq_exec(c, SQL_PURGE[j->stmt], "ii", j->now, (int64_t)j->batch);
+    if (rc < 0)
+        return rc;
+    j->deleted += rc;
     return 0;
 }
 
 int sq_purge(struct gh_store *gs, int64_t now, int batch, int *deleted)
 {
-    struct purge_job j = {now, batch, 0};
-    int rc = sq_write((struct sq_store *)gs, purge_fn, &j);
+    /* one write a statement: the writer, which the rotations share, is
+     * never held for more than one table's batch */
+    struct purge_job j = {now, batch, 0, 0};
+    int rc = 0;
+    for (; j.stmt < GH_ARRAY_LEN(SQL_PURGE) && rc == 0; j.stmt++)
+        rc = sq_write((struct sq_store *)gs, purge_fn, &j);
     *deleted = j.deleted;
     return rc;
 }

@@ -544,6 +544,11 @@ struct gh_store_ops {
     /* Deletes expired codes, sessions, families, jtis, login counters,
      * WebAuthn challenges; at most `batch` rows per table. */
     int (*purge)(struct gh_store *s, int64_t now, int batch, int *deleted);
+    /* How the server's purge paces itself on this backend: rows a table
+     * per batch, and how many times a batch's duration it rests after it
+     * (SQLite: the rotations share its one writer; PostgreSQL: they do
+     * not wait for the purge's rows). */
+    int purge_batch, purge_rest;
 };
 
 struct gh_store {
@@ -667,6 +672,8 @@ int gh_store_trace_flow_of_family(struct gh_store *s, const char *family_id, cha
                                   size_t len);
 int gh_store_trace_prune(struct gh_store *s, int keep_flows);
 int gh_store_purge(struct gh_store *s, int64_t now, int batch, int *deleted);
+/* The backend's purge_batch and purge_rest. */
+void gh_store_purge_pace(const struct gh_store *s, int *batch, int *rest);
 
 /* Opens "sqlite:PATH" or "postgres://..." (also "postgresql://"). New
  * (caller closes with gh_store_close). err names the problem on failure. */

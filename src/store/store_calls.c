@@ -416,6 +416,12 @@ int gh_store_purge(struct gh_store *s, int64_t now, int batch, int *deleted)
     return s->ops->purge(s, now, batch, deleted);
 }
 
+void gh_store_purge_pace(const struct gh_store *s, int *batch, int *rest)
+{
+    *batch = s->ops->purge_batch;
+    *rest = s->ops->purge_rest;
+}
+
 int gh_store_mfa_get(struct gh_store *s, const char *sub, struct gh_mfa *out)
 {
     return s->ops->mfa_get(s, sub, out);

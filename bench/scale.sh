@@ -4,7 +4,8 @@
 # families), SQLite on disk and PostgreSQL, in one run on 127.0.0.1.
 #   bash bench/scale.sh [FAMILIES]     (default 10,000,000)
 # Environment: DUR (seconds per workload, 10), CONNS (64), SMALL (10000),
-# BACKENDS ("sqlite postgres").
+# BACKENDS ("sqlite postgres"). At the end the kill -9 tests
+# (tests/e2e/test_concurrency.py) run on copies of the N-family databases.
 # The bulk rows are written by plain SQL after `gatehouse init` (a SQLite
 # recursive CTE through the sqlite3 CLI, PostgreSQL generate_series): no
 # server code path exists for them. Every bulk user shares ONE real argon2id
@@ -216,11 +217,25 @@ rotation_again() {
     wait "$gpid" 2>/dev/null || true
 }
 
+# kill9 LABEL DB [ENV...]: the kill -9 tests (tests/e2e/test_concurrency.py)
+# on copies of the N-family database DB; their own user replaces the
+# bench's alice. Appends "LABEL: P passed, F failed" to kills.
+kills=()
+kill9() {
+    local label=$1 db=$2 out
+    shift 2
+    $G --db "$db" user remove --username alice >/dev/null
+    out=$(env "$@" GH_BIN="$G" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+        tests/e2e/test_concurrency.py -k kill_9 2>&1 | tail -n 1) || true
+    kills+=("$label: $out")
+}
+
 run_sqlite() {
     local n
     for n in "$SMALL" "$N"; do sqlite_fill "$n" "$tmp/gh-$n.db"; done
     for n in "$SMALL" "$N"; do workloads "SQLite $n" "sqlite:$tmp/gh-$n.db" "$n"; done
     for n in "$SMALL" "$N"; do rotation_again "SQLite $n" "sqlite:$tmp/gh-$n.db"; done
+    kill9 "SQLite $N" "sqlite:$tmp/gh-$N.db" GH_TEST_DB_SEED="$tmp/gh-$N.db"
     for n in "$SMALL" "$N"; do rm -f "$tmp/gh-$n.db"*; done
 }
 
@@ -235,6 +250,8 @@ run_postgres() {
     done
     for n in "$SMALL" "$N"; do workloads "PostgreSQL $n" "$url/gh_$n" "$n"; done
     for n in "$SMALL" "$N"; do rotation_again "PostgreSQL $n" "$url/gh_$n"; done
+    kill9 "PostgreSQL $N" "$url/gh_$N" GH_TEST_DB=postgres GH_PG_URL="$GH_PG_URL" \
+        GH_TEST_DB_SEED="gh_$N"
     bench_cleanup_pg
     pg_dir=
 }
@@ -268,5 +285,7 @@ for f in "${fills[@]}"; do
     [[ $n != "$SMALL" && -n ${small_bytes[$b]:-} ]] && marginal=$(((bytes - small_bytes[$b]) / (n - SMALL)))
     printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$b" "$n" "$s" "$m" "$bytes" "$((bytes / n))" "$marginal"
 done
+printf '\nkill -9 tests at %s families:\n' "$N"
+printf -- '- %s\n' "${kills[@]}"
 printf '\nscale: rotation at %s families = %s%% of 10k (sqlite), %s%% (postgres)\n' \
     "$N" "$(pct SQLite)" "$(pct PostgreSQL)"

@@ -5,6 +5,10 @@ Environment:
   GH_BIN       the binary (default build/gatehouse)
   GH_TEST_DB   sqlite (default) or postgres
   GH_PG_URL    base libpq URL of a throwaway PostgreSQL server (postgres only)
+  GH_TEST_DB_SEED  each test's database starts as a copy of this one (a SQLite
+               file, or the name of a PostgreSQL database on GH_PG_URL's
+               server): bench/scale.sh runs the kill -9 tests on ten million
+               families so
 """
 import base64
 import contextlib
@@ -50,13 +54,20 @@ def free_port():
 
 
 def new_db_url(tmpdir):
+    seed = os.environ.get("GH_TEST_DB_SEED")
     if os.environ.get("GH_TEST_DB", "sqlite") == "postgres":
         base = os.environ["GH_PG_URL"]
         name = "gh_" + uuid.uuid4().hex[:12]
-        subprocess.run(["psql", base, "-qc", f"CREATE DATABASE {name}"], check=True,
+        # a file copy of the seed: the default strategy would write it all to the WAL
+        copy = f" TEMPLATE {seed} STRATEGY FILE_COPY" if seed else ""
+        subprocess.run(["psql", base, "-qc", f"CREATE DATABASE {name}{copy}"], check=True,
                        capture_output=True)
         return base.rsplit("/", 1)[0] + "/" + name
-    return "sqlite:" + os.path.join(tmpdir, "gatehouse.db")
+    path = os.path.join(tmpdir, "gatehouse.db")
+    for ext in ("", "-wal") if seed else ():
+        if ext == "" or os.path.exists(seed + ext):
+            subprocess.run(["cp", "--reflink=auto", seed + ext, path + ext], check=True)
+    return "sqlite:" + path
 
 
 def pkce_pair():

@@ -7,6 +7,7 @@
  * Parsing follows RFC 8725: the alg comes from a fixed allow-list, "crit"
  * is refused, and a key only verifies tokens of its own alg.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,26 +133,89 @@ static const EVP_MD *alg_md(enum gh_jwa alg)
     return alg == GH_JWA_EDDSA ? NULL : EVP_sha256();
 }
 
+/* ES256 signing keeps, per thread, one EVP_PKEY_CTX set up for signing
+ * with the last key it signed with: EVP_DigestSignInit fetches the digest
+ * and signature algorithms and builds two contexts on every call (the
+ * saving gh_jws_verifier makes for verification). The context holds a
+ * reference to its key, so a retired key's address is never reused while
+ * a thread still keeps it; the thread's exit frees it. */
+struct sign_cache {
+    EVP_PKEY *pkey;
+    EVP_PKEY_CTX *ctx;
+};
+
+static pthread_key_t sign_key;
+static pthread_once_t sign_once = PTHREAD_ONCE_INIT;
+static int sign_key_ok;
+
+static void sign_cache_free(void *p)
+{
+    struct sign_cache *c = p;
+    EVP_PKEY_CTX_free(c->ctx);
+    free(c);
+}
+
+static void sign_key_init(void)
+{
+    sign_key_ok = pthread_key_create(&sign_key, sign_cache_free) == 0;
+}
+
+/* This thread's signing context for pkey; NULL when none could be made. */
+static EVP_PKEY_CTX *es256_sign_ctx(EVP_PKEY *pkey)
+{
+    pthread_once(&sign_once, sign_key_init);
+    struct sign_cache *c = sign_key_ok ? pthread_getspecific(sign_key) : NULL;
+    if (c == NULL && sign_key_ok) {
+        c = gh_alloc_fail_now() ? NULL : calloc(1, sizeof(*c));
+        if (c != NULL && pthread_setspecific(sign_key, c) != 0) {
+            free(c);
+            c = NULL;
+        }
+    }
+    if (c == NULL)
+        return NULL;
+    if (c->pkey != pkey) {
+        EVP_PKEY_CTX_free(c->ctx);
+        c->ctx = gh_alloc_fail_now() ? NULL : EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+        c->pkey = c->ctx != NULL ? pkey : NULL;
+        if (c->ctx != NULL && EVP_PKEY_sign_init(c->ctx) != 1) {
+            EVP_PKEY_CTX_free(c->ctx);
+            c->ctx = NULL;
+            c->pkey = NULL;
+        }
+    }
+    return c->ctx;
+}
+
 /* Signs msg[0..n) with k into sig (sig_size bytes), in JOSE form. */
 static int sign_raw(const struct gh_jwk *k, const char *msg, size_t n, unsigned char *sig,
                     size_t sig_size, size_t *sig_len /* OUT */)
 {
+    unsigned char der[GH_JOSE_ES256_DER_MAX], md[GH_SHA256_LEN];
+    if (k->alg == GH_JWA_ES256) {
+        /* ES256 is ECDSA over the SHA-256 of the signing input (RFC 7518 3.4) */
+        EVP_PKEY_CTX *pctx = es256_sign_ctx(k->pkey);
+        size_t len = sizeof(der);
+        if (pctx == NULL)
+            return GH_ENOMEM;
+        gh_sha256(msg, n, md);
+        if (EVP_PKEY_sign(pctx, der, &len, md, sizeof(md)) != 1 || sig_size < ES256_SIG_LEN ||
+            der_to_jose(der, len, sig) < 0) {
+            ERR_clear_error();
+            return GH_ECRYPTO;
+        }
+        *sig_len = ES256_SIG_LEN;
+        return 0;
+    }
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned char der[GH_JOSE_ES256_DER_MAX];
-    size_t len = k->alg == GH_JWA_ES256 ? sizeof(der) : sig_size;
-    unsigned char *dst = k->alg == GH_JWA_ES256 ? der : sig;
+    size_t len = sig_size;
     int rc = GH_ENOMEM;
     if (ctx == NULL)
         goto out;
     rc = GH_ECRYPTO;
     if (EVP_DigestSignInit(ctx, NULL, alg_md(k->alg), NULL, k->pkey) != 1 ||
-        EVP_DigestSign(ctx, dst, &len, (const unsigned char *)msg, n) != 1)
+        EVP_DigestSign(ctx, sig, &len, (const unsigned char *)msg, n) != 1)
         goto out;
-    if (k->alg == GH_JWA_ES256) {
-        if (sig_size < ES256_SIG_LEN || der_to_jose(der, len, sig) < 0)
-            goto out;
-        len = ES256_SIG_LEN;
-    }
     *sig_len = len;
     rc = 0;
 out:

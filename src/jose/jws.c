@@ -176,12 +176,13 @@ static EVP_PKEY_CTX *es256_sign_ctx(EVP_PKEY *pkey)
         return NULL;
     if (c->pkey != pkey) {
         EVP_PKEY_CTX_free(c->ctx);
+        c->pkey = NULL;
         c->ctx = gh_alloc_fail_now() ? NULL : EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-        c->pkey = c->ctx != NULL ? pkey : NULL;
-        if (c->ctx != NULL && EVP_PKEY_sign_init(c->ctx) != 1) {
+        if (c->ctx != NULL && EVP_PKEY_sign_init(c->ctx) == 1)
+            c->pkey = pkey;
+        else {
             EVP_PKEY_CTX_free(c->ctx);
             c->ctx = NULL;
-            c->pkey = NULL;
         }
     }
     return c->ctx;

@@ -28,10 +28,8 @@
 /* sign-ins waiting for a hashing thread; beyond this they get 503 */
 #define HASH_QUEUE_MAX 256
 #define HASH_NICE 10
-#define HASH_IDLE_MS 2000 /* a hashing thread idle this long frees its argon2 memory */
-#define PURGE_BATCH 100   /* rows a table per purge batch: one short write */
-#define PURGE_REST 2      /* after each batch the purge rests twice as long */
-#define PURGE_REST_MAX_US 100000
+#define HASH_IDLE_MS 2000        /* a hashing thread idle this long frees its argon2 memory */
+#define PURGE_REST_MAX_US 100000 /* the longest rest between two purge batches */
 
 static const struct gh_route as_routes[] = {
     {GH_GET, "/.well-known/oauth-authorization-server", gh_h_discovery},

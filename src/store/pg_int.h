@@ -19,10 +19,9 @@
 #define PG_PARAMS_MAX 16    /* parameters per statement */
 #define PG_BORROW_WAIT_S 10 /* longest wait for a free connection */
 #define PG_BATCH_MAX 64     /* rotations committed together (pg_rotate.c) */
-#define PG_BATCH_RUNNERS                                                                           \
-    1 /* batches of a process in flight at once: one                                               \
-       * gave the largest batches, the least CPU a                                                 \
-       * rotation and the most rotations a second */
+/* batches of a process in flight at once: one gave the largest batches,
+ * the least CPU a rotation and the most rotations a second */
+#define PG_BATCH_RUNNERS 1
 
 /* Internal result: serialization failure or deadlock (SQLSTATE 40001,
  * 40P01). pgs_write retries it; it never leaves this module. */

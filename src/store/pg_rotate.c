@@ -14,10 +14,10 @@
  * transaction with one commit and one round trip. No answer leaves before
  * that commit is acknowledged. A rotation the batch did not take (replay,
  * grace, reuse, revoked, unknown) runs the general path afterwards, as its
- * own job of the work queue; when the batch failed as a whole (a deadlock with another process's
- * batch, a lost connection: its commit may or may not have happened) every
- * rotation of it runs the single path, which finds out what happened
- * (its own successor there means it won).
+ * own job of the work queue; when the batch failed as a whole (a deadlock
+ * with another process's batch, a lost connection: its commit may or may
+ * not have happened) every rotation of it runs the single path, which
+ * finds out what happened (its own successor there means it won).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +40,11 @@ static const char SQL_RT_TAKE[] =
     "next_wrap = $7 WHERE hash = $2 AND state = $6 AND family_id IN (SELECT id FROM family WHERE "
     "revoked_at = 0) RETURNING family_id) INSERT INTO refresh_token(hash, family_id, state, "
     "created_at, idle_expires_at) SELECT $3, family_id, $6, $1, $4 FROM taken";
+/* SQL_RT_TAKE's parameters for the rotation r */
+#define RT_TAKE_FMT "ihhiiiw"
+#define RT_TAKE_ARGS(r)                                                                            \
+    (r)->now, (r)->old_hash, (r)->new_hash, (r)->idle_expires_at, (int64_t)GH_RT_ROTATED,          \
+        (int64_t)GH_RT_ACTIVE, (r)->wrapped ? (r)->wrap : NULL
 /* What a rotation that did not take the token needs to know: the token,
  * its family, and the successor it was rotated to, which may be this very
  * request's (an attempt whose answer was lost with its connection). */
@@ -51,8 +56,7 @@ static const char SQL_RT_FACTS[] =
 
 static int take_token(struct pgs_conn *c, const struct gh_rotate *r)
 {
-    return pgs_exec(c, SQL_RT_TAKE, "ihhiiiw", r->now, r->old_hash, r->new_hash, r->idle_expires_at,
-                    (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE, r->wrapped ? r->wrap : NULL);
+    return pgs_exec(c, SQL_RT_TAKE, RT_TAKE_FMT, RT_TAKE_ARGS(r));
 }
 
 /* The facts, the family id and the wrapped successor (when kept). */
@@ -118,9 +122,7 @@ static int rotate_op(struct pgs_store *s, void *arg)
     const struct gh_rotate *r = j->req;
     struct gh_rotated *out = j->out;
     out->result = GH_ROTATE_INVALID;
-    int rc =
-        pgs_exec1(s, SQL_RT_TAKE, "ihhiiiw", r->now, r->old_hash, r->new_hash, r->idle_expires_at,
-                  (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE, r->wrapped ? r->wrap : NULL);
+    int rc = pgs_exec1(s, SQL_RT_TAKE, RT_TAKE_FMT, RT_TAKE_ARGS(r));
     if (rc == 1) {
         out->result = GH_ROTATE_OK;
         return 0;
@@ -161,9 +163,7 @@ static int pipeline_take(struct pgs_conn *c, struct pgs_rot **rots, int n, int *
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         const struct gh_rotate *r = rots[i]->call->req;
-        rc = pgs_send(c, SQL_RT_TAKE, "ihhiiiw", r->now, r->old_hash, r->new_hash,
-                      r->idle_expires_at, (int64_t)GH_RT_ROTATED, (int64_t)GH_RT_ACTIVE,
-                      r->wrapped ? r->wrap : NULL);
+        rc = pgs_send(c, SQL_RT_TAKE, RT_TAKE_FMT, RT_TAKE_ARGS(r));
     }
     if (rc < 0 || !PQpipelineSync(c->db)) {
         c->broken = 1;
@@ -214,7 +214,7 @@ static int batch_take(struct pgs_store *s, struct pgs_rot **rots, int n, int *ta
     if (rc < 0)
         return rc;
     int64_t t0 = gh_mono_us();
-    rc = pgs_prepare(c, SQL_RT_TAKE, "ihhiiiw");
+    rc = pgs_prepare(c, SQL_RT_TAKE, RT_TAKE_FMT);
     if (rc == 0)
         rc = pipeline_take(c, rots, n, taken);
     pgs_release(s, c);

@@ -30,6 +30,8 @@
 #define HASH_NICE 10
 #define HASH_IDLE_MS 2000        /* a hashing thread idle this long frees its argon2 memory */
 #define PURGE_REST_MAX_US 100000 /* the longest rest between two purge batches */
+#define PURGE_BATCH_MAX 1000     /* a ramping purge's largest batch */
+#define PURGE_RAMP 3             /* purge intervals a pass runs before its batch doubles */
 
 static const struct gh_route as_routes[] = {
     {GH_GET, "/.well-known/oauth-authorization-server", gh_h_discovery},
@@ -118,15 +120,22 @@ static int purge_stopping(struct gh_server *srv)
 
 /* One pass: batches until a batch finds nothing. A pass is not capped: a
  * server spending tokens faster than a cap per interval would grow for
- * ever. Each batch is short, and the backend says how long to rest after
- * it (gh_store_purge_pace): on SQLite, whose one writer the rotations
- * share, twice the batch's duration, so that a long pass takes at most a
- * third of the writer and no rotation waits behind more than one table's
- * batch. bench/purge.sh measures both: the database's size over ten
- * minutes, and the token endpoint's p99 while a pass runs. */
+ * ever. The backend says how to pace it (gh_store_purge_pace): the batch
+ * to start with and how many times a batch's duration to rest after it.
+ * On SQLite, whose one writer the rotations share, that is a trickle of
+ * small batches with twice their time between them, so that no rotation
+ * waits behind more than a few rows' deletes and the pass takes at most a
+ * third of the writer. A trickle that cannot keep up would let the
+ * database grow, so each time a pass has run PURGE_RAMP intervals without
+ * finding the end, its batch doubles (up to PURGE_BATCH_MAX): a backlog
+ * is cleared at the cost of a longer wait per batch. bench/purge.sh
+ * measures both: the database's size over ten minutes, and the token
+ * endpoint's p99 while a pass runs. */
 static void purge_pass(struct gh_server *srv)
 {
     int64_t t0 = gh_mono_us();
+    int64_t ramp_us = (int64_t)srv->cfg->purge_interval * PURGE_RAMP * 1000000;
+    int64_t next_ramp = t0 + ramp_us;
     long deleted = 0;
     int n = 0, batch, rest;
     gh_store_purge_pace(srv->store, &batch, &rest);
@@ -135,17 +144,24 @@ static void purge_pass(struct gh_server *srv)
         if (purge_stopping(srv) || gh_store_purge(srv->store, gh_now(), batch, &n) < 0 || n == 0)
             break;
         deleted += n;
-        int64_t took = rest * (gh_mono_us() - b0);
+        int64_t b1 = gh_mono_us();
+        if (b1 >= next_ramp) {
+            if (batch < PURGE_BATCH_MAX)
+                batch = batch * 2 < PURGE_BATCH_MAX ? batch * 2 : PURGE_BATCH_MAX;
+            next_ramp = b1 + ramp_us;
+        }
+        int64_t took = rest * (b1 - b0);
         struct timespec ts = {0,
                               (long)(took < PURGE_REST_MAX_US ? took : PURGE_REST_MAX_US) * 1000L};
         if (took > 0)
             nanosleep(&ts, NULL);
     }
     if (deleted > 0) {
-        char rows[24], ms[24];
+        char rows[24], ms[24], last[24];
         snprintf(rows, sizeof(rows), "%ld", deleted);
         snprintf(ms, sizeof(ms), "%lld", (long long)((gh_mono_us() - t0) / 1000));
-        gh_log(GH_LOG_INFO, "purged expired rows", "rows", rows, "ms", ms, NULL);
+        snprintf(last, sizeof(last), "%d", batch);
+        gh_log(GH_LOG_INFO, "purged expired rows", "rows", rows, "ms", ms, "batch", last, NULL);
     }
 }
 

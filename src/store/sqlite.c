@@ -617,6 +617,6 @@ const struct gh_store_ops gh_sqlite_ops = {
     .trace_flow_of_family = sq_trace_flow_of_family,
     .trace_prune = sq_trace_prune,
     .purge = sq_purge,
-    .purge_batch = 100, /* with one write a table (sq_purge): ~1 ms of the writer */
+    .purge_batch = 10, /* a trickle: each batch adds a few pages to one group commit */
     .purge_rest = 2,
 };

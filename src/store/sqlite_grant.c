@@ -663,6 +663,8 @@ static const char *const SQL_PURGE[] = {
     "WHERE next_wrap IS NOT NULL AND rotated_at < ?1 - " GH_GRACE_MAX_SQL " LIMIT ?2)",
 };
 
+_Static_assert(GH_ARRAY_LEN(SQL_PURGE) < 32, "sq_purge's drained mask holds a bit a statement");
+
 const char *const *sq_purge_sql(size_t *n)
 {
     *n = GH_ARRAY_LEN(SQL_PURGE);
@@ -687,12 +689,26 @@ static int purge_fn(struct sq_conn *c, void *arg)
 
 int sq_purge(struct gh_store *gs, int64_t now, int batch, int *deleted)
 {
-    /* one write a statement: the writer, which the rotations share, is
-     * never held for more than one table's batch */
+    /* One write a statement: the writer, which the rotations share, is
+     * never held for more than one table's batch. A statement that found
+     * fewer than `batch` rows is drained and skipped by the calls after
+     * it, until every one is (the pass's last call finds them all again):
+     * a pass then costs the writer one write per batch of spent tokens,
+     * not one for each of the other, empty tables too. */
+    struct sq_store *s = (struct sq_store *)gs;
     struct purge_job j = {now, batch, 0, 0};
+    unsigned drained = __atomic_load_n(&s->purge_drained, __ATOMIC_RELAXED);
+    const unsigned all = (1u << GH_ARRAY_LEN(SQL_PURGE)) - 1;
     int rc = 0;
-    for (; j.stmt < GH_ARRAY_LEN(SQL_PURGE) && rc == 0; j.stmt++)
-        rc = sq_write((struct sq_store *)gs, purge_fn, &j);
+    for (; j.stmt < GH_ARRAY_LEN(SQL_PURGE) && rc == 0; j.stmt++) {
+        if (drained & (1u << j.stmt))
+            continue;
+        int before = j.deleted;
+        rc = sq_write(s, purge_fn, &j);
+        if (rc == 0 && j.deleted - before < batch)
+            drained |= 1u << j.stmt;
+    }
+    __atomic_store_n(&s->purge_drained, drained == all || rc != 0 ? 0u : drained, __ATOMIC_RELAXED);
     *deleted = j.deleted;
     return rc;
 }

@@ -51,6 +51,7 @@ struct sq_store {
     pthread_cond_t wake_ckpt;
     pthread_t ckpt;
     int writer_started, ckpt_wanted, ckpt_passes, stopping;
+    unsigned purge_drained; /* sq_purge's statements that found too few rows */
 };
 
 int sq_conn_open(const char *path, int readonly, struct sq_conn **out, char *err, size_t errlen);

@@ -545,9 +545,10 @@ struct gh_store_ops {
      * WebAuthn challenges; at most `batch` rows per table. */
     int (*purge)(struct gh_store *s, int64_t now, int batch, int *deleted);
     /* How the server's purge paces itself on this backend: rows a table
-     * per batch, and how many times a batch's duration it rests after it
-     * (SQLite: the rotations share its one writer; PostgreSQL: they do
-     * not wait for the purge's rows). */
+     * per batch to start a pass with (a long pass doubles it), and how
+     * many times a batch's duration it rests after it (SQLite: the
+     * rotations share its one writer; PostgreSQL: they do not wait for
+     * the purge's rows). */
     int purge_batch, purge_rest;
 };
 
